@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+SWIFT ?= swift
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+# Runs the bundled example project through Slipway.
+demo: build
+	@scripts/demo
+
+# Every test: unit, CLI end to end, sandbox, deploy.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Benchmarks against the usual tools (not part of the tests); figures go to docs/benchmarks.md.
+bench: deps
+	$(SWIFT) build -c release
+	benchmarks/run
+
+clean:
+	rm -rf .build

@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependency arrows point down:
+// CLinux/CArchive/CZstd → SlipwayCore → Archive → Artifacts, Images, Sandbox, Specs
+// → Build, Deploy → SlipwayCLI → executables.
+let package = Package(
+    name: "Slipway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "slipway", targets: ["slipway"]),
+        .executable(name: "slipway-sandbox", targets: ["SandboxHelper"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Linux calls Glibc does not expose (unshare, pivot_root, openat2, prctl, ...).
+        .target(name: "CLinux"),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SlipwayCore", dependencies: [
+            "CLinux",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Archive", dependencies: ["SlipwayCore", "CArchive", "CZstd", "CZlib", "CLinux"]),
+        .target(name: "Artifacts", dependencies: ["SlipwayCore", "Archive"]),
+        .target(name: "Images", dependencies: ["SlipwayCore", "Archive"]),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images"]),
+        .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"]),
+        .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Artifacts", "Archive"]),
+        .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        .target(name: "SlipwayCLI", dependencies: [
+            "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
+
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
+        .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy"]),
+    ]
+)

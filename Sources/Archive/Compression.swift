@@ -1,0 +1,158 @@
+import CZlib
+import CZstd
+import Foundation
+import SlipwayCore
+
+/// How a tar stream is encoded on disk.
+public enum Compression: String, Sendable, Codable, CaseIterable {
+    case none, gzip, zstd, xz
+
+    public var mediaType: String {
+        switch self {
+        case .none: return "application/vnd.slipway.artifact.tar"
+        case .gzip: return "application/vnd.slipway.artifact.tar+gzip"
+        case .zstd: return "application/vnd.slipway.artifact.tar+zstd"
+        case .xz: return "application/vnd.slipway.artifact.tar+xz"
+        }
+    }
+
+    public var fileExtension: String {
+        switch self {
+        case .none: return "tar"
+        case .gzip: return "tar.gz"
+        case .zstd: return "tar.zst"
+        case .xz: return "tar.xz"
+        }
+    }
+}
+
+/// Where bytes go: a file, a hasher, a compressor.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Flushes everything buffered; called once at the end.
+    func finish() throws
+}
+
+/// Writes to a file descriptor and hashes what it wrote.
+public final class FileSink: ByteSink {
+    public let fd: Int32
+    public let path: String
+    public private(set) var digest = SHA256Stream()
+    public private(set) var bytesWritten: Int64 = 0
+
+    public init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        digest.update(bytes)
+        bytesWritten += Int64(bytes.count)
+        try Syscall.writeAll(fd, bytes, what: "write \(path)")
+    }
+
+    public func finish() throws {}
+}
+
+/// A compressor in front of another sink.
+public protocol Compressor: ByteSink {}
+
+public func makeCompressor(_ compression: Compression, level: Int? = nil, into sink: ByteSink) throws -> ByteSink {
+    switch compression {
+    case .none: return sink
+    case .zstd: return try ZstdCompressor(level: level ?? 3, into: sink)
+    case .gzip: return try GzipCompressor(level: level ?? 6, into: sink)
+    case .xz: throw SlipwayError.badInput("writing xz is not supported; use zstd (default) or gzip")
+    }
+}
+
+/// zstd through libzstd with one worker thread, so compression overlaps with reading and
+/// hashing on another core. The output for given bytes and level does not depend on timing.
+public final class ZstdCompressor: Compressor {
+    private let cctx: OpaquePointer
+    private let sink: ByteSink
+    private let out: UnsafeMutableRawBufferPointer
+
+    public init(level: Int, into sink: ByteSink) throws {
+        guard let cctx = ZSTD_createCCtx() else { throw SlipwayError.failed("zstd: out of memory") }
+        self.cctx = cctx
+        self.sink = sink
+        self.out = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+        // Fails harmlessly (single-threaded) when libzstd was built without threads.
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 1)
+    }
+
+    deinit {
+        ZSTD_freeCCtx(cctx)
+        out.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try drive(bytes, ZSTD_e_continue)
+    }
+
+    public func finish() throws {
+        try drive(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_end)
+        try sink.finish()
+    }
+
+    private func drive(_ bytes: UnsafeRawBufferPointer, _ mode: ZSTD_EndDirective) throws {
+        var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
+        while true {
+            var output = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
+            let remaining = ZSTD_compressStream2(cctx, &output, &input, mode)
+            if ZSTD_isError(remaining) != 0 {
+                throw SlipwayError.failed("zstd: \(String(cString: ZSTD_getErrorName(remaining)))")
+            }
+            if output.pos > 0 { try sink.write(UnsafeRawBufferPointer(rebasing: out[0..<output.pos])) }
+            let done = mode == ZSTD_e_end ? remaining == 0 : input.pos == input.size
+            if done { return }
+        }
+    }
+}
+
+/// gzip through zlib: header mtime 0 and no file name, so the output is deterministic.
+public final class GzipCompressor: Compressor {
+    private var stream = z_stream()
+    private let sink: ByteSink
+    private let out: UnsafeMutableRawBufferPointer
+
+    public init(level: Int, into sink: ByteSink) throws {
+        self.sink = sink
+        self.out = .allocate(byteCount: 1 << 18, alignment: 16)
+        // windowBits 15 + 16 asks zlib for a gzip wrapper with a zeroed header.
+        let rc = deflateInit2_(&stream, Int32(level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                               ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { throw SlipwayError.failed("zlib: deflateInit2 failed (\(rc))") }
+    }
+
+    deinit {
+        deflateEnd(&stream)
+        out.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try drive(bytes, Z_NO_FLUSH)
+    }
+
+    public func finish() throws {
+        try drive(UnsafeRawBufferPointer(start: nil, count: 0), Z_FINISH)
+        try sink.finish()
+    }
+
+    private func drive(_ bytes: UnsafeRawBufferPointer, _ flush: Int32) throws {
+        stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.avail_in = UInt32(bytes.count)
+        while true {
+            stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            stream.avail_out = UInt32(out.count)
+            let rc = deflate(&stream, flush)
+            if rc == Z_STREAM_ERROR { throw SlipwayError.failed("zlib: deflate failed") }
+            let produced = out.count - Int(stream.avail_out)
+            if produced > 0 { try sink.write(UnsafeRawBufferPointer(rebasing: out[0..<produced])) }
+            if flush == Z_FINISH ? rc == Z_STREAM_END : (stream.avail_in == 0 && stream.avail_out != 0) { return }
+        }
+    }
+}

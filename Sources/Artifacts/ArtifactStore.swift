@@ -1,0 +1,199 @@
+import Archive
+import Foundation
+import SlipwayCore
+
+/// A content-addressed store of artifacts under `<home>/store`:
+///
+///     blobs/sha256/ab/abcd….        the stored (usually zstd) tarball
+///     blobs/sha256/ab/abcd….json    its ArtifactRecord
+///     refs/<kind>/<name>            a digest kept alive by a build, release or pin
+///     tmp/                          staging; a crash leaves only files here
+///
+/// A blob is written to tmp, fsynced, hashed and only then renamed under its digest, so a
+/// name never holds partial bytes; writers of the same digest race harmlessly.
+public struct ArtifactStore: Sendable {
+    public let root: String
+
+    public init(home: SlipwayHome) {
+        root = home.store
+    }
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    var blobsDir: String { root + "/blobs/sha256" }
+    var tmpDir: String { root + "/tmp" }
+    var refsDir: String { root + "/refs" }
+
+    public func blobPath(_ hex: String) -> String { "\(blobsDir)/\(hex.prefix(2))/\(hex)" }
+    func recordPath(_ hex: String) -> String { blobPath(hex) + ".json" }
+
+    // MARK: - Writing
+
+    /// Packs a directory deterministically into the store.
+    public func pack(directory: String, compression: Compression = .zstd, level: Int? = nil,
+                     mtime: Int64 = 0, provenance: Provenance = Provenance(),
+                     progress: ((Int64, Int64) -> Void)? = nil) throws -> ArtifactRecord {
+        try ingest(compression: compression) { sink in
+            let compressor = try makeCompressor(compression, level: level, into: sink)
+            let result = try TarPacker.pack(directory: directory, mtime: mtime, into: compressor, progress: progress)
+            return (result.tarDigest, result.tarSize, result.files, result.entries)
+        } makeRecord: { tar, blob, files, entries in
+            ArtifactRecord(digest: "sha256:" + tar.digest, size: tar.size, mediaType: compression.mediaType,
+                           created: Date(), files: files, entries: entries, blob: blob, provenance: provenance)
+        }
+    }
+
+    /// Stores an existing tarball as it is (plain, gzip, zstd or xz); its identity is the
+    /// digest of its uncompressed stream.
+    public func importTarball(_ path: String, provenance: Provenance = Provenance()) throws -> ArtifactRecord {
+        // First pass: a tar that reads to the end, with its entry count.
+        var entries = 0, files = 0
+        let check = try TarReader(path: path)
+        while let header = try check.next() {
+            entries += 1
+            if header.kind == .regular { files += 1 }
+        }
+        var compression = Compression.none
+        return try ingest(compression: nil) { sink in
+            let reader = try TarReader(path: path, mode: .raw)
+            compression = reader.compression
+            var tar = SHA256Stream()
+            var size: Int64 = 0
+            guard try reader.next() != nil else { throw SlipwayError.badInput("\(path): empty file") }
+            try reader.readData { chunk, _ in
+                tar.update(chunk)
+                size += Int64(chunk.count)
+            }
+            try reader.drain()
+            try copyFile(path, into: sink)
+            return (tar.finalizeHex(), size, files, entries)
+        } makeRecord: { tar, blob, files, entries in
+            var blob = blob
+            blob.compression = compression
+            return ArtifactRecord(digest: "sha256:" + tar.digest, size: tar.size, mediaType: compression.mediaType,
+                                  created: Date(), files: files, entries: entries, blob: blob, provenance: provenance)
+        }
+    }
+
+    private typealias Produced = (digest: String, size: Int64, files: Int, entries: Int)
+
+    /// Stages a blob in tmp, then publishes it under its identity with its record.
+    private func ingest(compression: Compression?, _ write: (FileSink) throws -> Produced,
+                        makeRecord: ((digest: String, size: Int64), BlobInfo, Int, Int) -> ArtifactRecord) throws -> ArtifactRecord {
+        try makeDirectories(tmpDir)
+        let staging = "\(tmpDir)/blob-\(getpid())-\(Extraction.randomSuffix())"
+        let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SlipwayError.system("create \(staging)") }
+        var published = false
+        defer {
+            Syscall.close(fd)
+            if !published { unlink(staging) }
+        }
+        let sink = FileSink(fd: fd, path: staging)
+        let produced = try write(sink)
+        try Syscall.fsync(fd, what: "fsync \(staging)")
+        let blob = BlobInfo(digest: "sha256:" + sink.digest.finalizeHex(), size: sink.bytesWritten,
+                            compression: compression ?? .none)
+        if let existing = try? record(produced.digest) {
+            return existing  // already stored: keep the first record and its provenance
+        }
+        let final = blobPath(produced.digest)
+        try makeDirectories((final as NSString).deletingLastPathComponent)
+        guard rename(staging, final) == 0 else { throw SlipwayError.system("rename \(staging) to \(final)") }
+        published = true
+        let new = makeRecord((produced.digest, produced.size), blob, produced.files, produced.entries)
+        try writeRecord(new)
+        try Syscall.fsyncDirectory((final as NSString).deletingLastPathComponent)
+        return new
+    }
+
+    private func writeRecord(_ record: ArtifactRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.dateEncodingStrategy = .iso8601
+        try writeAtomically(try encoder.encode(record), to: recordPath(record.hex))
+    }
+
+    private func copyFile(_ path: String, into sink: FileSink) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        defer { Syscall.close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try Syscall.read(fd, into: buffer, what: "read \(path)")
+            if n == 0 { return }
+            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The record for a full hex digest.
+    public func record(_ hex: String) throws -> ArtifactRecord {
+        let path = recordPath(hex)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SlipwayError.notFound("no artifact sha256:\(hex)")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(ArtifactRecord.self, from: data)
+        } catch {
+            throw SlipwayError.corrupt("\(path): unreadable artifact record (\(error))")
+        }
+    }
+
+    /// Every artifact, newest first.
+    public func list() throws -> [ArtifactRecord] {
+        allHexes().compactMap { try? record($0) }.sorted { $0.created > $1.created }
+    }
+
+    /// Hex digests of stored blobs (whether or not a record exists).
+    func allHexes() -> [String] {
+        let fm = FileManager.default
+        guard let fans = try? fm.contentsOfDirectory(atPath: blobsDir) else { return [] }
+        return fans.flatMap { fan in
+            ((try? fm.contentsOfDirectory(atPath: blobsDir + "/" + fan)) ?? []).filter { $0.count == 64 && !$0.contains(".") }
+        }
+    }
+
+    /// Resolves a digest or a unique prefix (`sha256:` optional), like git's short ids.
+    public func resolve(_ reference: String) throws -> ArtifactRecord {
+        var text = reference.lowercased()
+        if text.hasPrefix("sha256:") { text.removeFirst("sha256:".count) }
+        guard !text.isEmpty, text.count <= 64, text.allSatisfy(\.isHexDigit) else {
+            throw SlipwayError.badInput("'\(reference)' is not a digest: expected sha256:<hex> or a hex prefix")
+        }
+        if text.count == 64 { return try record(text) }
+        guard text.count >= 4 else {
+            throw SlipwayError.badInput("digest prefix '\(reference)' is too short: give at least 4 hex digits")
+        }
+        let matches = allHexes().filter { $0.hasPrefix(text) && FileManager.default.fileExists(atPath: recordPath($0)) }
+        switch matches.count {
+        case 0: throw SlipwayError.notFound("no artifact matches '\(reference)'")
+        case 1: return try record(matches[0])
+        default:
+            let names = matches.sorted().prefix(5).map { "sha256:" + $0.prefix(16) + "…" }.joined(separator: ", ")
+            throw SlipwayError.badInput("digest prefix '\(reference)' is ambiguous: it matches \(matches.count) artifacts (\(names)); give more digits")
+        }
+    }
+}
+
+/// Writes a small file via a temp name and rename, so readers see old or new, never half.
+public func writeAtomically(_ data: Data, to path: String) throws {
+    let staging = path + ".tmp-\(getpid())-\(Extraction.randomSuffix())"
+    let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw SlipwayError.system("create \(staging)") }
+    defer { Syscall.close(fd) }
+    do {
+        try data.withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "write \(staging)") }
+        try Syscall.fsync(fd, what: "fsync \(staging)")
+        guard rename(staging, path) == 0 else { throw SlipwayError.system("rename \(staging) to \(path)") }
+    } catch {
+        unlink(staging)
+        throw error
+    }
+}

@@ -1,0 +1,1 @@
+// The Build module: see the issue tracker for its scope.

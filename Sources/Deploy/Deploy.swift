@@ -1,0 +1,1 @@
+// The Deploy module: see the issue tracker for its scope.

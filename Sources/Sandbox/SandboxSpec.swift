@@ -1,0 +1,77 @@
+import Foundation
+
+/// Everything a sandboxed process needs: what to run, on which root, with which limits.
+public struct SandboxSpec: Codable, Sendable {
+    public struct Bind: Codable, Sendable, Equatable {
+        public var source: String
+        public var destination: String
+        public var readOnly: Bool
+        public init(source: String, destination: String, readOnly: Bool = false) {
+            self.source = source
+            self.destination = destination
+            self.readOnly = readOnly
+        }
+    }
+
+    public enum Network: String, Codable, Sendable { case none, host }
+
+    /// The unpacked image (read-only lower layer of the overlay).
+    public var rootfs: String
+    public var command: [String]
+    /// Host directory mounted read-write at `workspacePath` and used as the working directory.
+    public var workspace: String?
+    public var workspacePath = "/workspace"
+    /// Working directory inside (defaults to `workspacePath` when a workspace is given, else `/`).
+    public var workingDirectory: String?
+    public var binds: [Bind] = []
+    /// The complete environment of the command (nothing is inherited).
+    public var environment: [String: String] = [:]
+    public var network: Network = .none
+    public var hostname = "slipway"
+    /// Limits; nil means none requested.
+    public var memoryBytes: Int64?
+    public var pids: Int?
+    public var cpus: Double?
+    /// Wall-clock limit in seconds; TERM, a grace period, then KILL of the whole tree.
+    public var timeout: Double?
+    /// uid/gid inside the sandbox (0 = root inside, mapped to the caller when unprivileged).
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    /// Keep the overlay's upper layer after exit (for inspection), under this directory.
+    public var keepUpperDirectory: String?
+
+    public init(rootfs: String, command: [String]) {
+        self.rootfs = rootfs
+        self.command = command
+    }
+}
+
+/// How a sandboxed process ended.
+public struct SandboxResult: Codable, Sendable {
+    public enum Reason: String, Codable, Sendable { case exited, signaled, timedOut, outOfMemory }
+    /// The exit status as a shell reports it: the command's code, 128+signal, 124 for a timeout,
+    /// 137 for a memory kill.
+    public var status: Int32
+    public var reason: Reason
+    public var duration: Double
+    /// Limits that were requested but could not be enforced, said plainly.
+    public var unenforcedLimits: [String]
+
+    public init(status: Int32, reason: Reason, duration: Double, unenforcedLimits: [String] = []) {
+        self.status = status
+        self.reason = reason
+        self.duration = duration
+        self.unenforcedLimits = unenforcedLimits
+    }
+}
+
+/// A line the sandboxed command wrote.
+public struct OutputLine: Sendable {
+    public enum Stream: String, Sendable { case stdout, stderr }
+    public var stream: Stream
+    public var text: String
+    public init(stream: Stream, text: String) {
+        self.stream = stream
+        self.text = text
+    }
+}

@@ -1,0 +1,206 @@
+import Archive
+import ArgumentParser
+import Artifacts
+import Foundation
+import SlipwayCore
+
+struct ArtifactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "artifact",
+        abstract: "Pack, store, verify and unpack content-addressed artifacts.",
+        subcommands: [Pack.self, Import.self, List.self, Show.self, Export.self, Unpack.self, Verify.self, GC.self])
+
+    static var store: ArtifactStore { ArtifactStore(home: .fromEnvironment()) }
+
+    struct Pack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pack a directory into a deterministic tarball in the store and print its digest.",
+            discussion: "Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere.")
+        @Argument(help: "The directory to pack.") var directory: String
+        @Option(help: "zstd (default), gzip or none.") var compression: Compression = .zstd
+        @Option(help: "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).") var level: Int?
+        @Option(help: "Source commit to record as provenance.") var commit: String?
+        @Flag(help: "Print JSON: digest, size, files, blob.") var json = false
+
+        func run() throws {
+            let mtime = try sourceDateEpoch()
+            let record = try ArtifactCommand.store.pack(
+                directory: directory, compression: compression, level: level, mtime: mtime,
+                provenance: Provenance(sourceCommit: commit, sourcePath: SlipwayHome.absolute(directory)),
+                progress: Terminal.progress("packing"))
+            if json {
+                try Terminal.json(PackOutput(record))
+            } else {
+                print(record.digest)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Store an existing tarball (tar, tar.gz, tar.zst, tar.xz) as it is.")
+        @Argument(help: "The tarball.") var file: String
+        @Flag var json = false
+
+        func run() throws {
+            let record = try ArtifactCommand.store.importTarball(file)
+            if json { try Terminal.json(PackOutput(record)) } else { print(record.digest) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List stored artifacts, newest first.")
+        @Flag var json = false
+
+        func run() throws {
+            let records = try ArtifactCommand.store.list()
+            if json { return try Terminal.json(records) }
+            print("DIGEST        SIZE        FILES  CREATED               COMMIT")
+            let formatter = ISO8601DateFormatter()
+            for r in records {
+                let size = Terminal.bytes(r.blob.size).padding(toLength: 11, withPad: " ", startingAt: 0)
+                let files = String(r.files ?? 0).padding(toLength: 6, withPad: " ", startingAt: 0)
+                print("\(r.shortDigest)  \(size) \(files) \(formatter.string(from: r.created))  \(r.provenance.sourceCommit?.prefix(12) ?? "-")")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an artifact's record.")
+        @Argument(help: "A digest or a unique prefix.") var digest: String
+        @Flag var json = false
+
+        func run() throws {
+            let record = try ArtifactCommand.store.resolve(digest)
+            if json { return try Terminal.json(record) }
+            print("""
+                digest:      \(record.digest)
+                size:        \(record.size) bytes (uncompressed tar)
+                blob:        \(record.blob.digest) (\(record.blob.compression.rawValue), \(record.blob.size) bytes)
+                media type:  \(record.mediaType)
+                files:       \(record.files.map(String.init) ?? "-")
+                created:     \(ISO8601DateFormatter().string(from: record.created))
+                commit:      \(record.provenance.sourceCommit ?? "-")
+                build:       \(record.provenance.buildID ?? "-")
+                image:       \(record.provenance.imageDigest ?? "-")
+                """)
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the stored tarball to FILE, or to stdout with '-'. Verified first.")
+        @Argument(help: "A digest or a unique prefix.") var digest: String
+        @Argument(help: "Destination file, or - for stdout.") var file: String
+
+        func run() throws {
+            let store = ArtifactCommand.store
+            try store.export(try store.resolve(digest), to: file)
+        }
+    }
+
+    struct Unpack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract an artifact into a new directory, safely.",
+            discussion: "Entries that leave the directory, write through symlinks, or are devices are refused; the blob is verified in the same pass; on any error nothing is left behind.")
+        @Argument(help: "A digest or a unique prefix.") var digest: String
+        @Argument(help: "A directory that does not exist yet (or is empty).") var directory: String
+        @Option(help: "Refuse archives larger than this when unpacked (e.g. 500M, 2G).") var maxSize: ByteCount?
+        @Option(help: "Refuse archives with more entries than this.") var maxEntries: Int?
+        @Flag var json = false
+
+        func run() throws {
+            let store = ArtifactCommand.store
+            var options = ExtractOptions.artifact
+            if let maxSize { options.maxBytes = maxSize.bytes }
+            if let maxEntries { options.maxEntries = maxEntries }
+            let stats = try store.unpack(try store.resolve(digest), to: directory, options: options)
+            if json { try Terminal.json(stats) }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-hash one artifact, or all; exit 1 naming any that is corrupt.")
+        @Argument(help: "A digest or a unique prefix; all artifacts when omitted.") var digest: String?
+        @Flag var json = false
+
+        func run() throws {
+            let store = ArtifactCommand.store
+            let records = try digest.map { [try store.resolve($0)] } ?? store.list()
+            var results: [VerifyOutput] = []
+            for record in records {
+                do {
+                    try store.verify(record)
+                    results.append(VerifyOutput(digest: record.digest, ok: true, error: nil))
+                } catch let error as SlipwayError {
+                    results.append(VerifyOutput(digest: record.digest, ok: false, error: error.message))
+                }
+            }
+            if json {
+                try Terminal.json(results)
+            } else {
+                for r in results { print(r.ok ? "ok       \(r.digest)" : "CORRUPT  \(r.error ?? r.digest)") }
+            }
+            if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
+        }
+    }
+
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc", abstract: "Remove artifacts no build or release references, keeping the newest N.")
+        @Option(help: "Keep this many newest artifacts even if unreferenced.") var keepLast = 10
+        @Flag(help: "Only say what would be removed.") var dryRun = false
+        @Flag var json = false
+
+        func run() throws {
+            let report = try ArtifactCommand.store.collectGarbage(keepLast: keepLast, dryRun: dryRun)
+            if json { return try Terminal.json(report) }
+            for item in report.removed { print((dryRun ? "would remove " : "removed ") + item) }
+            print("\(report.kept) kept, \(report.removed.count) \(dryRun ? "to remove" : "removed"), \(Terminal.bytes(report.freedBytes)) \(dryRun ? "to free" : "freed")")
+        }
+    }
+}
+
+struct PackOutput: Encodable {
+    var digest: String
+    var size: Int64
+    var files: Int
+    var blob: BlobInfo
+
+    init(_ r: ArtifactRecord) {
+        digest = r.digest
+        size = r.size
+        files = r.files ?? 0
+        blob = r.blob
+    }
+}
+
+struct VerifyOutput: Encodable {
+    var digest: String
+    var ok: Bool
+    var error: String?
+}
+
+extension Compression: ExpressibleByArgument {}
+
+/// A size on the command line: 512, 64K, 500M, 2G.
+struct ByteCount: ExpressibleByArgument {
+    var bytes: Int64
+
+    init?(argument: String) {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var text = argument.uppercased()
+        if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
+        var scale: Int64 = 1
+        if let last = text.last, let unit = units[last] { scale = unit; text.removeLast() }
+        guard let value = Double(text), value >= 0 else { return nil }
+        bytes = Int64(value * Double(scale))
+    }
+}
+
+/// SOURCE_DATE_EPOCH, the reproducible-builds convention for "the time of this source".
+func sourceDateEpoch() throws -> Int64 {
+    guard let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], !text.isEmpty else { return 0 }
+    guard let value = Int64(text), value >= 0 else {
+        throw SlipwayError.badInput("SOURCE_DATE_EPOCH='\(text)' is not a number of seconds")
+    }
+    return value
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SlipwayCore
+
+/// Runs the CLI with Slipway's exit statuses: 0 success, 1 the job failed, 2 bad usage or input.
+public enum SlipwayMain {
+    public static func run(_ arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try SlipwayCommand.parseAsRoot(arguments)
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let error as SlipwayError {
+            Terminal.error(error.message)
+            exit(error.exitCode)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let code = SlipwayCommand.exitCode(for: error)
+            let message = SlipwayCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+public struct SlipwayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "slipway",
+        abstract: "Build and deploy from git commits on your own machines.",
+        discussion: """
+            State lives under $SLIPWAY_HOME (default: /var/lib/slipway for root, \
+            ~/.local/share/slipway otherwise).
+            Exit status: 0 success, 1 the job failed, 2 bad usage or bad input.
+            """,
+        subcommands: [
+            ArtifactCommand.self, ImageCommand.self, SandboxCommand.self, ValidateCommand.self,
+            BuildCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self,
+        ])
+
+    public init() {}
+}

@@ -1,0 +1,41 @@
+import Foundation
+import SlipwayCore
+
+/// Messages for people go to stderr; results for scripts go to stdout.
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("slipway: error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        print(try JSONOutput.encode(value))
+    }
+
+    static var isInteractive: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// A progress line on an interactive stderr, redrawn at most every 100 ms.
+    static func progress(_ label: String) -> ((Int64, Int64) -> Void)? {
+        guard isInteractive else { return nil }
+        var last = Date.distantPast
+        return { done, total in
+            let now = Date()
+            guard now.timeIntervalSince(last) > 0.1 || done == total else { return }
+            last = now
+            let percent = total > 0 ? Int(done * 100 / total) : 100
+            FileHandle.standardError.write(Data("\r\(label) \(percent)% (\(bytes(done)) of \(bytes(total)))\u{1B}[K".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+
+    static func bytes(_ n: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,44 @@
+import Crypto
+import Foundation
+
+/// A streaming SHA-256 (swift-crypto: the CPU's SHA instructions where present).
+public struct SHA256Stream {
+    private var hasher = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+    }
+
+    public mutating func update(_ data: Data) {
+        hasher.update(data: data)
+    }
+
+    /// The hex digest; the stream should not be used afterwards.
+    public func finalizeHex() -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// SHA-256 of a whole byte string, as hex.
+    public static func hex(of data: Data) -> String {
+        var s = SHA256Stream()
+        s.update(data)
+        return s.finalizeHex()
+    }
+
+    /// SHA-256 of a file's bytes, as hex, read in large blocks.
+    public static func hex(ofFile path: String) throws -> String {
+        let fd = try Syscall.retrying("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { Syscall.close(fd) }
+        var s = SHA256Stream()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try Syscall.read(fd, into: buffer, what: "read \(path)")
+            if n == 0 { break }
+            s.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return s.finalizeHex()
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Thin, throwing wrappers over the system calls Slipway uses, with EINTR retried in one place.
+public enum Syscall {
+    /// Runs `body` until it stops failing with EINTR; throws `SlipwayError.system` on -1.
+    @discardableResult
+    public static func retrying<T: BinaryInteger>(_ what: @autoclosure () -> String, _ body: () -> T) throws -> T {
+        while true {
+            let result = body()
+            if result >= 0 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw SlipwayError.system(what(), errno: code)
+        }
+    }
+
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Writes all of `buffer` to `fd`.
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, what: @autoclosure () -> String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = try retrying(what()) { Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            offset += n
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 at end of file.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, what: @autoclosure () -> String) throws -> Int {
+        try retrying(what()) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    public static func fsync(_ fd: Int32, what: @autoclosure () -> String) throws {
+        try retrying(what()) { Glibc.fsync(fd) }
+    }
+
+    /// fsyncs a directory so a rename or create inside it is durable.
+    public static func fsyncDirectory(_ path: String) throws {
+        let fd = try retrying("open \(path)") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        try fsync(fd, what: "fsync \(path)")
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// One finding about a spec file, printed as `FILE:LINE:COL: error|warning: message (key.path)`.
+public struct Diagnostic: Codable, Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Codable, Sendable { case error, warning }
+
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var severity: Severity
+    public var message: String
+    /// Dotted key path, e.g. `phases.build.commands[2]`.
+    public var keyPath: String
+
+    public init(file: String, line: Int, column: Int, severity: Severity, message: String, keyPath: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.severity = severity
+        self.message = message
+        self.keyPath = keyPath
+    }
+
+    public var description: String {
+        "\(file):\(line):\(column): \(severity.rawValue): \(message)" + (keyPath.isEmpty ? "" : " (\(keyPath))")
+    }
+}
+
+extension Array where Element == Diagnostic {
+    public var hasErrors: Bool { contains { $0.severity == .error } }
+}
+
+/// Which kind of spec a file is.
+public enum SpecKind: String, Codable, Sendable, CaseIterable {
+    case buildspec, appspec, pipeline
+}
