@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "BuildTests", dependencies: ["Build"]),
