@@ -211,8 +211,9 @@ public final class SafeExtractor {
     }
 
     /// Opens (O_PATH) a directory beneath the root, creating missing components.
-    private func openParent(_ parentPath: String, reader: TarReader, entry: String) throws -> Int32 {
+    private func openParent(_ parentPath: String, reader: TarReader, entry: String, depth: Int = 0) throws -> Int32 {
         if parentPath.isEmpty { return dup(rootFD) }
+        if depth > 40 { throw refuse(reader, entry, "its parent '\(parentPath)' has too many levels of symlinks") }
         let flags = Int32(CL_O_PATH) | O_DIRECTORY | O_CLOEXEC
         let fd = cl_openat2(rootFD, parentPath, flags, 0, resolveFlags)
         if fd >= 0 { return fd }
@@ -224,12 +225,20 @@ public final class SafeExtractor {
                 prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
                 let probe = cl_openat2(rootFD, prefix, flags, 0, resolveFlags)
                 if probe >= 0 { Syscall.close(probe); continue }
-                guard errno == ENOENT else { return try openParent(prefix, reader: reader, entry: entry) }
+                guard errno == ENOENT else { return try openParent(prefix, reader: reader, entry: entry, depth: depth + 1) }
                 let (above, leaf) = split(prefix)
-                let aboveFD = try openParent(above, reader: reader, entry: entry)
+                let aboveFD = try openParent(above, reader: reader, entry: entry, depth: depth + 1)
                 defer { Syscall.close(aboveFD) }
-                if mkdirat(aboveFD, leaf, 0o755) != 0 && errno != EEXIST { throw fail("mkdir", prefix) }
-                written.insert(prefix)
+                if mkdirat(aboveFD, leaf, 0o755) == 0 {
+                    written.insert(prefix)
+                } else if errno != EEXIST {
+                    throw fail("mkdir", prefix)
+                } else if options.symlinks == .resolveInRoot, let target = readLink(aboveFD, leaf) {
+                    // A dangling symlink from a lower layer: create its target inside the root,
+                    // as the kernel would resolve it with RESOLVE_IN_ROOT.
+                    let resolved = clampInRoot(target.hasPrefix("/") ? target : above + "/" + target)
+                    Syscall.close(try openParent(resolved, reader: reader, entry: entry, depth: depth + 1))
+                }
             }
             let created = cl_openat2(rootFD, parentPath, flags, 0, resolveFlags)
             guard created >= 0 else { throw fail("open", parentPath) }
@@ -245,6 +254,22 @@ public final class SafeExtractor {
         default:
             throw fail("open", parentPath)
         }
+    }
+
+    private func readLink(_ parent: Int32, _ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(parent, name, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Resolves "." and ".." lexically with the root as its own parent, as chroot does.
+    private func clampInRoot(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        return parts.joined(separator: "/")
     }
 
     private func dropCache() {

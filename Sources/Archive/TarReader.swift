@@ -35,9 +35,21 @@ public final class TarReader {
         try self.init(fd: fd, source: path, mode: mode, ownsFD: true)
     }
 
-    public init(fd: Int32, source: String, mode: Mode = .tar, ownsFD: Bool = false) throws {
-        self.source = source
-        self.input = RawInput(fd: fd, source: source, ownsFD: ownsFD)
+    public convenience init(fd: Int32, source: String, mode: Mode = .tar, ownsFD: Bool = false) throws {
+        try self.init(input: RawInput(origin: .file(fd, owned: ownsFD), source: source), mode: mode)
+    }
+
+    /// Reads the tar inside `outer`'s decompressed stream (`outer` must be in `.raw` mode), so
+    /// one pass yields both digests of a compressed layer: `outer.rawDigest` is the blob's,
+    /// this reader's `rawDigest` the uncompressed tar's (an OCI `diff_id`).
+    public convenience init(decompressedFrom outer: TarReader) throws {
+        _ = try outer.next()  // the raw format's single entry
+        try self.init(input: RawInput(origin: .reader(outer), source: outer.source), mode: .tar)
+    }
+
+    private init(input: RawInput, mode: Mode) throws {
+        self.source = input.source
+        self.input = input
         a = archive_read_new()!
         archive_read_support_filter_all(a)
         switch mode {
@@ -66,6 +78,9 @@ public final class TarReader {
         }
     }
 
+    /// Whether the input went through a decompression filter (any libarchive knows).
+    public var isCompressed: Bool { archive_filter_count(a) > 1 }
+
     /// The next entry, or nil at the end of the archive.
     public func next() throws -> TarEntryHeader? {
         guard !finished else { return nil }
@@ -90,6 +105,19 @@ public final class TarReader {
             if rc < ARCHIVE_WARN { throw input.error ?? archiveError(a, "\(source): damaged archive data") }
             try body(UnsafeRawBufferPointer(start: buffer, count: size), offset)
         }
+    }
+
+    /// `.raw` mode: the next block of the decompressed stream, empty at the end. The block is
+    /// valid until the next call.
+    public func nextBlock() throws -> UnsafeRawBufferPointer {
+        guard !finished else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        let rc = archive_read_data_block(a, &buffer, &size, &offset)
+        if rc == ARCHIVE_EOF { finished = true; return UnsafeRawBufferPointer(start: nil, count: 0) }
+        if rc < ARCHIVE_WARN { throw input.error ?? archiveError(a, "\(source): damaged compressed data") }
+        return UnsafeRawBufferPointer(start: buffer, count: size)
     }
 
     /// Reads the rest of the input, so `rawDigest` covers every byte of the file.
@@ -130,36 +158,49 @@ public final class TarReader {
     }
 }
 
-/// libarchive's read side: pulls blocks from an fd and hashes them.
+/// libarchive's read side: pulls blocks from an fd, or from another reader's decompressed
+/// stream, and hashes them.
 final class RawInput {
-    let fd: Int32
+    enum Origin {
+        case file(Int32, owned: Bool)
+        case reader(TarReader)
+    }
+
+    let origin: Origin
     let source: String
-    let ownsFD: Bool
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    private var buffer: UnsafeMutableRawBufferPointer?
     var digest = SHA256Stream()
     var bytes: Int64 = 0
     var error: Error?
 
-    init(fd: Int32, source: String, ownsFD: Bool) {
-        self.fd = fd
+    init(origin: Origin, source: String) {
+        self.origin = origin
         self.source = source
-        self.ownsFD = ownsFD
     }
 
     deinit {
-        buffer.deallocate()
-        if ownsFD { Syscall.close(fd) }
+        buffer?.deallocate()
+        if case .file(let fd, true) = origin { Syscall.close(fd) }
     }
 
-    func fill() throws -> Int {
-        let n = try Syscall.read(fd, into: buffer, what: "read \(source)")
-        digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        bytes += Int64(n)
-        return n
+    /// The next block of input (empty at the end), already hashed.
+    func fill() throws -> UnsafeRawBufferPointer {
+        let block: UnsafeRawBufferPointer
+        switch origin {
+        case .file(let fd, _):
+            if buffer == nil { buffer = .allocate(byteCount: 1 << 20, alignment: 16) }
+            let n = try Syscall.read(fd, into: buffer!, what: "read \(source)")
+            block = UnsafeRawBufferPointer(rebasing: buffer![0..<n])
+        case .reader(let outer):
+            block = try outer.nextBlock()
+        }
+        digest.update(block)
+        bytes += Int64(block.count)
+        return block
     }
 
     func drain() throws {
-        while try fill() > 0 {}
+        while try fill().count > 0 {}
     }
 }
 
@@ -167,9 +208,9 @@ private func rawInputRead(_ a: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?,
                           _ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
     let input = Unmanaged<RawInput>.fromOpaque(ctx!).takeUnretainedValue()
     do {
-        let n = try input.fill()
-        out?.pointee = UnsafeRawPointer(input.buffer.baseAddress)
-        return la_ssize_t(n)
+        let block = try input.fill()
+        out?.pointee = block.baseAddress
+        return la_ssize_t(block.count)
     } catch {
         input.error = error
         return -1
