@@ -1,1 +1,0 @@
-// The Deploy module: see the issue tracker for its scope.

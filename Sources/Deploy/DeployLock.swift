@@ -1,0 +1,56 @@
+import Foundation
+import SlipwayCore
+
+/// The deploy lock of a target on this machine: `flock(2)` on `.slipway/lock`, whose text names
+/// the owner (pid, start, what it does).
+///
+/// flock is atomic and the kernel drops it when its holder dies, even by SIGKILL, so a lock
+/// left by a dead deploy is never a lock at all: the next deploy takes it and, finding the
+/// dead owner's text still there, reports the takeover. The descriptor is close-on-exec so
+/// hook scripts and daemons they start never hold it.
+public final class DeployLock: HostLock {
+    public let path: String
+    private let fd: Int32
+    /// The text a previous holder left when it died holding the lock, if any.
+    public let staleOwner: String?
+
+    /// Takes the lock, waiting up to `wait` seconds; throws a clear error naming the holder.
+    public init(path: String, purpose: String, wait: TimeInterval = 0) throws {
+        self.path = path
+        let fd = try Syscall.retrying("open \(path)") { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        let deadline = Date().addingTimeInterval(wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            guard code == EWOULDBLOCK else {
+                Syscall.close(fd)
+                throw SlipwayError.system("lock \(path)", errno: code)
+            }
+            if Date() >= deadline {
+                let owner = DeployLock.read(fd)
+                Syscall.close(fd)
+                throw SlipwayError.failed("\(path): another deploy holds this target (\(owner.isEmpty ? "owner unknown" : owner)); "
+                                          + "wait for it to finish or retry with a longer wait")
+            }
+            usleep(50_000)
+        }
+        let previous = DeployLock.read(fd)
+        staleOwner = previous.isEmpty ? nil : previous
+        let owner = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since \(Journal.format(Date())): \(purpose)"
+        _ = ftruncate(fd, 0)
+        _ = Array(owner.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        self.fd = fd
+    }
+
+    /// Clears the owner text and releases the lock (closing the descriptor would too).
+    public func release() {
+        _ = ftruncate(fd, 0)
+        Syscall.close(fd)
+    }
+
+    private static func read(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Specs
+
+/// How many hosts switch at a time in a multi-host deploy.
+public enum BatchSize: String, Sendable, Codable, CaseIterable {
+    case one, half, all
+
+    func size(of count: Int) -> Int {
+        switch self {
+        case .one: return 1
+        case .half: return max(1, (count + 1) / 2)
+        case .all: return max(1, count)
+        }
+    }
+}
+
+/// Everything about a deploy besides the artifact and its targets.
+public struct DeployOptions: Sendable {
+    /// An appspec to use instead of the bundle's own (its text).
+    public var appspecOverride: (name: String, text: String)?
+    /// The path the appspec's `files`/`permissions` use for the release (default: the target's path).
+    public var appRoot: String?
+    /// Published releases to keep besides current and previous.
+    public var keep: Int = 5
+    public var health: HealthCheck?
+    public var healthPolicy = HealthCheck.Policy()
+    public var batch: BatchSize = .one
+    /// APPLICATION_NAME for hooks (default: the target directory's name).
+    public var applicationName: String?
+    /// DEPLOYMENT_GROUP_NAME for hooks (default: "default").
+    public var deploymentGroup: String = "default"
+    /// Seconds to wait for another deploy's lock before failing.
+    public var lockWait: TimeInterval = 0
+    /// Seconds to keep reading a hook's output after it exits.
+    public var outputGrace: TimeInterval = 2
+
+    public init() {}
+}
+
+/// What happened on one host.
+public struct HostOutcome: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// The new release is live and healthy.
+        case live
+        /// Prepared but never switched (another host failed first).
+        case notSwitched = "not-switched"
+        /// Switched, then switched back to the previous release.
+        case reverted
+        /// Failed before the switch; the previous release stayed live.
+        case failed
+    }
+
+    public var host: String
+    public var status: Status
+    public var release: String?
+    public var previous: String?
+    /// What `current` names at the end.
+    public var current: String?
+    public var error: String?
+}
+
+/// The result of `slipway deploy` (and `--json`).
+public struct DeployResult: Codable, Sendable {
+    public var release: String?
+    /// `succeeded`, `rolled-back` (switched, failed, switched back) or `failed`.
+    public var status: String
+    public var previous: String?
+    public var current: String?
+    public var hosts: [HostOutcome]
+    public var error: String?
+
+    public var succeeded: Bool { status == "succeeded" }
+}
+
+/// The result of `slipway rollback`.
+public struct RollbackResult: Codable, Sendable {
+    public var host: String
+    /// The release now live.
+    public var current: String
+    /// The release left behind (now marked bad).
+    public var previous: String?
+    public var status: String
+    public var error: String?
+}

@@ -1,0 +1,97 @@
+import Artifacts
+import Foundation
+import SlipwayCore
+import Synchronization
+
+/// Deploys an artifact to one or more targets.
+///
+/// Every host is locked and prepared first (unpacked, laid out, hooks through AfterInstall);
+/// nothing is live until all are ready. Then hosts switch in batches, each batch health-checked;
+/// the first failure stops the rollout and switches every already-switched host back.
+public struct Deployer: Sendable {
+    public let store: ArtifactStore
+    public let options: DeployOptions
+    public let events: DeployEventSink
+
+    public init(store: ArtifactStore, options: DeployOptions = DeployOptions(), events: @escaping DeployEventSink = { _ in }) {
+        self.store = store
+        self.options = options
+        self.events = events
+    }
+
+    /// Deploys `artifact` to `hosts`; never throws for a failed deploy (the result says what
+    /// happened on each host), only for bad input found before anything changed.
+    public func deploy(_ artifact: ArtifactRecord, to hosts: [any ReleaseHost]) -> DeployResult {
+        let runs = hosts.map { HostDeployment(host: $0, options: options, events: events) }
+        defer { runs.forEach { $0.finish() } }
+
+        // 1. Lock every host; one shared release id from the highest sequence.
+        var sequence = 1
+        for run in runs {
+            do { sequence = max(sequence, try run.begin()) } catch {
+                run.failure = message(error)
+                return result(runs, error: "\(run.host.name): \(message(error))")
+            }
+        }
+        let id = ReleaseID.make(sequence: sequence, time: Date(), digest: artifact.digest)
+
+        // 2. Prepare all, in parallel (at most 4 at once); nothing is live yet.
+        let failures = Mutex<[String]>([])
+        let group = DispatchGroup()
+        let slots = DispatchSemaphore(value: 4)
+        for run in runs {
+            slots.wait()
+            DispatchQueue.global().async(group: group) {
+                defer { slots.signal() }
+                do { try run.prepare(id: id, artifact: artifact, store: store) } catch {
+                    run.revert(reason: message(error))
+                    failures.withLock { $0.append("\(run.host.name): \(message(error))") }
+                }
+            }
+        }
+        group.wait()
+        if let first = failures.withLock({ $0.first }) {
+            for run in runs where run.failure == nil { run.revert(reason: "not switched: preparing another host failed") }
+            return result(runs, error: first)
+        }
+
+        // 3. Switch in batches; health-check each batch; on failure switch everyone back.
+        let size = options.batch.size(of: runs.count)
+        var switched: [HostDeployment] = []
+        for start in stride(from: 0, to: runs.count, by: size) {
+            let batch = runs[start..<min(start + size, runs.count)]
+            var failed: String?
+            for run in batch {
+                switched.append(run)
+                do { try run.activate(); try run.checkHealth() } catch {
+                    run.failure = message(error)
+                    failed = "\(run.host.name): \(message(error))"
+                    break
+                }
+            }
+            if let failed {
+                for run in switched.reversed() { run.revert(reason: run.failure ?? "another host in the rollout failed") }
+                for run in runs where !switched.contains(where: { $0 === run }) {
+                    run.revert(reason: "not switched: the rollout stopped when another host failed")
+                }
+                return result(runs, error: failed)
+            }
+        }
+        return result(runs, error: nil)
+    }
+
+    private func result(_ runs: [HostDeployment], error: String?) -> DeployResult {
+        let outcomes = runs.map(\.outcome)
+        let status: String
+        if error == nil { status = "succeeded" }
+        else if outcomes.contains(where: { $0.status == .reverted }) { status = "rolled-back" }
+        else { status = "failed" }
+        let first = outcomes.first
+        return DeployResult(release: first?.release, status: status, previous: first?.previous,
+                            current: first?.current, hosts: outcomes, error: error)
+    }
+}
+
+func message(_ error: any Error) -> String {
+    (error as? SlipwayError)?.message ?? "\(error)"
+}

@@ -1,0 +1,174 @@
+import Artifacts
+import Foundation
+import SlipwayCore
+import Specs
+
+/// One host's part of a deployment, from lock to prune. The multi-host `Deployer` drives
+/// several of these: `prepare` on all (nothing live yet), then `activate` batch by batch, and
+/// `revert` on every switched host when one fails.
+final class HostDeployment: @unchecked Sendable {
+    // @unchecked: each instance is only touched by one thread at a time (prepare runs hosts
+    // in parallel, one instance per thread; everything after is sequential).
+    let host: any ReleaseHost
+    let options: DeployOptions
+    let events: DeployEventSink
+    private(set) var lock: (any HostLock)?
+    private(set) var previous: String?
+    private(set) var id = ""
+    private(set) var spec = AppSpec()
+    private(set) var switched = false
+    private(set) var prepared = false
+    private(set) var status = HostOutcome.Status.failed
+    var failure: String?
+
+    init(host: any ReleaseHost, options: DeployOptions, events: @escaping DeployEventSink) {
+        self.host = host
+        self.options = options
+        self.events = events
+    }
+
+    func step(_ text: String) { events(DeployEvent(host: host.name, kind: .step, text: text)) }
+
+    /// Takes the lock and cleans what a crashed deploy left; returns the next sequence number.
+    func begin() throws -> Int {
+        try host.prepareLayout()
+        let lock = try host.lock(purpose: "deploy", wait: options.lockWait)
+        self.lock = lock
+        if let stale = lock.staleOwner {
+            events(DeployEvent(host: host.name, kind: .warning, text: "took over the lock of a deploy that died (\(stale))"))
+            try host.append(JournalRecord(event: .lockTakenOver, release: "-", note: stale))
+        }
+        try host.sweep()
+        previous = try host.current()
+        return ReleaseHistory(records: try host.records()).nextSequence
+    }
+
+    var context: HookContext {
+        HookContext(deploymentID: id, applicationName: options.applicationName ?? (host.layout.root as NSString).lastPathComponent,
+                    deploymentGroupName: options.deploymentGroup,
+                    deploymentGroupID: String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)),
+                    releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "")
+    }
+
+    /// Unpacks, lays out and runs the hooks up to AfterInstall; nothing is live yet.
+    func prepare(id: String, artifact: ArtifactRecord, store: ArtifactStore) throws {
+        self.id = id
+        try host.append(JournalRecord(event: .created, release: id, artifact: artifact.digest, commit: artifact.provenance.sourceCommit))
+        step("unpacking \(artifact.shortDigest) into releases/\(id)")
+        let staged = try host.stage(artifact, from: store, id: id)
+        let source = options.appspecOverride ?? staged.appspec
+        if let source {
+            let parsed = AppSpec.parse(contents: source.text, file: source.name)
+            for d in parsed.diagnostics where d.severity == .warning {
+                events(DeployEvent(host: host.name, kind: .warning, text: d.description))
+            }
+            guard let spec = parsed.spec else {
+                throw SlipwayError.badInput("the appspec is invalid:\n" + parsed.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+            }
+            self.spec = spec
+            try host.saveAppSpec(source.text, id: id)
+        } else {
+            events(DeployEvent(host: host.name, kind: .warning, text: "the artifact has no appspec.yml: installing it as it is, with no hooks"))
+        }
+        let plan = try InstallPlan(spec: spec, appRoot: options.appRoot ?? host.layout.root)
+        if let previous, let text = host.loadAppSpec(id: previous), let old = AppSpec.parse(contents: text, file: "releases/\(previous) appspec").spec {
+            try host.runHooks(.applicationStop, scripts: old.scripts(for: .applicationStop), bundle: host.bundlePath(id: previous), context: context)
+        }
+        try host.runHooks(.beforeInstall, scripts: spec.scripts(for: .beforeInstall), bundle: staged.root, context: context)
+        try host.install(staged, id: id, plan: plan)
+        try host.runHooks(.afterInstall, scripts: spec.scripts(for: .afterInstall), bundle: host.bundlePath(id: id), context: context)
+        try host.append(JournalRecord(event: .prepared, release: id))
+        prepared = true
+        status = .notSwitched
+    }
+
+    /// Switches to the prepared release and runs ApplicationStart and ValidateService.
+    func activate() throws {
+        step("switching current to releases/\(id)")
+        try host.switchTo(id)
+        switched = true
+        try host.append(JournalRecord(event: .switched, release: id, previous: previous))
+        try host.runHooks(.applicationStart, scripts: spec.scripts(for: .applicationStart), bundle: host.bundlePath(id: id), context: context)
+        try host.runHooks(.validateService, scripts: spec.scripts(for: .validateService), bundle: host.bundlePath(id: id), context: context)
+        status = .live
+    }
+
+    /// The health check after ValidateService.
+    func checkHealth() throws {
+        guard let health = options.health else { return }
+        step("health check")
+        try runHealthCheck(health, on: host, release: id, policy: options.healthPolicy)
+    }
+
+    /// Marks the new release bad and, if it went live, switches back to the previous one and
+    /// restarts it. Best effort: it reports what it could not do.
+    func revert(reason: String) {
+        failure = failure ?? reason
+        guard !id.isEmpty else { return }
+        try? host.append(JournalRecord(event: .bad, release: id, note: reason))
+        guard switched else {
+            if status == .live { status = .failed }
+            return
+        }
+        status = .failed
+        guard let previous else {
+            events(DeployEvent(host: host.name, kind: .warning, text: "first deploy failed after the switch: no earlier release to go back to, so current still names \(id)"))
+            return
+        }
+        do {
+            step("switching back to releases/\(previous)")
+            try host.switchTo(previous)
+            switched = false
+            status = .reverted
+            try host.append(JournalRecord(event: .switched, release: previous, previous: id, note: "automatic rollback: \(reason)"))
+            try restart(previous, reverting: id)
+        } catch {
+            events(DeployEvent(host: host.name, kind: .warning, text: "switching back failed: \(error)"))
+        }
+    }
+
+    /// Runs a release's ApplicationStart and ValidateService after a switch back to it.
+    func restart(_ release: String, reverting from: String) throws {
+        guard let text = host.loadAppSpec(id: release), let spec = AppSpec.parse(contents: text, file: "appspec").spec else { return }
+        let ctx = HookContext(deploymentID: release, applicationName: context.applicationName,
+                              deploymentGroupName: context.deploymentGroupName, deploymentGroupID: context.deploymentGroupID,
+                              releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from))
+        try host.runHooks(.applicationStart, scripts: spec.scripts(for: .applicationStart), bundle: host.bundlePath(id: release), context: ctx)
+        try host.runHooks(.validateService, scripts: spec.scripts(for: .validateService), bundle: host.bundlePath(id: release), context: ctx)
+    }
+
+    /// Prunes old releases and releases the lock.
+    func finish() {
+        if lock != nil {
+            do { try ReleasePruner(host: host, keep: options.keep, events: events).prune() } catch {
+                events(DeployEvent(host: host.name, kind: .warning, text: "pruning failed: \(error)"))
+            }
+        }
+        lock?.release()
+        lock = nil
+    }
+
+    var outcome: HostOutcome {
+        HostOutcome(host: host.name, status: status, release: id.isEmpty ? nil : id, previous: previous,
+                    current: (try? host.current()) ?? nil, error: failure)
+    }
+}
+
+/// Runs one health check with retries until its deadline.
+func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: String, policy: HealthCheck.Policy) throws {
+    switch health {
+    case .http(let url):
+        let resolved = url.replacingOccurrences(of: "{host}", with: host.healthHost)
+        try HealthCheck.retry(policy, what: "GET \(resolved)") {
+            switch HTTPProbe.get(resolved, timeout: policy.requestTimeout) {
+            case .success(let code) where (200..<400).contains(code): return nil
+            case .success(let code): return "status \(code)"
+            case .failure(let error): return error.message
+            }
+        }
+    case .command(let command):
+        try HealthCheck.retry(policy, what: "`\(command)`") {
+            host.healthCommand(command, releasePath: host.layout.release(release))
+        }
+    }
+}

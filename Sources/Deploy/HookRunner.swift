@@ -1,0 +1,67 @@
+import Foundation
+import SlipwayCore
+import Specs
+
+/// Runs an event's scripts on this machine: in order, each in its own process group with its
+/// timeout, as its `runas` user, output streamed line by line; the first failure fails the event.
+public struct HookRunner: Sendable {
+    /// How long to keep reading output after a script exits (a daemon it started may hold it).
+    public var outputGrace: TimeInterval = 2
+    public var host: String = "local"
+    public var events: DeployEventSink
+
+    public init(host: String = "local", outputGrace: TimeInterval = 2, events: @escaping DeployEventSink) {
+        self.host = host
+        self.outputGrace = outputGrace
+        self.events = events
+    }
+
+    /// Runs `scripts` of `event` from `bundle` (the directory their locations are relative to).
+    public func run(_ event: LifecycleEvent, scripts: [HookScript], bundle: String, context: HookContext) throws {
+        for script in scripts {
+            let relative = try hookScriptPath(script.location)
+            let path = bundle + "/" + relative
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle (\(path))")
+            }
+            if info.st_mode & 0o111 == 0 { chmod(path, (info.st_mode & 0o7777) | 0o111) }
+            var environment = ChildProcess.baseEnvironment()
+            environment.merge(context.environment(for: event)) { $1 }
+            let argv = ["/bin/sh", "-c", "cd \"$1\" || exit 127; shift; exec \"$@\"", "slipway-hook", bundle]
+                + (try userSwitch(script.runas)) + [path]
+            events(DeployEvent(host: host, kind: .step, event: event, text: "running \(script.location)"
+                               + (script.runas.map { " as \($0)" } ?? "")))
+            let child = try ChildProcess.spawn(argv, environment: environment)
+            let ending = OutputPump(grace: outputGrace).run(child, deadline: Date().addingTimeInterval(TimeInterval(script.timeout))) { line in
+                events(DeployEvent(host: host, kind: .hookOutput, event: event, text: line))
+            }
+            switch ending {
+            case .exited(0):
+                continue
+            case .exited(let code):
+                throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)")
+            case .timedOut:
+                throw SlipwayError.failed("\(event.rawValue): \(script.location) ran longer than its timeout of \(script.timeout) s; its process group was killed")
+            case .outputHeldOpen(let code):
+                events(DeployEvent(host: host, kind: .warning, event: event,
+                                   text: "\(script.location) exited but something it started still holds its output open; stopped reading after \(Int(outputGrace)) s "
+                                   + "(redirect a daemon's output, e.g. `cmd >/var/log/app.log 2>&1 &`)"))
+                if code != 0 { throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)") }
+            }
+        }
+    }
+
+    /// `setpriv` arguments to run as `user`; nothing when it is already the current user.
+    private func userSwitch(_ user: String?) throws -> [String] {
+        guard let user, !user.isEmpty else { return [] }
+        guard let entry = getpwnam(user) else {
+            throw SlipwayError.failed("runas: user '\(user)' does not exist on this host")
+        }
+        if entry.pointee.pw_uid == geteuid() { return [] }
+        guard geteuid() == 0 else {
+            throw SlipwayError.failed("runas: running a hook as '\(user)' needs root (this deploy runs as uid \(geteuid()))")
+        }
+        return ["/usr/bin/setpriv", "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups", "--"]
+    }
+}

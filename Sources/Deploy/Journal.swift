@@ -1,0 +1,105 @@
+import Foundation
+import SlipwayCore
+
+/// One line of a target's journal: something happened to a release.
+public struct JournalRecord: Codable, Sendable, Equatable {
+    public enum Event: String, Codable, Sendable {
+        /// A release directory is being written (not live, may be half-written).
+        case created
+        /// Unpacked, laid out and through AfterInstall: ready to switch to.
+        case prepared
+        /// `current` now points at this release (`previous` is what it pointed at).
+        case switched
+        /// Failed or rolled away from: never chosen by a rollback again.
+        case bad
+        /// Its directory was removed.
+        case pruned
+        /// A stale lock from a dead deploy was taken over.
+        case lockTakenOver
+    }
+
+    public var time: Date
+    public var event: Event
+    public var release: String
+    public var artifact: String?
+    public var commit: String?
+    public var previous: String?
+    public var note: String?
+
+    public init(event: Event, release: String, artifact: String? = nil, commit: String? = nil,
+                previous: String? = nil, note: String? = nil, time: Date = Date()) {
+        self.time = time
+        self.event = event
+        self.release = release
+        self.artifact = artifact
+        self.commit = commit
+        self.previous = previous
+        self.note = note
+    }
+
+    /// The record as one JSON line (no newline).
+    public func line() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Journal.format(date))
+        }
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Parses journal text; a torn last line (a crash mid-append) and foreign lines are skipped.
+    public static func parse(_ text: String) -> [JournalRecord] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return Journal.parse(text) ?? Date(timeIntervalSince1970: 0)
+        }
+        return text.split(separator: "\n").compactMap { try? decoder.decode(JournalRecord.self, from: Data($0.utf8)) }
+    }
+}
+
+/// A target's append-only journal on this machine: each record is one `write(2)` on an
+/// `O_APPEND` descriptor followed by `fsync`, so a crash loses at most the record being
+/// written and never reorders or rewrites earlier ones.
+public struct Journal: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public func records() throws -> [JournalRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return JournalRecord.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    public func append(_ record: JournalRecord) throws {
+        let fd = try Syscall.retrying("open \(path)") { open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) }
+        defer { Syscall.close(fd) }
+        // A crash mid-append leaves a line without its newline; start on a fresh line so the
+        // torn bytes stay one unreadable line instead of corrupting this record.
+        var text = try record.line() + "\n"
+        var size = stat()
+        if fstat(fd, &size) == 0, size.st_size > 0 {
+            var last: UInt8 = 0
+            if pread(fd, &last, 1, size.st_size - 1) == 1, last != UInt8(ascii: "\n") { text = "\n" + text }
+        }
+        try Array(text.utf8).withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "append to \(path)") }
+        try Syscall.fsync(fd, what: "fsync \(path)")
+    }
+
+    static func format(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = f.date(from: text) { return date }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: text)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import SlipwayCore
+import Specs
+
+/// Switches a target back to an earlier release on disk: the previous published, not-bad one
+/// or a named one. The same atomic switch as a deploy, then the release's ApplicationStart and
+/// ValidateService; the release left behind is marked bad. Database migrations and files in
+/// `shared/` are not reverted.
+public struct Rollback: Sendable {
+    public let host: any ReleaseHost
+    public var options: DeployOptions
+    public let events: DeployEventSink
+
+    public init(host: any ReleaseHost, options: DeployOptions = DeployOptions(), events: @escaping DeployEventSink = { _ in }) {
+        self.host = host
+        self.options = options
+        self.events = events
+    }
+
+    public func run(to requested: String? = nil) throws -> RollbackResult {
+        let run = HostDeployment(host: host, options: options, events: events)
+        _ = try run.begin()
+        defer { run.lock?.release() }
+        let current = try host.current()
+        let history = ReleaseHistory(records: try host.records(), current: current)
+        let onDisk = Set(try host.releaseDirectories())
+        let target: String
+        if let requested {
+            guard let match = Self.match(requested, in: Array(onDisk)) else {
+                throw SlipwayError.notFound("\(host.name): no release '\(requested)' on disk; see `slipway releases`")
+            }
+            if history.releases[match]?.state == .bad {
+                events(DeployEvent(host: host.name, kind: .warning, text: "release \(match) was marked bad; rolling back to it as asked"))
+            }
+            guard history.releases[match].map({ $0.state != .created }) ?? true else {
+                throw SlipwayError.badInput("\(host.name): release \(match) was never fully prepared; it cannot go live")
+            }
+            target = match
+        } else {
+            guard let candidate = history.rollbackCandidate(from: current), onDisk.contains(candidate) else {
+                throw SlipwayError.notFound("\(host.name): no earlier good release to roll back to")
+            }
+            target = candidate
+        }
+        guard target != current else {
+            return RollbackResult(host: host.name, current: target, previous: current, status: "unchanged", error: nil)
+        }
+        events(DeployEvent(host: host.name, kind: .step, text: "switching current to releases/\(target)"))
+        try host.switchTo(target)
+        try host.append(JournalRecord(event: .switched, release: target, previous: current, note: "rollback"))
+        if let current { try host.append(JournalRecord(event: .bad, release: current, note: "rolled back from")) }
+        events(DeployEvent(host: host.name, kind: .warning, text: "database migrations and files in shared/ are not reverted"))
+        do {
+            try run.restart(target, reverting: current ?? "")
+            if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy) }
+        } catch {
+            return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error))
+        }
+        return RollbackResult(host: host.name, current: target, previous: current, status: "succeeded", error: nil)
+    }
+
+    /// A full id, or a unique prefix or sequence number (`42` matches `000042-…`).
+    static func match(_ text: String, in ids: [String]) -> String? {
+        if ids.contains(text) { return text }
+        if let n = Int(text) {
+            let hits = ids.filter { ReleaseID.sequence(of: $0) == n }
+            if hits.count == 1 { return hits[0] }
+        }
+        let hits = ids.filter { $0.hasPrefix(text) }
+        return hits.count == 1 ? hits[0] : nil
+    }
+}
+
+/// `slipway releases`: a target's releases, newest first, with which one is current.
+public func listReleases(on host: any ReleaseHost) throws -> [Release] {
+    let current = try host.current()
+    let onDisk = Set(try host.releaseDirectories())
+    return ReleaseHistory(records: try host.records(), current: current).ordered
+        .filter { onDisk.contains($0.id) || $0.state != .pruned }.reversed()
+}
