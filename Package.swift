@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "BuildTests", dependencies: ["Build"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
     ]
 )

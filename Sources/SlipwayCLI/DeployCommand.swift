@@ -1,9 +1,86 @@
 import ArgumentParser
+import Artifacts
+import Deploy
+import Foundation
+import SlipwayCore
 
 struct DeployCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deploy", abstract: "Install an artifact as a new release and switch to it.")
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Install an artifact as a new release and switch to it.",
+        discussion: """
+            ARTIFACT is a digest, a unique digest prefix, or a tarball (which is imported into \
+            the store first). A target is a directory on this machine or \
+            ssh://[user@]host[:port]/path (the remote needs only sh, tar, flock, setsid, mv -T). \
+            With several targets all are prepared first, then switched in batches; a failed \
+            health check switches every switched host back. Exit status: 0 live, 1 failed or \
+            rolled back, 2 bad input.
+            """)
+
+    @Argument(help: "Digest, digest prefix or tarball path.") var artifact: String
+    @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
+    @Option(help: "Use this appspec instead of the bundle's appspec.yml.") var appspec: String?
+    @Option(help: "The path the appspec's files/permissions use for the release (default: the target path).") var appRoot: String?
+    @Option(help: "Published releases to keep besides current and previous.") var keep = 5
+    @Option(help: "HTTP URL that must answer 2xx/3xx after the switch ({host} = the target's host).") var healthUrl: String?
+    @Option(help: "Command that must exit 0 on the target after the switch.") var healthCmd: String?
+    @Option(help: "Seconds the health check may retry.") var healthTimeout: Double = 30
+    @Option(help: "Hosts switched at a time: one, half or all.") var batch: BatchSize = .one
+    @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
+    @Option(help: "APPLICATION_NAME for hooks.") var application: String?
+    @Option(help: "DEPLOYMENT_GROUP_NAME for hooks.") var group = "default"
+    @Flag(help: "Print JSON: release, status, previous, current, hosts.") var json = false
+
+    func validate() throws {
+        if targets.isEmpty { throw ValidationError("give at least one --target") }
+        if healthUrl != nil && healthCmd != nil { throw ValidationError("give --health-url or --health-cmd, not both") }
+        if keep < 0 { throw ValidationError("--keep must be 0 or more") }
+    }
 
     func run() throws {
-        throw ValidationError("'slipway deploy' is not available yet")
+        let store = ArtifactStore(home: .fromEnvironment())
+        let record = try resolveArtifact(artifact, in: store)
+        var options = DeployOptions()
+        if let appspec {
+            guard let data = FileManager.default.contents(atPath: appspec) else { throw SlipwayError.badInput("\(appspec): cannot read the appspec") }
+            options.appspecOverride = (appspec, String(decoding: data, as: UTF8.self))
+        }
+        options.appRoot = appRoot
+        options.keep = keep
+        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
+        options.healthPolicy.deadline = healthTimeout
+        options.batch = batch
+        options.lockWait = wait
+        options.applicationName = application
+        options.deploymentGroup = group
+        let events = DeployCommand.printEvents
+        let hosts = try targets.map { try DeployTarget.parse($0).host(events: events) }
+        let result = Deployer(store: store, options: options, events: events).deploy(record, to: hosts)
+        if json {
+            try Terminal.json(result)
+        } else if result.succeeded {
+            print(result.release ?? "")
+        } else {
+            for host in result.hosts { Terminal.note("\(host.host): \(host.status.rawValue), current \(host.current ?? "none")") }
+        }
+        guard result.succeeded else {
+            if !json { Terminal.error(result.error ?? "deploy failed") }
+            throw ExitCode(1)
+        }
+    }
+
+    static let printEvents: DeployEventSink = { event in
+        FileHandle.standardError.write(Data((event.description + "\n").utf8))
     }
 }
+
+/// A digest or prefix from the store, or a tarball path imported into it.
+func resolveArtifact(_ reference: String, in store: ArtifactStore) throws -> ArtifactRecord {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), !isDirectory.boolValue {
+        return try store.importTarball(reference)
+    }
+    return try store.resolve(reference)
+}
+
+extension BatchSize: ExpressibleByArgument {}

@@ -1,9 +1,27 @@
 import ArgumentParser
+import Deploy
+import Foundation
+import SlipwayCore
 
 struct ReleasesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "releases", abstract: "List a target's releases.")
+    static let configuration = CommandConfiguration(
+        commandName: "releases",
+        abstract: "List a target's releases, newest first, and which one is current.")
+
+    @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
+    @Flag(help: "Print JSON: id, artifact, commit, state, created, switched, current.") var json = false
 
     func run() throws {
-        throw ValidationError("'slipway releases' is not available yet")
+        let host = try DeployTarget.parse(target).host(events: DeployCommand.printEvents)
+        let releases = try listReleases(on: host)
+        if json { return try Terminal.json(releases) }
+        print("   ID                                       STATE      ARTIFACT      COMMIT        CREATED")
+        let formatter = ISO8601DateFormatter()
+        for r in releases {
+            let artifact = r.artifact.map { String($0.dropFirst("sha256:".count).prefix(12)) } ?? "-"
+            print("\(r.current ? "*" : " ")  \(r.id.padding(toLength: 40, withPad: " ", startingAt: 0)) "
+                  + "\(r.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(artifact.padding(toLength: 13, withPad: " ", startingAt: 0)) "
+                  + "\((r.commit.map { String($0.prefix(12)) } ?? "-").padding(toLength: 13, withPad: " ", startingAt: 0)) \(formatter.string(from: r.created))")
+        }
     }
 }

@@ -1,9 +1,31 @@
 import ArgumentParser
+import Deploy
+import Foundation
+import SlipwayCore
 
 struct RollbackCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Switch a target back to an earlier release.")
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Switch a target back to the previous good release (or a named one).",
+        discussion: "The release left behind is marked bad. Database migrations and files in shared/ are not reverted.")
+
+    @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
+    @Option(help: "A release id, unique prefix or sequence number (see `slipway releases`).") var to: String?
+    @Option(help: "HTTP URL that must answer 2xx/3xx afterwards.") var healthUrl: String?
+    @Option(help: "Command that must exit 0 afterwards.") var healthCmd: String?
+    @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
+    @Flag(help: "Print JSON: host, current, previous, status.") var json = false
 
     func run() throws {
-        throw ValidationError("'slipway rollback' is not available yet")
+        var options = DeployOptions()
+        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
+        options.lockWait = wait
+        let host = try DeployTarget.parse(target).host(events: DeployCommand.printEvents)
+        let result = try Rollback(host: host, options: options, events: DeployCommand.printEvents).run(to: to)
+        if json { try Terminal.json(result) } else { print(result.current) }
+        if let error = result.error {
+            if !json { Terminal.error(error) }
+            throw ExitCode(1)
+        }
     }
 }

@@ -1,0 +1,289 @@
+import Archive
+import Artifacts
+import Foundation
+import SlipwayCore
+import Specs
+
+/// A target on another machine, driven over OpenSSH.
+///
+/// The remote needs only POSIX sh, tar, `flock` (util-linux or BusyBox), `setsid` and `mv -T`
+/// (GNU or BusyBox): no Slipway. The artifact is decompressed and verified here and sent as a
+/// plain tar stream, so the remote needs no zstd and a corrupt blob never becomes a release.
+public struct RemoteHost: ReleaseHost {
+    public let destination: SSHDestination
+    public let layout: ReleaseLayout
+    let session: SSHSession
+    let events: DeployEventSink
+
+    public var name: String { destination.login }
+    public var healthHost: String { destination.host }
+
+    public init(destination: SSHDestination, events: @escaping DeployEventSink) {
+        self.destination = destination
+        layout = ReleaseLayout(root: destination.path)
+        session = SSHSession(destination: destination)
+        self.events = events
+    }
+
+    public func prepareLayout() throws {
+        // cd happens first in every script, so create the root from its parent.
+        let parent = (layout.root as NSString).deletingLastPathComponent
+        try SSHSession(destination: SSHDestination(user: destination.user, host: destination.host, port: destination.port, path: parent.isEmpty ? "/" : parent))
+            .run("mkdir -p \"$1/releases\" \"$1/shared\" \"$1/.slipway/appspec\"", [layout.root])
+    }
+
+    public func lock(purpose: String, wait: TimeInterval) throws -> any HostLock {
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            if let lock = try RemoteLock.acquire(session, owner: "ssh from \(ProcessInfo.processInfo.hostName) pid \(getpid()): \(purpose)") {
+                return lock
+            }
+            if Date() >= deadline {
+                let owner = (try? session.run("cat .slipway/lock").joined()) ?? ""
+                throw SlipwayError.failed("\(name):\(layout.root): another deploy holds this target (\(owner.isEmpty ? "owner unknown" : owner))")
+            }
+            usleep(200_000)
+        }
+    }
+
+    public func records() throws -> [JournalRecord] {
+        JournalRecord.parse(try remote("cat .slipway/journal 2>/dev/null || true").joined(separator: "\n"))
+    }
+
+    public func append(_ record: JournalRecord) throws {
+        // A torn last line gets its newline first; `sync` stands in for fsync in sh.
+        try remote("""
+            j=.slipway/journal
+            if [ -s "$j" ] && [ -n "$(tail -c 1 "$j")" ]; then printf '\\n' >> "$j"; fi
+            printf '%s\\n' "$1" >> "$j" && sync
+            """, [try record.line()])
+    }
+
+    public func current() throws -> String? {
+        let text = try remote("readlink current || true").joined()
+        return text.isEmpty ? nil : ReleaseLayout.releaseID(fromLink: text)
+    }
+
+    public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
+        let scan = try BundleScan(blob: store.blobPath(artifact.hex))
+        let staging = layout.releases + "/.\(id).bundle"
+        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe)
+        var verified = false
+        defer { if !verified { child.killGroup(); _ = child.wait() } }
+        // Stream the decompressed tar, hashing it on the way; the release is only named after
+        // both digests match.
+        let reader = try TarReader(path: store.blobPath(artifact.hex), mode: .raw)
+        var tar = SHA256Stream()
+        guard let input = child.input else { throw SlipwayError.failed("ssh has no stdin") }
+        do {
+            if try reader.next() != nil {
+                try reader.readData { chunk, _ in
+                    tar.update(chunk)
+                    try Syscall.writeAll(input, chunk, what: "send the artifact to \(name)")
+                }
+            }
+            try reader.drain()
+        } catch {
+            Syscall.close(input)
+            throw SlipwayError.failed("\(name): sending the artifact failed: \(message(error))")
+        }
+        Syscall.close(input)
+        var output: [String] = []
+        let ending = OutputPump(grace: 2).run(child, deadline: Date().addingTimeInterval(3600)) { output.append($0) }
+        verified = true
+        guard "sha256:" + reader.rawDigest == artifact.blob.digest, "sha256:" + tar.finalizeHex() == artifact.digest else {
+            throw SlipwayError.corrupt("\(artifact.digest): the stored blob is corrupt; nothing was installed on \(name)")
+        }
+        guard ending == .exited(0) else {
+            throw SlipwayError.failed("\(name): unpacking failed: " + (output.suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
+        }
+        let root = scan.rootFolder.map { staging + "/" + $0 } ?? staging
+        return StagedBundle(root: root, appspec: scan.appspec)
+    }
+
+    public func install(_ staged: StagedBundle, id: String, plan: InstallPlan) throws {
+        try remote(InstallScript.make(plan) + "rm -rf \"releases/.$id.bundle\"\nsync\n", [id, staged.root])
+    }
+
+    public func saveAppSpec(_ text: String, id: String) throws {
+        try remote("mkdir -p .slipway/appspec && cat > \".slipway/appspec/$1.tmp\" && mv \".slipway/appspec/$1.tmp\" \".slipway/appspec/$1\"",
+                   [id], input: Data(text.utf8))
+    }
+
+    public func loadAppSpec(id: String) -> String? {
+        (try? remote("cat \".slipway/appspec/$1\"", [id]))?.joined(separator: "\n")
+    }
+
+    public func bundlePath(id: String) -> String {
+        let exists = (try? remote("[ -d \".slipway/bundles/$1\" ] && echo yes || true", [id]).joined()) == "yes"
+        return exists ? layout.bundle(id) : layout.release(id)
+    }
+
+    public func runHooks(_ event: LifecycleEvent, scripts: [HookScript], bundle: String, context: HookContext) throws {
+        for script in scripts {
+            let path = try hookScriptPath(script.location)
+            events(DeployEvent(host: name, kind: .step, event: event, text: "running \(script.location)" + (script.runas.map { " as \($0)" } ?? "")))
+            let env = context.environment(for: event).map { "\($0.key)=\($0.value)" }.sorted()
+            do {
+                try session.run(Self.hookScript, [bundle, path, String(script.timeout), script.runas ?? ""] + env,
+                                timeout: TimeInterval(script.timeout) + 60) { line in
+                    events(DeployEvent(host: name, kind: .hookOutput, event: event, text: line))
+                }
+            } catch let failure as RemoteFailure {
+                switch failure.status {
+                case 124: throw SlipwayError.failed("\(event.rawValue): \(script.location) ran longer than its timeout of \(script.timeout) s; its process group was killed")
+                case 126: throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle")
+                default: throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(failure.status)")
+                }
+            }
+        }
+    }
+
+    /// Runs one hook in its own session (setsid: its pid is its process group), kills the
+    /// group at the timeout, and sends its output after it exits from a file, so a daemon that
+    /// keeps stdout open holds a file, not the SSH channel.
+    static let hookScript = """
+        bundle=$1; script=$2; timeout=$3; runas=$4; shift 4
+        [ -f "$bundle/$script" ] || exit 126
+        [ -x "$bundle/$script" ] || chmod +x "$bundle/$script"
+        log=$(mktemp); cd "$bundle" || exit 126
+        if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
+          setsid env "$@" su -s /bin/sh -c 'exec "$0"' "$runas" "$bundle/$script" </dev/null >"$log" 2>&1 &
+        else
+          setsid env "$@" "$bundle/$script" </dev/null >"$log" 2>&1 &
+        fi
+        pid=$!
+        ( sleep "$timeout"; : > "$log.timeout"; kill -KILL -"$pid" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+        watch=$!
+        wait "$pid"; rc=$?
+        kill "$watch" 2>/dev/null
+        cat "$log"
+        if [ -e "$log.timeout" ]; then rc=124; fi
+        rm -f "$log" "$log.timeout"
+        exit $rc
+        """
+
+    public func switchTo(_ id: String) throws {
+        // ln -s to a temp name, then rename over current (mv -T renames, never unlinks first),
+        // sync, and read the link back.
+        try remote("""
+            tmp=".current.tmp-$$"
+            ln -s "releases/$1" "$tmp" && mv -T "$tmp" current || { rm -f "$tmp"; exit 1; }
+            sync
+            [ "$(readlink current)" = "releases/$1" ] || { echo "current changed under us"; exit 1; }
+            """, [id])
+    }
+
+    public func removeRelease(_ id: String) throws {
+        try remote("""
+            [ "$(readlink current)" != "releases/$1" ] || { echo "refusing to remove the current release $1"; exit 1; }
+            if [ -d "releases/$1" ]; then mv "releases/$1" "releases/.$1.removing" && rm -rf "releases/.$1.removing"; fi
+            rm -rf ".slipway/bundles/$1" ".slipway/appspec/$1"
+            """, [id])
+    }
+
+    public func releaseDirectories() throws -> [String] {
+        try remote("ls -1 releases 2>/dev/null || true").filter { !$0.isEmpty && !$0.hasPrefix(".") }
+    }
+
+    public func sweep() throws {
+        try remote("rm -f .current.tmp-*; for d in releases/.[!.]*; do [ -e \"$d\" ] && rm -rf \"$d\"; done; true")
+    }
+
+    public func healthCommand(_ command: String, releasePath: String) -> String? {
+        do {
+            try remote("RELEASE_PATH=$1 sh -c \"$2\"", [releasePath, command])
+            return nil
+        } catch let failure as RemoteFailure {
+            return "`\(command)` exited with status \(failure.status)" + (failure.lines.last.map { ": \($0)" } ?? "")
+        } catch {
+            return message(error)
+        }
+    }
+
+    @discardableResult
+    func remote(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> [String] {
+        do {
+            return try session.run(script, arguments, input: input)
+        } catch let failure as RemoteFailure {
+            throw SlipwayError.failed("\(name): \(failure.message)")
+        }
+    }
+}
+
+/// The remote deploy lock: a `flock` held by a shell that lives as long as this process's SSH
+/// connection. When this process dies (even by SIGKILL), ssh's stdin closes, the remote `cat`
+/// ends and the kernel drops the lock: a dead deploy never leaves a stale remote lock.
+final class RemoteLock: HostLock {
+    let pid: pid_t
+    let stdin: Int32
+    let staleOwner: String? = nil
+
+    private init(pid: pid_t, stdin: Int32) {
+        self.pid = pid
+        self.stdin = stdin
+    }
+
+    /// The lock, or nil when another deploy holds it.
+    static func acquire(_ session: SSHSession, owner: String) throws -> RemoteLock? {
+        let child = try session.start("""
+            exec 9>>.slipway/lock
+            if ! flock -n 9; then echo BUSY; exit 0; fi
+            printf '%s\\n' "$1" > .slipway/lock
+            echo LOCKED
+            cat >/dev/null
+            : > .slipway/lock
+            """, [owner], input: .pipe)
+        guard let out = child.output, let input = child.input else { throw SlipwayError.failed("ssh pipes missing") }
+        var line = [UInt8]()
+        var byte: UInt8 = 0
+        while read(out, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+        let answer = String(decoding: line, as: UTF8.self)
+        Syscall.close(out)
+        if answer == "LOCKED" { return RemoteLock(pid: child.pid, stdin: input) }
+        Syscall.close(input)
+        let status = child.wait()
+        if answer == "BUSY" { return nil }
+        throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh exited with \(status)\(answer.isEmpty ? "" : ": \(answer)"))")
+    }
+
+    func release() {
+        Syscall.close(stdin)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
+
+/// What a bundle holds at its top, read from the stored blob without unpacking it: the single
+/// top folder rule and the appspec's text.
+struct BundleScan {
+    var rootFolder: String?
+    var appspec: (name: String, text: String)?
+
+    init(blob: String) throws {
+        let reader = try TarReader(path: blob)
+        var top: Set<String> = []
+        var found: [String: String] = [:]
+        while let header = try reader.next() {
+            var path = header.path
+            while path.hasPrefix("./") { path.removeFirst(2) }
+            while path.hasSuffix("/") { path.removeLast() }
+            guard let first = path.split(separator: "/").first else { continue }
+            top.insert(String(first))
+            let depth = path.split(separator: "/").count
+            if header.kind == .regular, depth <= 2, AppSpec.fileNames.contains((path as NSString).lastPathComponent) {
+                var data = Data()
+                try reader.readData { chunk, _ in data.append(contentsOf: chunk) }
+                found[path] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        for name in AppSpec.fileNames {
+            if let text = found[name] { appspec = (name, text); return }
+        }
+        if top.count == 1, let folder = top.first {
+            for name in AppSpec.fileNames {
+                if let text = found[folder + "/" + name] { rootFolder = folder; appspec = (name, text); return }
+            }
+        }
+    }
+}

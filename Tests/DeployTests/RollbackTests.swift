@@ -1,0 +1,77 @@
+import Deploy
+import Foundation
+import SlipwayCore
+import Testing
+
+@Suite(.tags(.medium)) struct RollbackTests {
+    @Test func rollbackPicksThePreviousGoodReleaseAfterAFailedDeploy() throws {
+        let f = try Fixture()
+        let v1 = f.deploy(try f.artifact(["index.html": "v1"]))
+        let v2 = f.deploy(try f.artifact(["index.html": "v2"]))
+        let failing = f.deploy(try f.artifact(["index.html": "v3", "appspec.yml": appspec([("ValidateService", "v.sh")]), "v.sh": "#!/bin/sh\nexit 1\n"]))
+        #expect(v1.succeeded && v2.succeeded && failing.status == "rolled-back")
+        #expect(f.current == v2.release)
+
+        let back = try Rollback(host: f.host, events: f.events).run()
+        #expect(back.current == v1.release && back.previous == v2.release && back.status == "succeeded")
+        #expect(f.read("current/index.html") == "v1")
+        #expect(f.history.releases[v2.release!]?.state == .bad)
+        #expect(f.history.releases[failing.release!]?.state == .bad)
+
+        // Nothing good is left behind v1.
+        #expect(throws: SlipwayError.self) { try Rollback(host: f.host, events: f.events).run() }
+
+        // A named rollback goes where it is told, even to a release marked bad.
+        let named = try Rollback(host: f.host, events: f.events).run(to: String(ReleaseID.sequence(of: v2.release!)))
+        #expect(named.current == v2.release)
+        #expect(f.read("current/index.html") == "v2")
+    }
+
+    @Test func rollbackRunsStartAndValidateHooks() throws {
+        let f = try Fixture()
+        let spec = appspec([("ApplicationStart", "s.sh"), ("ValidateService", "s.sh")])
+        let v1 = f.deploy(try f.artifact(["appspec.yml": spec, "s.sh": "#!/bin/sh\necho v1 $LIFECYCLE_EVENT\n"]))
+        _ = f.deploy(try f.artifact(["appspec.yml": spec, "s.sh": "#!/bin/sh\necho v2 $LIFECYCLE_EVENT\n"]))
+        f.log.clear()
+        let back = try Rollback(host: f.host, events: f.events).run()
+        #expect(back.current == v1.release)
+        #expect(f.lines == ["v1 ApplicationStart", "v1 ValidateService"])
+    }
+
+    @Test func pruningKeepsNPlusCurrentAndPrevious() throws {
+        let f = try Fixture()
+        var ids: [String] = []
+        for i in 1...6 {
+            let r = f.deploy(try f.artifact(["index.html": "v\(i)"])) { $0.keep = 2 }
+            ids.append(try #require(r.release))
+        }
+        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: f.target + "/releases"))
+        // current (v6), previous (v5) and two more published (v4, v3).
+        #expect(onDisk == Set(ids.suffix(4)))
+        #expect(f.history.releases[ids[0]]?.state == .pruned)
+        let keepZero = f.deploy(try f.artifact(["index.html": "v7"])) { $0.keep = 0 }
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: f.target + "/releases"))
+        #expect(after == [keepZero.release!, ids[5]])
+    }
+
+    @Test func victimsNeverIncludeCurrentOrPrevious() {
+        let t = Date()
+        let records: [JournalRecord] = ["a", "b", "c"].flatMap { id in
+            [JournalRecord(event: .created, release: id, time: t), JournalRecord(event: .prepared, release: id, time: t),
+             JournalRecord(event: .switched, release: id, time: t)]
+        } + [JournalRecord(event: .created, release: "d", time: t)]
+        let history = ReleaseHistory(records: records)
+        let victims = ReleasePruner.victims(history: history, current: "c", onDisk: ["a", "b", "c", "d"], keep: 0)
+        #expect(Set(victims) == ["a", "d"])
+    }
+
+    @Test func releasesListTheCurrentOne() throws {
+        let f = try Fixture()
+        let a = f.deploy(try f.artifact(["x": "1"]))
+        let b = f.deploy(try f.artifact(["x": "2"]))
+        let list = try listReleases(on: f.host)
+        #expect(list.map(\.id) == [b.release!, a.release!])
+        #expect(list.first?.current == true && list.last?.current == false)
+        #expect(list.first?.state == .published)
+    }
+}
