@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images"]),
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
-        .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Artifacts", "Archive"]),
+        .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
     ]
 )

@@ -1,9 +1,94 @@
 import ArgumentParser
+import Archive
+import Build
+import Foundation
+import Images
+import SlipwayCore
 
 struct BuildCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "Run a buildspec in the sandbox and store its artifacts.")
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run a buildspec in the sandbox and store its artifacts.",
+        discussion: """
+            In a git checkout the tree committed at HEAD is built (the working tree with --dirty); \
+            otherwise the directory as it is. The log streams to stderr and is kept under \
+            $SLIPWAY_HOME/builds. Exit status: 0 SUCCEEDED, 1 any other status, 2 bad input.
+            """)
+
+    @Argument(help: "The source directory (default: the current directory).") var directory = "."
+    @Option(help: "The image: a name from 'slipway image', or the path of an unpacked root filesystem.") var image = "busybox"
+    @Option(help: "The buildspec, relative to the source (default: buildspec.yml, then buildspec.yaml).") var buildspec: String?
+    @Option(name: .customLong("env"), help: "K=V: a variable that overrides the buildspec's (repeatable).") var environment: [String] = []
+    @Option(name: .customLong("secret"), help: "NAME=VALUE: the value of a parameter-store or secrets-manager entry (repeatable).") var secrets: [String] = []
+    @Option(help: "Project name for build ids and caches (default: the directory's name).") var project: String?
+    @Option(help: "Seconds before the build is stopped.") var timeout: Double = 3600
+    @Flag(help: "Run even when an earlier build had the same inputs.") var noCache = false
+    @Flag(help: "Keep the build's workspace for inspection.") var keepWorkspace = false
+    @Flag(help: "Build the working tree of a git checkout instead of HEAD.") var dirty = false
+    @Flag(help: "Print the result as JSON on stdout.") var json = false
 
     func run() throws {
-        throw ValidationError("'slipway build' is not available yet")
+        let home = SlipwayHome.fromEnvironment()
+        var request = BuildRequest(source: directory, image: try Self.resolveImage(image, home: home), buildspec: buildspec)
+        request.environment = try Self.pairs(environment, "--env")
+        request.secrets = try Self.pairs(secrets, "--secret")
+        request.useResultCache = !noCache
+        request.keepWorkspace = keepWorkspace
+        request.dirty = dirty
+        // A dirty tree is no ref: it may read the shared cache but not write it.
+        request.trustedRef = !dirty
+        request.project = project
+        request.timeout = timeout
+        request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
+        let result = try BuildRunner(home: home).run(request) { event in
+            if case let .log(line, _) = event { Terminal.note(line) }
+        }
+        if json {
+            try Terminal.json(result)
+        } else {
+            Terminal.note(Self.summary(result))
+        }
+        if !result.succeeded { throw ExitCode(1) }
     }
+
+    static func summary(_ result: BuildResult) -> String {
+        var lines = ["build \(result.buildID): \(result.status.rawValue)" + (result.cache.result == .hit ? " (cached: reused \(result.cachedFrom ?? "?"))" : "")]
+        if let message = result.message, !result.succeeded { lines.append("  \(message)") }
+        for a in result.artifacts { lines.append("  artifact \(a.id)\(a.name.map { " (\($0))" } ?? ""): \(a.digest) \(a.files) files") }
+        for r in result.reports { lines.append("  report \(r.name): \(r.total) tests, \(r.passed) passed, \(r.failed) failed, \(r.errors) errors, \(r.skipped) skipped") }
+        for (k, v) in result.exportedVariables.sorted(by: { $0.key < $1.key }) { lines.append("  exported \(k)=\(v)") }
+        lines.append("  log: \(result.logPath)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func pairs(_ items: [String], _ flag: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw SlipwayError.badInput("\(flag) \(item): expected NAME=VALUE")
+            }
+            out[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return out
+    }
+
+    /// An unpacked root filesystem given by path is identified by the digest of its
+    /// canonical tar stream.
+    // TODO: resolve image names through ImageStore(home:).resolve(name) once the image store lands.
+    static func resolveImage(_ name: String, home: SlipwayHome) throws -> ImageRecord {
+        var isDir: ObjCBool = false
+        let path = SlipwayHome.absolute(name)
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let digest = try TarPacker.pack(directory: path, into: HashOnlySink()).tarDigest
+            return ImageRecord(reference: name, digest: "sha256:" + digest, rootfs: path, created: Date(), size: 0,
+                               format: "rootfs-directory", layers: [])
+        }
+        throw SlipwayError.notFound("image '\(name)': give the path of an unpacked root filesystem (named images need the image store)")
+    }
+}
+
+/// Discards bytes: hashing a tree without storing it.
+private final class HashOnlySink: ByteSink {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {}
+    func finish() throws {}
 }

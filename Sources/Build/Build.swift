@@ -1,1 +1,0 @@
-// The Build module: see the issue tracker for its scope.

@@ -1,0 +1,11 @@
+import Foundation
+import Specs
+
+/// What a running build reports, in order, as it happens: the one stream the CLI display,
+/// the stored log and a dashboard can all follow.
+public enum BuildEvent: Sendable {
+    /// A log line; `container` marks Slipway's own `[Container]` lines. Secrets are masked.
+    case log(String, container: Bool)
+    case phaseStarted(BuildPhase.Name)
+    case phaseFinished(PhaseResult)
+}

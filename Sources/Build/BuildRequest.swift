@@ -1,0 +1,40 @@
+import Foundation
+import Images
+
+/// What to build: a source tree, a buildspec, an image, and the settings around them.
+public struct BuildRequest: Sendable {
+    /// A directory: in a git checkout the tree committed at HEAD is built (the working tree
+    /// with `dirty`), otherwise the directory as it is.
+    public var source: String
+    /// The buildspec, relative to `source` or absolute; default `buildspec.yml`, then `buildspec.yaml`.
+    public var buildspec: String?
+    public var image: ImageRecord
+    /// Project or pipeline settings: override the buildspec's `env.variables`.
+    public var projectEnvironment: [String: String] = [:]
+    /// Run-time overrides (`--env K=V`): override everything else.
+    public var environment: [String: String] = [:]
+    /// Secret values by the name `parameter-store`/`secrets-manager` uses for them.
+    public var secrets: [String: String] = [:]
+    /// Build the working tree of a git checkout instead of HEAD.
+    public var dirty = false
+    /// Look up and record the result cache.
+    public var useResultCache = true
+    /// Only trusted refs (the pipeline's own branches) may write the shared build cache.
+    public var trustedRef = true
+    public var keepWorkspace = false
+    /// `CODEBUILD_BUILD_ID` is `<project>:<uuid>`; default: the source directory's name.
+    public var project: String?
+    /// Seconds before the build is stopped as TIMED_OUT.
+    public var timeout: Double = 3600
+    public var initiator = "slipway"
+    /// `CODEBUILD_SOURCE_VERSION` (a branch or ref); default: the commit.
+    public var sourceVersion: String?
+    /// Memory limit of the build's sandbox.
+    public var memoryBytes: Int64?
+
+    public init(source: String, image: ImageRecord, buildspec: String? = nil) {
+        self.source = source
+        self.image = image
+        self.buildspec = buildspec
+    }
+}

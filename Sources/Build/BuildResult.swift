@@ -1,0 +1,52 @@
+import Foundation
+import Specs
+
+/// An artifact the build stored.
+public struct BuiltArtifact: Codable, Sendable, Equatable {
+    /// `primary`, or the `secondary-artifacts` identifier.
+    public var id: String
+    /// `artifacts.name`, expanded, when given.
+    public var name: String?
+    /// `sha256:<hex>` of the canonical tar stream.
+    public var digest: String
+    public var files: Int
+    public var size: Int64
+}
+
+/// How the caches took part.
+public struct CacheUse: Codable, Sendable, Equatable {
+    public enum ResultCache: String, Codable, Sendable { case hit, miss, disabled }
+    public var result: ResultCache
+    /// The build-cache key restored (exact or by fallback prefix), if any.
+    public var restoredKey: String?
+    /// The key saved at the end, if the cache was written.
+    public var savedKey: String?
+    /// Why the build cache was not written, when it was not.
+    public var notSaved: String?
+}
+
+/// Everything a build produced, for the CLI (`--json`) and the pipeline.
+public struct BuildResult: Codable, Sendable {
+    public var buildID: String
+    public var buildNumber: Int
+    public var project: String
+    public var status: BuildStatus
+    /// Why the build did not succeed, in a sentence.
+    public var message: String?
+    public var phases: [PhaseResult]
+    public var artifacts: [BuiltArtifact]
+    public var exportedVariables: [String: String]
+    public var reports: [TestReport]
+    public var cache: CacheUse
+    /// Set when the result came from the result cache: the build that did the work.
+    public var cachedFrom: String?
+    public var logPath: String
+    public var sourceCommit: String?
+    public var resultKey: String
+    public var startTime: Date
+    public var duration: Double
+    /// Buildspec warnings, as `FILE:LINE:COL: warning: ...`.
+    public var warnings: [String]
+
+    public var succeeded: Bool { status == .succeeded }
+}

@@ -1,0 +1,165 @@
+import Archive
+import Artifacts
+import Foundation
+import Images
+import SlipwayCore
+import Specs
+
+/// Runs a buildspec on a source tree in the sandbox with CodeBuild's semantics, packs the
+/// artifacts into the store and records the build under `<home>/builds/<project>/<uuid>/`.
+///
+/// Invalid buildspecs and requirements Slipway cannot meet throw `SlipwayError.badInput`
+/// before anything runs; a build that ran returns its result whatever its status.
+public struct BuildRunner: Sendable {
+    public let home: SlipwayHome
+
+    public init(home: SlipwayHome) {
+        self.home = home
+    }
+
+    public func run(_ request: BuildRequest, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
+        let started = Date()
+        let source = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty)
+        let project = request.project ?? Self.projectName(source.directory)
+        let (specFile, specData) = try loadBuildspec(request, source)
+        let (spec, warnings) = try validate(specData, file: specFile, request: request)
+        let requirements = BuildRequirements(spec: spec, file: specFile, image: request.image, secrets: request.secrets,
+                                             environment: request.environment.merging(request.projectEnvironment) { a, _ in a }
+                                                .merging(spec.env.variables.map { ($0.name, $0.value) }) { a, _ in a })
+        if requirements.diagnostics.hasErrors {
+            throw SlipwayError.badInput(requirements.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let allWarnings = warnings + requirements.diagnostics.map(\.description)
+
+        let uuid = UUID().uuidString.lowercased()
+        let buildID = "\(project):\(uuid)"
+        let buildDir = home.builds + "/" + project + "/" + uuid
+        try makeDirectories(buildDir)
+        let workspace = buildDir + "/src"
+        var secretValues: [String: String] = [:]
+        for secret in spec.env.secrets { secretValues[secret.variable] = request.secrets[secret.reference] }
+        let masker = SecretMasker(secrets: Array(secretValues.values))
+        let log = try BuildLog(path: buildDir + "/build.log", masker: masker, sink: events)
+        defer { log.close() }
+        for warning in allWarnings { log.container("Warning: \(warning)", at: started) }
+
+        // The source identity: git's tree id for a clean checkout; otherwise the digest of the
+        // exported tree, which has to be copied first.
+        var exported = false
+        let tree: String
+        if let treeID = source.treeID, !source.dirty {
+            tree = "git-tree:" + treeID
+        } else {
+            try source.export(to: workspace, scratch: buildDir)
+            exported = true
+            tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest)
+        }
+        let epoch = source.commitTime ?? Int64(request.environment["SOURCE_DATE_EPOCH"] ?? "") ?? 0
+        let number = nextBuildNumber(project)
+        let builtins = builtinVariables(request, source: source, buildID: buildID, number: number, started: started,
+                                        epoch: epoch, user: requirements.user)
+        let variables = BuildVariables(spec: spec, request: request, secrets: secretValues, builtins: builtins,
+                                       perRun: ["CODEBUILD_BUILD_ID", "CODEBUILD_BUILD_NUMBER", "CODEBUILD_START_TIME", "CODEBUILD_INITIATOR"])
+        let key = ResultCache.key(sourceTree: tree, buildspec: specData, imageDigest: request.image.digest,
+                                  environment: variables.effective, extra: [source.commit ?? "", requirements.user.name])
+        var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
+                                   project: project, buildID: buildID, number: number, buildDir: buildDir,
+                                   workspace: workspace, started: started, epoch: epoch, resultKey: key,
+                                   user: requirements.user, variables: variables, masker: masker, log: log,
+                                   warnings: allWarnings)
+
+        if request.useResultCache, let earlier = cachedResult(key) {
+            if !request.keepWorkspace { removeTree(workspace) }
+            return try finish(context.cacheHit(earlier))
+        }
+        if !exported { try source.export(to: workspace, scratch: buildDir) }
+        defer { if !request.keepWorkspace { removeTree(workspace); removeTree(buildDir + "/control") } }
+        context.resultCache = request.useResultCache ? .miss : .disabled
+        let result = try execute(&context, events: events)
+        if result.status == .succeeded && request.useResultCache { try? ResultCache(home: home).store(result) }
+        return try finish(result)
+    }
+
+    /// Writes `result.json` next to the log.
+    private func finish(_ result: BuildResult) throws -> BuildResult {
+        let data = try JSONOutput.encode(result)
+        try Data(data.utf8).write(to: URL(fileURLWithPath: (result.logPath as NSString).deletingLastPathComponent + "/result.json"))
+        return result
+    }
+
+    /// An earlier successful result whose artifacts are all still in the store.
+    private func cachedResult(_ key: String) -> BuildResult? {
+        guard let earlier = ResultCache(home: home).lookup(key), earlier.status == .succeeded else { return nil }
+        let store = ArtifactStore(home: home)
+        let complete = earlier.artifacts.allSatisfy { (try? store.record(String($0.digest.dropFirst(7)))) != nil }
+        return complete ? earlier : nil
+    }
+
+    private func loadBuildspec(_ request: BuildRequest, _ source: SourceSnapshot) throws -> (String, Data) {
+        let candidates = request.buildspec.map { [$0] } ?? ["buildspec.yml", "buildspec.yaml"]
+        for name in candidates {
+            if name.hasPrefix("/") || !source.isGit || source.dirty {
+                let path = name.hasPrefix("/") ? name : source.directory + "/" + name
+                if let data = FileManager.default.contents(atPath: path) { return (name, data) }
+            } else if let data = try? Git.data(["show", "HEAD:" + name], in: source.directory) {
+                return (name, data)  // a clean build reads the committed buildspec
+            }
+        }
+        throw SlipwayError.notFound("no buildspec: \(candidates.joined(separator: " or ")) not found in \(source.directory)"
+                                    + (source.isGit && !source.dirty ? " at HEAD (commit it, or build the working tree with --dirty)" : "")
+                                    + "; give one with --buildspec")
+    }
+
+    /// Parses and checks the buildspec; errors stop the build before it starts.
+    private func validate(_ data: Data, file: String, request: BuildRequest) throws -> (BuildSpec, [String]) {
+        let (spec, diagnostics) = BuildSpec.parse(contents: String(decoding: data, as: UTF8.self), file: file)
+        guard let spec, !diagnostics.hasErrors else {
+            throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        if spec.phases.isEmpty {
+            throw SlipwayError.badInput("\(file): the buildspec has no phases to run" + (spec.batch != nil ? " (it only lists batch builds: build each listed buildspec with --buildspec)" : ""))
+        }
+        return (spec, diagnostics.map(\.description))
+    }
+
+    private func builtinVariables(_ request: BuildRequest, source: SourceSnapshot, buildID: String, number: Int,
+                                  started: Date, epoch: Int64, user: BuildRequirements.User) -> [String: String] {
+        [
+            "CODEBUILD_SRC_DIR": SandboxLayout.sourceDirectory,
+            "CODEBUILD_BUILD_ID": buildID,
+            "CODEBUILD_BUILD_NUMBER": String(number),
+            "CODEBUILD_RESOLVED_SOURCE_VERSION": source.commit ?? "",
+            "CODEBUILD_SOURCE_VERSION": request.sourceVersion ?? source.commit ?? "",
+            "CODEBUILD_SOURCE_REPO_URL": source.repositoryURL ?? source.directory,
+            "CODEBUILD_START_TIME": String(Int64(started.timeIntervalSince1970 * 1000)),
+            "CODEBUILD_INITIATOR": request.initiator,
+            "CODEBUILD_BUILD_IMAGE": request.image.reference,
+            "CODEBUILD_CI": "true",
+            "HOME": user.home,
+            "SOURCE_DATE_EPOCH": String(epoch),
+            "TZ": "UTC",
+            "LC_ALL": "C.UTF-8",
+        ]
+    }
+
+    /// Build numbers count up per project.
+    private func nextBuildNumber(_ project: String) -> Int {
+        let path = home.builds + "/" + project + "/number"
+        let last = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        try? Data("\(last + 1)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return last + 1
+    }
+
+    /// A name usable in paths and build ids.
+    static func projectName(_ directory: String) -> String {
+        let base = (directory as NSString).lastPathComponent
+        let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return cleaned.isEmpty || cleaned.hasPrefix(".") ? "project" : cleaned
+    }
+}
+
+/// A sink that only counts: hashing a tree without storing it.
+final class DiscardSink: ByteSink {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {}
+    func finish() throws {}
+}

@@ -1,0 +1,95 @@
+import Archive
+import Foundation
+import SlipwayCore
+
+/// The source a build runs on: in a git checkout the tree committed at HEAD (or the working
+/// tree when dirty builds are asked for), otherwise a plain directory.
+struct SourceSnapshot: Sendable {
+    var directory: String
+    var commit: String?
+    /// Seconds since the epoch: `SOURCE_DATE_EPOCH`.
+    var commitTime: Int64?
+    /// git's tree id of HEAD: identifies a clean checkout's content without hashing it.
+    var treeID: String?
+    var repositoryURL: String?
+    var dirty: Bool
+
+    static func inspect(_ directory: String, dirty: Bool) throws -> SourceSnapshot {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw SlipwayError.notFound("\(directory): no such source directory")
+        }
+        var snapshot = SourceSnapshot(directory: directory, dirty: dirty)
+        guard let top = try? Git.run(["rev-parse", "--show-toplevel"], in: directory),
+              let head = try? Git.run(["log", "-1", "--format=%H %ct %T"], in: directory) else {
+            return snapshot  // not a checkout, or no commit yet
+        }
+        let fields = head.split(separator: " ").map(String.init)
+        guard fields.count == 3 else { return snapshot }
+        snapshot.directory = top
+        snapshot.commit = fields[0]
+        snapshot.commitTime = Int64(fields[1])
+        snapshot.treeID = fields[2]
+        snapshot.repositoryURL = try? Git.run(["config", "--get", "remote.origin.url"], in: directory)
+        return snapshot
+    }
+
+    var isGit: Bool { commit != nil }
+
+    /// Copies the source into `workspace` (which must not exist yet).
+    func export(to workspace: String, scratch: String) throws {
+        if isGit && !dirty {
+            let tar = scratch + "/source.tar"
+            _ = try Git.run(["archive", "--format=tar", "-o", tar, "HEAD"], in: directory)
+            defer { unlink(tar) }
+            try Extraction.extract(archive: tar, to: workspace)
+        } else if isGit {
+            // The working tree: tracked and untracked files, minus what .gitignore excludes.
+            let list = try Git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], in: directory)
+            try makeDirectories(workspace)
+            for path in Set(list.split(separator: "\0").map(String.init)).sorted() {
+                try copyEntry(directory + "/" + path, to: workspace + "/" + path)
+            }
+        } else {
+            try makeDirectories((workspace as NSString).deletingLastPathComponent)
+            try FileManager.default.copyItem(atPath: directory, toPath: workspace)
+        }
+    }
+
+    private func copyEntry(_ source: String, to destination: String) throws {
+        var st = stat()
+        guard lstat(source, &st) == 0 else { return }  // deleted but still in the index
+        try makeDirectories((destination as NSString).deletingLastPathComponent)
+        try FileManager.default.copyItem(atPath: source, toPath: destination)
+    }
+}
+
+/// Runs git and returns its trimmed stdout; throws with git's message on failure.
+enum Git {
+    static func run(_ arguments: [String], in directory: String) throws -> String {
+        String(decoding: try data(arguments, in: directory), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// git's stdout as it is.
+    static func data(_ arguments: [String], in directory: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = ["-C", directory] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        do {
+            try process.run()
+        } catch {
+            throw SlipwayError.failed("cannot run git: \(error); install git to build from a checkout")
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw SlipwayError.failed("git \(arguments.first ?? ""): \(text)")
+        }
+        return data
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import SlipwayCore
+import Specs
+import Testing
+@testable import Build
+
+@Suite("Globs, masking, reports, caches")
+struct BuildPiecesTests {
+    @Test func globsMatchWithinAndAcrossComponents() {
+        #expect(PathGlob("**/*").matches("a/b/c.txt"))
+        #expect(PathGlob("**/*").matches("top.txt"))
+        #expect(PathGlob("dir/*").matches("dir/a.txt"))
+        #expect(!PathGlob("dir/*").matches("dir/sub/a.txt"))
+        #expect(PathGlob("dir/**/*").matches("dir/sub/a.txt"))
+        #expect(PathGlob("dir/**/*").matches("dir/a.txt"))
+        #expect(!PathGlob("dir/**/*").matches("other/a.txt"))
+        #expect(PathGlob("./build/*.jar").matches("build/app.jar"))
+        #expect(!PathGlob("*.jar").matches("build/app.jar"))
+        #expect(PathGlob("**/*.xml").matches("reports/junit/TEST-a.xml"))
+        #expect(PathGlob("file.txt").matches("file.txt"))
+    }
+
+    @Test func secretsAreMaskedPlainBase64AndMultiLine() {
+        let masker = SecretMasker(secrets: ["s3cr3t-value", "-----BEGIN KEY-----\nAAAAlineone\nBBBBlinetwo\n-----END KEY-----"])
+        #expect(masker.apply("token is s3cr3t-value!") == "token is ***!")
+        let encoded = Data("s3cr3t-value".utf8).base64EncodedString()
+        #expect(!masker.apply("auth: \(encoded)").contains(encoded))
+        // Inside a longer base64 blob, at another alignment.
+        let blob = Data("user:s3cr3t-value".utf8).base64EncodedString()
+        #expect(masker.apply(blob).contains("***"))
+        #expect(masker.apply("  BBBBlinetwo") == "  ***")
+        #expect(masker.apply("nothing here") == "nothing here")
+    }
+
+    @Test func junitTotalsAreCounted() {
+        var report = TestReport(name: "unit", format: "JUNITXML")
+        report.add(junitXML: Data("""
+            <?xml version="1.0"?>
+            <testsuites><testsuite name="s" tests="4">
+              <testcase name="a" time="0.5"/>
+              <testcase name="b" time="0.25"><failure message="x">boom</failure></testcase>
+              <testcase name="c"><error/></testcase>
+              <testcase name="d"><skipped/></testcase>
+            </testsuite></testsuites>
+            """.utf8), file: "a.xml")
+        report.add(junitXML: Data("<testsuite><testcase name='e'/></testsuite>".utf8), file: "b.xml")
+        report.add(junitXML: Data("not xml".utf8), file: "c.xml")
+        #expect(report.total == 5 && report.passed == 2 && report.failed == 1 && report.errors == 1 && report.skipped == 1)
+        #expect(report.duration == 0.75)
+        #expect(report.unreadable == ["c.xml"])
+    }
+
+    @Test func resultKeyChangesWithEveryInput() {
+        let base = ResultCache.key(sourceTree: "t", buildspec: Data("b".utf8), imageDigest: "i", environment: ["A": "1"])
+        #expect(base == ResultCache.key(sourceTree: "t", buildspec: Data("b".utf8), imageDigest: "i", environment: ["A": "1"]))
+        #expect(base != ResultCache.key(sourceTree: "t2", buildspec: Data("b".utf8), imageDigest: "i", environment: ["A": "1"]))
+        #expect(base != ResultCache.key(sourceTree: "t", buildspec: Data("b2".utf8), imageDigest: "i", environment: ["A": "1"]))
+        #expect(base != ResultCache.key(sourceTree: "t", buildspec: Data("b".utf8), imageDigest: "i2", environment: ["A": "1"]))
+        #expect(base != ResultCache.key(sourceTree: "t", buildspec: Data("b".utf8), imageDigest: "i", environment: ["A": "2"]))
+        #expect(base != ResultCache.key(sourceTree: "t", buildspec: Data("b".utf8), imageDigest: "i", environment: ["A1": ""]))
+    }
+
+    @Test func cacheLookupIsExactThenFallbackPrefixesInOrder() throws {
+        let home = SlipwayHome(path: FileManager.default.temporaryDirectory.path + "/slipway-cache-\(UUID().uuidString)")
+        defer { removeTree(home.path) }
+        let store = BuildCacheStore(home: home, project: "p")
+        for key in ["deps-aaa", "deps-bbb", "tools-1"] {
+            let tree = home.path + "/t-" + key
+            try makeDirectories(tree)
+            try store.save(tree: tree, key: key)
+            usleep(20_000)
+        }
+        #expect(store.lookup(key: "deps-aaa", fallbackKeys: ["deps-"])?.key == "deps-aaa")
+        #expect(store.lookup(key: "deps-ccc", fallbackKeys: ["deps-"])?.key == "deps-bbb", "newest prefix match")
+        #expect(store.lookup(key: "x", fallbackKeys: ["nope-", "tools-"])?.key == "tools-1")
+        #expect(store.lookup(key: "x", fallbackKeys: []) == nil)
+        // Saving a key again replaces the entry whole.
+        let again = home.path + "/again"
+        try makeDirectories(again)
+        FileManager.default.createFile(atPath: again + "/marker", contents: Data())
+        try store.save(tree: again, key: "tools-1")
+        #expect(FileManager.default.fileExists(atPath: try #require(store.lookup(key: "tools-1", fallbackKeys: [])).tree + "/marker"))
+    }
+
+    @Test func variablesExpandForCacheKeys() {
+        #expect(VariableExpansion.expand("deps-$V-${W}x-$", ["V": "1", "W": "2"]) == "deps-1-2x-$")
+    }
+
+    @Test func failureMessageMatchesCodeBuildWording() {
+        let script = BuildScript(spec: BuildSpec(), nonce: "n")
+        #expect(script.failureMessage(" make test\n") + "2" == "Error while executing command: make test. Reason: exit status 2")
+    }
+}
+
+@Suite("Artifact selection")
+struct ArtifactSelectionTests {
+    let root = FileManager.default.temporaryDirectory.path + "/slipway-art-\(UUID().uuidString)"
+
+    func collector(_ files: [String]) throws -> ArtifactCollector {
+        for file in files {
+            let path = root + "/ws/" + file
+            try makeDirectories((path as NSString).deletingLastPathComponent)
+            FileManager.default.createFile(atPath: path, contents: Data(file.utf8))
+        }
+        try makeDirectories(root + "/export")
+        return ArtifactCollector(map: .init(sourceDirectory: "/codebuild/output/src", workspace: root + "/ws", exportDirectory: root + "/export"))
+    }
+
+    func paths(_ c: ArtifactCollector, _ files: [String], base: String? = nil, exclude: [String] = [], discard: Bool = false) throws -> [String] {
+        try c.select(files: files, baseDirectory: base, excludePaths: exclude, discardPaths: discard, keepSymlinks: false, what: "artifacts").map(\.artifactPath)
+    }
+
+    @Test func globsBaseDirectoryDiscardAndExclude() throws {
+        defer { removeTree(root) }
+        let c = try collector(["README", "dist/app.js", "dist/lib/util.js", "dist/lib/util.js.map", "out/x/report.txt"])
+        #expect(try paths(c, ["**/*"]).count == 5)
+        #expect(try paths(c, ["dist/*"]) == ["dist/app.js"])
+        #expect(try paths(c, ["dist/**/*"]) == ["dist/app.js", "dist/lib/util.js", "dist/lib/util.js.map"])
+        #expect(try paths(c, ["**/*"], base: "dist") == ["app.js", "lib/util.js", "lib/util.js.map"], "the base directory itself is not included")
+        #expect(try paths(c, ["**/*"], base: "dist", exclude: ["**/*.map"]) == ["app.js", "lib/util.js"])
+        #expect(try paths(c, ["dist/**/*"], discard: true) == ["app.js", "util.js", "util.js.map"])
+        #expect(try paths(c, ["*"], base: "out/*") == ["report.txt"], "a glob base directory")
+        #expect(try paths(c, ["/codebuild/output/src/README"]) == ["README"], "an absolute path in the source is relative to it")
+    }
+
+    @Test func noMatchFailsWithAMessage() throws {
+        defer { removeTree(root) }
+        let c = try collector(["a.txt"])
+        #expect(throws: SlipwayError.self) { try paths(c, ["missing/*"]) }
+        do {
+            _ = try paths(c, ["*.jar"])
+        } catch let error as SlipwayError {
+            #expect(error.message.contains("no file matches '*.jar'"))
+        }
+    }
+
+    @Test func absolutePathsOutsideTheSourceComeFromTheExport() throws {
+        defer { removeTree(root) }
+        let c = try collector([])
+        try makeDirectories(root + "/export/tmp/out")
+        FileManager.default.createFile(atPath: root + "/export/tmp/out/plugin.zip", contents: Data())
+        #expect(try paths(c, ["/tmp/out/*"], discard: true) == ["plugin.zip"])
+        #expect(try paths(c, ["**/*"], base: "/tmp/out") == ["plugin.zip"])
+    }
+}

@@ -1,0 +1,237 @@
+import Archive
+import Artifacts
+import Foundation
+import SlipwayCore
+import Specs
+import Testing
+@testable import Build
+
+/// Whole builds in the real sandbox on a busybox image.
+@Suite("Builds in the sandbox", .serialized)
+struct BuildRunnerTests {
+    @Test func trivialBuildStoresItsArtifactWithProvenance() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              exported-variables: [ GREETING ]
+            phases:
+              build:
+                commands:
+                  - mkdir -p out && echo hello > out/hello.txt
+                  - GREETING=hi
+            artifacts:
+              files: [ 'out/*' ]
+              name: hello-$GREETING
+            """)
+        defer { f.cleanup() }
+        let result = try f.build()
+        #expect(result.status == .succeeded, "\(f.log(result))")
+        #expect(result.phases.map(\.status) == [.succeeded])
+        #expect(result.exportedVariables == ["GREETING": "hi"])
+        let artifact = try #require(result.artifacts.first)
+        #expect(artifact.name == "hello-hi")
+        #expect(artifact.files == 1)
+        let record = try ArtifactStore(home: f.home).resolve(artifact.digest)
+        #expect(record.provenance.buildID == result.buildID)
+        #expect(record.provenance.imageDigest == "sha256:" + String(repeating: "b", count: 64))
+        #expect(record.provenance.buildspecDigest?.hasPrefix("sha256:") == true)
+        #expect(ArtifactStore(home: f.home).referencedDigests().contains(artifact.digest))
+        #expect(result.logPath.hasPrefix(f.home.builds))
+        #expect(f.log(result).contains("Phase complete: BUILD State: SUCCEEDED"))
+        #expect(result.buildID.hasPrefix("project:"))
+    }
+
+    @Test func builtinVariablesAndReproducibleSettings() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "src=$CODEBUILD_SRC_DIR pwd=$(pwd) n=$CODEBUILD_BUILD_NUMBER tz=$TZ lc=$LC_ALL host=$(hostname) umask=$(umask)"
+                  - echo "commit=$CODEBUILD_RESOLVED_SOURCE_VERSION epoch=$SOURCE_DATE_EPOCH id=$CODEBUILD_BUILD_ID"
+            """, git: true)
+        defer { f.cleanup() }
+        let result = try f.build()
+        let log = f.log(result)
+        #expect(log.contains("src=/codebuild/output/src pwd=/codebuild/output/src n=1 tz=UTC lc=C.UTF-8 host=slipway-build umask=0022"), "\(log)")
+        #expect(log.contains("commit=\(result.sourceCommit ?? "?") epoch=1704164645 id=\(result.buildID)"))
+    }
+
+    @Test func filesOutsideTheSourceLiveFromInstallToPostBuildAndSecondaryArtifactsCollectThem() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - mkdir -p /tmp/tools && echo tool > /tmp/tools/t.txt
+              build:
+                commands:
+                  - cat /tmp/tools/t.txt
+                  - mkdir -p /tmp/plugins/a && echo p1 > /tmp/plugins/a/one.zip && echo p2 > /tmp/plugins/two.zip
+                  - echo doc > README.md
+            artifacts:
+              files: [ README.md ]
+              secondary-artifacts:
+                plugin:
+                  files: [ '/tmp/plugins/**/*' ]
+                  discard-paths: yes
+                tools:
+                  files: [ '**/*' ]
+                  base-directory: /tmp/tools
+            """)
+        defer { f.cleanup() }
+        let result = try f.build()
+        #expect(result.status == .succeeded, "\(f.log(result))")
+        #expect(result.artifacts.map(\.id) == ["primary", "plugin", "tools"])
+        #expect(result.artifacts.map(\.files) == [1, 2, 1])
+    }
+
+    @Test func artifactMatchingNothingFailsTheBuild() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands: [ "true" ]
+            artifacts:
+              files: [ 'dist/**/*' ]
+            """)
+        defer { f.cleanup() }
+        let result = try f.build()
+        #expect(result.status == .failed)
+        #expect(result.message?.contains("no file matches 'dist/**/*'") == true)
+    }
+
+    @Test func artifactPathsResolveAgainstTheSourceDirectoryNotTheLastDirectory() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deep/inside && cd deep/inside && echo x > ../../top.txt
+            artifacts:
+              files: [ top.txt ]
+            """)
+        defer { f.cleanup() }
+        let result = try f.build()
+        #expect(result.status == .succeeded, "\(f.log(result))")
+    }
+
+    @Test func secretsAreMaskedInTheStoredLog() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              parameter-store:
+                TOKEN: /ci/token
+              secrets-manager:
+                KEY: ci/key:pem
+            phases:
+              build:
+                commands:
+                  - echo "token=$TOKEN"
+                  - printf '%s' "$TOKEN" | base64
+                  - printf '%s\\n' "$KEY"
+            """)
+        defer { f.cleanup() }
+        let token = "hunter2-very-secret"
+        let key = "-----BEGIN-----\nline-one-secret\nline-two-secret\n-----END-----"
+        let result = try f.build { $0.secrets = ["/ci/token": token, "ci/key:pem": key] }
+        let log = f.log(result)
+        #expect(result.status == .succeeded, "\(log)")
+        #expect(log.contains("token=***"))
+        #expect(!log.contains(token))
+        #expect(!log.contains(Data(token.utf8).base64EncodedString()))
+        #expect(!log.contains("line-one-secret") && !log.contains("line-two-secret"))
+    }
+
+    @Test func missingSecretOrRuntimeIsRefusedBeforeRunning() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              parameter-store:
+                TOKEN: /ci/token
+            phases:
+              install:
+                runtime-versions:
+                  python: 3.12
+                  nodejs: 18
+              build:
+                commands: [ "true" ]
+            """)
+        defer { f.cleanup() }
+        do {
+            _ = try f.build()
+            Issue.record("the build should have been refused")
+        } catch let error as SlipwayError {
+            #expect(error.kind == .badInput)
+            #expect(error.message.contains("buildspec.yml:4:12: error: parameter-store entry '/ci/token'"))
+            #expect(error.message.contains("does not provide nodejs 18"))
+            #expect(!error.message.contains("python"))
+        }
+    }
+
+    @Test func buildThatRunsTooLongTimesOut() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo start; sleep 30
+            """)
+        defer { f.cleanup() }
+        let started = Date()
+        let result = try f.build { $0.timeout = 1 }
+        #expect(result.status == .timedOut)
+        #expect(result.phases.first?.status == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+
+    @Test func reportsAreSummarised() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p reports && cp junit.xml reports/
+            reports:
+              unit:
+                files: [ '**/*' ]
+                base-directory: reports/
+                file-format: JunitXml
+            """, files: ["junit.xml": "<testsuite><testcase name='a'/><testcase name='b'><failure/></testcase></testsuite>"])
+        defer { f.cleanup() }
+        let result = try f.build()
+        let report = try #require(result.reports.first)
+        #expect(report.total == 2 && report.passed == 1 && report.failed == 1)
+    }
+
+    @Test func runAsUserFromTheImage() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            run-as: builder
+            phases:
+              build:
+                commands:
+                  - echo "uid=$(id -u) home=$HOME" && touch written-by-builder
+            """)
+        defer { f.cleanup() }
+        let result = try f.build()
+        #expect(f.log(result).contains("uid=1000 home=/home/builder"), "\(f.log(result))")
+        #expect(result.status == .succeeded)
+    }
+
+    @Test func cleanCheckoutBuildsHeadAndDirtyBuildsTheWorkingTree() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands: [ cat file.txt ]
+            """, files: ["file.txt": "committed"], git: true)
+        defer { f.cleanup() }
+        try f.write("file.txt", "edited")
+        try f.write("untracked.txt", "new")
+        let clean = try f.build { $0.useResultCache = false }
+        #expect(f.log(clean).contains("\ncommitted\n"))
+        let dirty = try f.build { $0.dirty = true; $0.useResultCache = false }
+        #expect(f.log(dirty).contains("\nedited\n"))
+    }
+}
