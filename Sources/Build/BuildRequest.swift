@@ -29,6 +29,8 @@ public struct BuildRequest: Sendable {
     public var initiator = "slipway"
     /// `CODEBUILD_SOURCE_VERSION` (a branch or ref); default: the commit.
     public var sourceVersion: String?
+    /// Lets another thread stop the build (it ends STOPPED).
+    public var cancellation: BuildCancellation?
     /// Memory limit of the build's sandbox.
     public var memoryBytes: Int64?
 

@@ -57,7 +57,9 @@ extension BuildRunner {
         context.log.container("Running on image \(context.request.image.reference) (\(context.request.image.digest)) as \(context.user.name)")
         let outcome: SandboxResult
         do {
-            outcome = try Sandbox.run(sandbox) { line in tracker.receive(line.text) }
+            let running = try Sandbox.start(sandbox) { line in tracker.receive(line.text) }
+            context.request.cancellation?.attach(running)
+            outcome = try running.wait()
         } catch {
             context.log.container("Build could not start: \(error)")
             return context.result(status: .fault, message: "the sandbox could not run the build: \(error)",

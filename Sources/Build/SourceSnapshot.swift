@@ -20,18 +20,34 @@ struct SourceSnapshot: Sendable {
             throw SlipwayError.notFound("\(directory): no such source directory")
         }
         var snapshot = SourceSnapshot(directory: directory, dirty: dirty)
-        guard let top = try? Git.run(["rev-parse", "--show-toplevel"], in: directory),
+        // Two git calls: each spawn costs milliseconds, and a cached build costs little else.
+        guard let paths = try? Git.run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], in: directory),
               let head = try? Git.run(["log", "-1", "--format=%H %ct %T"], in: directory) else {
             return snapshot  // not a checkout, or no commit yet
         }
         let fields = head.split(separator: " ").map(String.init)
-        guard fields.count == 3 else { return snapshot }
-        snapshot.directory = top
+        let dirs = paths.split(separator: "\n").map(String.init)
+        guard fields.count == 3, dirs.count == 2 else { return snapshot }
+        snapshot.directory = dirs[0]
         snapshot.commit = fields[0]
         snapshot.commitTime = Int64(fields[1])
         snapshot.treeID = fields[2]
-        snapshot.repositoryURL = try? Git.run(["config", "--get", "remote.origin.url"], in: directory)
+        snapshot.repositoryURL = Self.originURL(gitDirectory: dirs[1])
         return snapshot
+    }
+
+    /// `remote.origin.url` read from the repository's config file.
+    static func originURL(gitDirectory: String) -> String? {
+        guard let text = try? String(contentsOfFile: gitDirectory + "/config", encoding: .utf8) else { return nil }
+        var inOrigin = false
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") { inOrigin = line == "[remote \"origin\"]"; continue }
+            if inOrigin, line.hasPrefix("url"), let eq = line.firstIndex(of: "=") {
+                return line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
     }
 
     var isGit: Bool { commit != nil }

@@ -40,6 +40,17 @@ struct BuildCommand: ParsableCommand {
         request.project = project
         request.timeout = timeout
         request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
+        // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
+        let cancellation = BuildCancellation()
+        request.cancellation = cancellation
+        let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { cancellation.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
         let result = try BuildRunner(home: home).run(request) { event in
             if case let .log(line, _) = event { Terminal.note(line) }
         }
