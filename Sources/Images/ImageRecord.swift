@@ -2,19 +2,25 @@ import Foundation
 
 /// An imported toolchain image: a name, a digest, and its unpacked read-only root filesystem.
 public struct ImageRecord: Codable, Sendable {
-    /// `name:tag`.
+    /// `name:tag`, or `sha256:<hex>` when looked up by a digest no tag points at.
     public var reference: String
-    /// `sha256:<hex>` identifying the image content (manifest digest, or the rootfs tar digest).
+    /// `sha256:<hex>` identifying the image content: the config digest (Docker's image ID)
+    /// for OCI layouts and `docker save` archives, the uncompressed tar's for a rootfs tarball.
     public var digest: String
     /// The unpacked root filesystem, shared read-only by every sandbox that uses the image.
     public var rootfs: String
     public var created: Date
+    /// Bytes of file content unpacked.
     public var size: Int64
-    /// rootfs tarball, oci-layout, docker-save.
+    /// rootfs-tarball, oci-layout, docker-save (`ImageFormat`).
     public var format: String
+    /// Layer digests, bottom first (the blob digest, or the uncompressed one where the format has no other).
     public var layers: [String]
+    /// `KEY=value` pairs from the image config (`config.Env`), when it has one.
+    public var environment: [String]?
 
-    public init(reference: String, digest: String, rootfs: String, created: Date, size: Int64, format: String, layers: [String]) {
+    public init(reference: String, digest: String, rootfs: String, created: Date, size: Int64, format: String,
+                layers: [String], environment: [String]? = nil) {
         self.reference = reference
         self.digest = digest
         self.rootfs = rootfs
@@ -22,5 +28,6 @@ public struct ImageRecord: Codable, Sendable {
         self.size = size
         self.format = format
         self.layers = layers
+        self.environment = environment
     }
 }
