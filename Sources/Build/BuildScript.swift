@@ -63,6 +63,7 @@ struct BuildScript {
         x() { m cmd "$1" "$2"; "$SH" "$C/cmd/$1-$2.sh"; s=$?; m status "$1" "$2" "$s"; }
         CODEBUILD_BUILD_SUCCEEDING=1; export CODEBUILD_BUILD_SUCCEEDING
         failed=0 stop=0
+        umask 022
         cd \(q(sourceDirectory))
 
         """

@@ -86,6 +86,28 @@ struct BuildRunnerTests {
         #expect(result.artifacts.map(\.files) == [1, 2, 1])
     }
 
+    @Test func variablesAreLiteralAndOverridesWinInOrder() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              variables:
+                LITERAL: $PATH:/x
+                FROM_SPEC: spec
+                PROJECT: spec
+                OVERRIDE: spec
+            phases:
+              build:
+                commands:
+                  - echo "literal=$LITERAL spec=$FROM_SPEC project=$PROJECT override=$OVERRIDE"
+            """)
+        defer { f.cleanup() }
+        let result = try f.build {
+            $0.projectEnvironment = ["PROJECT": "project", "OVERRIDE": "project"]
+            $0.environment = ["OVERRIDE": "run"]
+        }
+        #expect(f.log(result).contains("literal=$PATH:/x spec=spec project=project override=run"), "\(f.log(result))")
+    }
+
     @Test func artifactMatchingNothingFailsTheBuild() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2

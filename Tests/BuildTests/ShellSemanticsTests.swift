@@ -349,4 +349,29 @@ struct ShellSemanticsTests {
         #expect(run.lines.contains("no-newline"))
         #expect(run.status(.build) == .succeeded)
     }
+
+    @Test func defaultShellIsPosixShAndBashOnRequest() throws {
+        let sh = try HostDriver.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "bash=${BASH_VERSION:-none}"
+            """)
+        #expect(sh.lines.contains("bash=none"))
+        let bash = try HostDriver.run("""
+            version: 0.2
+            env:
+              shell: bash
+            phases:
+              build:
+                commands:
+                  - if [[ "abc" =~ ^a ]]; then echo bash-regex; fi
+                  - arr=(one two); V="multi
+                    line"
+                  - echo "second=${arr[1]:-gone} v=$V"
+            """)
+        #expect(bash.lines.contains("bash-regex"))
+        #expect(bash.lines.contains("second=gone v=multi line"), "arrays do not persist; plain variables do")
+    }
 }
