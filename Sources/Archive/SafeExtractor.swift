@@ -12,7 +12,7 @@ public final class SafeExtractor {
     private let options: ExtractOptions
     private var stats = ExtractStats()
     private var cachedParent: (path: String, fd: Int32)?
-    private var deferredDirectories: [(path: String, mode: UInt32, mtime: Int64)] = []
+    private var deferredDirectories: [(path: String, mode: UInt32, mtime: Int64, uid: Int64, gid: Int64)] = []
     /// Paths written by this archive, so an opaque whiteout only hides lower layers.
     private var written: Set<String> = []
     private let isRoot = geteuid() == 0
@@ -68,7 +68,7 @@ public final class SafeExtractor {
                 }
             }
             if mode == 0 { mode = 0o755 }
-            deferredDirectories.append((path, mode, header.mtime))
+            deferredDirectories.append((path, mode, header.mtime, header.uid, header.gid))
         case .regular:
             try writeFile(header, reader: reader, parent: parent, name: name, path: path, mode: mode)
         case .symlink:
@@ -287,6 +287,9 @@ public final class SafeExtractor {
             let fd = cl_openat2(rootFD, dir.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, resolveFlags)
             guard fd >= 0 else { continue }  // replaced by a later entry
             defer { Syscall.close(fd) }
+            if options.keepOwnership && isRoot, fchown(fd, uid_t(dir.uid), gid_t(dir.gid)) != 0 {
+                throw fail("chown", dir.path)
+            }
             guard fchmod(fd, mode_t(dir.mode)) == 0 else { throw fail("chmod", dir.path) }
             var times = [timespec(tv_sec: Int(dir.mtime), tv_nsec: 0), timespec(tv_sec: Int(dir.mtime), tv_nsec: 0)]
             futimens(fd, &times)
