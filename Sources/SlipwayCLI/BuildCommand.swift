@@ -83,18 +83,17 @@ struct BuildCommand: ParsableCommand {
         return out
     }
 
-    /// An unpacked root filesystem given by path is identified by the digest of its
-    /// canonical tar stream.
-    // TODO: resolve image names through ImageStore(home:).resolve(name) once the image store lands.
+    /// A name from the image store, or the path of an unpacked root filesystem (identified
+    /// by the digest of its canonical tar stream).
     static func resolveImage(_ name: String, home: SlipwayHome) throws -> ImageRecord {
         var isDir: ObjCBool = false
         let path = SlipwayHome.absolute(name)
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        if name.contains("/"), FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             let digest = try TarPacker.pack(directory: path, into: HashOnlySink()).tarDigest
             return ImageRecord(reference: name, digest: "sha256:" + digest, rootfs: path, created: Date(), size: 0,
                                format: "rootfs-directory", layers: [])
         }
-        throw SlipwayError.notFound("image '\(name)': give the path of an unpacked root filesystem (named images need the image store)")
+        return try ImageStore(home: home).resolve(name)
     }
 }
 
