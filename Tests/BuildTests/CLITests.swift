@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Build
+
+/// The real `slipway` binary, end to end: `validate` output and exit statuses, `build --json`.
+@Suite("slipway validate and build", .serialized)
+struct CommandLineTests {
+    /// The binary next to the test bundle (same build products directory).
+    static let slipway = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/slipway"
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], home: String) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: slipway)
+        process.arguments = arguments
+        process.environment = ["SLIPWAY_HOME": home, "PATH": "/usr/bin:/bin"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: slipway)))
+    func validatePrintsPositionedFindingsAndExitStatuses() throws {
+        let f = try BuildFixture(buildspec: "version: 0.2\nphases:\n  build:\n    Commands: [x]\n    commands:\n      - echo a: b\n")
+        defer { f.cleanup() }
+        let file = f.source + "/buildspec.yml"
+        let bad = try Self.run(["validate", file], home: f.home.path)
+        #expect(bad.status == 1)
+        #expect(bad.stdout == """
+            \(file):4:5: warning: unknown key 'Commands' (keys are case-sensitive: did you mean 'commands'?); it is ignored (phases.build.Commands)
+            \(file):6:9: error: this command was read as a key and value because it contains ': ' (colon and space); put the whole command in quotes (phases.build.commands[0])
+
+            """)
+        try f.write("good.yml", "version: 0.2\nphases:\n  build:\n    commands: [make]\n")
+        let good = try Self.run(["validate", f.source + "/good.yml"], home: f.home.path)
+        #expect(good.status == 0 && good.stdout.isEmpty)
+        #expect(try Self.run(["validate", f.source + "/missing.yml"], home: f.home.path).status == 2)
+        try f.write("slipway.yml", "stages: []\n")
+        let pipeline = try Self.run(["validate", f.source + "/slipway.yml"], home: f.home.path)
+        #expect(pipeline.stdout.contains("pipeline file"))
+        let json = try Self.run(["validate", "--json", "--kind", "buildspec", file], home: f.home.path)
+        #expect(json.stdout.contains("\"keyPath\" : \"phases.build.commands[0]\""))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: slipway)))
+    func buildJSONCarriesStatusPhasesArtifactsAndCache() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              exported-variables: [ V ]
+            phases:
+              build:
+                commands:
+                  - echo built > out.txt; V=7
+            artifacts:
+              files: [ out.txt ]
+            """, git: true)
+        defer { f.cleanup() }
+        let image = try BusyboxImage.record().rootfs
+        let first = try Self.run(["build", f.source, "--image", image, "--json"], home: f.home.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("Entering phase BUILD"), "the log streams to stderr")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let result = try decoder.decode(BuildResult.self, from: Data(first.stdout.utf8))
+        #expect(result.status == .succeeded)
+        #expect(result.phases.first?.phase == .build)
+        #expect(result.artifacts.first?.digest.hasPrefix("sha256:") == true)
+        #expect(result.exportedVariables == ["V": "7"])
+        #expect(result.cache.result == .miss)
+        #expect(FileManager.default.fileExists(atPath: result.logPath))
+        let second = try Self.run(["build", f.source, "--image", image, "--json"], home: f.home.path)
+        #expect(second.stdout.contains("\"result\" : \"hit\""))
+        try f.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: [\"false\"]\n")
+        let failed = try Self.run(["build", f.source, "--image", image, "--dirty"], home: f.home.path)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("FAILED"))
+    }
+}
