@@ -21,6 +21,8 @@ struct BuildContext {
     var masker: SecretMasker
     var log: BuildLog
     var warnings: [String]
+    /// Extra inputs: name and host copy, bound at `/codebuild/output/src_<name>`.
+    var secondarySources: [(name: String, workspace: String)] = []
     var resultCache = CacheUse.ResultCache.disabled
 
     var controlDirectory: String { buildDir + "/control" }

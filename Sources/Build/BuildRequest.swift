@@ -15,6 +15,9 @@ public struct BuildRequest: Sendable {
     public var environment: [String: String] = [:]
     /// Secret values by the name `parameter-store`/`secrets-manager` uses for them.
     public var secrets: [String: String] = [:]
+    /// Extra inputs by name: each is copied like the source and appears at
+    /// `CODEBUILD_SRC_DIR_<name>` (`/codebuild/output/src_<name>`).
+    public var secondarySources: [String: String] = [:]
     /// Build the working tree of a git checkout instead of HEAD.
     public var dirty = false
     /// Look up and record the result cache.

@@ -32,13 +32,20 @@ extension BuildRunner {
         script.restoresCache = restoreEntry != nil
         script.savesCache = savesCache && context.request.trustedRef
         try writeControl(script.files(initialEnvironment: context.variables.ordered), to: control, user: context.user)
-        if context.user.uid != 0 { try Ownership.change(context.workspace, uid: context.user.uid, gid: context.user.gid) }
+        if context.user.uid != 0 {
+            for path in [context.workspace] + context.secondarySources.map(\.workspace) {
+                try Ownership.change(path, uid: context.user.uid, gid: context.user.gid)
+            }
+        }
 
         var sandbox = SandboxSpec(rootfs: context.request.image.rootfs, command: ["/bin/sh", SandboxLayout.controlDirectory + "/driver.sh"])
         sandbox.workspace = context.workspace
         sandbox.workspacePath = SandboxLayout.sourceDirectory
         sandbox.workingDirectory = SandboxLayout.sourceDirectory
         sandbox.binds = [.init(source: control, destination: SandboxLayout.controlDirectory)]
+        for (name, path) in context.secondarySources {
+            sandbox.binds.append(.init(source: path, destination: SandboxLayout.sourceDirectory + "_" + name))
+        }
         if let restoreEntry {
             sandbox.binds.append(.init(source: restoreEntry.tree, destination: SandboxLayout.cacheRestoreDirectory, readOnly: true))
             cacheUse.restoredKey = restoreEntry.key

@@ -54,26 +54,46 @@ public struct BuildRunner: Sendable {
             exported = true
             tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest)
         }
+        var secondary: [(name: String, workspace: String)] = []
+        var secondaryTrees: [String] = []
+        for (name, directory) in request.secondarySources.sorted(by: { $0.key < $1.key }) {
+            guard name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }), !name.isEmpty else {
+                throw SlipwayError.badInput("secondary source name '\(name)' must be letters, digits and _ (it becomes CODEBUILD_SRC_DIR_\(name))")
+            }
+            let snapshot = try SourceSnapshot.inspect(SlipwayHome.absolute(directory), dirty: request.dirty)
+            let target = buildDir + "/src_" + name
+            try snapshot.export(to: target, scratch: buildDir)
+            secondary.append((name, target))
+            secondaryTrees.append(name + "=" + (try TarPacker.pack(directory: target, into: DiscardSink()).tarDigest))
+        }
         let epoch = source.commitTime ?? Int64(request.environment["SOURCE_DATE_EPOCH"] ?? "") ?? 0
         let number = nextBuildNumber(project)
-        let builtins = builtinVariables(request, source: source, buildID: buildID, number: number, started: started,
+        var builtins = builtinVariables(request, source: source, buildID: buildID, number: number, started: started,
                                         epoch: epoch, user: requirements.user)
+        for (name, _) in secondary { builtins["CODEBUILD_SRC_DIR_" + name] = SandboxLayout.sourceDirectory + "_" + name }
         let variables = BuildVariables(spec: spec, request: request, secrets: secretValues, builtins: builtins,
                                        perRun: ["CODEBUILD_BUILD_ID", "CODEBUILD_BUILD_NUMBER", "CODEBUILD_START_TIME", "CODEBUILD_INITIATOR"])
         let key = ResultCache.key(sourceTree: tree, buildspec: specData, imageDigest: request.image.digest,
-                                  environment: variables.effective, extra: [source.commit ?? "", requirements.user.name])
+                                  environment: variables.effective,
+                                  extra: [source.commit ?? "", requirements.user.name] + secondaryTrees)
         var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
                                    project: project, buildID: buildID, number: number, buildDir: buildDir,
                                    workspace: workspace, started: started, epoch: epoch, resultKey: key,
                                    user: requirements.user, variables: variables, masker: masker, log: log,
-                                   warnings: allWarnings)
+                                   warnings: allWarnings, secondarySources: secondary)
 
         if request.useResultCache, let earlier = cachedResult(key) {
             if !request.keepWorkspace { removeTree(workspace) }
             return try finish(context.cacheHit(earlier))
         }
         if !exported { try source.export(to: workspace, scratch: buildDir) }
-        defer { if !request.keepWorkspace { removeTree(workspace); removeTree(buildDir + "/control") } }
+        defer {
+            if !request.keepWorkspace {
+                removeTree(workspace)
+                removeTree(buildDir + "/control")
+                for (_, path) in secondary { removeTree(path) }
+            }
+        }
         context.resultCache = request.useResultCache ? .miss : .disabled
         let result = try execute(&context, events: events)
         if result.status == .succeeded && request.useResultCache { try? ResultCache(home: home).store(result) }

@@ -108,6 +108,25 @@ struct BuildRunnerTests {
         #expect(f.log(result).contains("literal=$PATH:/x spec=spec project=project override=run"), "\(f.log(result))")
     }
 
+    @Test func secondarySourcesAppearAtTheirOwnDirectory() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - cat "$CODEBUILD_SRC_DIR_tools/tool.txt"
+                  - echo "dir=$CODEBUILD_SRC_DIR_tools"
+            """)
+        defer { f.cleanup() }
+        let tools = f.root + "/tools"
+        try makeDirectories(tools)
+        try "the tool".write(toFile: tools + "/tool.txt", atomically: true, encoding: .utf8)
+        let result = try f.build { $0.secondarySources = ["tools": tools] }
+        #expect(result.status == .succeeded, "\(f.log(result))")
+        #expect(f.log(result).contains("\nthe tool\n"))
+        #expect(f.log(result).contains("\ndir=/codebuild/output/src_tools\n"))
+    }
+
     @Test func artifactMatchingNothingFailsTheBuild() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2
