@@ -100,6 +100,16 @@ public struct BuildRunner: Sendable {
         return try finish(result)
     }
 
+    /// The buildspec's `batch`, if it has one (read as `run` would read it): callers run
+    /// `runBatch` instead of `run` when it is there.
+    public func batch(for request: BuildRequest) throws -> BatchSpec? {
+        let source = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty)
+        let (file, data) = try loadBuildspec(request, source)
+        let (spec, diagnostics) = BuildSpec.parse(contents: String(decoding: data, as: UTF8.self), file: file)
+        guard let spec else { throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n")) }
+        return spec.batch
+    }
+
     /// Writes `result.json` next to the log.
     private func finish(_ result: BuildResult) throws -> BuildResult {
         let data = try JSONOutput.encode(result)
@@ -137,7 +147,7 @@ public struct BuildRunner: Sendable {
             throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n"))
         }
         if spec.phases.isEmpty {
-            throw SlipwayError.badInput("\(file): the buildspec has no phases to run" + (spec.batch != nil ? " (it only lists batch builds: build each listed buildspec with --buildspec)" : ""))
+            throw SlipwayError.badInput("\(file): the buildspec has no phases to run" + (spec.batch != nil ? " (it only lists batch builds: run them with runBatch, or 'slipway build')" : ""))
         }
         return (spec, diagnostics.map(\.description))
     }

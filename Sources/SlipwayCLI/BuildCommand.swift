@@ -51,7 +51,23 @@ struct BuildCommand: ParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let result = try BuildRunner(home: home).run(request) { event in
+        let runner = BuildRunner(home: home)
+        if let batch = try runner.batch(for: request), batch.kind != .buildMatrix {
+            let result = try runner.runBatch(request, batch: batch) { id, event in
+                if case let .log(line, _) = event { Terminal.note("[\(id)] " + line) }
+            }
+            if json {
+                try Terminal.json(result)
+            } else {
+                for entry in result.builds {
+                    Terminal.note(entry.build.map(Self.summary) ?? "\(entry.identifier): \(entry.status.rawValue) \(entry.message ?? "")")
+                }
+                Terminal.note("batch: \(result.status.rawValue)")
+            }
+            if result.status != .succeeded { throw ExitCode(1) }
+            return
+        }
+        let result = try runner.run(request) { event in
             if case let .log(line, _) = event { Terminal.note(line) }
         }
         if json {

@@ -116,6 +116,7 @@ extension BuildSpecParser {
             return batch
         }
         guard let list = keys[kind.rawValue], let items = reader.sequence(list.value, path) else { return batch }
+        var warnedAboutEnvironment = false
         for (i, item) in items.enumerated() {
             let itemPath = "\(path)[\(i)]"
             guard let fields = reader.mapping(item, itemPath) else { continue }
@@ -137,7 +138,12 @@ extension BuildSpecParser {
                         if let type = reader.string(e.value, itemPath + ".env.type"), type.uppercased().hasPrefix("WINDOWS") {
                             reader.error("'\(type)' is a Windows environment; Slipway runs Linux builds only", at: e.value, itemPath + ".env.type")
                         }
-                    default: break  // image, compute-type, privileged-mode: the pipeline decides these
+                    case "image", "compute-type", "privileged-mode":
+                        if !warnedAboutEnvironment {
+                            warnedAboutEnvironment = true
+                            reader.warning("batch builds run on the build's image with its limits; '\(e.key)' and the other compute settings of batch entries are ignored", at: e.keyNode, itemPath + ".env." + e.key)
+                        }
+                    default: break
                     }
                 }
             }
@@ -149,7 +155,6 @@ extension BuildSpecParser {
                 reader.error("'\(entry.identifier)' depends on '\(dependency)', which is not in the batch", at: keys[kind.rawValue]?.value, path)
             }
         }
-        reader.warning("batch builds are not run by 'slipway build': it runs this file's own phases; run each listed build with --buildspec", at: keyNode, "batch")
         return batch
     }
 }

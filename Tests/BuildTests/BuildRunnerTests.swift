@@ -127,6 +127,40 @@ struct BuildRunnerTests {
         #expect(f.log(result).contains("\ndir=/codebuild/output/src_tools\n"))
     }
 
+    @Test func batchRunsListedBuildsInDependencyOrder() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            batch:
+              fast-fail: false
+              build-graph:
+                - identifier: first
+                  env:
+                    variables: { WHO: first }
+                - identifier: second
+                  depend-on: [ first ]
+                  env:
+                    variables: { WHO: second }
+                - identifier: broken
+                  buildspec: broken.yml
+                  ignore-failure: true
+                - identifier: after_broken
+                  depend-on: [ broken ]
+            phases:
+              build:
+                commands:
+                  - echo "I am $WHO"
+            """, files: ["broken.yml": "version: 0.2\nphases:\n  build:\n    commands: [ \"false\" ]\n"])
+        defer { f.cleanup() }
+        let runner = BuildRunner(home: f.home)
+        let request = try f.request()
+        let batch = try #require(try runner.batch(for: request))
+        let result = try runner.runBatch(request, batch: batch) { _, _ in }
+        #expect(result.builds.map(\.status) == [.succeeded, .succeeded, .failed, .skipped])
+        #expect(result.status == .succeeded, "the failure is ignored")
+        let second = try #require(result.builds[1].build)
+        #expect(f.log(second).contains("I am second"))
+    }
+
     @Test func artifactMatchingNothingFailsTheBuild() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2

@@ -12,8 +12,8 @@ struct BuildSpecCompatTests {
         "aws__amazon-ecs-agent__buildspecs__merge-build.yml": ["warning env.git-credential-helper"],
         "aws__aws-toolkit-jetbrains__buildspec__linuxUiTests.yml": ["warning cache.paths"],
         "aws__aws-toolkit-vscode__buildspec__release__50githubrelease.yml": ["warning phases.install.Commands"],
-        "aws__copilot-cli__.release__buildspec_e2e.yml": ["warning batch"],
-        "aws__s2n-tls__codebuild__spec__buildspec_generalbatch.yml": ["warning batch"],
+        "aws__copilot-cli__.release__buildspec_e2e.yml": ["warning batch.build-graph[0].env.privileged-mode"],
+        "aws__s2n-tls__codebuild__spec__buildspec_generalbatch.yml": ["warning batch.build-list[0].env.compute-type"],
     ]
 
     static var directory: String {

@@ -1,0 +1,78 @@
+import Foundation
+import SlipwayCore
+import Specs
+import Synchronization
+
+/// The outcome of a batch (`batch.build-list` or `batch.build-graph`).
+public struct BatchResult: Codable, Sendable {
+    public struct Entry: Codable, Sendable {
+        public var identifier: String
+        /// SKIPPED when a dependency failed or fast-fail stopped the batch.
+        public var status: BuildStatus
+        public var build: BuildResult?
+        public var message: String?
+    }
+
+    public var status: BuildStatus
+    /// In the order the batch lists them.
+    public var builds: [Entry]
+}
+
+extension BuildRunner {
+    /// Runs every build a batch lists, each with its own buildspec (default: this one) and
+    /// variables, in dependency order, independent builds in parallel (two at a time).
+    /// A build whose dependency failed is skipped; with `fast-fail` nothing new starts after
+    /// a failure. Entries marked `ignore-failure` do not fail the batch.
+    public func runBatch(_ request: BuildRequest, batch: BatchSpec,
+                         events: @escaping @Sendable (String, BuildEvent) -> Void) throws -> BatchResult {
+        let entries = batch.entries
+        guard !entries.isEmpty else { throw SlipwayError.badInput("the batch lists no builds") }
+        let results = Mutex<[String: BatchResult.Entry]>([:])
+        var pending = entries
+        while !pending.isEmpty {
+            let done = results.withLock { $0 }
+            let tolerated = Set(entries.filter(\.ignoreFailure).map(\.identifier))
+            let failed = done.values.contains { $0.status != .succeeded && !tolerated.contains($0.identifier) }
+            var ready: [BatchSpec.Entry] = []
+            var skipped: [BatchResult.Entry] = []
+            for entry in pending where entry.dependOn.allSatisfy({ done[$0] != nil }) {
+                if batch.fastFail && failed {
+                    skipped.append(.init(identifier: entry.identifier, status: .skipped, message: "fast-fail: an earlier build failed"))
+                } else if let bad = entry.dependOn.first(where: { done[$0]?.status != .succeeded }) {
+                    skipped.append(.init(identifier: entry.identifier, status: .skipped, message: "dependency '\(bad)' did not succeed"))
+                } else {
+                    ready.append(entry)
+                }
+            }
+            guard !ready.isEmpty || !skipped.isEmpty else {
+                throw SlipwayError.badInput("the batch's depend-on entries form a cycle: \(pending.map(\.identifier).joined(separator: ", "))")
+            }
+            results.withLock { r in for s in skipped { r[s.identifier] = s } }
+            let started = Set((ready + skipped.compactMap { s in pending.first { $0.identifier == s.identifier } }).map(\.identifier))
+            pending.removeAll { started.contains($0.identifier) }
+            // Two at a time: builds are CPU-bound and the machines have a few cores.
+            for wave in stride(from: 0, to: ready.count, by: 2).map({ Array(ready[$0..<min($0 + 2, ready.count)]) }) {
+                DispatchQueue.concurrentPerform(iterations: wave.count) { i in
+                    let entry = wave[i]
+                    var single = request
+                    if let spec = entry.buildspec { single.buildspec = spec }
+                    single.projectEnvironment.merge(entry.variables) { _, new in new }
+                    let outcome: BatchResult.Entry
+                    do {
+                        let build = try run(single) { events(entry.identifier, $0) }
+                        outcome = .init(identifier: entry.identifier, status: build.status, build: build, message: build.message)
+                    } catch {
+                        outcome = .init(identifier: entry.identifier, status: .fault, message: "\(error)")
+                    }
+                    results.withLock { $0[entry.identifier] = outcome }
+                }
+            }
+        }
+        let all = results.withLock { r in entries.map { r[$0.identifier]! } }
+        // A skipped build is not a failure of its own: the build that caused it is counted.
+        let failed = zip(entries, all).contains { entry, result in
+            ![.succeeded, .skipped].contains(result.status) && !entry.ignoreFailure
+        }
+        return BatchResult(status: failed ? .failed : .succeeded, builds: all)
+    }
+}
