@@ -17,7 +17,7 @@ extension BuildRunner {
             return
         }
         for (name, index) in plan.exported {
-            result.exportedVariables[name] = values[index]
+            result.exportedVariables[name] = context.masker.apply(values[index])
         }
         let map = ArtifactCollector.PathMap(sourceDirectory: SandboxLayout.sourceDirectory, workspace: context.workspace,
                                             exportDirectory: context.controlDirectory + "/export")

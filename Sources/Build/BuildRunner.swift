@@ -88,9 +88,10 @@ public struct BuildRunner: Sendable {
         }
         if !exported { try source.export(to: workspace, scratch: buildDir) }
         defer {
+            // The control directory holds the saved shell state, secrets included: never kept.
+            removeTree(buildDir + "/control")
             if !request.keepWorkspace {
                 removeTree(workspace)
-                removeTree(buildDir + "/control")
                 for (_, path) in secondary { removeTree(path) }
             }
         }

@@ -35,7 +35,9 @@ struct OutputPlan {
             let files = report.files.map { add($0, exportRoot: base == nil) }
             reports.append(Report(spec: report, files: files, baseDirectory: base))
         }
-        for name in spec.env.exportedVariables {
+        // A secret is never exported: later stages would see it unmasked (the parser warns).
+        let secrets = Set(spec.env.secrets.map(\.variable))
+        for name in spec.env.exportedVariables where !secrets.contains(name) {
             exported.append((name, add("${\(name)-}", exportRoot: false)))
         }
     }

@@ -216,6 +216,9 @@ struct BuildRunnerTests {
         #expect(!log.contains(token))
         #expect(!log.contains(Data(token.utf8).base64EncodedString()))
         #expect(!log.contains("line-one-secret") && !log.contains("line-two-secret"))
+        let leftovers = FileManager.default.enumerator(atPath: (result.logPath as NSString).deletingLastPathComponent)?
+            .compactMap { $0 as? String } ?? []
+        #expect(leftovers.sorted() == ["build.log", "result.json"], "no saved shell state (with secrets) is left behind")
     }
 
     @Test func missingSecretOrRuntimeIsRefusedBeforeRunning() throws {
