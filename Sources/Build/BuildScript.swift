@@ -161,7 +161,7 @@ struct BuildScript {
         var s = """
         . \(q(controlDirectory + "/" + state))
         set -f
-        __S=\(q(SandboxLayout.cacheSaveDirectory))
+        __S=\(q(controlDirectory + "/cache-save"))
         c() {
           eval "__p=\\"$1\\""
           case $__p in /*) ;; *) __p=$CODEBUILD_SRC_DIR/$__p ;; esac

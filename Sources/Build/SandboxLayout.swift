@@ -11,12 +11,4 @@ public enum SandboxLayout {
     public static let cacheRestoreDirectory = "/codebuild/cache/restore"
     public static let hostname = "slipway-build"
     public static let home = "/root"
-
-    static let statePath = controlDirectory + "/state.sh"
-    static let initialStatePath = controlDirectory + "/initial.sh"
-    static let expandedPath = controlDirectory + "/expanded"
-    /// Copies of absolute paths outside the source directory that artifacts or reports name.
-    static let exportDirectory = controlDirectory + "/export"
-    /// The cache paths copied out at the end of a successful build, mirrored from `/`.
-    static let cacheSaveDirectory = controlDirectory + "/cache-save"
 }
