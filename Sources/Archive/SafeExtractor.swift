@@ -73,8 +73,8 @@ public final class SafeExtractor {
             try writeFile(header, reader: reader, parent: parent, name: name, path: path, mode: mode)
         case .symlink:
             try replacing(parent, name, path) { symlinkat(header.linkTarget ?? "", parent, name) }
-            dropCache()
             try own(header, parent, name, path)
+            invalidateCache(at: path)
         case .hardlink:
             guard let target = try normalize(header.linkTarget ?? "", reader, what: "hardlink target of '\(header.path)'") else {
                 throw refuse(reader, header.path, "hardlink to the root directory")
@@ -166,7 +166,6 @@ public final class SafeExtractor {
             }
             try removeEntry(parent, hidden, parentPath.isEmpty ? hidden : parentPath + "/" + hidden, missingOK: true)
         }
-        dropCache()
     }
 
     // MARK: - Paths
@@ -272,6 +271,13 @@ public final class SafeExtractor {
         return parts.joined(separator: "/")
     }
 
+    /// Forgets the cached parent only when it is `path` or beneath it: callers still hold the
+    /// fd of `path`'s own parent, which must stay open.
+    private func invalidateCache(at path: String) {
+        guard let cached = cachedParent, cached.path == path || cached.path.hasPrefix(path + "/") else { return }
+        dropCache()
+    }
+
     private func dropCache() {
         if let cached = cachedParent { Syscall.close(cached.fd) }
         cachedParent = nil
@@ -303,12 +309,12 @@ public final class SafeExtractor {
     }
 
     private func removeEntry(_ parent: Int32, _ name: String, _ path: String, missingOK: Bool = false) throws {
-        if unlinkat(parent, name, 0) == 0 { dropCache(); return }
+        if unlinkat(parent, name, 0) == 0 { invalidateCache(at: path); return }
         switch errno {
         case ENOENT where missingOK: return
         case EISDIR:
             try removeTree(at: parent, name, path)
-            dropCache()
+            invalidateCache(at: path)
         default:
             throw fail("remove", path)
         }

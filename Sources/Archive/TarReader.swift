@@ -58,9 +58,8 @@ public final class TarReader {
         }
         let ctx = Unmanaged.passUnretained(input).toOpaque()
         if archive_read_open2(a, ctx, nil, rawInputRead, nil, nil) != ARCHIVE_OK {
-            let error = input.error ?? archiveError(a, "\(source): not a readable archive")
-            archive_read_free(a)
-            throw error
+            // No archive_read_free here: the object is fully initialised, so deinit frees `a`.
+            throw input.error ?? archiveError(a, "\(source): not a readable archive")
         }
     }
 
