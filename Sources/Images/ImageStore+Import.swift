@@ -8,6 +8,7 @@ extension ImageStore {
     /// `docker save` tarball (legacy or OCI-based). Layers are applied bottom first with
     /// whiteouts; every blob digest and `diff_id` is checked; nothing is kept unless all pass.
     /// An image whose digest is already unpacked is only tagged.
+    @discardableResult
     public func importImage(path: String, reference: String) throws -> ImageRecord {
         let tag = try ImageReference(parsing: reference)
         let source = SlipwayHome.absolute(path)

@@ -1,0 +1,81 @@
+import Archive
+import Foundation
+import Images
+import SlipwayCore
+import Testing
+
+@Suite("Image store", .tags(.small))
+struct ImageStoreTests {
+    /// A one-file rootfs tarball whose content (and so digest) depends on `text`.
+    func tarball(_ scratch: Scratch, _ text: String) throws -> FixtureLayer {
+        let tree = scratch.dir("tree-\(text)")
+        try makeTree(tree, [("etc/id", .file(text))])
+        return try FixtureLayer.pack(tree, to: "\(scratch.path)/\(text).tar")
+    }
+
+    @Test("names, tags and digest prefixes resolve; unknown ones are not found")
+    func resolve() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let store = ImageStore(home: scratch.home)
+        let a = try tarball(scratch, "a")
+        try store.importImage(path: a.file, reference: "tools/base:1.0")
+        try store.importImage(path: a.file, reference: "tools/base")
+        #expect(try store.resolve("tools/base").reference == "tools/base:latest")
+        #expect(try store.resolve("tools/base:1.0").digest == a.diffID)
+        let byDigest = try store.resolve(String(a.diffID.dropFirst(7).prefix(12)))
+        #expect(byDigest.digest == a.diffID)
+        #expect(byDigest.rootfs.hasSuffix("/images/rootfs/" + a.diffID.dropFirst(7)))
+        #expect(try store.resolve(a.diffID).digest == a.diffID)
+        let missing = #expect(throws: SlipwayError.self) { try store.resolve("tools/base:2.0") }
+        #expect(missing?.kind == .notFound)
+        let bad = #expect(throws: SlipwayError.self) { try store.resolve("Bad Name!") }
+        #expect(bad?.kind == .badInput)
+        #expect(bad?.message.contains("not a valid image name") == true)
+    }
+
+    @Test("references follow Docker's rules")
+    func references() throws {
+        #expect(try ImageReference(parsing: "busybox").description == "busybox:latest")
+        #expect(try ImageReference(parsing: "registry.local/team/app:v1.2_3").tag == "v1.2_3")
+        for bad in ["", "UPPER", "a//b", "-x", "x:", "x:-tag", "x:" + String(repeating: "t", count: 129), "a b"] {
+            #expect(!ImageReference.isValid(bad), "\(bad)")
+        }
+    }
+
+    @Test("rm drops a tag; the tree goes with the last tag; a digest removes every tag")
+    func remove() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let store = ImageStore(home: scratch.home)
+        let a = try tarball(scratch, "a"), b = try tarball(scratch, "b")
+        let first = try store.importImage(path: a.file, reference: "app:1")
+        try store.importImage(path: a.file, reference: "app:2")
+        try store.importImage(path: b.file, reference: "other")
+        try store.remove("app:1")
+        #expect(FileManager.default.fileExists(atPath: first.rootfs + "/etc/id"))
+        try store.remove("app:2")
+        #expect(!FileManager.default.fileExists(atPath: first.rootfs))
+        #expect(try store.list().map(\.reference) == ["other:latest"])
+        try store.importImage(path: a.file, reference: "app:3")
+        try store.importImage(path: a.file, reference: "app:4")
+        try store.remove(String(a.diffID.dropFirst(7).prefix(8)))
+        #expect(try store.list().map(\.reference) == ["other:latest"])
+        #expect(throws: SlipwayError.self) { try store.remove("app:3") }
+    }
+
+    @Test("ownership: kept as root (files and directories); the caller's otherwise")
+    func ownership() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let tree = scratch.dir("tree")
+        try makeTree(tree, [("home/user/.profile", .file("p"))])
+        let layer = try FixtureLayer.gnuTar(tree, paths: ["home", "home/user", "home/user/.profile"], to: scratch.path + "/owned.tar", owner: 1234)
+        let record = try ImageStore(home: scratch.home).importImage(path: layer.file, reference: "owned")
+        let expected = geteuid() == 0 ? 1234 : Int(geteuid())
+        for path in ["home/user", "home/user/.profile"] {
+            let owner = try FileManager.default.attributesOfItem(atPath: record.rootfs + "/" + path)[.ownerAccountID] as? Int
+            #expect(owner == expected, "\(path)")
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Archive
+import Foundation
+import Images
+import SlipwayCore
+import Testing
+
+/// Three layers exercising whiteouts and an opaque directory, and the exact tree they make.
+enum WhiteoutImage {
+    static func layers(in scratch: Scratch, compression: Compression) throws -> [FixtureLayer] {
+        let base = scratch.dir("l1"), change = scratch.dir("l2"), top = scratch.dir("l3")
+        try makeTree(base, [
+            ("etc/keep", .file("k")), ("etc/gone", .file("g")),
+            ("opt/old1", .file("1")), ("opt/sub/old2", .file("2")),
+            ("usr/bin/tool", .file("v1")), ("var/cache/junk", .file("j")), ("added", .file("a")),
+        ])
+        try makeTree(change, [
+            ("etc/.wh.gone", .file("")), ("opt/.wh..wh..opq", .file("")), ("opt/new", .file("n")),
+            ("usr/bin/tool", .file("v2")), ("var/.wh.cache", .file("")),
+        ])
+        try makeTree(top, [(".wh.added", .file("")), ("newdir/x", .file("x")), ("etc/.wh.never-existed", .file(""))])
+        let ext = compression.fileExtension
+        return try [
+            FixtureLayer.pack(base, to: scratch.path + "/l1." + ext, compression: compression),
+            FixtureLayer.pack(change, to: scratch.path + "/l2." + ext, compression: compression),
+            FixtureLayer.pack(top, to: scratch.path + "/l3." + ext, compression: compression),
+        ]
+    }
+
+    static let expected: [String: String] = [
+        "etc": "dir", "etc/keep": "file:k",
+        "opt": "dir", "opt/new": "file:n",
+        "usr": "dir", "usr/bin": "dir", "usr/bin/tool": "file:v2",
+        "var": "dir",
+        "newdir": "dir", "newdir/x": "file:x",
+    ]
+}
+
+@Suite("Layered images", .tags(.small))
+struct LayeredImageTests {
+    @Test("OCI layout directory: whiteouts and an opaque directory give exactly the expected tree")
+    func ociLayoutWhiteouts() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .gzip), at: scratch.path + "/layout")
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout", reference: "layered:1")
+        #expect(record.digest == digest)
+        #expect(record.format == "oci-layout")
+        #expect(record.layers.count == 3)
+        #expect(record.environment == ["PATH=/usr/bin:/bin"])
+        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
+    }
+
+    @Test("OCI layout as a tar, zstd layers: same digest and tree as the directory form")
+    func ociLayoutTarball() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .zstd), at: scratch.path + "/layout")
+        try ImageFixture.tarball(of: scratch.path + "/layout", to: scratch.path + "/layout.tar")
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout.tar", reference: "layered")
+        #expect(record.digest == digest)
+        #expect(record.reference == "layered:latest")
+        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
+    }
+
+    @Test("docker save, legacy layout (<id>/layer.tar), as a tar")
+    func dockerSaveLegacy() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let digest = try ImageFixture.dockerLegacy(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
+        try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar", reference: "legacy")
+        #expect(record.digest == digest)
+        #expect(record.format == "docker-save")
+        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
+    }
+
+    @Test("docker save, OCI-based layout (Docker 25+), gzip-compressed tar")
+    func dockerSaveOCI() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let digest = try ImageFixture.dockerOCI(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
+        try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
+        try run("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar.gz", reference: "newer")
+        #expect(record.digest == digest)
+        #expect(record.format == "docker-save")
+        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
+    }
+
+    @Test("the same image in two formats is unpacked once")
+    func unpackedOncePerDigest() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let layers = try WhiteoutImage.layers(in: scratch, compression: .none)
+        try ImageFixture.ociLayout(layers, at: scratch.path + "/layout")
+        try ImageFixture.dockerLegacy(layers, at: scratch.path + "/saved")
+        let store = ImageStore(home: scratch.home)
+        let first = try store.importImage(path: scratch.path + "/layout", reference: "one")
+        let marker = first.rootfs + "/etc/keep"
+        let inode = try FileManager.default.attributesOfItem(atPath: marker)[.systemFileNumber] as? Int
+        let second = try store.importImage(path: scratch.path + "/saved", reference: "two")
+        #expect(second.rootfs == first.rootfs)
+        #expect(try FileManager.default.attributesOfItem(atPath: marker)[.systemFileNumber] as? Int == inode)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.home.images + "/rootfs").count == 1)
+    }
+
+    @Test("plain rootfs tarballs: tar, tar.gz and tar.zst of one tree are one image")
+    func rootfsTarballs() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let tree = scratch.dir("tree")
+        try makeTree(tree, [("bin/sh", .file("#!")), ("lib", .symlink("usr/lib")), ("usr/lib/libc.so", .file("c"))])
+        let store = ImageStore(home: scratch.home)
+        var digests: Set<String> = []
+        for compression in [Compression.none, .gzip, .zstd] {
+            let layer = try FixtureLayer.pack(tree, to: scratch.path + "/rootfs." + compression.fileExtension, compression: compression)
+            let record = try store.importImage(path: layer.file, reference: "plain:\(compression.rawValue)")
+            #expect(record.digest == layer.diffID)
+            #expect(record.format == "rootfs-tarball")
+            #expect(try snapshot(record.rootfs) == ["bin": "dir", "bin/sh": "file:#!", "lib": "link:usr/lib",
+                                                    "usr": "dir", "usr/lib": "dir", "usr/lib/libc.so": "file:c"])
+            digests.insert(record.digest)
+        }
+        #expect(digests.count == 1)
+        #expect(try store.list().map(\.reference) == ["plain:gzip", "plain:none", "plain:zstd"])
+    }
+
+    @Test("merged /usr: files under lib/ and bin/ land in usr/ through the lower layer's links")
+    func mergedUsr() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let base = scratch.dir("base"), top = scratch.dir("top")
+        try makeTree(base, [("lib", .symlink("usr/lib")), ("bin", .symlink("usr/bin")), ("usr/lib", .dir), ("usr/bin", .dir),
+                            ("lib64", .symlink("/usr/lib64")), ("usr/lib64", .dir)])
+        try makeTree(top, [("lib/x86_64-linux-gnu/libc.so.6", .file("libc")), ("bin/sh", .file("sh")),
+                           ("lib64/ld-linux-x86-64.so.2", .file("ld"))])
+        let layers = [
+            try FixtureLayer.pack(base, to: scratch.path + "/base.tar"),
+            try FixtureLayer.gnuTar(top, paths: ["lib/x86_64-linux-gnu/libc.so.6", "bin/sh", "lib64/ld-linux-x86-64.so.2"],
+                                    to: scratch.path + "/top.tar"),
+        ]
+        try ImageFixture.ociLayout(layers, at: scratch.path + "/layout")
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout", reference: "merged")
+        let tree = try snapshot(record.rootfs)
+        #expect(tree["lib"] == "link:usr/lib")
+        #expect(tree["bin"] == "link:usr/bin")
+        #expect(tree["usr/lib/x86_64-linux-gnu/libc.so.6"] == "file:libc")
+        #expect(tree["usr/bin/sh"] == "file:sh")
+        #expect(tree["usr/lib64/ld-linux-x86-64.so.2"] == "file:ld")
+    }
+}
