@@ -1,9 +1,109 @@
 import ArgumentParser
+import Foundation
+import Images
+import SlipwayCore
 
 struct ImageCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "image", abstract: "Import, list and inspect toolchain images.")
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Import, build, list, inspect and remove toolchain images.",
+        discussion: """
+            Images are unpacked once per digest under $SLIPWAY_HOME/images/rootfs and shared \
+            read-only by every sandbox (each gets its own writable overlay).
+            """,
+        subcommands: [Import.self, Build.self, List.self, Inspect.self, Remove.self])
 
-    func run() throws {
-        throw ValidationError("'slipway image' is not available yet")
+    static var store: ImageStore { ImageStore(home: .fromEnvironment()) }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a rootfs tarball, an OCI image layout or a docker save tarball.",
+            discussion: """
+                PATH is a plain rootfs tarball (.tar, .tar.gz, .tar.zst), an OCI image layout \
+                (a directory, or a tar of one) or what `docker save` writes (legacy or OCI-based). \
+                Layers are applied in order with whiteouts; every blob digest and diff_id is \
+                checked; entries cannot leave the image root. Prints the image digest.
+                """)
+        @Argument(help: "The tarball or OCI layout directory.") var path: String
+        @Option(help: "The name to import as: NAME or NAME:TAG (tag 'latest' by default).") var name: String
+        @Flag(help: "Print the image record as JSON.") var json = false
+
+        func run() throws {
+            let record = try ImageCommand.store.importImage(path: path, reference: name)
+            try ImageCommand.show(record, json: json, short: true)
+        }
+    }
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build an image from a recipe directory (images/NAME) and import it.",
+            discussion: "A recipe is a directory with an executable 'build' that writes a rootfs tarball to its first argument; see images/README.md.")
+        @Argument(help: "The recipe directory, e.g. images/busybox.") var recipe: String
+        @Option(help: "The name to import as (default: the recipe's directory name).") var name: String?
+        @Flag(help: "Print the image record as JSON.") var json = false
+
+        func run() throws {
+            let record = try ImageCommand.store.build(recipe: recipe, reference: name)
+            try ImageCommand.show(record, json: json, short: true)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List images by name.")
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let records = try ImageCommand.store.list()
+            if json { return try Terminal.json(records) }
+            print("NAME                          DIGEST               SIZE        FORMAT          CREATED")
+            let formatter = ISO8601DateFormatter()
+            for r in records {
+                print([r.reference.padding(toLength: 29, withPad: " ", startingAt: 0),
+                       String(r.digest.prefix(19)).padding(toLength: 20, withPad: " ", startingAt: 0),
+                       Terminal.bytes(r.size).padding(toLength: 11, withPad: " ", startingAt: 0),
+                       r.format.padding(toLength: 15, withPad: " ", startingAt: 0),
+                       formatter.string(from: r.created)].joined(separator: " "))
+            }
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an image's record: digest, rootfs, layers.")
+        @Argument(help: "NAME, NAME:TAG or a digest prefix.") var name: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try ImageCommand.show(try ImageCommand.store.resolve(name), json: json, short: false)
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Remove a tag; the unpacked image goes with its last tag. A digest removes every tag.")
+        @Argument(help: "NAME, NAME:TAG or a digest prefix.") var name: String
+
+        func run() throws {
+            try ImageCommand.store.remove(name)
+        }
+    }
+
+    static func show(_ record: ImageRecord, json: Bool, short: Bool) throws {
+        if json { return try Terminal.json(record) }
+        if short { return print(record.digest) }
+        print("""
+            name:     \(record.reference)
+            digest:   \(record.digest)
+            format:   \(record.format)
+            size:     \(Terminal.bytes(record.size)) unpacked
+            created:  \(ISO8601DateFormatter().string(from: record.created))
+            rootfs:   \(record.rootfs)
+            layers:   \(record.layers.count)
+            """)
+        for layer in record.layers { print("  \(layer)") }
+        if let env = record.environment, !env.isEmpty {
+            print("env:")
+            for pair in env { print("  \(pair)") }
+        }
     }
 }
