@@ -20,20 +20,38 @@ struct SourceSnapshot: Sendable {
             throw SlipwayError.notFound("\(directory): no such source directory")
         }
         var snapshot = SourceSnapshot(directory: directory, dirty: dirty)
-        // Two git calls: each spawn costs milliseconds, and a cached build costs little else.
-        guard let paths = try? Git.run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], in: directory),
+        // One git call: each spawn costs milliseconds, and a cached build costs little else.
+        guard let (top, gitDirectory) = findRepository(from: directory),
               let head = try? Git.run(["log", "-1", "--format=%H %ct %T"], in: directory) else {
             return snapshot  // not a checkout, or no commit yet
         }
         let fields = head.split(separator: " ").map(String.init)
-        let dirs = paths.split(separator: "\n").map(String.init)
-        guard fields.count == 3, dirs.count == 2 else { return snapshot }
-        snapshot.directory = dirs[0]
+        guard fields.count == 3 else { return snapshot }
+        snapshot.directory = top
         snapshot.commit = fields[0]
         snapshot.commitTime = Int64(fields[1])
         snapshot.treeID = fields[2]
-        snapshot.repositoryURL = Self.originURL(gitDirectory: dirs[1])
+        snapshot.repositoryURL = originURL(gitDirectory: gitDirectory)
         return snapshot
+    }
+
+    /// The work tree and git directory containing `directory`: the nearest `.git` above it,
+    /// a directory or (worktrees, submodules) a file saying `gitdir: <path>`.
+    static func findRepository(from directory: String) -> (top: String, gitDirectory: String)? {
+        var current = URL(fileURLWithPath: directory).standardizedFileURL.path
+        while true {
+            let dotGit = current + "/.git"
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dotGit, isDirectory: &isDir) {
+                if isDir.boolValue { return (current, dotGit) }
+                if let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir:") {
+                    let path = text.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespacesAndNewlines)
+                    return (current, path.hasPrefix("/") ? path : current + "/" + path)
+                }
+            }
+            if current == "/" || current.isEmpty { return nil }
+            current = (current as NSString).deletingLastPathComponent
+        }
     }
 
     /// `remote.origin.url` read from the repository's config file.
@@ -77,35 +95,5 @@ struct SourceSnapshot: Sendable {
         guard lstat(source, &st) == 0 else { return }  // deleted but still in the index
         try makeDirectories((destination as NSString).deletingLastPathComponent)
         try FileManager.default.copyItem(atPath: source, toPath: destination)
-    }
-}
-
-/// Runs git and returns its trimmed stdout; throws with git's message on failure.
-enum Git {
-    static func run(_ arguments: [String], in directory: String) throws -> String {
-        String(decoding: try data(arguments, in: directory), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// git's stdout as it is.
-    static func data(_ arguments: [String], in directory: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-C", directory] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do {
-            try process.run()
-        } catch {
-            throw SlipwayError.failed("cannot run git: \(error); install git to build from a checkout")
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw SlipwayError.failed("git \(arguments.first ?? ""): \(text)")
-        }
-        return data
     }
 }

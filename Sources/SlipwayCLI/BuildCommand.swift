@@ -74,6 +74,9 @@ struct BuildCommand: ParsableCommand {
             try Terminal.json(result)
         } else {
             Terminal.note(Self.summary(result))
+            if keepWorkspace && result.cache.result != .hit {
+                Terminal.note("  workspace: " + (result.logPath as NSString).deletingLastPathComponent + "/src")
+            }
         }
         if !result.succeeded { throw ExitCode(1) }
     }
