@@ -43,29 +43,8 @@ public struct BuildRunner: Sendable {
         defer { log.close() }
         for warning in allWarnings { log.container("Warning: \(warning)", at: started) }
 
-        // The source identity: git's tree id for a clean checkout; otherwise the digest of the
-        // exported tree, which has to be copied first.
-        var exported = false
-        let tree: String
-        if let treeID = source.treeID, !source.dirty {
-            tree = "git-tree:" + treeID
-        } else {
-            try source.export(to: workspace, scratch: buildDir)
-            exported = true
-            tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest)
-        }
-        var secondary: [(name: String, workspace: String)] = []
-        var secondaryTrees: [String] = []
-        for (name, directory) in request.secondarySources.sorted(by: { $0.key < $1.key }) {
-            guard name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }), !name.isEmpty else {
-                throw SlipwayError.badInput("secondary source name '\(name)' must be letters, digits and _ (it becomes CODEBUILD_SRC_DIR_\(name))")
-            }
-            let snapshot = try SourceSnapshot.inspect(SlipwayHome.absolute(directory), dirty: request.dirty)
-            let target = buildDir + "/src_" + name
-            try snapshot.export(to: target, scratch: buildDir)
-            secondary.append((name, target))
-            secondaryTrees.append(name + "=" + (try TarPacker.pack(directory: target, into: DiscardSink()).tarDigest))
-        }
+        let inputs = try prepareInputs(source, request: request, buildDir: buildDir, workspace: workspace)
+        let secondary = inputs.secondary
         let epoch = source.commitTime ?? Int64(request.environment["SOURCE_DATE_EPOCH"] ?? "") ?? 0
         let number = nextBuildNumber(project)
         var builtins = builtinVariables(request, source: source, buildID: buildID, number: number, started: started,
@@ -73,9 +52,9 @@ public struct BuildRunner: Sendable {
         for (name, _) in secondary { builtins["CODEBUILD_SRC_DIR_" + name] = SandboxLayout.sourceDirectory + "_" + name }
         let variables = BuildVariables(spec: spec, request: request, secrets: secretValues, builtins: builtins,
                                        perRun: ["CODEBUILD_BUILD_ID", "CODEBUILD_BUILD_NUMBER", "CODEBUILD_START_TIME", "CODEBUILD_INITIATOR"])
-        let key = ResultCache.key(sourceTree: tree, buildspec: specData, imageDigest: request.image.digest,
+        let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest,
                                   environment: variables.effective,
-                                  extra: [source.commit ?? "", requirements.user.name] + secondaryTrees)
+                                  extra: [source.commit ?? "", requirements.user.name] + inputs.secondaryTrees)
         var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
                                    project: project, buildID: buildID, number: number, buildDir: buildDir,
                                    workspace: workspace, started: started, epoch: epoch, resultKey: key,
@@ -83,10 +62,11 @@ public struct BuildRunner: Sendable {
                                    warnings: allWarnings, secondarySources: secondary)
 
         if request.useResultCache, let earlier = cachedResult(key) {
-            if !request.keepWorkspace { removeTree(workspace) }
+            removeTree(workspace)
+            for (_, path) in secondary { removeTree(path) }
             return try finish(context.cacheHit(earlier))
         }
-        if !exported { try source.export(to: workspace, scratch: buildDir) }
+        if !inputs.exported { try source.export(to: workspace, scratch: buildDir) }
         defer {
             // The control directory holds the saved shell state, secrets included: never kept.
             removeTree(buildDir + "/control")
@@ -97,7 +77,8 @@ public struct BuildRunner: Sendable {
         }
         context.resultCache = request.useResultCache ? .miss : .disabled
         let result = try execute(&context, events: events)
-        if result.status == .succeeded && request.useResultCache { try? ResultCache(home: home).store(result) }
+        // Recorded even when the lookup was skipped: a forced run refreshes the entry.
+        if result.status == .succeeded { try? ResultCache(home: home).store(result) }
         return try finish(result)
     }
 
@@ -187,10 +168,4 @@ public struct BuildRunner: Sendable {
         let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
         return cleaned.isEmpty || cleaned.hasPrefix(".") ? "project" : cleaned
     }
-}
-
-/// A sink that only counts: hashing a tree without storing it.
-final class DiscardSink: ByteSink {
-    func write(_ bytes: UnsafeRawBufferPointer) throws {}
-    func finish() throws {}
 }
