@@ -142,4 +142,17 @@ struct ArtifactSelectionTests {
         #expect(try paths(c, ["/tmp/out/*"], discard: true) == ["plugin.zip"])
         #expect(try paths(c, ["**/*"], base: "/tmp/out") == ["plugin.zip"])
     }
+
+    @Test func symlinksAreKeptOnlyWhenEnabledAndNeverFollowedOnTheHost() throws {
+        defer { removeTree(root) }
+        let c = try collector(["real.txt"])
+        try FileManager.default.createSymbolicLink(atPath: root + "/ws/link.txt", withDestinationPath: "real.txt")
+        try FileManager.default.createSymbolicLink(atPath: root + "/ws/escape", withDestinationPath: "/etc/passwd")
+        #expect(try paths(c, ["*"]) == ["real.txt"])
+        let kept = try c.select(files: ["*"], baseDirectory: nil, excludePaths: [], discardPaths: false, keepSymlinks: true, what: "artifacts")
+        #expect(kept.map(\.artifactPath) == ["escape", "link.txt", "real.txt"])
+        let stage = root + "/stage"
+        try ArtifactCollector.stage(kept, into: stage)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: stage + "/escape") == "/etc/passwd", "copied as a link, not the host file")
+    }
 }
