@@ -20,7 +20,7 @@ extension BuildRunner {
         if let treeID = source.treeID, !source.dirty {
             inputs.tree = "git-tree:" + treeID
         } else {
-            try source.export(to: workspace, scratch: buildDir)
+            try source.export(to: workspace, scratch: buildDir, excluding: [home.path])
             inputs.exported = true
             inputs.tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest)
         }
@@ -30,7 +30,7 @@ extension BuildRunner {
             }
             let snapshot = try SourceSnapshot.inspect(SlipwayHome.absolute(directory), dirty: request.dirty)
             let target = buildDir + "/src_" + name
-            try snapshot.export(to: target, scratch: buildDir)
+            try snapshot.export(to: target, scratch: buildDir, excluding: [home.path])
             inputs.secondary.append((name, target))
             inputs.secondaryTrees.append(name + "=" + (try TarPacker.pack(directory: target, into: DiscardSink()).tarDigest))
         }

@@ -66,7 +66,7 @@ public struct BuildRunner: Sendable {
             for (_, path) in secondary { removeTree(path) }
             return try finish(context.cacheHit(earlier))
         }
-        if !inputs.exported { try source.export(to: workspace, scratch: buildDir) }
+        if !inputs.exported { try source.export(to: workspace, scratch: buildDir, excluding: [home.path]) }
         defer {
             // The control directory holds the saved shell state, secrets included: never kept.
             removeTree(buildDir + "/control")

@@ -70,23 +70,47 @@ struct SourceSnapshot: Sendable {
 
     var isGit: Bool { commit != nil }
 
-    /// Copies the source into `workspace` (which must not exist yet).
-    func export(to workspace: String, scratch: String) throws {
+    /// Copies the source into `workspace` (which must not exist yet). Paths under `excluding`
+    /// (Slipway's own state, when it lives inside the source) are left out.
+    func export(to workspace: String, scratch: String, excluding: [String] = []) throws {
         if isGit && !dirty {
             let tar = scratch + "/source.tar"
             _ = try Git.run(["archive", "--format=tar", "-o", tar, "HEAD"], in: directory)
             defer { unlink(tar) }
             try Extraction.extract(archive: tar, to: workspace)
-        } else if isGit {
+            return
+        }
+        let skip = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path } + [workspace]
+        func skipped(_ path: String) -> Bool { skip.contains { path == $0 || path.hasPrefix($0 + "/") } }
+        try makeDirectories(workspace)
+        if isGit {
             // The working tree: tracked and untracked files, minus what .gitignore excludes.
             let list = try Git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], in: directory)
-            try makeDirectories(workspace)
-            for path in Set(list.split(separator: "\0").map(String.init)).sorted() {
+            for path in Set(list.split(separator: "\0").map(String.init)).sorted() where !skipped(directory + "/" + path) {
                 try copyEntry(directory + "/" + path, to: workspace + "/" + path)
             }
         } else {
-            try makeDirectories((workspace as NSString).deletingLastPathComponent)
-            try FileManager.default.copyItem(atPath: directory, toPath: workspace)
+            try copyTree(directory, to: workspace, skipped: skipped)
+        }
+    }
+
+    /// Copies a directory's contents without following symlinks.
+    private func copyTree(_ source: String, to destination: String, skipped: (String) -> Bool) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: source)
+        } catch {
+            throw SlipwayError.failed("cannot read \(source): \(error.localizedDescription)")
+        }
+        for name in names.sorted() where !skipped(source + "/" + name) {
+            var st = stat()
+            guard lstat(source + "/" + name, &st) == 0 else { continue }
+            if st.st_mode & S_IFMT == S_IFDIR {
+                try makeDirectories(destination + "/" + name)
+                try copyTree(source + "/" + name, to: destination + "/" + name, skipped: skipped)
+            } else {
+                try copyEntry(source + "/" + name, to: destination + "/" + name)
+            }
         }
     }
 
@@ -94,6 +118,10 @@ struct SourceSnapshot: Sendable {
         var st = stat()
         guard lstat(source, &st) == 0 else { return }  // deleted but still in the index
         try makeDirectories((destination as NSString).deletingLastPathComponent)
-        try FileManager.default.copyItem(atPath: source, toPath: destination)
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: destination)
+        } catch {
+            throw SlipwayError.failed("cannot copy \(source) into the build's workspace: \(error.localizedDescription)")
+        }
     }
 }

@@ -161,6 +161,21 @@ struct BuildRunnerTests {
         #expect(f.log(second).contains("I am second"))
     }
 
+    @Test func plainDirectoryIsCopiedWithoutSlipwaysOwnState() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - ls -a | tr '\\n' ' '
+            """, files: ["a.txt": "a"])
+        defer { f.cleanup() }
+        // SLIPWAY_HOME inside the source: it must not copy itself into its own workspace.
+        let result = try BuildRunner(home: SlipwayHome(path: f.source + "/.slipway")).run(try f.request()) { _ in }
+        #expect(result.status == .succeeded, "\(f.log(result))")
+        #expect(f.log(result).contains(". .. a.txt buildspec.yml"))
+    }
+
     @Test func artifactMatchingNothingFailsTheBuild() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2
