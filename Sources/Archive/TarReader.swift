@@ -35,8 +35,10 @@ public final class TarReader {
         try self.init(fd: fd, source: path, mode: mode, ownsFD: true)
     }
 
-    public convenience init(fd: Int32, source: String, mode: Mode = .tar, ownsFD: Bool = false) throws {
-        try self.init(input: RawInput(origin: .file(fd, owned: ownsFD), source: source), mode: mode)
+    /// `hashing: false` skips `rawDigest` for a caller that hashes the file elsewhere (on
+    /// another core, say).
+    public convenience init(fd: Int32, source: String, mode: Mode = .tar, ownsFD: Bool = false, hashing: Bool = true) throws {
+        try self.init(input: RawInput(origin: .file(fd, owned: ownsFD), source: source, hashing: hashing), mode: mode)
     }
 
     /// Reads the tar inside `outer`'s decompressed stream (`outer` must be in `.raw` mode), so
@@ -167,14 +169,16 @@ final class RawInput {
 
     let origin: Origin
     let source: String
+    let hashing: Bool
     private var buffer: UnsafeMutableRawBufferPointer?
     var digest = SHA256Stream()
     var bytes: Int64 = 0
     var error: Error?
 
-    init(origin: Origin, source: String) {
+    init(origin: Origin, source: String, hashing: Bool = true) {
         self.origin = origin
         self.source = source
+        self.hashing = hashing
     }
 
     deinit {
@@ -193,7 +197,7 @@ final class RawInput {
         case .reader(let outer):
             block = try outer.nextBlock()
         }
-        digest.update(block)
+        if hashing { digest.update(block) }
         bytes += Int64(block.count)
         return block
     }

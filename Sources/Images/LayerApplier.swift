@@ -29,22 +29,23 @@ struct LayerApplier {
 
     /// Extracts the tar read from `fd` (which this takes over) onto the root.
     func apply(fd: Int32, source: String) throws -> Result {
-        defer { Syscall.close(fd) }
-        // Sniff with a raw reader: compressed layers are read through it, so both digests
-        // come from one pass; plain ones are read directly (no second copy of every block).
-        let outer = try TarReader(fd: dup(fd), source: source, mode: .raw, ownsFD: true)
+        let hasher = BlobHasher(fd: fd, source: source)
+        // Closed only after the hasher is done with it, on every path.
+        defer { _ = try? hasher.wait(); Syscall.close(fd) }
+        // Sniff with a raw reader: a compressed layer is read through it, so its tar is
+        // hashed while it is decompressed; a plain one's digest is the blob's.
+        let outer = try TarReader(fd: dup(fd), source: source, mode: .raw, ownsFD: true, hashing: false)
         let reader: TarReader
         if outer.isCompressed {
             reader = try TarReader(decompressedFrom: outer)
         } else {
             guard lseek(fd, 0, SEEK_SET) == 0 else { throw SlipwayError.system("seek \(source)") }
-            reader = try TarReader(fd: fd, source: source)
+            reader = try TarReader(fd: fd, source: source, hashing: false)
         }
         let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
+        let blobDigest = try hasher.wait()
+        guard outer.isCompressed else { return Result(blobDigest: blobDigest, tarDigest: blobDigest, stats: stats) }
         try reader.drain()
-        let tarDigest = "sha256:" + reader.rawDigest
-        guard outer.isCompressed else { return Result(blobDigest: tarDigest, tarDigest: tarDigest, stats: stats) }
-        try outer.drain()
-        return Result(blobDigest: "sha256:" + outer.rawDigest, tarDigest: tarDigest, stats: stats)
+        return Result(blobDigest: blobDigest, tarDigest: "sha256:" + reader.rawDigest, stats: stats)
     }
 }

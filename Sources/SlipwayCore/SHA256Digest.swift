@@ -31,13 +31,21 @@ public struct SHA256Stream {
     public static func hex(ofFile path: String) throws -> String {
         let fd = try Syscall.retrying("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { Syscall.close(fd) }
+        return try hex(ofFD: fd, what: path)
+    }
+
+    /// SHA-256 of an open file's bytes with pread, so the fd's offset (which another reader
+    /// may share) is left alone.
+    public static func hex(ofFD fd: Int32, what path: String) throws -> String {
         var s = SHA256Stream()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
+        var offset: off_t = 0
         while true {
-            let n = try Syscall.read(fd, into: buffer, what: "read \(path)")
+            let n = try Syscall.retrying("read \(path)") { pread(fd, buffer.baseAddress, buffer.count, offset) }
             if n == 0 { break }
             s.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            offset += off_t(n)
         }
         return s.finalizeHex()
     }
