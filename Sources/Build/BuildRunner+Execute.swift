@@ -97,7 +97,6 @@ extension BuildRunner {
                     .map { "phase \($0.phase.logName) failed" + ($0.message.map { ": \($0)" } ?? "") }
             }
         }
-        if let message, status != .succeeded { context.log.container("Build \(status.rawValue): \(message)") }
         if state.cacheRestoreStatus.map({ $0 != 0 }) == true {
             context.log.container("Warning: the cache could not be restored completely (cp exit status \(state.cacheRestoreStatus!))")
         }
@@ -122,7 +121,8 @@ extension BuildRunner {
         }
         result.cache = cacheUse
         result.duration = Date().timeIntervalSince(context.started)
-        context.log.container("Build \(result.status.rawValue) in \(String(format: "%.2f", result.duration)) s")
+        context.log.container("Build \(result.status.rawValue) in \(String(format: "%.2f", result.duration)) s"
+                              + (result.message.map { ": \($0)" } ?? ""))
         return result
     }
 
