@@ -34,6 +34,8 @@ public struct SandboxSpec: Codable, Sendable {
     public var cpus: Double?
     /// Wall-clock limit in seconds; TERM, a grace period, then KILL of the whole tree.
     public var timeout: Double?
+    /// Seconds between SIGTERM and SIGKILL on a timeout or a cancel.
+    public var killGracePeriod: Double = 2
     /// uid/gid inside the sandbox (0 = root inside, mapped to the caller when unprivileged).
     public var uid: UInt32 = 0
     public var gid: UInt32 = 0
@@ -48,7 +50,7 @@ public struct SandboxSpec: Codable, Sendable {
 
 /// How a sandboxed process ended.
 public struct SandboxResult: Codable, Sendable {
-    public enum Reason: String, Codable, Sendable { case exited, signaled, timedOut, outOfMemory }
+    public enum Reason: String, Codable, Sendable { case exited, signaled, timedOut, outOfMemory, cancelled }
     /// The exit status as a shell reports it: the command's code, 128+signal, 124 for a timeout,
     /// 137 for a memory kill.
     public var status: Int32
@@ -56,12 +58,16 @@ public struct SandboxResult: Codable, Sendable {
     public var duration: Double
     /// Limits that were requested but could not be enforced, said plainly.
     public var unenforcedLimits: [String]
+    /// Why the sandbox ended when it was not the command's own doing, e.g.
+    /// "killed: the memory limit of 64 MiB was exceeded" or "timed out after 30s ...".
+    public var message: String?
 
-    public init(status: Int32, reason: Reason, duration: Double, unenforcedLimits: [String] = []) {
+    public init(status: Int32, reason: Reason, duration: Double, unenforcedLimits: [String] = [], message: String? = nil) {
         self.status = status
         self.reason = reason
         self.duration = duration
         self.unenforcedLimits = unenforcedLimits
+        self.message = message
     }
 }
 

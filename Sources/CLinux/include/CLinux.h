@@ -23,4 +23,66 @@ int cl_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *ne
 /// Set a file's timestamps without following symlinks (utimensat AT_SYMLINK_NOFOLLOW).
 int cl_set_mtime(int dirfd, const char *path, int64_t seconds, int follow);
 
+// ---- Sandbox: namespaces, mounts, capabilities, process control ----
+
+#define CL_CLONE_NEWNS     0x00020000
+#define CL_CLONE_NEWCGROUP 0x02000000
+#define CL_CLONE_NEWUTS    0x04000000
+#define CL_CLONE_NEWIPC    0x08000000
+#define CL_CLONE_NEWUSER   0x10000000
+#define CL_CLONE_NEWPID    0x20000000
+#define CL_CLONE_NEWNET    0x40000000
+
+/// clone(2) with fork semantics into new namespaces (`flags` are CL_CLONE_NEW*); 0 in the child.
+/// Single-threaded callers only.
+pid_t cl_clone_into_namespaces(int flags);
+
+/// pivot_root(2).
+int cl_pivot_root(const char *new_root, const char *put_old);
+
+/// prctl(PR_SET_NO_NEW_PRIVS, 1): exec can never grant privileges (setuid, file caps).
+int cl_set_no_new_privs(void);
+
+/// prctl(PR_SET_PDEATHSIG): `signal` when the parent thread exits.
+int cl_set_parent_death_signal(int signal);
+
+/// Drops capabilities 0...last_capability from the bounding set, clears the ambient set and
+/// sets effective, permitted and inheritable to empty.
+int cl_drop_all_capabilities(int last_capability);
+
+/// Sets `lo` up in the current network namespace.
+int cl_bring_loopback_up(void);
+
+/// Marks every fd >= lowest close-on-exec (close_range, /proc/self/fd fallback).
+int cl_mark_fds_cloexec_from(int lowest);
+
+/// Closes every fd >= lowest (close_range).
+int cl_close_fds_from(int lowest);
+
+/// pidfd_open(2) and pidfd_send_signal(2): signal a process without PID-reuse races.
+int cl_pidfd_open(pid_t pid);
+int cl_pidfd_send_signal(int pidfd, int signal);
+
+/// pipe2(fds, O_CLOEXEC).
+int cl_pipe_cloexec(int fds[2]);
+
+/// Blocks `signals` and returns a non-blocking, close-on-exec signalfd for them.
+int cl_signalfd_for(const int *signals, int count);
+
+/// Reads one signal from a signalfd; its number, or -1 (EAGAIN when none is pending).
+int cl_signalfd_read(int fd);
+
+/// Resets every signal disposition to default and unblocks all signals (before exec).
+int cl_unblock_all_signals(void);
+
+/// statvfs f_flag bits and rlimit resources Glibc leaves out of the Swift module.
+#define CL_ST_RDONLY     1
+#define CL_ST_NOEXEC     8
+#define CL_ST_NOATIME    1024
+#define CL_ST_NODIRATIME 2048
+#define CL_ST_RELATIME   4096
+#define CL_RLIMIT_CORE   4
+#define CL_RLIMIT_NPROC  6
+#define CL_RLIMIT_AS     9
+
 #endif

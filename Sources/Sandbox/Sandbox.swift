@@ -1,0 +1,29 @@
+import Foundation
+import SlipwayCore
+
+/// Runs commands in an isolated sandbox: own mount, PID, network, UTS, IPC and cgroup
+/// namespaces (plus a user namespace when not root), an overlay over the read-only image,
+/// cgroup limits and a timeout. The work happens in the `slipway-sandbox` helper, because a
+/// multithreaded process cannot safely fork or enter a user namespace itself.
+public struct Sandbox {
+    /// Runs `spec.command` to completion, streaming stdout and stderr line by line to `output`.
+    /// The result's status is the command's (124 on timeout, 137 on a memory kill). Throws
+    /// `SlipwayError` when the spec is invalid or the sandbox could not be set up.
+    public static func run(_ spec: SandboxSpec, output: @escaping @Sendable (OutputLine) -> Void) throws -> SandboxResult {
+        try start(spec, output: output).wait()
+    }
+
+    /// Starts `spec.command` and returns at once; call `wait()` on the handle (it streams the
+    /// output) and `cancel()` from anywhere to stop it.
+    public static func start(_ spec: SandboxSpec, output: @escaping @Sendable (OutputLine) -> Void) throws -> RunningSandbox {
+        try start(spec, launcher: [], output: output)
+    }
+
+    /// `launcher` prefixes the helper's command line (tests use it to run the helper through
+    /// `setpriv` as an unprivileged user).
+    static func start(_ spec: SandboxSpec, launcher: [String], output: @escaping @Sendable (OutputLine) -> Void) throws -> RunningSandbox {
+        if launcher.isEmpty { try spec.validate() }
+        let helper = try HelperProcess.spawn(launcher + [try HelperLocation.resolve()], spec: SpecWireFormat.encode(spec))
+        return RunningSandbox(helper: helper, output: output)
+    }
+}

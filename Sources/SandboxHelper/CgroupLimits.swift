@@ -1,0 +1,179 @@
+import Glibc
+
+/// Memory, pids and CPU limits through a cgroup created for this sandbox, nested under the
+/// cgroup the service itself runs in (so a service confined by systemd stays confined).
+/// cgroup v1 (one directory per controller) and v2 (one unified directory) are both handled;
+/// whatever cannot be applied is listed in `unenforced` in plain words, never silently dropped.
+struct CgroupLimits {
+    enum Version { case v1, v2 }
+
+    private(set) var version: Version?
+    /// Directories this sandbox created (v1: one per controller), removed at the end.
+    private(set) var directories: [String] = []
+    private(set) var unenforced: [String] = []
+    private(set) var memoryEnforced = false
+    private(set) var pidsEnforced = false
+    private var memoryDirectory: String?
+
+    /// Creates the cgroup(s) and writes the limits; the sandbox joins later via `join(_:)`.
+    init(spec: HelperSpec) {
+        let wanted = spec.memoryBytes != nil || spec.pids != nil || spec.cpus != nil
+        guard wanted else { return }
+        let membership = FileText.read("/proc/self/cgroup") ?? ""
+        let leaf = "slipway-\(spec.name)"
+        if FileText.exists("/sys/fs/cgroup/cgroup.controllers") {
+            version = .v2
+            applyV2(spec, own: Self.path(in: membership, controller: ""), leaf: leaf)
+        } else {
+            version = .v1
+            applyV1(spec, membership: membership, leaf: leaf)
+        }
+    }
+
+    /// Moves `pid` into every cgroup of this sandbox; called before the sandbox runs anything.
+    mutating func join(_ pid: pid_t) {
+        for directory in directories {
+            do {
+                try FileText.write(directory + "/cgroup.procs", "\(pid)")
+            } catch {
+                unenforced.append("limits in \(directory) not enforced: \(error.step): \(error.message)")
+            }
+        }
+    }
+
+    /// Number of OOM kills in this sandbox's memory cgroup.
+    func oomKills() -> Int {
+        guard let directory = memoryDirectory else { return 0 }
+        let file = version == .v2 ? "/memory.events" : "/memory.oom_control"
+        for line in (FileText.read(directory + file) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 && parts[0] == "oom_kill" { return Int(parts[1]) ?? 0 }
+        }
+        return 0
+    }
+
+    /// Kills everything in the sandbox's cgroup (v2 `cgroup.kill`); the PID namespace already
+    /// guarantees this on v1, so this is a second line only.
+    func killAll() {
+        if version == .v2, let directory = directories.first {
+            try? FileText.write(directory + "/cgroup.kill", "1")
+        }
+    }
+
+    /// Removes the cgroups; they are empty once the sandbox's PID 1 has been reaped, but the
+    /// kernel may take a moment to release the last task, hence the retries.
+    func remove() {
+        for directory in directories.reversed() {
+            for attempt in 0..<50 {
+                if rmdir(directory) == 0 || errno == ENOENT { break }
+                if attempt < 49 { usleep(2_000) }
+            }
+        }
+    }
+
+    // MARK: - v1
+
+    private mutating func applyV1(_ spec: HelperSpec, membership: String, leaf: String) {
+        if let bytes = spec.memoryBytes {
+            if let directory = makeV1("memory", membership: membership, leaf: leaf, limit: "memory \(Self.bytes(bytes))") {
+                memoryEnforced = write(directory + "/memory.limit_in_bytes", "\(bytes)", limit: "memory \(Self.bytes(bytes))")
+                // Without this the limit only covers RAM and a hog would spill into swap.
+                if memoryEnforced && FileText.exists(directory + "/memory.memsw.limit_in_bytes") {
+                    _ = write(directory + "/memory.memsw.limit_in_bytes", "\(bytes)", limit: "memory+swap \(Self.bytes(bytes))")
+                }
+                memoryDirectory = directory
+            }
+        }
+        if let pids = spec.pids, let directory = makeV1("pids", membership: membership, leaf: leaf, limit: "pids \(pids)") {
+            pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
+        }
+        if let cpus = spec.cpus, let directory = makeV1("cpu", membership: membership, leaf: leaf, limit: "cpus \(cpus)") {
+            let period = 100_000
+            if write(directory + "/cpu.cfs_period_us", "\(period)", limit: "cpus \(cpus)") {
+                _ = write(directory + "/cpu.cfs_quota_us", "\(max(1_000, Int(cpus * Double(period))))", limit: "cpus \(cpus)")
+            }
+        }
+    }
+
+    private mutating func makeV1(_ controller: String, membership: String, leaf: String, limit: String) -> String? {
+        let mount = "/sys/fs/cgroup/" + controller
+        guard FileText.exists(mount + "/cgroup.procs") else {
+            unenforced.append("\(limit) not enforced: the cgroup v1 \(controller) controller is not mounted at \(mount)")
+            return nil
+        }
+        let own = Self.path(in: membership, controller: controller)
+        let directory = mount + (own == "/" ? "" : own) + "/" + leaf
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
+            let reason = ErrorName.describe(errno)
+            unenforced.append("\(limit) not enforced: cannot create cgroup \(directory): \(reason) (run the service as root or delegate a cgroup to its user)")
+            return nil
+        }
+        directories.append(directory)
+        return directory
+    }
+
+    // MARK: - v2
+
+    private mutating func applyV2(_ spec: HelperSpec, own: String, leaf: String) {
+        let parent = "/sys/fs/cgroup" + (own == "/" ? "" : own)
+        let directory = parent + "/" + leaf
+        let limits = [spec.memoryBytes.map { "memory \(Self.bytes($0))" }, spec.pids.map { "pids \($0)" }, spec.cpus.map { "cpus \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
+            unenforced.append("\(limits) not enforced: cannot create cgroup \(directory): \(ErrorName.describe(errno)) (run the service as root or delegate a cgroup to its user)")
+            return
+        }
+        directories.append(directory)
+        // Controllers must be enabled in the parent; this fails when the parent holds processes
+        // itself (the v2 "no internal processes" rule), which the messages below then report.
+        let enabled = FileText.read(parent + "/cgroup.subtree_control") ?? ""
+        for controller in ["memory", "pids", "cpu"] where !enabled.contains(controller) {
+            try? FileText.write(parent + "/cgroup.subtree_control", "+\(controller)")
+        }
+        if let bytes = spec.memoryBytes {
+            memoryEnforced = write(directory + "/memory.max", "\(bytes)", limit: "memory \(Self.bytes(bytes))")
+            if memoryEnforced && FileText.exists(directory + "/memory.swap.max") {
+                _ = write(directory + "/memory.swap.max", "0", limit: "memory+swap \(Self.bytes(bytes))")
+            }
+            memoryDirectory = directory
+        }
+        if let pids = spec.pids {
+            pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
+        }
+        if let cpus = spec.cpus {
+            _ = write(directory + "/cpu.max", "\(max(1_000, Int(cpus * 100_000))) 100000", limit: "cpus \(cpus)")
+        }
+    }
+
+    // MARK: - helpers
+
+    private mutating func write(_ path: String, _ value: String, limit: String) -> Bool {
+        do {
+            try FileText.write(path, value)
+            return true
+        } catch {
+            unenforced.append("\(limit) not enforced: \(error.step): \(error.message)")
+            return false
+        }
+    }
+
+    /// The service's own cgroup for `controller` ("" selects the v2 `0::` line).
+    static func path(in membership: String, controller: String) -> String {
+        for line in membership.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let controllers = parts[1].split(separator: ",").map(String.init)
+            if controller.isEmpty ? (parts[0] == "0" && parts[1].isEmpty) : controllers.contains(controller) {
+                return String(parts[2])
+            }
+        }
+        return "/"
+    }
+
+    static func bytes(_ value: Int64) -> String {
+        if value % (1 << 30) == 0 { return "\(value >> 30) GiB" }
+        if value % (1 << 20) == 0 { return "\(value >> 20) MiB" }
+        if value % (1 << 10) == 0 { return "\(value >> 10) KiB" }
+        return "\(value) bytes"
+    }
+}

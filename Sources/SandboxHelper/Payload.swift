@@ -1,0 +1,66 @@
+import CLinux
+import Glibc
+
+/// The last process step before the build command runs: a new session (no controlling tty to
+/// push input into, CVE-2017-5226), the requested identity, no capabilities at all (bounding set
+/// included), no_new_privs (setuid binaries grant nothing), no inherited fds, and exactly the
+/// environment the spec lists.
+struct Payload {
+    let spec: HelperSpec
+    let rlimits: [(resource: Int32, value: UInt64)]
+
+    func exec() -> Never {
+        do {
+            try prepare()
+            let program = try resolveProgram()
+            Self.execve(program, spec.command, spec.environment)
+            let code = errno
+            ReportChannel.send("exec", "\(spec.command[0]): \(ErrorName.describe(code))")
+            _exit(code == ENOENT ? 127 : 126)
+        } catch {
+            ReportChannel.fail(error)
+            _exit(125)
+        }
+    }
+
+    private func prepare() throws(SetupFailure) {
+        try check("sigprocmask", cl_unblock_all_signals())
+        try check("setsid", setsid())
+        for limit in rlimits {
+            var value = rlimit(rlim_cur: rlim_t(limit.value), rlim_max: rlim_t(limit.value))
+            try check("setrlimit(\(limit.resource))", setrlimit(__rlimit_resource_t(UInt32(limit.resource)), &value))
+        }
+        try check("chdir \(spec.workingDirectory)", chdir(spec.workingDirectory))
+        if !spec.usesUserNamespace { try check("setgroups", setgroups(0, nil)) }
+        if spec.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.gid)", setgid(spec.gid)) }
+        if spec.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.uid)", setuid(spec.uid)) }
+        try check("prctl(PR_SET_NO_NEW_PRIVS)", cl_set_no_new_privs())
+        let lastCapability = Int32((FileText.read("/proc/sys/kernel/cap_last_cap") ?? "").split(separator: "\n").first.flatMap { Int32($0) } ?? 63)
+        try check("drop capabilities", cl_drop_all_capabilities(lastCapability))
+        try check("mark inherited fds close-on-exec", cl_mark_fds_cloexec_from(3))
+    }
+
+    /// `command[0]` as given when it has a slash, else the first match on the spec's PATH.
+    private func resolveProgram() throws(SetupFailure) -> String {
+        let name = spec.command[0]
+        if name.contains("/") { return name }
+        let path = spec.environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = directory + "/" + name
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return name
+    }
+
+    /// Returns only when execve failed (errno says why).
+    private static func execve(_ program: String, _ arguments: [String], _ environment: [String]) {
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        argv.withUnsafeBufferPointer { args in
+            envp.withUnsafeBufferPointer { env in
+                _ = Glibc.execve(program, args.baseAddress!, env.baseAddress!)
+            }
+        }
+    }
+}

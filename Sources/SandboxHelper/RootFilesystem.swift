@@ -1,0 +1,101 @@
+import CLinux
+import Glibc
+
+/// The sandbox's file system: an overlay over the read-only image, the workspace and extra
+/// binds, fresh /proc, a minimal /dev and a tmpfs /tmp; then `pivot_root` into it.
+/// Runs in the sandbox's PID 1, inside the new mount (and user) namespace.
+struct RootFilesystem {
+    let spec: HelperSpec
+    /// Staging tmpfs, mounted over the host's /tmp in this private namespace only. Every host
+    /// source is opened as an fd before it is mounted, so what it covers does not matter.
+    private let staging = "/tmp"
+
+    func enter() throws(SetupFailure) {
+        // Open sources first: nothing mounted later can redirect them.
+        let lower = try openSource(spec.rootfs, what: "rootfs")
+        let workspace = try spec.workspace.map { (path) throws(SetupFailure) in try openSource(path, what: "workspace") }
+        var bindSources: [Int32] = []
+        for bind in spec.binds { bindSources.append(try openSource(bind.source, what: "bind source")) }
+        let keep = try spec.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
+
+        // Nothing done below may propagate back to the host's mount namespace.
+        try check("mount(/, MS_REC|MS_PRIVATE)", mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil))
+        try check("mount(tmpfs \(staging))", mount("tmpfs", staging, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0700"))
+        let newRoot = staging + "/root"
+        try check("mkdir \(newRoot)", mkdir(newRoot, 0o755))
+        try mountOverlay(lower: lower, keep: keep, on: newRoot)
+
+        let root = try check("open \(newRoot)", open(newRoot, CL_O_PATH | O_DIRECTORY | O_CLOEXEC))
+        let targets = MountTarget(root: root)
+        try ProcFilesystem(targets: targets).mount()
+        try DeviceDirectory(targets: targets, userNamespace: spec.usesUserNamespace).mount()
+        let tmp = try targets.open("/tmp")
+        try check("mount(tmpfs /tmp)", mount("tmpfs", MountTarget.procPath(tmp), "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=1777"))
+        close(tmp)
+        if let workspace {
+            try bind(workspace, to: spec.workspacePath, readOnly: false, targets: targets)
+        }
+        for (bind, source) in zip(spec.binds, bindSources) {
+            try self.bind(source, to: bind.destination, readOnly: bind.readOnly, targets: targets)
+        }
+        try pivot(into: newRoot)
+    }
+
+    private func openSource(_ path: String, what: String) throws(SetupFailure) -> Int32 {
+        try check("open \(what) \(path)", open(path, CL_O_PATH | O_CLOEXEC))
+    }
+
+    /// Lower = the shared image, never written; upper/work = a fresh tmpfs directory (gone with
+    /// the namespace) or the kept directory. Paths go through /proc/self/fd so that commas or
+    /// colons in host paths cannot inject overlay options.
+    private func mountOverlay(lower: Int32, keep: Int32?, on target: String) throws(SetupFailure) {
+        let base: String
+        if let keep {
+            base = MountTarget.procPath(keep)
+        } else {
+            base = staging
+        }
+        for directory in ["upper", "work"] where mkdir(base + "/" + directory, 0o755) != 0 && errno != EEXIST {
+            throw SetupFailure(step: "mkdir overlay \(directory)")
+        }
+        var options = "lowerdir=\(MountTarget.procPath(lower)),upperdir=\(base)/upper,workdir=\(base)/work"
+        // Inside a user namespace overlayfs may only use user.* xattrs for whiteouts.
+        if spec.usesUserNamespace { options += ",userxattr" }
+        try check("mount(overlay \(spec.rootfs))", mount("overlay", target, "overlay", UInt(MS_NOSUID | MS_NODEV), options))
+    }
+
+    /// Binds a host fd at `destination`, then remounts it nosuid,nodev (and read-only when asked),
+    /// keeping the flags the kernel locks in a user namespace (noexec, atime) or EPERM follows.
+    private func bind(_ source: Int32, to destination: String, readOnly: Bool, targets: MountTarget) throws(SetupFailure) {
+        var info = stat()
+        try check("stat bind source for \(destination)", fstat(source, &info))
+        let kind: MountTarget.Kind = (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
+        let target = try targets.open(destination, kind: kind)
+        try check("mount(bind \(destination))", mount(MountTarget.procPath(source), MountTarget.procPath(target), nil, UInt(MS_BIND | MS_REC), nil))
+        close(target)
+        try Self.remount(destination, readOnly: readOnly, targets: targets, kind: kind)
+    }
+
+    static func remount(_ destination: String, readOnly: Bool, targets: MountTarget, kind: MountTarget.Kind = .directory) throws(SetupFailure) {
+        let mounted = try targets.open(destination, kind: kind)
+        defer { close(mounted) }
+        var fs = statvfs()
+        try check("statvfs \(destination)", fstatvfs(mounted, &fs))
+        var flags = UInt(MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV)
+        if readOnly || fs.f_flag & UInt(CL_ST_RDONLY) != 0 { flags |= UInt(MS_RDONLY) }
+        if fs.f_flag & UInt(CL_ST_NOEXEC) != 0 { flags |= UInt(MS_NOEXEC) }
+        if fs.f_flag & UInt(CL_ST_NOATIME) != 0 { flags |= UInt(MS_NOATIME) }
+        if fs.f_flag & UInt(CL_ST_NODIRATIME) != 0 { flags |= UInt(MS_NODIRATIME) }
+        if fs.f_flag & UInt(CL_ST_RELATIME) != 0 { flags |= UInt(MS_RELATIME) }
+        try check("mount(remount \(readOnly ? "ro" : "rw") \(destination))", mount(nil, MountTarget.procPath(mounted), nil, flags, nil))
+    }
+
+    /// pivot_root(".", ".") stacks the old root on top of the new one; detaching it removes the
+    /// whole host tree from this namespace, which chroot would leave reachable.
+    private func pivot(into newRoot: String) throws(SetupFailure) {
+        try check("chdir \(newRoot)", chdir(newRoot))
+        try check("pivot_root", cl_pivot_root(".", "."))
+        try check("umount2(old root, MNT_DETACH)", umount2(".", Int32(MNT_DETACH)))
+        try check("chdir /", chdir("/"))
+    }
+}

@@ -1,0 +1,76 @@
+import CLinux
+import Glibc
+
+/// PID 1 of the sandbox. It builds the root file system, starts the payload, then reaps every
+/// orphan and forwards termination signals to the whole tree. When it exits, the kernel kills
+/// everything left in the PID namespace, so no daemon a build started can outlive the build.
+struct SandboxInit {
+    let spec: HelperSpec
+    let rlimits: [(resource: Int32, value: UInt64)]
+
+    /// Waits for the supervisor's go-ahead on `sync` (identity maps and cgroups are in place),
+    /// then sets up and runs. Never returns.
+    func run(sync: Int32) -> Never {
+        // The supervisor is single-threaded, so its death is this signal's trigger.
+        _ = cl_set_parent_death_signal(SIGKILL)
+        var go: UInt8 = 0
+        let n = read(sync, &go, 1)
+        close(sync)
+        guard n == 1 && go == UInt8(ascii: "g") else { _exit(125) }
+        do {
+            try RootFilesystem(spec: spec).enter()
+            try check("sethostname", sethostname(spec.hostname, spec.hostname.utf8.count))
+            if !spec.hostNetwork { try check("bring up lo", cl_bring_loopback_up()) }
+        } catch {
+            ReportChannel.fail(error)
+            _exit(125)
+        }
+        let signals = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+        let events = signals.withUnsafeBufferPointer { cl_signalfd_for($0.baseAddress, Int32($0.count)) }
+        if events < 0 {
+            ReportChannel.fail(SetupFailure(step: "signalfd in sandbox init"))
+            _exit(125)
+        }
+        let payload = fork()
+        if payload < 0 {
+            ReportChannel.fail(SetupFailure(step: "fork payload"))
+            _exit(125)
+        }
+        if payload == 0 {
+            close(events)
+            Payload(spec: spec, rlimits: rlimits).exec()
+        }
+        // Keep nothing the build could wait on: the payload has its own copies of stdio.
+        close(ReportChannel.fd)
+        supervise(payload: payload, events: events)
+    }
+
+    private func supervise(payload: pid_t, events: Int32) -> Never {
+        var descriptor = pollfd(fd: events, events: Int16(POLLIN), revents: 0)
+        while true {
+            _ = poll(&descriptor, 1, -1)
+            while true {
+                let signal = cl_signalfd_read(events)
+                if signal < 0 { break }
+                if signal == SIGCHLD {
+                    reap(payload: payload)
+                } else {
+                    // kill(-1) from PID 1 reaches every process in the namespace but itself.
+                    _ = kill(-1, signal)
+                }
+            }
+        }
+    }
+
+    /// Reaps every exited child; exits with the payload's status once it is gone.
+    private func reap(payload: pid_t) {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            guard pid == payload else { continue }
+            let exited = status & 0x7f == 0
+            _exit(exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+        }
+    }
+}

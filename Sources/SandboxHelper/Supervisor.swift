@@ -1,0 +1,176 @@
+import CLinux
+import Glibc
+
+/// The helper's outer process. It stays in the host's namespaces, creates the cgroups, clones
+/// the sandbox's PID 1 into new namespaces, writes its identity maps, moves it into the cgroups,
+/// and only then lets it run. It then enforces the timeout, watches for cancellation (SIGTERM
+/// from the service, or EOF on the spec pipe when the service dies) and reports the result.
+struct Supervisor {
+    let spec: HelperSpec
+    /// The spec pipe, kept open by the service for the sandbox's lifetime.
+    let lifeline: Int32
+
+    private enum Ending { case timedOut, cancelled, abandoned }
+
+    func run() -> Int32 {
+        let started = Clock.now()
+        var cgroups = CgroupLimits(spec: spec)
+        let rlimits = fallbackLimits(cgroups)
+        for text in cgroups.unenforced { ReportChannel.send("unenforced", text) }
+
+        let signals = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
+        let events = signals.withUnsafeBufferPointer { cl_signalfd_for($0.baseAddress, Int32($0.count)) }
+        var sync: [Int32] = [-1, -1]
+        guard events >= 0, cl_pipe_cloexec(&sync) == 0 else {
+            ReportChannel.fail(SetupFailure(step: "signalfd/pipe in supervisor"))
+            return 125
+        }
+        let child = cl_clone_into_namespaces(namespaceFlags)
+        if child == 0 {
+            close(events)
+            close(sync[1])
+            close(lifeline)
+            SandboxInit(spec: spec, rlimits: rlimits).run(sync: sync[0])
+        }
+        close(sync[0])
+        if child < 0 {
+            ReportChannel.fail(NamespaceAdvice.failure(errno: errno, userNamespace: spec.usesUserNamespace))
+            cgroups.remove()
+            return 125
+        }
+        do {
+            if spec.usesUserNamespace { try IdentityMap.write(for: child) }
+        } catch {
+            ReportChannel.fail(error)
+            kill(child, SIGKILL)
+            _ = waitStatus(child)
+            cgroups.remove()
+            return 125
+        }
+        let before = cgroups.unenforced.count
+        cgroups.join(child)
+        for text in cgroups.unenforced.dropFirst(before) { ReportChannel.send("unenforced", text) }
+        var go = UInt8(ascii: "g")
+        _ = write(sync[1], &go, 1)
+        close(sync[1])
+
+        let (status, ending) = wait(for: child, events: events, cgroups: cgroups)
+        let duration = Clock.now() - started
+        report(status: status, ending: ending, cgroups: cgroups, duration: duration)
+        cgroups.remove()
+        return 0
+    }
+
+    private var namespaceFlags: Int32 {
+        var flags = CL_CLONE_NEWNS | CL_CLONE_NEWPID | CL_CLONE_NEWUTS | CL_CLONE_NEWIPC | CL_CLONE_NEWCGROUP
+        if !spec.hostNetwork { flags |= CL_CLONE_NEWNET }
+        if spec.usesUserNamespace { flags |= CL_CLONE_NEWUSER }
+        return Int32(flags)
+    }
+
+    /// rlimits standing in for cgroup limits that could not be applied (and said so).
+    private func fallbackLimits(_ cgroups: CgroupLimits) -> [(resource: Int32, value: UInt64)] {
+        var limits: [(resource: Int32, value: UInt64)] = [(CL_RLIMIT_CORE, 0)]
+        if let pids = spec.pids, !cgroups.pidsEnforced {
+            limits.append((CL_RLIMIT_NPROC, UInt64(pids)))
+            ReportChannel.send("unenforced", "pids \(pids): applied only as RLIMIT_NPROC (per process owner in the sandbox's user namespace), not as a cgroup limit")
+        }
+        if let bytes = spec.memoryBytes, !cgroups.memoryEnforced {
+            limits.append((CL_RLIMIT_AS, UInt64(bytes)))
+            ReportChannel.send("unenforced", "memory \(CgroupLimits.bytes(bytes)): applied only as RLIMIT_AS per process (allocations fail instead of an OOM kill; the total is not capped)")
+        }
+        return limits
+    }
+
+    /// Waits for PID 1, enforcing the deadline: SIGTERM to the tree (PID 1 forwards it), a grace
+    /// period, then SIGKILL to PID 1, which makes the kernel kill the whole PID namespace.
+    private func wait(for child: pid_t, events: Int32, cgroups: CgroupLimits) -> (Int32, Ending?) {
+        let start = Clock.now()
+        var deadline = spec.timeout.map { start + $0 }
+        var killAt: Double?
+        var ending: Ending?
+        var descriptors = [pollfd(fd: events, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: lifeline, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let next = [deadline, killAt].compactMap { $0 }.min()
+            let timeout = next.map { Int32(max(0, min(($0 - Clock.now()) * 1000 + 1, 3_600_000))) } ?? -1
+            _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            if descriptors[1].revents != 0 && ending == nil {
+                // The service is gone: nobody will read the result, so kill at once.
+                ending = .abandoned
+                descriptors[1].fd = -1
+                terminate(child, cgroups: cgroups, signal: SIGKILL)
+            }
+            while true {
+                let signal = cl_signalfd_read(events)
+                if signal < 0 { break }
+                if signal == SIGCHLD {
+                    if let status = reapIfExited(child) { return (status, ending) }
+                } else if ending == nil {
+                    ending = .cancelled
+                    deadline = nil
+                    kill(child, SIGTERM)
+                    killAt = Clock.now() + spec.killGrace
+                }
+            }
+            let now = Clock.now()
+            if let due = deadline, now >= due, ending == nil {
+                ending = .timedOut
+                deadline = nil
+                kill(child, SIGTERM)
+                killAt = now + spec.killGrace
+            }
+            if let due = killAt, now >= due {
+                killAt = nil
+                terminate(child, cgroups: cgroups, signal: SIGKILL)
+            }
+        }
+    }
+
+    private func terminate(_ child: pid_t, cgroups: CgroupLimits, signal: Int32) {
+        kill(child, signal)
+        cgroups.killAll()
+    }
+
+    private func reapIfExited(_ child: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let pid = waitpid(child, &status, WNOHANG)
+        guard pid == child else { return nil }
+        return Self.shellStatus(status)
+    }
+
+    private func waitStatus(_ child: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return Self.shellStatus(status)
+    }
+
+    /// The status as a shell reports it: the exit code, or 128 + the signal number.
+    static func shellStatus(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    private func report(status: Int32, ending: Ending?, cgroups: CgroupLimits, duration: Double) {
+        let seconds = String(duration)
+        switch ending {
+        case .timedOut:
+            let limit = spec.timeout.map { Self.seconds($0) } ?? "?"
+            ReportChannel.send("message", "timed out after \(limit): sent SIGTERM, then SIGKILL after \(Self.seconds(spec.killGrace))")
+            ReportChannel.send("result", "124 timedOut \(seconds)")
+        case .cancelled, .abandoned:
+            ReportChannel.send("message", "cancelled")
+            ReportChannel.send("result", "\(status) cancelled \(seconds)")
+        case nil:
+            if status != 0 && cgroups.oomKills() > 0, let bytes = spec.memoryBytes {
+                ReportChannel.send("message", "killed: the memory limit of \(CgroupLimits.bytes(bytes)) was exceeded")
+                ReportChannel.send("result", "137 outOfMemory \(seconds)")
+            } else {
+                ReportChannel.send("result", "\(status) \(status > 128 ? "signaled" : "exited") \(seconds)")
+            }
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
+    }
+}
