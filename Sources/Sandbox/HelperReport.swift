@@ -34,7 +34,8 @@ struct HelperReport {
         guard let result else {
             throw SlipwayError.failed("sandbox helper ended (status \(helperStatus)) without a result")
         }
-        let message = (messages + execFailures.map { "cannot run \($0)" }).joined(separator: "; ")
+        // exec failures are already in the output stream as a stderr line.
+        let message = messages.joined(separator: "; ")
         return SandboxResult(status: result.status, reason: result.reason, duration: result.duration,
                              unenforcedLimits: unenforced, message: message.isEmpty ? nil : message)
     }

@@ -31,7 +31,8 @@ struct HelperSpec {
     var keepUpperDirectory: String?
 
     /// Whether the sandbox needs a user namespace: always when the caller is not root.
-    var usesUserNamespace: Bool { geteuid() != 0 }
+    /// Decided once, before the clone: inside the namespace geteuid() is 0.
+    let usesUserNamespace = geteuid() != 0
 
     init(decoding bytes: [UInt8]) throws(SetupFailure) {
         var fields: [(String, String)] = []

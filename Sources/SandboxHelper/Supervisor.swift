@@ -15,8 +15,8 @@ struct Supervisor {
     func run() -> Int32 {
         let started = Clock.now()
         var cgroups = CgroupLimits(spec: spec)
-        let rlimits = fallbackLimits(cgroups)
         for text in cgroups.unenforced { ReportChannel.send("unenforced", text) }
+        let rlimits = fallbackLimits(cgroups)
 
         let signals = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
         let events = signals.withUnsafeBufferPointer { cl_signalfd_for($0.baseAddress, Int32($0.count)) }

@@ -1,9 +1,126 @@
 import ArgumentParser
+import Foundation
+import Images
+import Sandbox
+import SlipwayCore
 
 struct SandboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Run a command in an isolated sandbox.")
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox", abstract: "Run a command in an isolated sandbox.",
+        subcommands: [Run.self, Bench.self])
 
-    func run() throws {
-        throw ValidationError("'slipway sandbox' is not available yet")
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run CMD in a sandbox over an image; the exit status is the command's.",
+            discussion: """
+                The workspace appears at /workspace and is the working directory. Exit status: the \
+                command's; 124 on timeout; 137 when killed for exceeding --memory; 1 or 2 when the \
+                sandbox could not be set up.
+                """)
+
+        @Option(help: "An imported image (see `slipway image ls`).") var image: String?
+        @Option(help: "A root filesystem directory to use instead of an image.") var rootfs: String?
+        @Option(help: "Host directory mounted read-write at /workspace.") var workspace: String?
+        @Option(help: "Extra bind mount SRC:DST[:ro] (repeatable).") var bind: [String] = []
+        @Option(help: "none (loopback only, default) or host.") var network: SandboxSpec.Network = .none
+        @Option(help: "Memory limit, e.g. 512M.") var memory: ByteCount?
+        @Option(help: "Maximum number of processes.") var pids: Int?
+        @Option(help: "CPU limit in cores, e.g. 1.5.") var cpus: Double?
+        @Option(help: "Wall-clock limit, e.g. 30s, 10m, 500ms.") var timeout: SandboxDuration?
+        @Option(help: "Environment variable K=V (repeatable); nothing else is inherited.") var env: [String] = []
+        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String] = []
+
+        func run() throws {
+            let spec = try makeSpec()
+            let result = try Sandbox.run(spec) { line in
+                let handle = line.stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
+                handle.write(Data((line.text + "\n").utf8))
+            }
+            for limit in result.unenforcedLimits { Terminal.note("slipway sandbox: warning: \(limit)") }
+            if let message = result.message { Terminal.note("slipway sandbox: \(message)") }
+            throw ExitCode(result.status)
+        }
+
+        func makeSpec() throws -> SandboxSpec {
+            let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+            guard !arguments.isEmpty else { throw ValidationError("give the command after --") }
+            var spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: arguments)
+            spec.workspace = workspace.map(SlipwayHome.absolute)
+            spec.binds = try bind.map(Self.parseBind)
+            spec.network = network
+            spec.memoryBytes = memory?.bytes
+            spec.pids = pids
+            spec.cpus = cpus
+            spec.timeout = timeout?.seconds
+            spec.environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
+            for pair in env {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ValidationError("--env wants K=V, got '\(pair)'")
+                }
+                spec.environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            return spec
+        }
+
+        static func parseBind(_ text: String) throws -> SandboxSpec.Bind {
+            var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            var readOnly = false
+            if parts.count == 3, parts[2] == "ro" || parts[2] == "rw" { readOnly = parts.removeLast() == "ro" }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("/") else {
+                throw ValidationError("--bind wants SRC:DST[:ro] with an absolute DST, got '\(text)'")
+            }
+            return SandboxSpec.Bind(source: SlipwayHome.absolute(parts[0]), destination: parts[1], readOnly: readOnly)
+        }
+    }
+
+    /// Launch and teardown cost: N sandboxes running CMD one after another from this process.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start N sandboxes one after another and print per-run timings (for benchmarks/sandbox.sh).")
+
+        @Option(help: "An imported image.") var image: String?
+        @Option(help: "A root filesystem directory.") var rootfs: String?
+        @Option(name: .short, help: "Number of runs.") var n = 100
+        @Argument(help: "The command (default /bin/true).") var command: [String] = ["/bin/true"]
+
+        func run() throws {
+            let spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: command)
+            var times: [Double] = []
+            for _ in 0..<max(1, n) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let result = try Sandbox.run(spec) { _ in }
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                guard result.status == 0 else { throw SlipwayError.failed("sandbox run exited with \(result.status)") }
+            }
+            times.sort()
+            let median = times[times.count / 2]
+            print(String(format: "runs %d median_ms %.3f p90_ms %.3f min_ms %.3f", times.count, median,
+                         times[min(times.count - 1, times.count * 9 / 10)], times[0]))
+        }
+    }
+}
+
+/// The sandbox root: `--rootfs` as given, else the imported image's unpacked root.
+private func resolveRootfs(image: String?, rootfs: String?) throws -> String {
+    if let rootfs { return SlipwayHome.absolute(rootfs) }
+    guard let image else { throw ValidationError("give --image NAME or --rootfs DIR") }
+    return try ImageStore(home: .fromEnvironment()).resolve(image).rootfs
+}
+
+extension SandboxSpec.Network: ExpressibleByArgument {}
+
+/// A duration on the command line: 30s, 10m, 1h, 500ms, or plain seconds.
+struct SandboxDuration: ExpressibleByArgument {
+    var seconds: Double
+
+    init?(argument: String) {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where argument.hasSuffix(suffix) {
+            guard let value = Double(argument.dropLast(suffix.count)), value > 0 else { return nil }
+            seconds = value * scale
+            return
+        }
+        guard let value = Double(argument), value > 0 else { return nil }
+        seconds = value
     }
 }
