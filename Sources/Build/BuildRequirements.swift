@@ -37,6 +37,12 @@ public struct BuildRequirements {
         for secret in spec.env.secrets where secrets[secret.reference] == nil {
             diagnostics.append(secret.location.diagnostic(.error, "\(secret.store.rawValue) entry '\(secret.reference)' for \(secret.variable) has no secret configured in Slipway; add it (slipway build --secret '\(secret.reference)=VALUE', or the pipeline's secrets) or remove the variable", file: file))
         }
+        let shell = spec.env.shell.path
+        var st = stat()
+        if stat(image.rootfs + shell, &st) != 0 && lstat(image.rootfs + shell, &st) != 0 {
+            let location = spec.env.shellLocation ?? SpecLocation(line: 1, column: 1, keyPath: "env.shell")
+            diagnostics.append(location.diagnostic(.error, "image \(image.reference) has no \(shell), which runs every command; build with an image that has it" + (spec.env.shell == .bash ? " or use env.shell: sh" : ""), file: file))
+        }
         let users = ImageUsers(rootfs: image.rootfs)
         let phaseUsers = spec.phases.compactMap(\.runAs)
         if let runAs = spec.runAs ?? phaseUsers.first {

@@ -30,6 +30,8 @@ public struct BuildEnvironment: Sendable, Equatable {
 
     /// Default: POSIX sh (dash on Debian), not bash.
     public var shell: Shell = .sh
+    /// Where `env.shell` was set, if it was.
+    public var shellLocation: SpecLocation?
     /// Literal values in file order: `PATH: $PATH:/x` sets the text `$PATH:/x`.
     public var variables: [(name: String, value: String)] = []
     public var secrets: [SecretReference] = []

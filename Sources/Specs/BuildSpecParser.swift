@@ -62,6 +62,7 @@ final class BuildSpecParser {
         guard !reader.isNull(node), let entries = reader.mapping(node, "env") else { return env }
         let keys = reader.checkKeys(entries, known: Self.envKeys, "env")
         if let shell = keys["shell"], let text = reader.string(shell.value, "env.shell") {
+            env.shellLocation = location(shell.value, "env.shell")
             switch text {
             case "sh", "/bin/sh": env.shell = .sh
             case "bash", "/bin/bash": env.shell = .bash

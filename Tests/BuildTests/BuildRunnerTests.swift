@@ -262,6 +262,16 @@ struct BuildRunnerTests {
         }
     }
 
+    @Test func bashWithoutBashInTheImageIsRefused() throws {
+        let f = try BuildFixture(buildspec: "version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands: [ \"true\" ]\n")
+        defer { f.cleanup() }
+        #expect {
+            _ = try f.build()
+        } throws: { error in
+            (error as? SlipwayError)?.message.contains("buildspec.yml:3:10: error: image busybox:test has no /bin/bash") == true
+        }
+    }
+
     @Test func buildThatRunsTooLongTimesOut() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2
