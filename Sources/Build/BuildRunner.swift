@@ -40,6 +40,7 @@ public struct BuildRunner: Sendable {
         for secret in spec.env.secrets { secretValues[secret.variable] = request.secrets[secret.reference] }
         let masker = SecretMasker(secrets: Array(secretValues.values))
         let log = try BuildLog(path: buildDir + "/build.log", masker: masker, sink: events)
+        events(.started(buildID: buildID, logPath: log.path))
         defer { log.close() }
         for warning in allWarnings { log.container("Warning: \(warning)", at: started) }
 

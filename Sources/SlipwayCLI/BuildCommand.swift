@@ -1,5 +1,4 @@
 import ArgumentParser
-import Archive
 import Build
 import Foundation
 import Images
@@ -108,16 +107,8 @@ struct BuildCommand: ParsableCommand {
         var isDir: ObjCBool = false
         let path = SlipwayHome.absolute(name)
         if name.contains("/"), FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            let digest = try TarPacker.pack(directory: path, into: HashOnlySink()).tarDigest
-            return ImageRecord(reference: name, digest: "sha256:" + digest, rootfs: path, created: Date(), size: 0,
-                               format: "rootfs-directory", layers: [])
+            return try ImageRecord.rootfsDirectory(path)
         }
         return try ImageStore(home: home).resolve(name)
     }
-}
-
-/// Discards bytes: hashing a tree without storing it.
-private final class HashOnlySink: ByteSink {
-    func write(_ bytes: UnsafeRawBufferPointer) throws {}
-    func finish() throws {}
 }
