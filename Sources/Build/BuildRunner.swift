@@ -47,7 +47,7 @@ public struct BuildRunner: Sendable {
         let inputs = try prepareInputs(source, request: request, buildDir: buildDir, workspace: workspace)
         let secondary = inputs.secondary
         let epoch = source.commitTime ?? Int64(request.environment["SOURCE_DATE_EPOCH"] ?? "") ?? 0
-        let number = nextBuildNumber(project)
+        let number = try nextBuildNumber(project)
         var builtins = builtinVariables(request, source: source, buildID: buildID, number: number, started: started,
                                         epoch: epoch, user: requirements.user)
         for (name, _) in secondary { builtins["CODEBUILD_SRC_DIR_" + name] = SandboxLayout.sourceDirectory + "_" + name }
@@ -155,11 +155,19 @@ public struct BuildRunner: Sendable {
         ]
     }
 
-    /// Build numbers count up per project.
-    private func nextBuildNumber(_ project: String) -> Int {
+    /// Build numbers count up per project; the file is locked so concurrent builds (a batch,
+    /// two pipelines) never share a number, and with it an artifact reference.
+    private func nextBuildNumber(_ project: String) throws -> Int {
         let path = home.builds + "/" + project + "/number"
-        let last = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
-        try? Data("\(last + 1)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        defer { Syscall.close(fd) }
+        try Syscall.retrying("lock \(path)") { flock(fd, LOCK_EX) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        let last = n > 0 ? Int(String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 : 0
+        let text = Array("\(last + 1)\n".utf8)
+        guard ftruncate(fd, 0) == 0, pwrite(fd, text, text.count, 0) == text.count else { throw SlipwayError.system("write \(path)") }
         return last + 1
     }
 

@@ -157,6 +157,7 @@ struct BuildRunnerTests {
         let result = try runner.runBatch(request, batch: batch) { _, _ in }
         #expect(result.builds.map(\.status) == [.succeeded, .succeeded, .failed, .skipped])
         #expect(result.status == .succeeded, "the failure is ignored")
+        #expect(Set(result.builds.compactMap { $0.build?.buildNumber }).count == 3, "concurrent builds get distinct numbers")
         let second = try #require(result.builds[1].build)
         #expect(f.log(second).contains("I am second"))
     }
