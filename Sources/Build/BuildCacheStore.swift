@@ -43,13 +43,13 @@ public struct BuildCacheStore: Sendable {
     public func save(tree: String, key: String) throws {
         try makeDirectories(root)
         let name = SHA256Stream.hex(of: Data(key.utf8))
-        let staging = root + "/.staging-" + name + "-\(getpid())"
+        let staging = root + "/.staging-" + name + "-" + UUID().uuidString
         removeTree(staging)
         try makeDirectories(staging)
         try Data(key.utf8).write(to: URL(fileURLWithPath: staging + "/key"))
         guard rename(tree, staging + "/tree") == 0 else { throw SlipwayError.system("rename \(tree)") }
         let final = root + "/" + name
-        let old = root + "/.old-" + name + "-\(getpid())"
+        let old = root + "/.old-" + name + "-" + UUID().uuidString
         _ = rename(final, old)
         guard rename(staging, final) == 0 else { throw SlipwayError.system("rename \(staging) to \(final)") }
         removeTree(old)

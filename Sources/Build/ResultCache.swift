@@ -46,7 +46,7 @@ public struct ResultCache: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let staging = path(result.resultKey) + ".tmp-\(getpid())"
+        let staging = path(result.resultKey) + ".tmp-\(UUID().uuidString)"
         try encoder.encode(result).write(to: URL(fileURLWithPath: staging))
         guard rename(staging, path(result.resultKey)) == 0 else { throw SlipwayError.system("rename \(staging)") }
     }
