@@ -191,7 +191,8 @@ final class RawInput {
         let block: UnsafeRawBufferPointer
         switch origin {
         case .file(let fd, _):
-            if buffer == nil { buffer = .allocate(byteCount: 1 << 20, alignment: 16) }
+            // 64 KiB: blocks still in cache when they are written out again; 1 MiB reads measured ~10% slower.
+            if buffer == nil { buffer = .allocate(byteCount: 1 << 16, alignment: 16) }
             let n = try Syscall.read(fd, into: buffer!, what: "read \(source)")
             block = UnsafeRawBufferPointer(rebasing: buffer![0..<n])
         case .reader(let outer):
