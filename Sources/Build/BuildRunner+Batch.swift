@@ -3,6 +3,12 @@ import SlipwayCore
 import Specs
 import Synchronization
 
+/// What `runBuildOrBatch` ran.
+public enum BuildOutcome: Sendable {
+    case single(BuildResult)
+    case batch(BatchResult)
+}
+
 /// The outcome of a batch (`batch.build-list` or `batch.build-graph`).
 public struct BatchResult: Codable, Sendable {
     public struct Entry: Codable, Sendable {

@@ -18,10 +18,39 @@ public struct BuildRunner: Sendable {
     }
 
     public func run(_ request: BuildRequest, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
-        let started = Date()
+        try run(request, loaded: try load(request), events: events)
+    }
+
+    /// Runs the batch when the buildspec has one (build-list or build-graph), else the
+    /// single build: what `slipway build` does, reading the source and buildspec once.
+    public func runBuildOrBatch(_ request: BuildRequest,
+                                events: @escaping @Sendable (_ batchEntry: String?, BuildEvent) -> Void) throws -> BuildOutcome {
+        let loaded = try load(request)
+        let parsed = BuildSpec.parse(contents: String(decoding: loaded.data, as: UTF8.self), file: loaded.file).spec
+        if let batch = parsed?.batch, batch.kind != .buildMatrix {
+            return .batch(try runBatch(request, batch: batch) { events($0, $1) })
+        }
+        return .single(try run(request, loaded: loaded) { events(nil, $0) })
+    }
+
+    /// The source as inspected and the buildspec's bytes.
+    struct Loaded {
+        var source: SourceSnapshot
+        var file: String
+        var data: Data
+    }
+
+    func load(_ request: BuildRequest) throws -> Loaded {
         let source = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty)
+        let (file, data) = try loadBuildspec(request, source)
+        return Loaded(source: source, file: file, data: data)
+    }
+
+    func run(_ request: BuildRequest, loaded: Loaded, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
+        let started = Date()
+        let source = loaded.source
         let project = request.project ?? Self.projectName(source.directory)
-        let (specFile, specData) = try loadBuildspec(request, source)
+        let (specFile, specData) = (loaded.file, loaded.data)
         let (spec, warnings) = try validate(specData, file: specFile, request: request)
         let requirements = BuildRequirements(spec: spec, file: specFile, image: request.image, secrets: request.secrets,
                                              environment: request.environment.merging(request.projectEnvironment) { a, _ in a }
@@ -83,12 +112,10 @@ public struct BuildRunner: Sendable {
         return try finish(result)
     }
 
-    /// The buildspec's `batch`, if it has one (read as `run` would read it): callers run
-    /// `runBatch` instead of `run` when it is there.
+    /// The buildspec's `batch`, if it has one (read as `run` would read it).
     public func batch(for request: BuildRequest) throws -> BatchSpec? {
-        let source = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty)
-        let (file, data) = try loadBuildspec(request, source)
-        let (spec, diagnostics) = BuildSpec.parse(contents: String(decoding: data, as: UTF8.self), file: file)
+        let loaded = try load(request)
+        let (spec, diagnostics) = BuildSpec.parse(contents: String(decoding: loaded.data, as: UTF8.self), file: loaded.file)
         guard let spec else { throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n")) }
         return spec.batch
     }

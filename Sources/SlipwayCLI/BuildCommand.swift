@@ -50,24 +50,24 @@ struct BuildCommand: ParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let runner = BuildRunner(home: home)
-        if let batch = try runner.batch(for: request), batch.kind != .buildMatrix {
-            let result = try runner.runBatch(request, batch: batch) { id, event in
-                if case let .log(line, _) = event { Terminal.note("[\(id)] " + line) }
-            }
+        let outcome = try BuildRunner(home: home).runBuildOrBatch(request) { entry, event in
+            if case let .log(line, _) = event { Terminal.note(entry.map { "[\($0)] " + line } ?? line) }
+        }
+        let result: BuildResult
+        switch outcome {
+        case let .batch(batch):
             if json {
-                try Terminal.json(result)
+                try Terminal.json(batch)
             } else {
-                for entry in result.builds {
+                for entry in batch.builds {
                     Terminal.note(entry.build.map(Self.summary) ?? "\(entry.identifier): \(entry.status.rawValue) \(entry.message ?? "")")
                 }
-                Terminal.note("batch: \(result.status.rawValue)")
+                Terminal.note("batch: \(batch.status.rawValue)")
             }
-            if result.status != .succeeded { throw ExitCode(1) }
+            if batch.status != .succeeded { throw ExitCode(1) }
             return
-        }
-        let result = try runner.run(request) { event in
-            if case let .log(line, _) = event { Terminal.note(line) }
+        case let .single(single):
+            result = single
         }
         if json {
             try Terminal.json(result)
