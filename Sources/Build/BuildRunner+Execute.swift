@@ -75,28 +75,7 @@ extension BuildRunner {
         for limit in outcome.unenforcedLimits { context.log.container("Warning: \(limit)") }
 
         let state = tracker.state.withLock { $0 }
-        var status: BuildStatus
-        var message: String?
-        switch outcome.reason {
-        case .timedOut:
-            status = .timedOut
-            message = "the build ran longer than its timeout of \(Int(context.request.timeout)) seconds and was stopped"
-        case .cancelled:
-            status = .stopped
-            message = "the build was stopped"
-        case .outOfMemory:
-            status = .failed
-            message = "the build ran out of memory and was killed"
-        case .exited, .signaled:
-            if !state.done {
-                status = .fault
-                message = "the build driver ended unexpectedly (status \(outcome.status))" + (outcome.message.map { ": \($0)" } ?? "")
-            } else {
-                status = state.results.values.contains { $0.status != .succeeded } ? .failed : .succeeded
-                message = state.results.values.sorted { $0.phase < $1.phase }.first { $0.status != .succeeded }
-                    .map { "phase \($0.phase.logName) failed" + ($0.message.map { ": \($0)" } ?? "") }
-            }
-        }
+        let (status, message) = Self.verdict(outcome, state: state, timeout: context.request.timeout)
         if state.cacheRestoreStatus.map({ $0 != 0 }) == true {
             context.log.container("Warning: the cache could not be restored completely (cp exit status \(state.cacheRestoreStatus!))")
         }

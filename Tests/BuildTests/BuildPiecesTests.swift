@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import Sandbox
 import Specs
 import Testing
 @testable import Build
@@ -80,6 +81,24 @@ struct BuildPiecesTests {
         FileManager.default.createFile(atPath: again + "/marker", contents: Data())
         try store.save(tree: again, key: "tools-1")
         #expect(FileManager.default.fileExists(atPath: try #require(store.lookup(key: "tools-1", fallbackKeys: [])).tree + "/marker"))
+    }
+
+    @Test func verdictForEveryWayASandboxEnds() {
+        var state = PhaseTracker.State()
+        state.done = true
+        state.results[.build] = PhaseResult(phase: .build, status: .failed, duration: 1, message: "Error while executing command: make. Reason: exit status 2")
+        state.results[.install] = PhaseResult(phase: .install, status: .succeeded, duration: 1)
+        let exited = SandboxResult(status: 0, reason: .exited, duration: 1)
+        #expect(BuildRunner.verdict(exited, state: state, timeout: 60) == (.failed, "phase BUILD failed: Error while executing command: make. Reason: exit status 2"))
+        #expect(BuildRunner.verdict(SandboxResult(status: 124, reason: .timedOut, duration: 60), state: state, timeout: 60).0 == .timedOut)
+        #expect(BuildRunner.verdict(SandboxResult(status: 143, reason: .cancelled, duration: 1), state: state, timeout: 60).0 == .stopped)
+        #expect(BuildRunner.verdict(SandboxResult(status: 137, reason: .outOfMemory, duration: 1), state: state, timeout: 60).0 == .failed)
+        state.done = false
+        #expect(BuildRunner.verdict(SandboxResult(status: 139, reason: .signaled, duration: 1), state: state, timeout: 60).0 == .fault,
+                "a driver that never finished is Slipway's fault")
+        state = PhaseTracker.State()
+        state.done = true
+        #expect(BuildRunner.verdict(exited, state: state, timeout: 60) == (.succeeded, nil))
     }
 
     @Test func variablesExpandForCacheKeys() {
