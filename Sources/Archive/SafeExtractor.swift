@@ -79,6 +79,7 @@ public final class SafeExtractor {
             guard let target = try normalize(header.linkTarget ?? "", reader, what: "hardlink target of '\(header.path)'") else {
                 throw refuse(reader, header.path, "hardlink to the root directory")
             }
+            if target == path { return }  // `tar -cf x.tar dir dir/file` links a repeated file to itself
             let (targetParentPath, targetName) = split(target)
             let targetParent = try openParent(targetParentPath, reader: reader, entry: header.path)
             defer { Syscall.close(targetParent) }
