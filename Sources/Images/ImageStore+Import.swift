@@ -72,7 +72,9 @@ extension ImageStore {
         guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.system("mkdir \(staging)") }
         let applier = LayerApplier(root: staging)
         var size: Int64 = 0
+        var writable = WritableDirectories()
         for (i, layer) in plan.layers.enumerated() {
+            if i > 0 && geteuid() != 0 { try writable.openUp(staging) }
             let what = "\(bundle.source): layer \(i + 1) of \(plan.layers.count) ('\(layer.path)')"
             let result = try applier.apply(fd: try bundle.open(layer.path), source: "\(bundle.source): \(layer.path)")
             if let expected = layer.digest, expected != result.blobDigest {
@@ -83,6 +85,7 @@ extension ImageStore {
             }
             size += result.stats.bytes
         }
+        try writable.restore()
         let record = ImageRecord(reference: "", digest: plan.digest, rootfs: rootfsPath(hex), created: Date(), size: size,
                                  format: plan.format.rawValue, layers: plan.layers.map { $0.digest ?? $0.diffID ?? "" },
                                  environment: plan.environment)
