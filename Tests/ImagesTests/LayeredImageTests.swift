@@ -148,4 +148,15 @@ struct LayeredImageTests {
         #expect(tree["usr/bin/sh"] == "file:sh")
         #expect(tree["usr/lib64/ld-linux-x86-64.so.2"] == "file:ld")
     }
+
+    @Test("a tarball listing a file twice (GNU tar then writes a hardlink to itself) imports")
+    func repeatedEntry() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let tree = scratch.dir("tree")
+        try makeTree(tree, [("etc/motd", .file("hi"))])
+        try run("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/twice.tar", reference: "twice")
+        #expect(try snapshot(record.rootfs) == ["etc": "dir", "etc/motd": "file:hi"])
+    }
 }
