@@ -11,6 +11,7 @@ public struct BuildCacheStore: Sendable {
         root = home.path + "/cache/" + project
     }
 
+    /// One saved cache: its key, its tree, when it was saved.
     public struct Entry: Sendable, Equatable {
         public var key: String
         /// The saved tree, mirrored from `/`.

@@ -14,6 +14,7 @@ public final class BuildCancellation: Sendable {
 
     public init() {}
 
+    /// Stops the build now, or as soon as its sandbox starts.
     public func cancel() {
         let sandbox = state.withLock { s -> RunningSandbox? in
             s.cancelled = true

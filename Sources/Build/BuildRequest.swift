@@ -8,6 +8,7 @@ public struct BuildRequest: Sendable {
     public var source: String
     /// The buildspec, relative to `source` or absolute; default `buildspec.yml`, then `buildspec.yaml`.
     public var buildspec: String?
+    /// The toolchain image the build runs on.
     public var image: ImageRecord
     /// Project or pipeline settings: override the buildspec's `env.variables`.
     public var projectEnvironment: [String: String] = [:]
@@ -24,11 +25,13 @@ public struct BuildRequest: Sendable {
     public var useResultCache = true
     /// Only trusted refs (the pipeline's own branches) may write the shared build cache.
     public var trustedRef = true
+    /// Keep the build's copy of the source (under the build directory) for inspection.
     public var keepWorkspace = false
     /// `CODEBUILD_BUILD_ID` is `<project>:<uuid>`; default: the source directory's name.
     public var project: String?
     /// Seconds before the build is stopped as TIMED_OUT.
     public var timeout: Double = 3600
+    /// `CODEBUILD_INITIATOR`: who or what started the build.
     public var initiator = "slipway"
     /// `CODEBUILD_SOURCE_VERSION` (a branch or ref); default: the commit.
     public var sourceVersion: String?

@@ -40,10 +40,13 @@ public struct BuildResult: Codable, Sendable {
     public var cache: CacheUse
     /// Set when the result came from the result cache: the build that did the work.
     public var cachedFrom: String?
+    /// The stored log (`<home>/builds/<project>/<uuid>/build.log`).
     public var logPath: String
     public var sourceCommit: String?
+    /// The result-cache key: digest of source tree, buildspec, image, environment, semantics.
     public var resultKey: String
     public var startTime: Date
+    /// Seconds, start to result.
     public var duration: Double
     /// Buildspec warnings, as `FILE:LINE:COL: warning: ...`.
     public var warnings: [String]

@@ -11,12 +11,15 @@ import Specs
 /// Invalid buildspecs and requirements Slipway cannot meet throw `SlipwayError.badInput`
 /// before anything runs; a build that ran returns its result whatever its status.
 public struct BuildRunner: Sendable {
+    /// Where builds, logs, caches and the artifact store live.
     public let home: SlipwayHome
 
     public init(home: SlipwayHome) {
         self.home = home
     }
 
+    /// Runs one build to its end and returns its result, whatever its status; `events`
+    /// streams the log and phase changes as they happen (from another thread).
     public func run(_ request: BuildRequest, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
         try run(request, loaded: try load(request), events: events)
     }
