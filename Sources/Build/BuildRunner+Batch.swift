@@ -9,7 +9,7 @@ public enum BuildOutcome: Sendable {
     case batch(BatchResult)
 }
 
-/// The outcome of a batch (`batch.build-list` or `batch.build-graph`).
+/// The outcome of a batch (`batch.build-list`, `build-graph` or `build-matrix`).
 public struct BatchResult: Codable, Sendable {
     public struct Entry: Codable, Sendable {
         public var identifier: String

@@ -24,13 +24,13 @@ public struct BuildRunner: Sendable {
         try run(request, loaded: try load(request), events: events)
     }
 
-    /// Runs the batch when the buildspec has one (build-list or build-graph), else the
+    /// Runs the batch when the buildspec has one (list, graph or matrix), else the
     /// single build: what `slipway build` does, reading the source and buildspec once.
     public func runBuildOrBatch(_ request: BuildRequest,
                                 events: @escaping @Sendable (_ batchEntry: String?, BuildEvent) -> Void) throws -> BuildOutcome {
         let loaded = try load(request)
         let parsed = BuildSpec.parse(contents: String(decoding: loaded.data, as: UTF8.self), file: loaded.file).spec
-        if let batch = parsed?.batch, batch.kind != .buildMatrix {
+        if let batch = parsed?.batch {
             return .batch(try runBatch(request, batch: batch) { events($0, $1) })
         }
         return .single(try run(request, loaded: loaded) { events(nil, $0) })

@@ -111,8 +111,8 @@ extension BuildSpecParser {
         var batch = BatchSpec(kind: kind, location: location(keyNode, "batch"))
         if let fastFail = keys["fast-fail"] { batch.fastFail = bool(fastFail.value, "batch.fast-fail") }
         let path = "batch." + kind.rawValue
-        if kind == .buildMatrix {
-            reader.warning("build-matrix batches are not run by Slipway yet; only this file's own phases run", at: keys[kind.rawValue]?.keyNode, path)
+        if kind == .buildMatrix, let matrix = keys[kind.rawValue] {
+            batch.entries = matrixEntries(matrix.value, path)
             return batch
         }
         guard let list = keys[kind.rawValue], let items = reader.sequence(list.value, path) else { return batch }
@@ -156,5 +156,45 @@ extension BuildSpecParser {
             }
         }
         return batch
+    }
+
+    /// `build-matrix`: one build per combination of the `dynamic` buildspecs and variable
+    /// values, named `build1`, `build2`, ... in order; `static.ignore-failure` applies to all.
+    private func matrixEntries(_ node: Node, _ path: String) -> [BatchSpec.Entry] {
+        guard let sections = reader.mapping(node, path) else { return [] }
+        let keys = reader.checkKeys(sections, known: ["static", "dynamic"], path)
+        var ignoreFailure = false
+        if let fixed = keys["static"], let fields = reader.mapping(fixed.value, path + ".static") {
+            let k = reader.checkKeys(fields, known: ["ignore-failure", "env", "debug-session"], path + ".static")
+            if let ignore = k["ignore-failure"] { ignoreFailure = bool(ignore.value, path + ".static.ignore-failure") }
+        }
+        var buildspecs: [String?] = [nil]
+        var axes: [(name: String, values: [String])] = []
+        if let dynamic = keys["dynamic"], let fields = reader.mapping(dynamic.value, path + ".dynamic") {
+            let k = reader.checkKeys(fields, known: ["buildspec", "env"], path + ".dynamic")
+            if let specs = k["buildspec"], let list = reader.strings(specs.value, path + ".dynamic.buildspec"), !list.isEmpty {
+                buildspecs = list
+            }
+            if let env = k["env"], let envFields = reader.mapping(env.value, path + ".dynamic.env"),
+               let variables = envFields.first(where: { $0.key == "variables" }),
+               let names = reader.mapping(variables.value, path + ".dynamic.env.variables") {
+                for entry in names {
+                    let values = reader.strings(entry.value, path + ".dynamic.env.variables." + entry.key) ?? []
+                    if !values.isEmpty { axes.append((entry.key, values)) }
+                }
+            }
+        }
+        var combinations: [[String: String]] = [[:]]
+        for axis in axes {
+            combinations = combinations.flatMap { partial in axis.values.map { partial.merging([axis.name: $0]) { _, new in new } } }
+        }
+        var entries: [BatchSpec.Entry] = []
+        for buildspec in buildspecs {
+            for variables in combinations {
+                entries.append(.init(identifier: "build\(entries.count + 1)", buildspec: buildspec, variables: variables,
+                                     ignoreFailure: ignoreFailure))
+            }
+        }
+        return entries
     }
 }

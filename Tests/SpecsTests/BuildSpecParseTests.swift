@@ -219,6 +219,30 @@ struct BuildSpecParseTests {
         #expect(badAction.contains { $0.severity == .error && $0.keyPath == "cache.action" })
     }
 
+    @Test func buildMatrixExpandsEveryCombination() throws {
+        let (spec, diagnostics) = parse("""
+            version: 0.2
+            batch:
+              build-matrix:
+                static:
+                  ignore-failure: yes
+                dynamic:
+                  buildspec: [ a.yml, b.yml ]
+                  env:
+                    variables:
+                      LANG_VERSION: [ "3.10", "3.12" ]
+                      OS: [ linux ]
+            phases:
+              build: { commands: [x] }
+            """)
+        #expect(diagnostics.isEmpty)
+        let entries = try #require(spec?.batch?.entries)
+        #expect(entries.map(\.identifier) == ["build1", "build2", "build3", "build4"])
+        #expect(entries.map(\.buildspec) == ["a.yml", "a.yml", "b.yml", "b.yml"])
+        #expect(entries.map { $0.variables["LANG_VERSION"] } == ["3.10", "3.12", "3.10", "3.12"])
+        #expect(entries.allSatisfy { $0.ignoreFailure && $0.variables["OS"] == "linux" })
+    }
+
     @Test func invalidYamlReportsItsPosition() throws {
         let (spec, diagnostics) = parse("version: 0.2\nphases:\n  build:\n    commands:\n      - \"unterminated\n")
         #expect(spec == nil)
