@@ -38,17 +38,16 @@ public struct ImageStore: Sendable {
     /// Finds an image by `name`, `name:tag` (tag `latest` by default), or a digest prefix of
     /// at least 4 hex digits (`sha256:` optional). `rootfs` of the result is the unpacked tree.
     public func resolve(_ reference: String) throws -> ImageRecord {
-        if ImageReference.isValid(reference) {
-            let parsed = try ImageReference(parsing: reference)
-            if let hex = try tagTarget(parsed) { return try record(hex, reference: parsed.description) }
+        let parsed = try? ImageReference(parsing: reference)
+        if let parsed, let hex = try tagTarget(parsed) {
+            return try record(hex, reference: parsed.description)
         }
         if let hex = try matchDigest(reference) {
             let tag = try allTags().first { $0.1 == hex }?.0.description
             return try record(hex, reference: tag ?? "sha256:" + hex)
         }
-        guard ImageReference.isValid(reference) || Self.looksLikeDigest(reference) else {
-            _ = try ImageReference(parsing: reference)  // throws the rule that was broken
-            throw SlipwayError.badInput("'\(reference)' is not an image name or digest")
+        if parsed == nil && !Self.looksLikeDigest(reference) {
+            _ = try ImageReference(parsing: reference)  // throws the naming rule that was broken
         }
         throw SlipwayError.notFound("no image '\(reference)'; see 'slipway image ls', or import one with 'slipway image import PATH --name NAME'")
     }
