@@ -82,7 +82,13 @@ extension BuildSpecParser {
         if cache.paths.isEmpty {
             reader.warning("cache has no paths: nothing is cached", at: keys["paths"]?.keyNode ?? node, "cache.paths")
         }
-        if let key = keys["key"], !reader.isNull(key.value) { cache.key = reader.string(key.value, "cache.key") }
+        if let key = keys["key"], !reader.isNull(key.value) {
+            cache.key = reader.string(key.value, "cache.key")
+            // The key is needed before the build starts, outside its shell.
+            if let text = cache.key, text.contains("$(") || text.contains("`") {
+                reader.warning("command substitution in a cache key is not run: only $VARIABLES from the build's starting environment are expanded", at: key.value, "cache.key")
+            }
+        }
         if let fallback = keys["fallback-keys"] { cache.fallbackKeys = reader.strings(fallback.value, "cache.fallback-keys") ?? [] }
         if let action = keys["action"], let text = reader.string(action.value, "cache.action") {
             if let value = CacheSpec.Action(rawValue: text) {
