@@ -12,8 +12,9 @@ struct ChildProcess {
 
     enum Input { case null, pipe }
 
-    /// Spawns `argv` with `environment`; stdout and stderr share one pipe.
-    static func spawn(_ argv: [String], environment: [String: String], input: Input = .null) throws -> ChildProcess {
+    /// Spawns `argv` with `environment`; stdout and stderr share one pipe unless `errors`
+    /// names a descriptor for stderr.
+    static func spawn(_ argv: [String], environment: [String: String], input: Input = .null, errors: Int32? = nil) throws -> ChildProcess {
         var out: [Int32] = [-1, -1]
         // A socketpair made close-on-exec atomically (Glibc's Swift overlay lacks pipe2), so a
         // child spawned concurrently on another thread cannot inherit, and hold open, its
@@ -37,7 +38,7 @@ struct ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, errors ?? out[1], 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

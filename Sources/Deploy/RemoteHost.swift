@@ -3,6 +3,7 @@ import Artifacts
 import Foundation
 import SlipwayCore
 import Specs
+import Synchronization
 
 /// A target on another machine, driven over OpenSSH.
 ///
@@ -14,6 +15,8 @@ public struct RemoteHost: ReleaseHost {
     public let layout: ReleaseLayout
     let session: SSHSession
     let events: DeployEventSink
+    /// Where each release's hook scripts are, once asked (it never changes).
+    private let bundles = BundleCache()
 
     public var name: String { destination.login }
     public var healthHost: String { destination.host }
@@ -67,7 +70,8 @@ public struct RemoteHost: ReleaseHost {
     public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
         let scan = try BundleScan(blob: store.blobPath(artifact.hex))
         let staging = layout.releases + "/.\(id).bundle"
-        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe)
+        let errors = try ErrorLog()
+        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe, errors: errors)
         var verified = false
         defer { if !verified { child.killGroup(); _ = child.wait() } }
         // Stream the decompressed tar, hashing it on the way; the release is only named after
@@ -95,7 +99,7 @@ public struct RemoteHost: ReleaseHost {
             throw SlipwayError.corrupt("\(artifact.digest): the stored blob is corrupt; nothing was installed on \(name)")
         }
         guard ending == .exited(0) else {
-            throw SlipwayError.failed("\(name): unpacking failed: " + (output.suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
+            throw SlipwayError.failed("\(name): unpacking failed: " + ((output + errors.lines()).suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
         }
         let root = scan.rootFolder.map { staging + "/" + $0 } ?? staging
         return StagedBundle(root: root, appspec: scan.appspec)
@@ -115,8 +119,11 @@ public struct RemoteHost: ReleaseHost {
     }
 
     public func bundlePath(id: String) -> String {
+        if let known = bundles[id] { return known }
         let exists = (try? remote("[ -d \".slipway/bundles/$1\" ] && echo yes || true", [id]).joined()) == "yes"
-        return exists ? layout.bundle(id) : layout.release(id)
+        let path = exists ? layout.bundle(id) : layout.release(id)
+        bundles[id] = path
+        return path
     }
 
     public func runHooks(_ event: LifecycleEvent, scripts: [HookScript], bundle: String, context: HookContext) throws {
@@ -153,10 +160,11 @@ public struct RemoteHost: ReleaseHost {
           setsid env "$@" "$bundle/$script" </dev/null >"$log" 2>&1 &
         fi
         pid=$!
-        ( sleep "$timeout"; : > "$log.timeout"; kill -KILL -"$pid" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+        # The watcher is its own process group too, so stopping it also stops its sleep.
+        setsid sh -c 'sleep "$0"; : > "$1.timeout"; kill -KILL -"$2" 2>/dev/null' "$timeout" "$log" "$pid" </dev/null >/dev/null 2>&1 &
         watch=$!
         wait "$pid"; rc=$?
-        kill "$watch" 2>/dev/null
+        kill -KILL -"$watch" 2>/dev/null || kill -KILL "$watch" 2>/dev/null
         cat "$log"
         if [ -e "$log.timeout" ]; then rc=124; fi
         rm -f "$log" "$log.timeout"
@@ -211,6 +219,15 @@ public struct RemoteHost: ReleaseHost {
     }
 }
 
+/// Bundle paths by release id, shared by copies of a `RemoteHost`.
+final class BundleCache: Sendable {
+    private let paths = Mutex<[String: String]>([:])
+    subscript(id: String) -> String? {
+        get { paths.withLock { $0[id] } }
+        set { paths.withLock { $0[id] = newValue } }
+    }
+}
+
 /// The remote deploy lock: a `flock` held by a shell that lives as long as this process's SSH
 /// connection. When this process dies (even by SIGKILL), ssh's stdin closes, the remote `cat`
 /// ends and the kernel drops the lock: a dead deploy never leaves a stale remote lock.
@@ -226,6 +243,7 @@ final class RemoteLock: HostLock {
 
     /// The lock, or nil when another deploy holds it.
     static func acquire(_ session: SSHSession, owner: String) throws -> RemoteLock? {
+        let errors = try ErrorLog()
         let child = try session.start("""
             exec 9>>.slipway/lock
             if ! flock -n 9; then echo BUSY; exit 0; fi
@@ -233,7 +251,7 @@ final class RemoteLock: HostLock {
             echo LOCKED
             cat >/dev/null
             : > .slipway/lock
-            """, [owner], input: .pipe)
+            """, [owner], input: .pipe, errors: errors)
         guard let out = child.output, let input = child.input else { throw SlipwayError.failed("ssh pipes missing") }
         var line = [UInt8]()
         var byte: UInt8 = 0
@@ -244,7 +262,8 @@ final class RemoteLock: HostLock {
         Syscall.close(input)
         let status = child.wait()
         if answer == "BUSY" { return nil }
-        throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh exited with \(status)\(answer.isEmpty ? "" : ": \(answer)"))")
+        let reason = errors.lines().last ?? answer
+        throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh exited with \(status)\(reason.isEmpty ? "" : ": \(reason)"))")
     }
 
     func release() {

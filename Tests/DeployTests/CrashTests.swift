@@ -34,16 +34,14 @@ import Testing
         var kills = 0
         for round in 0..<22 {
             let artifact = artifacts[round % 3]
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: slipwayBinary)
-            p.arguments = ["deploy", artifact.digest, "--target", f.target, "--keep", "3"]
-            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let pid = spawnChild([slipwayBinary, "deploy", artifact.digest, "--target", f.target, "--keep", "3"], env: env)
             usleep(UInt32.random(in: 20_000...700_000))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
-            p.waitUntilExit()
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == 0 {
+                kill(pid, SIGKILL)
+                kills += 1
+            }
+            _ = waitChild(pid)
             try checkCurrentIsComplete(f)
         }
         #expect(kills >= 15, "most rounds should be killed mid-deploy")

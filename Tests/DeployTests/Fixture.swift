@@ -91,21 +91,40 @@ var slipwayBinary: String {
     return repositoryRoot + "/.build/debug/slipway"
 }
 
-/// Runs a command to completion; returns status and combined output.
-@discardableResult
-func shell(_ command: String, env: [String: String] = [:]) -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", command]
+/// Starts `argv` with this process's environment plus `env`, stdout and stderr to `output`
+/// (a path); returns its pid. posix_spawn and waitpid directly, so tests do not depend on
+/// Foundation's child monitoring while other children (sshd) run.
+func spawnChild(_ argv: [String], env: [String: String] = [:], output: String = "/dev/null") -> pid_t {
     var environment = ProcessInfo.processInfo.environment
     environment.merge(env) { $1 }
-    p.environment = environment
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    p.standardInput = FileHandle.nullDevice
-    do { try p.run() } catch { return (127, "\(error)") }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let args = argv.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { args.forEach { free($0) }; envp.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, argv[0], &actions, nil, args, envp) == 0 else { return -1 }
+    return pid
+}
+
+/// Waits for a child; its exit status (128+signal when killed).
+func waitChild(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Runs a shell command to completion; returns status and combined output.
+@discardableResult
+func shell(_ command: String, env: [String: String] = [:]) -> (status: Int32, output: String) {
+    let output = FileManager.default.temporaryDirectory.path + "/slipway-shell-\(UUID().uuidString)"
+    defer { unlink(output) }
+    let pid = spawnChild(["/bin/sh", "-c", command], env: env, output: output)
+    guard pid > 0 else { return (127, "cannot run /bin/sh") }
+    let status = waitChild(pid)
+    return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
 }

@@ -69,6 +69,20 @@ final class HTTPFileServer: Sendable {
     }
 }
 
+/// True when something accepts TCP connections on 127.0.0.1:port.
+func canConnect(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = port.bigEndian
+    return withUnsafePointer(to: &address) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
 /// GETs a URL path from 127.0.0.1:port; the status and body, or nil on a connection error.
 func httpGet(port: UInt16, path: String) -> (status: Int, body: [UInt8])? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
