@@ -44,9 +44,19 @@ public struct BuildRunner: Sendable {
     }
 
     func load(_ request: BuildRequest) throws -> Loaded {
-        let source = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty)
-        let (file, data) = try loadBuildspec(request, source)
-        return Loaded(source: source, file: file, data: data)
+        let candidates = request.buildspec.map { [$0] } ?? ["buildspec.yml", "buildspec.yaml"]
+        let (source, committed) = try SourceSnapshot.inspect(SlipwayHome.absolute(request.source), dirty: request.dirty,
+                                                             reading: candidates.filter { !$0.hasPrefix("/") })
+        for name in candidates {
+            if source.isGit && !source.dirty && !name.hasPrefix("/") {
+                if let data = committed[name] { return Loaded(source: source, file: name, data: data) }  // as committed
+            } else if let data = FileManager.default.contents(atPath: name.hasPrefix("/") ? name : source.directory + "/" + name) {
+                return Loaded(source: source, file: name, data: data)
+            }
+        }
+        throw SlipwayError.notFound("no buildspec: \(candidates.joined(separator: " or ")) not found in \(source.directory)"
+                                    + (source.isGit && !source.dirty ? " at HEAD (commit it, or build the working tree with --dirty)" : "")
+                                    + "; give one with --buildspec")
     }
 
     func run(_ request: BuildRequest, loaded: Loaded, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
@@ -136,21 +146,6 @@ public struct BuildRunner: Sendable {
         let store = ArtifactStore(home: home)
         let complete = earlier.artifacts.allSatisfy { (try? store.record(String($0.digest.dropFirst(7)))) != nil }
         return complete ? earlier : nil
-    }
-
-    private func loadBuildspec(_ request: BuildRequest, _ source: SourceSnapshot) throws -> (String, Data) {
-        let candidates = request.buildspec.map { [$0] } ?? ["buildspec.yml", "buildspec.yaml"]
-        for name in candidates {
-            if name.hasPrefix("/") || !source.isGit || source.dirty {
-                let path = name.hasPrefix("/") ? name : source.directory + "/" + name
-                if let data = FileManager.default.contents(atPath: path) { return (name, data) }
-            } else if let data = try? Git.data(["show", "HEAD:" + name], in: source.directory) {
-                return (name, data)  // a clean build reads the committed buildspec
-            }
-        }
-        throw SlipwayError.notFound("no buildspec: \(candidates.joined(separator: " or ")) not found in \(source.directory)"
-                                    + (source.isGit && !source.dirty ? " at HEAD (commit it, or build the working tree with --dirty)" : "")
-                                    + "; give one with --buildspec")
     }
 
     /// Parses and checks the buildspec; errors stop the build before it starts.

@@ -12,8 +12,8 @@ enum Git {
     }
 
     /// git's stdout as it is; throws with git's stderr when it fails.
-    static func data(_ arguments: [String], in directory: String) throws -> Data {
-        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
+    static func data(_ arguments: [String], in directory: String, input: Data? = nil) throws -> Data {
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], inp: [Int32] = [-1, -1]
         let cloexecStream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, cloexecStream, 0, &out) == 0 else { throw SlipwayError.system("socketpair") }
         guard socketpair(AF_UNIX, cloexecStream, 0, &err) == 0 else {
@@ -21,10 +21,21 @@ enum Git {
             throw SlipwayError.system("socketpair")
         }
         defer { Syscall.close(out[0]); Syscall.close(err[0]) }
+        // Small inputs (object names) fit the socket buffer: written in full before git runs.
+        if let input {
+            guard socketpair(AF_UNIX, cloexecStream, 0, &inp) == 0 else { throw SlipwayError.system("socketpair") }
+            defer { Syscall.close(inp[1]) }
+            try input.withUnsafeBytes { try Syscall.writeAll(inp[1], $0, what: "write to git") }
+        }
+        defer { if inp[0] >= 0 { Syscall.close(inp[0]) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if inp[0] >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, inp[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         let argv = [executable, "-C", directory] + arguments

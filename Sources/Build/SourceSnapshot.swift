@@ -15,24 +15,44 @@ struct SourceSnapshot: Sendable {
     var dirty: Bool
 
     static func inspect(_ directory: String, dirty: Bool) throws -> SourceSnapshot {
+        try inspect(directory, dirty: dirty, reading: []).snapshot
+    }
+
+    /// Inspects the source and, for a clean checkout, reads `files` (relative paths) as
+    /// committed at HEAD: one `git cat-file --batch` call answers both, because each git
+    /// spawn costs milliseconds and a cached build costs little else. Files missing at HEAD
+    /// are absent from the result.
+    static func inspect(_ directory: String, dirty: Bool, reading files: [String]) throws -> (snapshot: SourceSnapshot, files: [String: Data]) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw SlipwayError.notFound("\(directory): no such source directory")
         }
         var snapshot = SourceSnapshot(directory: directory, dirty: dirty)
-        // One git call: each spawn costs milliseconds, and a cached build costs little else.
-        guard let (top, gitDirectory) = findRepository(from: directory),
-              let head = try? Git.run(["log", "-1", "--format=%H %ct %T"], in: directory) else {
-            return snapshot  // not a checkout, or no commit yet
+        guard let (top, gitDirectory) = findRepository(from: directory) else { return (snapshot, [:]) }
+        let names = ["HEAD"] + (dirty ? [] : files.map { "HEAD:" + $0 })
+        guard let output = try? Git.data(["cat-file", "--batch"], in: directory,
+                                          input: Data(names.map { $0 + "\n" }.joined().utf8)) else {
+            return (snapshot, [:])  // no commit yet
         }
-        let fields = head.split(separator: " ").map(String.init)
-        guard fields.count == 3 else { return snapshot }
+        let objects = GitBatchOutput(output).objects
+        guard let head = objects.first, head.type == "commit" else { return (snapshot, [:]) }
+        let commit = String(decoding: head.content, as: UTF8.self)
         snapshot.directory = top
-        snapshot.commit = fields[0]
-        snapshot.commitTime = Int64(fields[1])
-        snapshot.treeID = fields[2]
+        snapshot.commit = head.id
+        for line in commit.split(separator: "\n") {
+            if line.hasPrefix("tree ") { snapshot.treeID = String(line.dropFirst(5)) }
+            if line.hasPrefix("committer ") {
+                let words = line.split(separator: " ")
+                if words.count >= 2 { snapshot.commitTime = Int64(words[words.count - 2]) }
+            }
+            if line.isEmpty { break }
+        }
         snapshot.repositoryURL = originURL(gitDirectory: gitDirectory)
-        return snapshot
+        var read: [String: Data] = [:]
+        for (file, object) in zip(files, objects.dropFirst()) where object.type == "blob" && !dirty {
+            read[file] = object.content
+        }
+        return (snapshot, read)
     }
 
     /// The work tree and git directory containing `directory`: the nearest `.git` above it,
@@ -122,6 +142,34 @@ struct SourceSnapshot: Sendable {
             try FileManager.default.copyItem(atPath: source, toPath: destination)
         } catch {
             throw SlipwayError.failed("cannot copy \(source) into the build's workspace: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Parses `git cat-file --batch` output: `<id> <type> <size>\n<content>\n` per object, or
+/// `<name> missing\n`. Missing objects keep their place with type "missing".
+struct GitBatchOutput {
+    struct Object {
+        var id: String
+        var type: String
+        var content: Data
+    }
+
+    var objects: [Object] = []
+
+    init(_ data: Data) {
+        let bytes = [UInt8](data)
+        var i = 0
+        while i < bytes.count {
+            guard let newline = bytes[i...].firstIndex(of: 10) else { break }
+            let header = String(decoding: bytes[i..<newline], as: UTF8.self).split(separator: " ").map(String.init)
+            i = newline + 1
+            guard header.count == 3, let size = Int(header[2]), i + size <= bytes.count else {
+                objects.append(Object(id: header.first ?? "", type: "missing", content: Data()))
+                continue
+            }
+            objects.append(Object(id: header[0], type: header[1], content: Data(bytes[i..<(i + size)])))
+            i += size + 1
         }
     }
 }

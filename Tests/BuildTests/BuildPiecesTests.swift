@@ -101,6 +101,14 @@ struct BuildPiecesTests {
         #expect(BuildRunner.verdict(exited, state: state, timeout: 60) == (.succeeded, nil))
     }
 
+    @Test func gitBatchOutputIsParsedWithMissingObjects() {
+        let output = Data("abc commit 5\ntree \nHEAD:nope missing\ndef blob 3\nx\ny\n".utf8)
+        let objects = GitBatchOutput(output).objects
+        #expect(objects.map(\.type) == ["commit", "missing", "blob"])
+        #expect(objects[2].content == Data("x\ny".utf8))
+        #expect(objects[0].id == "abc")
+    }
+
     @Test func variablesExpandForCacheKeys() {
         #expect(VariableExpansion.expand("deps-$V-${W}x-$", ["V": "1", "W": "2"]) == "deps-1-2x-$")
     }
