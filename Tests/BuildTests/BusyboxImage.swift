@@ -13,7 +13,14 @@ enum BusyboxImage {
     private static func make() throws -> ImageRecord {
         let busybox = ["/bin/busybox", "/usr/bin/busybox"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let busybox else { throw TestFailure("busybox-static is not installed (scripts/install-deps)") }
-        let root = FileManager.default.temporaryDirectory.path + "/slipway-busybox-\(getpid())"
+        let temporary = FileManager.default.temporaryDirectory.path
+        // Images of test processes that have ended are removed, so runs do not pile up.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("slipway-busybox-") {
+            if let pid = Int32(name.dropFirst("slipway-busybox-".count)), pid != getpid(), kill(pid, 0) != 0 {
+                removeTree(temporary + "/" + name)
+            }
+        }
+        let root = temporary + "/slipway-busybox-\(getpid())"
         removeTree(root)
         for dir in ["bin", "etc", "tmp", "root", "home/builder", "proc", "dev", "sys", "usr/bin", "usr/sbin", "sbin"] {
             try makeDirectories(root + "/" + dir)
