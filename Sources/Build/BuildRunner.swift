@@ -62,7 +62,7 @@ public struct BuildRunner: Sendable {
     func run(_ request: BuildRequest, loaded: Loaded, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
         let started = Date()
         let source = loaded.source
-        let project = request.project ?? Self.projectName(source.directory)
+        let project = Self.projectName(request.project ?? source.directory)
         let (specFile, specData) = (loaded.file, loaded.data)
         let (spec, warnings) = try validate(specData, file: specFile, request: request)
         let requirements = BuildRequirements(spec: spec, file: specFile, image: request.image, secrets: request.secrets,
@@ -196,7 +196,8 @@ public struct BuildRunner: Sendable {
         return last + 1
     }
 
-    /// A name usable in paths and build ids.
+    /// A name usable in paths and build ids: the last path component of a project name or
+    /// directory, anything but letters, digits, `-`, `_` and `.` replaced (no traversal).
     static func projectName(_ directory: String) -> String {
         let base = (directory as NSString).lastPathComponent
         let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
