@@ -30,7 +30,7 @@ extension BuildRunner {
         guard !plan.artifacts.isEmpty else { return }
         context.log.container("Entering phase UPLOAD_ARTIFACTS")
         let store = ArtifactStore(home: home)
-        for artifact in plan.artifacts {
+        for (index, artifact) in plan.artifacts.enumerated() {
             let what = artifact.id == "primary" ? "artifacts" : "secondary artifact '\(artifact.id)'"
             do {
                 let selection = try collector.select(files: artifact.files.map { values[$0] },
@@ -38,7 +38,8 @@ extension BuildRunner {
                                                      excludePaths: artifact.excludePaths.map { values[$0] },
                                                      discardPaths: artifact.spec.discardPaths,
                                                      keepSymlinks: artifact.spec.enableSymlinks, what: what)
-                let staging = context.buildDir + "/artifact-" + artifact.id
+                // By position, not identifier: an identifier is the buildspec's text, not a path.
+                let staging = context.buildDir + "/artifact-\(index)"
                 removeTree(staging)
                 try ArtifactCollector.stage(selection, into: staging)
                 defer { removeTree(staging) }
@@ -47,7 +48,7 @@ extension BuildRunner {
                                             buildspecDigest: "sha256:" + SHA256Stream.hex(of: context.specData),
                                             imageDigest: context.request.image.digest)
                 let record = try store.pack(directory: staging, mtime: context.epoch, provenance: provenance)
-                let refName = "\(context.project)-\(context.number)" + (artifact.id == "primary" ? "" : "-" + artifact.id)
+                let refName = "\(context.project)-\(context.number)" + (artifact.id == "primary" ? "" : "-" + Self.pathSafe(artifact.id, fallback: "secondary\(index)"))
                 try store.addReference(kind: "builds", name: refName, digest: record.digest)
                 let name = artifact.name.map { values[$0] }
                 result.artifacts.append(BuiltArtifact(id: artifact.id, name: name, digest: record.digest,

@@ -197,10 +197,15 @@ public struct BuildRunner: Sendable {
     }
 
     /// A name usable in paths and build ids: the last path component of a project name or
-    /// directory, anything but letters, digits, `-`, `_` and `.` replaced (no traversal).
+    /// directory, made path-safe.
     static func projectName(_ directory: String) -> String {
-        let base = (directory as NSString).lastPathComponent
-        let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
-        return cleaned.isEmpty || cleaned.hasPrefix(".") ? "project" : cleaned
+        pathSafe((directory as NSString).lastPathComponent, fallback: "project")
+    }
+
+    /// Letters, digits, `-`, `_` and `.` kept, anything else `-`, no leading dot: text from
+    /// a buildspec or a caller can never name a path outside its directory.
+    static func pathSafe(_ text: String, fallback: String) -> String {
+        let cleaned = String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return cleaned.isEmpty || cleaned.hasPrefix(".") ? fallback : cleaned
     }
 }

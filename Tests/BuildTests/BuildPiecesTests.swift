@@ -109,6 +109,14 @@ struct BuildPiecesTests {
         #expect(objects[0].id == "abc")
     }
 
+    @Test func namesFromBuildspecsAreMadePathSafe() {
+        #expect(BuildRunner.pathSafe("../../etc", fallback: "x") == "x")
+        #expect(BuildRunner.pathSafe("docs/api", fallback: "x") == "docs-api")
+        #expect(BuildRunner.pathSafe("plugin", fallback: "x") == "plugin")
+        #expect(BuildRunner.projectName("/srv/my app") == "my-app")
+        #expect(BuildRunner.projectName("..") == "project")
+    }
+
     @Test func variablesExpandForCacheKeys() {
         #expect(VariableExpansion.expand("deps-$V-${W}x-$", ["V": "1", "W": "2"]) == "deps-1-2x-$")
     }
