@@ -19,6 +19,24 @@ struct ArtifactCollector {
             return exportDirectory + sandboxPath
         }
 
+        /// True when the host path for `sandboxPath` stays inside the workspace or export
+        /// directory: no `..` and no symlink on the way (the last component may be a link;
+        /// callers decide). The build controls these trees, and a link to `/etc` in one must
+        /// not make Slipway read the host's files.
+        func isContained(_ sandboxPath: String) -> Bool {
+            let hostPath = host(sandboxPath)
+            let root = hostPath.hasPrefix(workspace + "/") || hostPath == workspace ? workspace : exportDirectory
+            let parts = hostPath.dropFirst(root.count).split(separator: "/")
+            if parts.contains("..") || parts.contains(".") { return false }
+            var current = root
+            for part in parts.dropLast() {
+                current += "/" + part
+                var st = stat()
+                if lstat(current, &st) != 0 || st.st_mode & S_IFMT != S_IFDIR { return false }
+            }
+            return true
+        }
+
         /// An absolute sandbox path for `path` as written (relative = against the source dir).
         func absolute(_ path: String) -> String {
             let p = PathGlob.normalize(path)
@@ -58,7 +76,9 @@ struct ArtifactCollector {
                 let glob = PathGlob(relativePattern)
                 for file in try candidates(root: root, pattern: relativePattern) where glob.matches(file) {
                     if excludes.contains(where: { $0.matches(file) }) { continue }
-                    let host = map.host(root == "/" ? "/" + file : root + "/" + file)
+                    let sandboxPath = root == "/" ? "/" + file : root + "/" + file
+                    guard map.isContained(sandboxPath) else { continue }
+                    let host = map.host(sandboxPath)
                     var st = stat()
                     guard lstat(host, &st) == 0 else { continue }
                     let type = st.st_mode & S_IFMT
@@ -84,6 +104,8 @@ struct ArtifactCollector {
         let prefix = staticParts.joined(separator: "/")
         if staticParts.count == parts.count { return [prefix] }  // a plain path
         let start = prefix.isEmpty ? root : (root == "/" ? "/" + prefix : root + "/" + prefix)
+        var st = stat()
+        guard map.isContained(start + "/x"), lstat(map.host(start), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return [] }
         return walk(map.host(start)).map { prefix.isEmpty ? $0 : prefix + "/" + $0 }
     }
 
@@ -109,6 +131,7 @@ struct ArtifactCollector {
         let parts = pattern.dropFirst().split(separator: "/").map(String.init)
         let staticPrefix = "/" + parts.prefix { !PathGlob.hasWildcard($0) }.joined(separator: "/")
         var out: [String] = []
+        guard map.isContained(staticPrefix + "/x") else { return [] }
         func visit(_ sandboxDir: String) {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: map.host(sandboxDir)) else { return }
             for name in names.sorted() {

@@ -190,4 +190,18 @@ struct ArtifactSelectionTests {
         try ArtifactCollector.stage(kept, into: stage)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: stage + "/escape") == "/etc/passwd", "copied as a link, not the host file")
     }
+
+    @Test func pathsNeverLeadOutOfTheBuildsTrees() throws {
+        defer { removeTree(root) }
+        let c = try collector(["ok.txt"])
+        try FileManager.default.createSymbolicLink(atPath: root + "/ws/etc", withDestinationPath: "/etc")
+        try makeDirectories(root + "/export/tmp")
+        try FileManager.default.createSymbolicLink(atPath: root + "/export/tmp/host", withDestinationPath: "/etc")
+        for pattern in ["etc/passwd", "etc/*", "../../../../etc/passwd", "/../../etc/passwd", "/tmp/host/passwd", "/tmp/host/*"] {
+            #expect(throws: SlipwayError.self, "\(pattern)") { try paths(c, [pattern]) }
+        }
+        #expect(throws: SlipwayError.self) { try paths(c, ["passwd"], base: "etc") }
+        #expect(throws: SlipwayError.self) { try paths(c, ["*"], base: "/tmp/host") }
+        #expect(try paths(c, ["ok.txt"]) == ["ok.txt"])
+    }
 }
