@@ -28,6 +28,8 @@ struct ArtifactCollector {
             let root = hostPath.hasPrefix(workspace + "/") || hostPath == workspace ? workspace : exportDirectory
             let parts = hostPath.dropFirst(root.count).split(separator: "/")
             if parts.contains("..") || parts.contains(".") { return false }
+            var rootStat = stat()
+            guard lstat(root, &rootStat) == 0, rootStat.st_mode & S_IFMT == S_IFDIR else { return false }
             var current = root
             for part in parts.dropLast() {
                 current += "/" + part

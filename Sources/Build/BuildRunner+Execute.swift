@@ -86,7 +86,9 @@ extension BuildRunner {
         }
         if script.savesCache, status == .succeeded, result.status == .succeeded, state.cacheSaveStatus == 0, let cacheKey {
             let tree = control + "/cache-save"
-            if FileManager.default.fileExists(atPath: tree) {
+            var st = stat()
+            // A real directory only: a link left by the build would later be mounted as a cache.
+            if lstat(tree, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
                 do {
                     try cacheStore.save(tree: tree, key: cacheKey)
                     cacheUse.savedKey = cacheKey

@@ -57,7 +57,10 @@ struct OutputPlan {
 
     /// Reads the NUL-separated values the collect script wrote.
     static func readExpanded(_ path: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        // O_NOFOLLOW: the build can write the control directory, so it could leave a link here.
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        let data = FileHandle(fileDescriptor: fd, closeOnDealloc: true).readDataToEndOfFile()
         var values = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if values.last == "" { values.removeLast() }
         return values
