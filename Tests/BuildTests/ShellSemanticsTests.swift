@@ -374,4 +374,23 @@ struct ShellSemanticsTests {
         #expect(bash.lines.contains("bash-regex"))
         #expect(bash.lines.contains("second=gone v=multi line"), "arrays do not persist; plain variables do")
     }
+
+    @Test func hereDocumentsAndTrapsInCommandsKeepTheStateModel() throws {
+        let run = try HostDriver.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - |
+                    AFTER=kept
+                    cat <<EOF
+                    hello $AFTER
+                    EOF
+                  - echo "after=$AFTER"
+                  - cat <<'EOF'
+            """)
+        #expect(run.lines.contains("hello kept"))
+        #expect(run.lines.contains("after=kept"))
+        #expect(run.status(.build) == .succeeded, "an unterminated here-document swallows nothing of Slipway's")
+    }
 }
