@@ -36,7 +36,7 @@ public final class DeployLock: HostLock {
         }
         let previous = DeployLock.read(fd)
         staleOwner = previous.isEmpty ? nil : previous
-        let owner = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since \(Journal.format(Date())): \(purpose)"
+        let owner = "pid \(getpid()) on \(localHostName()) since \(Journal.format(Date())): \(purpose)"
         _ = ftruncate(fd, 0)
         _ = Array(owner.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         self.fd = fd
@@ -53,4 +53,11 @@ public final class DeployLock: HostLock {
         let n = pread(fd, &buffer, buffer.count, 0)
         return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
     }
+}
+
+/// This machine's name from gethostname(2) (Foundation's `hostName` may do DNS lookups).
+func localHostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -12,7 +12,7 @@ enum InstallScript {
     static func make(_ plan: InstallPlan) -> String {
         var s = """
             set -eu
-            id=$1; bundle=$2; stage="releases/.$id.install"
+            id=$1; bundle=$2; stage="$PWD/releases/.$id.install"
             fail() { echo "$*" >&2; exit 1; }
             rm -rf "$stage"
 

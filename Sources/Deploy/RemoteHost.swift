@@ -38,7 +38,7 @@ public struct RemoteHost: ReleaseHost {
     public func lock(purpose: String, wait: TimeInterval) throws -> any HostLock {
         let deadline = Date().addingTimeInterval(wait)
         while true {
-            if let lock = try RemoteLock.acquire(session, owner: "ssh from \(ProcessInfo.processInfo.hostName) pid \(getpid()): \(purpose)") {
+            if let lock = try RemoteLock.acquire(session, owner: "ssh from \(localHostName()) pid \(getpid()): \(purpose)") {
                 return lock
             }
             if Date() >= deadline {
