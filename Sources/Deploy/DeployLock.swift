@@ -42,9 +42,12 @@ public final class DeployLock: HostLock {
         self.fd = fd
     }
 
-    /// Clears the owner text and releases the lock (closing the descriptor would too).
+    /// Clears the owner text and releases the lock.
     public func release() {
         _ = ftruncate(fd, 0)
+        // Unlock explicitly: a child being spawned on another thread holds a copy of this
+        // descriptor until its exec, and closing ours alone would keep the lock until then.
+        _ = flock(fd, LOCK_UN)
         Syscall.close(fd)
     }
 
