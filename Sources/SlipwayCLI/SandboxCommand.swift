@@ -81,21 +81,43 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "An imported image.") var image: String?
         @Option(help: "A root filesystem directory.") var rootfs: String?
         @Option(name: .short, help: "Number of runs.") var n = 100
-        @Argument(help: "The command (default /bin/true).") var command: [String] = ["/bin/true"]
+        @Flag(help: "Time the command itself, unsandboxed, with the same spawn-and-wait loop (for baselines such as bwrap).")
+        var external = false
+        @Argument(parsing: .captureForPassthrough, help: "The command (default /bin/true).") var command: [String] = []
 
         func run() throws {
-            let spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: command)
+            var arguments = command.first == "--" ? Array(command.dropFirst()) : command
+            if arguments.isEmpty { arguments = ["/bin/true"] }
             var times: [Double] = []
-            for _ in 0..<max(1, n) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let result = try Sandbox.run(spec) { _ in }
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-                guard result.status == 0 else { throw SlipwayError.failed("sandbox run exited with \(result.status)") }
+            if external {
+                for _ in 0..<max(1, n) { times.append(try Self.timeExternal(arguments)) }
+            } else {
+                let spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: arguments)
+                for _ in 0..<max(1, n) {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    let result = try Sandbox.run(spec) { _ in }
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                    guard result.status == 0 else { throw SlipwayError.failed("sandbox run exited with \(result.status)") }
+                }
             }
             times.sort()
             let median = times[times.count / 2]
             print(String(format: "runs %d median_ms %.3f p90_ms %.3f min_ms %.3f", times.count, median,
                          times[min(times.count - 1, times.count * 9 / 10)], times[0]))
+        }
+
+        /// posix_spawn and wait for one run of `arguments`, in milliseconds.
+        static func timeExternal(_ arguments: [String]) throws -> Double {
+            let argv = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var pid: pid_t = 0
+            let spawned = posix_spawnp(&pid, arguments[0], nil, nil, argv, environ)
+            guard spawned == 0 else { throw SlipwayError.system("spawn \(arguments[0])", errno: spawned) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            guard status == 0 else { throw SlipwayError.failed("\(arguments.joined(separator: " ")) failed (wait status \(status))") }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Sandbox
+
+/// Resource limits and the timeout: enforced, reported, and said plainly when they cannot be.
+@Suite("Limits")
+struct LimitTests {
+    @Test("a memory hog is killed and reported with 137")
+    func memoryHog() throws {
+        let run = try SandboxRun.run(.root, "dd if=/dev/zero of=/dev/null bs=200M count=1; echo survived") {
+            $0.memoryBytes = 48 << 20
+        }
+        #expect(run.result.status == 137)
+        #expect(run.result.reason == .outOfMemory)
+        #expect(run.result.message?.contains("48 MiB") == true)
+        #expect(!run.stdout.contains("survived"))
+    }
+
+    @Test("the pids limit holds against a fork bomb")
+    func forkBomb() throws {
+        let started = Date()
+        let run = try SandboxRun.run(.root, "bomb() { bomb | bomb & }; bomb; sleep 1; ps | wc -l") {
+            $0.pids = 48
+            $0.timeout = 4
+            $0.killGracePeriod = 0.5
+        }
+        #expect(run.result.unenforcedLimits.isEmpty)
+        #expect(Date().timeIntervalSince(started) < 10)
+        let counted = run.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(counted.allSatisfy { $0 <= 49 }, "processes seen: \(counted)")
+    }
+
+    @Test("processes beyond the pids limit cannot start")
+    func pidsLimitCounted() throws {
+        let run = try SandboxRun.run(.root, "for i in $(seq 40); do sleep 3 & done 2>/dev/null; ps -o pid | tail -n +2 | wc -l") {
+            $0.pids = 16
+        }
+        let count = Int(run.stdout.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 99
+        #expect(count <= 16)
+    }
+
+    @Test("the timeout ends the tree with 124, even when TERM is ignored", arguments: SandboxRun.Mode.allCases)
+    func timeout(mode: SandboxRun.Mode) throws {
+        guard mode.available else { return }
+        let started = Date()
+        let run = try SandboxRun.run(mode, "trap '' TERM; sleep 30 & sleep 30; echo finished") {
+            $0.timeout = 0.8
+            $0.killGracePeriod = 0.5
+        }
+        #expect(run.result.status == 124)
+        #expect(run.result.reason == .timedOut)
+        #expect(run.result.message?.contains("timed out") == true)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test("limits that cannot be enforced without root are reported")
+    func unenforcedReported() throws {
+        guard SandboxRun.Mode.unprivileged.available else { return }
+        let run = try SandboxRun.run(.unprivileged, "true") {
+            $0.memoryBytes = 64 << 20
+            $0.cpus = 1
+        }
+        #expect(run.result.status == 0)
+        #expect(run.result.unenforcedLimits.contains { $0.contains("memory 64 MiB") })
+        #expect(run.result.unenforcedLimits.contains { $0.contains("cpus 1.0 not enforced") })
+    }
+
+    @Test("limits applied as root are enforced silently")
+    func cpuLimitApplied() throws {
+        let run = try SandboxRun.run(.root, "true") {
+            $0.cpus = 0.5
+            $0.memoryBytes = 256 << 20
+            $0.pids = 100
+        }
+        #expect(run.result.status == 0)
+        #expect(run.result.unenforcedLimits.isEmpty)
+    }
+}
