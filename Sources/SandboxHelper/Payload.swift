@@ -31,12 +31,13 @@ struct Payload {
             try check("setrlimit(\(limit.resource))", setrlimit(__rlimit_resource_t(UInt32(limit.resource)), &value))
         }
         try check("chdir \(spec.workingDirectory)", chdir(spec.workingDirectory))
+        let lastCapability = Int32((FileText.read("/proc/sys/kernel/cap_last_cap") ?? "").split(separator: "\n").first.flatMap { Int32($0) } ?? 63)
+        try check("drop bounding capabilities", cl_drop_bounding_set(lastCapability))
         if !spec.usesUserNamespace { try check("setgroups", setgroups(0, nil)) }
         if spec.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.gid)", setgid(spec.gid)) }
         if spec.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.uid)", setuid(spec.uid)) }
         try check("prctl(PR_SET_NO_NEW_PRIVS)", cl_set_no_new_privs())
-        let lastCapability = Int32((FileText.read("/proc/sys/kernel/cap_last_cap") ?? "").split(separator: "\n").first.flatMap { Int32($0) } ?? 63)
-        try check("drop capabilities", cl_drop_all_capabilities(lastCapability))
+        try check("drop capabilities", cl_clear_capabilities())
         try check("mark inherited fds close-on-exec", cl_mark_fds_cloexec_from(3))
     }
 

@@ -161,7 +161,9 @@ struct Supervisor {
             ReportChannel.send("message", "cancelled")
             ReportChannel.send("result", "\(status) cancelled \(seconds)")
         case nil:
-            if status != 0 && cgroups.oomKills() > 0, let bytes = spec.memoryBytes {
+            // Any OOM kill in the sandbox counts: a build whose compiler was killed has failed
+            // for lack of memory even when the shell around it carried on.
+            if cgroups.oomKills() > 0, let bytes = spec.memoryBytes {
                 ReportChannel.send("message", "killed: the memory limit of \(CgroupLimits.bytes(bytes)) was exceeded")
                 ReportChannel.send("result", "137 outOfMemory \(seconds)")
             } else {

@@ -8,7 +8,7 @@ struct IsolationTests {
     @Test("cannot see host processes", arguments: SandboxRun.Mode.allCases)
     func hostProcessesInvisible(mode: SandboxRun.Mode) throws {
         guard mode.available else { return }
-        let run = try SandboxRun.run(mode, "ls /proc | grep -E '^[0-9]+$'; test -e /proc/\(getpid())/status && echo LEAK")
+        let run = try SandboxRun.run(mode, "ls /proc | grep -E '^[0-9]+$'; test -e /proc/\(getpid())/status && echo LEAK; true")
         #expect(run.result.status == 0)
         let pids = run.stdout.split(separator: "\n").compactMap { Int($0) }
         #expect(!pids.isEmpty && pids.allSatisfy { $0 < 20 }, "pids seen: \(pids)")
@@ -42,7 +42,7 @@ struct IsolationTests {
         let run = try SandboxRun.run(mode, "cat /cache/item; echo x > /cache/item || echo REFUSED") {
             $0.binds = [.init(source: cache, destination: "/cache", readOnly: true)]
         }
-        #expect(run.stdout == "cached\nREFUSED")
+        #expect(run.stdout == "cachedREFUSED")
         #expect((try? String(contentsOfFile: cache + "/item", encoding: .utf8)) == "cached")
     }
 
@@ -51,7 +51,7 @@ struct IsolationTests {
         guard mode.available else { return }
         let listener = try LoopbackListener()
         defer { listener.close() }
-        let script = "echo hi | nc -w 1 127.0.0.1 \(listener.port) && echo CONNECTED; ip addr show lo | grep -q UP && echo LO-UP"
+        let script = "timeout 2 nc 127.0.0.1 \(listener.port) </dev/null && echo CONNECTED; ip addr show lo | grep -q UP && echo LO-UP"
         let isolated = try SandboxRun.run(mode, script)
         #expect(!isolated.stdout.contains("CONNECTED"))
         #expect(isolated.stdout.contains("LO-UP"))

@@ -23,6 +23,7 @@ struct SandboxRun {
     static func spec(_ mode: Mode, _ script: String) -> SandboxSpec {
         var spec = SandboxSpec(rootfs: mode.rootfs, command: ["/bin/sh", "-c", script])
         spec.environment = ["PATH": "/bin"]
+        spec.timeout = 20  // a safety net: a test that hangs fails instead of stalling the suite
         return spec
     }
 

@@ -46,9 +46,11 @@ int cl_set_no_new_privs(void);
 /// prctl(PR_SET_PDEATHSIG): `signal` when the parent thread exits.
 int cl_set_parent_death_signal(int signal);
 
-/// Drops capabilities 0...last_capability from the bounding set, clears the ambient set and
-/// sets effective, permitted and inheritable to empty.
-int cl_drop_all_capabilities(int last_capability);
+/// Drops capabilities 0...last_capability from the bounding set (needs CAP_SETPCAP).
+int cl_drop_bounding_set(int last_capability);
+
+/// Clears the ambient set and sets effective, permitted and inheritable to empty.
+int cl_clear_capabilities(void);
 
 /// Sets `lo` up in the current network namespace.
 int cl_bring_loopback_up(void);
