@@ -20,8 +20,8 @@ enum BusyboxRootfs {
             for applet in $('\(path)/bin/busybox' --list); do
               [ "$applet" = busybox ] || ln -sf busybox "\(path)/bin/$applet"
             done
-            cp '\(path)/bin/busybox' '\(path)/bin/suid-busybox'
-            chmod 4755 '\(path)/bin/suid-busybox'
+            cp '\(path)/bin/busybox' '\(path)/bin/busybox-suid'
+            chmod 4755 '\(path)/bin/busybox-suid'
             echo 'root:x:0:0:root:/root:/bin/sh' > '\(path)/etc/passwd'
             \(owner.map { "chown -R \($0):\($0) '\(path)'" } ?? "true")
             """
