@@ -5,6 +5,9 @@ import Glibc
 /// without any capability, so /proc/sys and friends are read-only and kernel-info files hidden.
 struct ProcFilesystem {
     let targets: MountTarget
+    /// In a user namespace root inside owns nothing in /proc/sys, so the masks are not needed
+    /// (and each costs two mounts per sandbox start).
+    let userNamespace: Bool
 
     private static let readOnly = ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"]
     private static let hidden = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats"]
@@ -13,6 +16,7 @@ struct ProcFilesystem {
         let proc = try targets.open("/proc")
         try check("mount(proc /proc)", Glibc.mount("proc", MountTarget.procPath(proc), "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
         close(proc)
+        if userNamespace { return }
         for path in Self.readOnly where exists(path) {
             let fd = try targets.open(path, kind: isDirectory(path) ? .directory : .file)
             try check("mount(bind \(path))", Glibc.mount(MountTarget.procPath(fd), MountTarget.procPath(fd), nil, UInt(MS_BIND | MS_REC), nil))

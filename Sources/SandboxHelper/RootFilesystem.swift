@@ -27,7 +27,7 @@ struct RootFilesystem {
 
         let root = try check("open \(newRoot)", open(newRoot, CL_O_PATH | O_DIRECTORY | O_CLOEXEC))
         let targets = MountTarget(root: root)
-        try ProcFilesystem(targets: targets).mount()
+        try ProcFilesystem(targets: targets, userNamespace: spec.usesUserNamespace).mount()
         try DeviceDirectory(targets: targets, userNamespace: spec.usesUserNamespace).mount()
         let tmp = try targets.open("/tmp")
         try check("mount(tmpfs /tmp)", mount("tmpfs", MountTarget.procPath(tmp), "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=1777"))
