@@ -110,10 +110,7 @@ public struct ArtifactStore: Sendable {
     }
 
     private func writeRecord(_ record: ArtifactRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.dateEncodingStrategy = .iso8601
-        try writeAtomically(try encoder.encode(record), to: recordPath(record.hex))
+        try writeAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.hex))
     }
 
     private func copyFile(_ path: String, into sink: FileSink) throws {
@@ -137,10 +134,8 @@ public struct ArtifactStore: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SlipwayError.notFound("no artifact sha256:\(hex)")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         do {
-            return try decoder.decode(ArtifactRecord.self, from: data)
+            return try Timestamp.decoder().decode(ArtifactRecord.self, from: data)
         } catch {
             throw SlipwayError.corrupt("\(path): unreadable artifact record (\(error))")
         }

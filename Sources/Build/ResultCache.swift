@@ -36,16 +36,12 @@ public struct ResultCache: Sendable {
 
     public func lookup(_ key: String) -> BuildResult? {
         guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(BuildResult.self, from: data)
+        return try? Timestamp.decoder().decode(BuildResult.self, from: data)
     }
 
     public func store(_ result: BuildResult) throws {
         try makeDirectories(root)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = Timestamp.encoder(pretty: false)
         let staging = path(result.resultKey) + ".tmp-\(UUID().uuidString)"
         try encoder.encode(result).write(to: URL(fileURLWithPath: staging))
         guard rename(staging, path(result.resultKey)) == 0 else { throw SlipwayError.system("rename \(staging)") }

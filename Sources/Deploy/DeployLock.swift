@@ -36,7 +36,7 @@ public final class DeployLock: HostLock {
         }
         let previous = DeployLock.read(fd)
         staleOwner = previous.isEmpty ? nil : previous
-        let owner = "pid \(getpid()) on \(localHostName()) since \(Journal.format(Date())): \(purpose)"
+        let owner = "pid \(getpid()) on \(localHostName()) since \(Timestamp.format(Date())): \(purpose)"
         _ = ftruncate(fd, 0)
         _ = Array(owner.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         self.fd = fd

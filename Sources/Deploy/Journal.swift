@@ -39,22 +39,12 @@ public struct JournalRecord: Codable, Sendable, Equatable {
 
     /// The record as one JSON line (no newline).
     public func line() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(Journal.format(date))
-        }
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        String(decoding: try Timestamp.encoder(pretty: false).encode(self), as: UTF8.self)
     }
 
     /// Parses journal text; a torn last line (a crash mid-append) and foreign lines are skipped.
     public static func parse(_ text: String) -> [JournalRecord] {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return Journal.parse(text) ?? Date(timeIntervalSince1970: 0)
-        }
+        let decoder = Timestamp.decoder()
         return text.split(separator: "\n").compactMap { try? decoder.decode(JournalRecord.self, from: Data($0.utf8)) }
     }
 }
@@ -87,18 +77,5 @@ public struct Journal: Sendable {
         }
         try Array(text.utf8).withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "append to \(path)") }
         try Syscall.fsync(fd, what: "fsync \(path)")
-    }
-
-    // FormatStyles are values: cheap, Sendable, made once (an ISO8601DateFormatter per record
-    // made reading a long journal cost 200 ms).
-    static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-    static let whole = Date.ISO8601FormatStyle()
-
-    static func format(_ date: Date) -> String {
-        fractional.format(date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        (try? fractional.parse(text)) ?? (try? whole.parse(text))
     }
 }

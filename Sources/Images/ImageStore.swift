@@ -74,8 +74,7 @@ public struct ImageStore: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SlipwayError.corrupt("\(reference) points at sha256:\(hex), which has no record (\(path)); re-import the image")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = Timestamp.decoder()
         var record: ImageRecord
         do {
             record = try decoder.decode(ImageRecord.self, from: data)
@@ -88,9 +87,7 @@ public struct ImageStore: Sendable {
     }
 
     func writeRecord(_ record: ImageRecord, hex: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = Timestamp.encoder()
         var stored = record
         stored.reference = ""
         try makeDirectories(metaDir)

@@ -336,12 +336,8 @@ struct BuildRunnerTests {
             """)
         defer { f.cleanup() }
         let result = try f.build()
-        // Known: the sandbox helper drops the capability bounding set after setuid, which
-        // needs CAP_SETPCAP; until it drops first, non-root builds fail to start.
-        withKnownIssue("sandbox: drop capabilities after setuid fails with EPERM", isIntermittent: true) {
-            #expect(f.log(result).contains("uid=1000 home=/home/builder"), "\(f.log(result))")
-            #expect(result.status == .succeeded)
-        }
+        #expect(f.log(result).contains("uid=1000 home=/home/builder"), "\(f.log(result))")
+        #expect(result.status == .succeeded)
     }
 
     @Test func cleanCheckoutBuildsHeadAndDirtyBuildsTheWorkingTree() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Build
+import SlipwayCore
 
 /// The real `slipway` binary, end to end: `validate` output and exit statuses, `build --json`.
 @Suite("slipway validate and build", .serialized)
@@ -70,9 +71,7 @@ struct CommandLineTests {
         let first = try Self.run(["build", f.source, "--image", image, "--json"], home: f.home.path)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("Entering phase BUILD"), "the log streams to stderr")
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let result = try decoder.decode(BuildResult.self, from: Data(first.stdout.utf8))
+        let result = try Timestamp.decoder().decode(BuildResult.self, from: Data(first.stdout.utf8))
         #expect(result.status == .succeeded)
         #expect(result.phases.first?.phase == .build)
         #expect(result.artifacts.first?.digest.hasPrefix("sha256:") == true)

@@ -28,14 +28,17 @@ import Testing
             artifacts.append((try store.pack(directory: source).digest, "artifact \(i)"))
         }
         let env = ["SLIPWAY_HOME": home]
-        // A first good release.
+        // A first good release; its duration scales the kill moments, so they land inside a
+        // deploy however fast or loaded this machine is.
+        let started = Date()
         #expect(shell("\(slipwayBinary) deploy \(artifacts[0].digest) --target \(f.target) --keep 3", env: env).status == 0)
+        let duration = UInt32(Date().timeIntervalSince(started) * 1_000_000)
 
         var kills = 0
         for round in 0..<22 {
             let artifact = artifacts[round % 3]
             let pid = spawnChild([slipwayBinary, "deploy", artifact.digest, "--target", f.target, "--keep", "3"], env: env)
-            usleep(UInt32.random(in: 20_000...700_000))
+            usleep(UInt32.random(in: duration / 50...duration * 9 / 10))
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == 0 {
                 kill(pid, SIGKILL)
