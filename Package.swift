@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependency arrows point down:
 // CLinux/CArchive/CZstd → SlipwayCore → Archive → Artifacts, Images, Sandbox, Specs
-// → Build, Deploy → SlipwayCLI → executables.
+// → Build, Deploy → State → Pipeline → Server → SlipwayCLI → executables.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Linux calls Glibc does not expose (unshare, pivot_root, openat2, prctl, ...).
@@ -39,8 +41,18 @@ let package = Package(
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        // Runs, stages, logs, releases and audit in SQLite.
+        .target(name: "State", dependencies: ["SlipwayCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Source → build → deploy: slipway.yml, git, the orchestrator.
+        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State"]),
+        // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
+        .target(name: "Server", dependencies: [
+            "SlipwayCore", "Pipeline", "State",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
+            "State", "Pipeline", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -53,5 +65,7 @@ let package = Package(
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Pipeline", "State", "SlipwayCore"]),
     ]
 )

@@ -1,0 +1,1 @@
+// HTTP service: API, webhooks, metrics and dashboard over PipelineControl.
