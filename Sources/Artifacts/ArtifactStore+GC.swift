@@ -14,7 +14,7 @@ extension ArtifactStore {
     public func addReference(kind: String, name: String, digest: String) throws {
         let dir = "\(refsDir)/\(kind)"
         try makeDirectories(dir)
-        try writeAtomically(Data((digest + "\n").utf8), to: "\(dir)/\(name)")
+        try writeFileAtomically(Data((digest + "\n").utf8), to: "\(dir)/\(name)")
     }
 
     public func removeReference(kind: String, name: String) {

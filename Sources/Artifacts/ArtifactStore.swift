@@ -110,7 +110,7 @@ public struct ArtifactStore: Sendable {
     }
 
     private func writeRecord(_ record: ArtifactRecord) throws {
-        try writeAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.hex))
+        try writeFileAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.hex))
     }
 
     private func copyFile(_ path: String, into sink: FileSink) throws {
@@ -174,21 +174,5 @@ public struct ArtifactStore: Sendable {
             let names = matches.sorted().prefix(5).map { "sha256:" + $0.prefix(16) + "…" }.joined(separator: ", ")
             throw SlipwayError.badInput("digest prefix '\(reference)' is ambiguous: it matches \(matches.count) artifacts (\(names)); give more digits")
         }
-    }
-}
-
-/// Writes a small file via a temp name and rename, so readers see old or new, never half.
-public func writeAtomically(_ data: Data, to path: String) throws {
-    let staging = path + ".tmp-\(getpid())-\(Extraction.randomSuffix())"
-    let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw SlipwayError.system("create \(staging)") }
-    defer { Syscall.close(fd) }
-    do {
-        try data.withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "write \(staging)") }
-        try Syscall.fsync(fd, what: "fsync \(staging)")
-        guard rename(staging, path) == 0 else { throw SlipwayError.system("rename \(staging) to \(path)") }
-    } catch {
-        unlink(staging)
-        throw error
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import SlipwayCore
 
-/// Runs git with `posix_spawn` and `waitpid`: Foundation's `Process` waits by polling its
+/// Runs git through `ChildProcess` (`posix_spawn` and `waitpid`): Foundation's `Process` waits by polling its
 /// run loop, which costs milliseconds per call, and a result-cache hit is mostly git calls.
 enum Git {
     static let executable = "/usr/bin/git"
@@ -13,45 +13,28 @@ enum Git {
 
     /// git's stdout as it is; throws with git's stderr when it fails.
     static func data(_ arguments: [String], in directory: String, input: Data? = nil) throws -> Data {
-        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], inp: [Int32] = [-1, -1]
-        let cloexecStream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        guard socketpair(AF_UNIX, cloexecStream, 0, &out) == 0 else { throw SlipwayError.system("socketpair") }
-        guard socketpair(AF_UNIX, cloexecStream, 0, &err) == 0 else {
-            Syscall.close(out[0]); Syscall.close(out[1])
+        var err: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &err) == 0 else {
             throw SlipwayError.system("socketpair")
         }
-        defer { Syscall.close(out[0]); Syscall.close(err[0]) }
-        // Small inputs (object names) fit the socket buffer: written in full before git runs.
-        if let input {
-            guard socketpair(AF_UNIX, cloexecStream, 0, &inp) == 0 else { throw SlipwayError.system("socketpair") }
-            defer { Syscall.close(inp[1]) }
-            try input.withUnsafeBytes { try Syscall.writeAll(inp[1], $0, what: "write to git") }
+        defer { Syscall.close(err[0]) }
+        let child: ChildProcess
+        do {
+            defer { Syscall.close(err[1]) }
+            child = try ChildProcess.spawn([executable, "-C", directory] + arguments,
+                                           environment: ProcessInfo.processInfo.environment,
+                                           input: input == nil ? .null : .pipe, errors: err[1])
+        } catch {
+            throw SlipwayError.failed("cannot run git (\((error as? SlipwayError)?.message ?? "\(error)")): install git to build from a checkout")
         }
-        defer { if inp[0] >= 0 { Syscall.close(inp[0]) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if inp[0] >= 0 {
-            posix_spawn_file_actions_adddup2(&actions, inp[0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Small inputs (object names) fit the socket buffer: written in full before reading.
+        if let fd = child.input {
+            defer { Syscall.close(fd) }
+            try input?.withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "write to git") }
         }
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        let argv = [executable, "-C", directory] + arguments
-        let args = argv.map { strdup($0) } + [nil]
-        defer { args.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, args, environ)
-        Syscall.close(out[1])
-        Syscall.close(err[1])
-        guard rc == 0 else {
-            throw SlipwayError.failed("cannot run git (\(String(cString: strerror(rc)))): install git to build from a checkout")
-        }
-        let (stdout, stderr) = try drain(out[0], err[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        guard status == 0 else {
+        let (stdout, stderr) = try drain(child.output!, err[0])
+        Syscall.close(child.output!)
+        guard child.wait() == 0 else {
             let text = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw SlipwayError.failed("git \(arguments.first ?? ""): \(text)")
         }

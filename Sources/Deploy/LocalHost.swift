@@ -64,7 +64,7 @@ public struct LocalHost: ReleaseHost {
 
     public func saveAppSpec(_ text: String, id: String) throws {
         try makeDirectories(layout.appspecs)
-        try writeAtomically(Data(text.utf8), to: layout.appspec(id))
+        try writeFileAtomically(Data(text.utf8), to: layout.appspec(id))
     }
 
     public func loadAppSpec(id: String) -> String? {

@@ -1,20 +1,19 @@
 import Foundation
-import SlipwayCore
 
 /// A child process started with `posix_spawn` in its own process group, so a timeout can
 /// kill everything it started (scripts that fork, `sleep` in a loop) with one `kill(-pgid)`.
-struct ChildProcess {
-    let pid: pid_t
+public struct ChildProcess: Sendable {
+    public let pid: pid_t
     /// Read end of the child's stdout+stderr, when captured.
-    let output: Int32?
+    public let output: Int32?
     /// Write end of the child's stdin, when piped.
-    let input: Int32?
+    public let input: Int32?
 
-    enum Input { case null, pipe }
+    public enum Input: Sendable { case null, pipe }
 
     /// Spawns `argv` with `environment`; stdout and stderr share one pipe unless `errors`
     /// names a descriptor for stderr.
-    static func spawn(_ argv: [String], environment: [String: String], input: Input = .null, errors: Int32? = nil) throws -> ChildProcess {
+    public static func spawn(_ argv: [String], environment: [String: String], input: Input = .null, errors: Int32? = nil) throws -> ChildProcess {
         var out: [Int32] = [-1, -1]
         // A socketpair made close-on-exec atomically (Glibc's Swift overlay lacks pipe2), so a
         // child spawned concurrently on another thread cannot inherit, and hold open, its
@@ -75,93 +74,35 @@ struct ChildProcess {
     }
 
     /// Waits without blocking; the exit status (128+signal when killed) once it has exited.
-    func poll() -> Int32? {
+    public func poll() -> Int32? {
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         guard r == pid else { return r < 0 ? 255 : nil }
         return Self.exitCode(status)
     }
 
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return Self.exitCode(status)
     }
 
     /// Kills the whole process group.
-    func killGroup(_ signal: Int32 = SIGKILL) {
+    public func killGroup(_ signal: Int32 = SIGKILL) {
         kill(-pid, signal)
     }
 
-    static func exitCode(_ status: Int32) -> Int32 {
+    public static func exitCode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
     /// The environment every child starts from: this process's PATH and locale only, so a
     /// deploy behaves the same from a shell or a service.
-    static func baseEnvironment() -> [String: String] {
+    public static func baseEnvironment() -> [String: String] {
         let env = ProcessInfo.processInfo.environment
         var base = ["PATH": env["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         for key in ["HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SSH_AUTH_SOCK"] { base[key] = env[key] }
         return base
-    }
-}
-
-/// Reads a child's output as lines until it exits; keeps reading after the exit only for a
-/// grace period, so a daemon that inherited stdout and never closes it cannot hang a deploy.
-struct OutputPump {
-    var grace: TimeInterval = 2
-
-    enum Ending: Equatable { case exited(Int32), timedOut, outputHeldOpen(Int32) }
-
-    /// Pumps `child.output` to `line` until exit (or `deadline`, when the group is killed).
-    func run(_ child: ChildProcess, deadline: Date, line: (String) -> Void) -> Ending {
-        guard let fd = child.output else { return .exited(child.wait()) }
-        defer { Syscall.close(fd) }
-        var pending = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var exitStatus: Int32?
-        var exitedAt: Date?
-        var eof = false
-        func flush(all: Bool) {
-            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                line(String(decoding: pending[..<nl], as: UTF8.self))
-                pending.removeSubrange(...nl)
-            }
-            if all && !pending.isEmpty {
-                line(String(decoding: pending, as: UTF8.self))
-                pending.removeAll()
-            }
-        }
-        while true {
-            if exitStatus == nil, let status = child.poll() {
-                exitStatus = status
-                exitedAt = Date()
-            }
-            if eof, let status = exitStatus { flush(all: true); return .exited(status) }
-            if let at = exitedAt, let status = exitStatus, Date().timeIntervalSince(at) > grace {
-                flush(all: true)
-                return .outputHeldOpen(status)
-            }
-            if exitStatus == nil, Date() >= deadline {
-                child.killGroup()
-                _ = child.wait()
-                flush(all: true)
-                return .timedOut
-            }
-            if eof { usleep(10_000); continue }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = Glibc.poll(&pfd, 1, 50)
-            if ready > 0 {
-                let n = Glibc.read(fd, &buffer, buffer.count)
-                if n > 0 {
-                    pending.append(contentsOf: buffer[0..<n])
-                    flush(all: false)
-                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-                    eof = true
-                }
-            }
-        }
     }
 }
