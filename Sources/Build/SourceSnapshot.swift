@@ -9,8 +9,12 @@ struct SourceSnapshot: Sendable {
     var commit: String?
     /// Seconds since the epoch: `SOURCE_DATE_EPOCH`.
     var commitTime: Int64?
-    /// git's tree id of HEAD: identifies a clean checkout's content without hashing it.
+    /// git's tree id of the source at HEAD: identifies a clean checkout's content without hashing it.
     var treeID: String?
+    /// What `git archive` exports: `HEAD`, or `HEAD:<subdirectory>` for a project inside a repository.
+    var treeish = "HEAD"
+    /// The repository's work tree (git resolves `HEAD:<path>` from there).
+    var topLevel: String?
     var repositoryURL: String?
     var dirty: Bool
 
@@ -29,7 +33,11 @@ struct SourceSnapshot: Sendable {
         }
         var snapshot = SourceSnapshot(directory: directory, dirty: dirty)
         guard let (top, gitDirectory) = findRepository(from: directory) else { return (snapshot, [:]) }
-        let names = ["HEAD"] + (dirty ? [] : files.map { "HEAD:" + $0 })
+        // A project in a subdirectory of a repository builds that subtree as committed.
+        let subdirectory = relativePath(of: directory, in: top)
+        func committed(_ path: String) -> String { "HEAD:" + (subdirectory.isEmpty ? path : subdirectory + "/" + path) }
+        let trees = subdirectory.isEmpty ? [] : ["HEAD:" + subdirectory]
+        let names = ["HEAD"] + trees + (dirty ? [] : files.map(committed))
         guard let output = try? Git.data(["cat-file", "--batch"], in: directory,
                                           input: Data(names.map { $0 + "\n" }.joined().utf8)) else {
             return (snapshot, [:])  // no commit yet
@@ -37,7 +45,9 @@ struct SourceSnapshot: Sendable {
         let objects = GitBatchOutput(output).objects
         guard let head = objects.first, head.type == "commit" else { return (snapshot, [:]) }
         let commit = String(decoding: head.content, as: UTF8.self)
-        snapshot.directory = top
+        snapshot.directory = subdirectory.isEmpty ? top : directory
+        snapshot.treeish = trees.first ?? "HEAD"
+        snapshot.topLevel = top
         snapshot.commit = head.id
         for line in commit.split(separator: "\n") {
             if line.hasPrefix("tree ") { snapshot.treeID = String(line.dropFirst(5)) }
@@ -47,9 +57,15 @@ struct SourceSnapshot: Sendable {
             }
             if line.isEmpty { break }
         }
+        if !trees.isEmpty {
+            guard objects.count > 1, objects[1].type == "tree" else {
+                throw SlipwayError.notFound("\(directory) is not committed at HEAD of \(top) (commit it, or build the working tree with --dirty)")
+            }
+            snapshot.treeID = objects[1].id
+        }
         snapshot.repositoryURL = originURL(gitDirectory: gitDirectory)
         var read: [String: Data] = [:]
-        for (file, object) in zip(files, objects.dropFirst()) where object.type == "blob" && !dirty {
+        for (file, object) in zip(files, objects.dropFirst(1 + trees.count)) where object.type == "blob" && !dirty {
             read[file] = object.content
         }
         return (snapshot, read)
@@ -74,6 +90,13 @@ struct SourceSnapshot: Sendable {
         }
     }
 
+    /// `directory` relative to the work tree `top` ("" when it is the top), symlinks resolved.
+    static func relativePath(of directory: String, in top: String) -> String {
+        func real(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
+        let (dir, root) = (real(directory), real(top))
+        return dir.hasPrefix(root + "/") ? String(dir.dropFirst(root.count + 1)) : ""
+    }
+
     /// `remote.origin.url` read from the repository's config file.
     static func originURL(gitDirectory: String) -> String? {
         guard let text = try? String(contentsOfFile: gitDirectory + "/config", encoding: .utf8) else { return nil }
@@ -95,7 +118,7 @@ struct SourceSnapshot: Sendable {
     func export(to workspace: String, scratch: String, excluding: [String] = []) throws {
         if isGit && !dirty {
             let tar = scratch + "/source.tar"
-            _ = try Git.run(["archive", "--format=tar", "-o", tar, "HEAD"], in: directory)
+            _ = try Git.run(["archive", "--format=tar", "-o", tar, treeish], in: topLevel ?? directory)
             defer { unlink(tar) }
             try Extraction.extract(archive: tar, to: workspace)
             return

@@ -49,7 +49,7 @@ struct StoreFixture {
         #expect(f.stagingFiles.isEmpty)
     }
 
-    @Test func samTreeIsStoredOnce() throws {
+    @Test func sameTreeIsStoredOnce() throws {
         let f = try StoreFixture()
         defer { f.cleanup() }
         let first = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(buildID: "first"))

@@ -358,4 +358,18 @@ struct BuildRunnerTests {
         #expect(f.log(dirty).contains("\nedited\n"))
         #expect(f.log(dirty).contains("\nnew\n"))
     }
+
+    @Test func aProjectInASubdirectoryBuildsThatSubtreeAsCommitted() throws {
+        let f = try BuildFixture(buildspec: "version: 0.2\nphases:\n  build:\n    commands: [ 'false' ]\n", files: [
+            "app/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands: [ ls, cat file.txt ]\n",
+            "app/file.txt": "in app",
+        ], git: true)
+        defer { f.cleanup() }
+        try f.write("app/file.txt", "edited, not committed")
+        let result = try f.build { $0.source = f.source + "/app"; $0.useResultCache = false }
+        #expect(result.status == .succeeded, "\(f.log(result))")
+        #expect(f.log(result).contains("ls\nbuildspec.yml\nfile.txt\n"), "only the subtree: \(f.log(result))")
+        #expect(f.log(result).contains("\nin app\n"), "as committed: \(f.log(result))")
+        #expect(result.sourceCommit != nil)
+    }
 }
