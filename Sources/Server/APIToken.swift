@@ -1,0 +1,45 @@
+import Crypto
+import Foundation
+import SlipwayCore
+
+/// The service's bearer token. Only its SHA-256 is kept (`serve/token.sha256` under
+/// SLIPWAY_HOME, mode 0600), so reading the state directory does not reveal it. The file is
+/// read on every check, so `slipway serve --new-token` takes effect in a running service.
+public struct APIToken: Sendable {
+    public let hashFile: String
+
+    public init(home: SlipwayHome) {
+        hashFile = home.path + "/serve/token.sha256"
+    }
+
+    /// Makes a token when there is none yet; returns it (to be shown once) or nil if one exists.
+    public func issueIfMissing() throws -> String? {
+        FileManager.default.fileExists(atPath: hashFile) ? nil : try issue()
+    }
+
+    /// Replaces the token with a new random one and returns it; the old one stops working.
+    public func issue() throws -> String {
+        // SystemRandomNumberGenerator is the kernel's CSPRNG (getrandom) on Linux.
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let token = "slw_" + bytes.map { String(format: "%02x", $0) }.joined()
+        try makeDirectories((hashFile as NSString).deletingLastPathComponent, mode: 0o700)
+        try writeFileAtomically(Data((Self.digest(token) + "\n").utf8), to: hashFile, mode: 0o600)
+        return token
+    }
+
+    /// Whether `presented` is the current token; compares digests in constant time.
+    public func accepts(_ presented: String) -> Bool {
+        guard let stored = try? String(contentsOfFile: hashFile, encoding: .utf8) else { return false }
+        let expected = Array(stored.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        let actual = Array(Self.digest(presented).utf8)
+        guard expected.count == actual.count else { return false }
+        var difference: UInt8 = 0
+        for i in expected.indices { difference |= expected[i] ^ actual[i] }
+        return difference == 0
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,57 @@
+import Hummingbird
+import Pipeline
+import State
+
+/// The read-only JSON API: pipelines, runs, a run, its logs and releases.
+struct ReadRoutes {
+    let control: any PipelineControl
+
+    /// A page of runs, newest first; `next` is the `before` value of the following page.
+    struct RunPage: Encodable {
+        var runs: [RunRecord]
+        var next: Int64?
+    }
+
+    /// Log chunks from an offset; `next` is the offset to ask from next time.
+    struct LogPage: Encodable {
+        var chunks: [LogChunk]
+        var next: Int64
+    }
+
+    func add(to group: RouterGroup<SlipwayRequestContext>) {
+        group.get("pipelines") { _, _ in try JSONResponse.make(try await control.pipelines()) }
+        group.get("runs") { request, _ in try await runPage(request, pipeline: request.uri.queryParameters.get("pipeline")) }
+        group.get("pipelines/:pipeline/runs") { request, context in
+            try await runPage(request, pipeline: try RequestInput.pipeline(context))
+        }
+        group.get("runs/:id") { _, context in try JSONResponse.make(try await control.run(try RequestInput.runID(context))) }
+        group.get("runs/:id/logs") { request, context in
+            let id = try RequestInput.runID(context)
+            let after = try RequestInput.integer("after", in: request, range: 0...Int64.max) ?? 0
+            _ = try await control.run(id)
+            let chunks = try await control.logs(run: id, after: after)
+            return try JSONResponse.make(LogPage(chunks: chunks, next: chunks.last.map(\.end) ?? after))
+        }
+        group.get("runs/:id/logs/stream") { request, context in
+            let id = try RequestInput.runID(context)
+            let offset = try LogEventStream.resumeOffset(request)
+            _ = try await control.run(id)
+            return LogEventStream(control: control, run: id, offset: offset).response()
+        }
+        group.get("pipelines/:pipeline/releases") { _, context in
+            try JSONResponse.make(try await control.releases(pipeline: try RequestInput.pipeline(context)))
+        }
+    }
+
+    private func runPage(_ request: Request, pipeline: String?) async throws -> Response {
+        let limit = try RequestInput.integer("limit", in: request, range: 1...1000) ?? 50
+        let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
+        let runs = try await control.runs(pipeline: pipeline, limit: Int(limit), before: before)
+        return try JSONResponse.make(RunPage(runs: runs, next: runs.count == Int(limit) ? runs.last?.id : nil))
+    }
+}
+
+extension LogChunk {
+    /// The byte offset just past this chunk: where the next one starts.
+    var end: Int64 { offset + Int64(text.utf8.count) }
+}

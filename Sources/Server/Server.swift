@@ -1,1 +1,0 @@
-// HTTP service: API, webhooks, metrics and dashboard over PipelineControl.

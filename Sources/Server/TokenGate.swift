@@ -1,0 +1,46 @@
+import HTTPTypes
+import Hummingbird
+
+/// Lets a request through only with the API token: `Authorization: Bearer TOKEN`, or the
+/// dashboard's login cookie. The cookie is HttpOnly and SameSite=Strict, and a change made
+/// with it must also come from the service's own origin (`Origin` matching `Host`,
+/// `Sec-Fetch-Site: same-origin` where the browser sends it), so another site cannot ride it.
+/// A bearer header is never added by a browser on its own, so it needs no such check.
+struct TokenGate: RouterMiddleware {
+    static let cookieName = "slipway_token"
+
+    enum Scope { case read, change }
+
+    let token: APIToken
+    let scope: Scope
+    let readAccess: ReadAccess
+
+    func handle(_ request: Request, context: SlipwayRequestContext,
+                next: (Request, SlipwayRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let actor = authenticate(request, context: context) {
+            context.actor = actor
+        } else if !(scope == .read && readAccess == .open) {
+            throw APIError.unauthorized
+        }
+        return try await next(request, context)
+    }
+
+    private func authenticate(_ request: Request, context: SlipwayRequestContext) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", token.accepts(String(parts[1])) else { return nil }
+            return "api@\(context.remoteAddress)"
+        }
+        guard let cookie = request.cookies[Self.cookieName]?.value, token.accepts(cookie) else { return nil }
+        guard scope == .read || Self.isSameOrigin(request) else { return nil }
+        return "dashboard@\(context.remoteAddress)"
+    }
+
+    static func isSameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin" { return false }
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@Suite(.tags(.small)) struct ShutdownTests {
+    /// A request in flight when shutdown starts is answered in full; the listener is closed.
+    @Test func inFlightRequestsFinish() async throws {
+        let pipeline = MemoryPipeline()
+        await pipeline.addRun()
+        let live = try await LiveService.start(control: pipeline)
+        await pipeline.setRunsDelay(.milliseconds(800))
+        async let slow = live.get("/api/runs")
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        try await live.stop()
+        let reply = try await slow
+        #expect(reply.status == 200)
+        #expect(try (reply.json() as? [String: Any])?["runs"] as? [Any] != nil)
+        #expect(ContinuousClock.now - started >= .milliseconds(400), "shutdown waited for the request")
+        await #expect(throws: (any Error).self) { try await live.get("/healthz") }
+    }
+
+    /// Live log streams end at shutdown instead of holding it open.
+    @Test func logStreamsEndAtShutdown() async throws {
+        let pipeline = MemoryPipeline()
+        let run = await pipeline.addRun()
+        await pipeline.appendLog(run.id, "working\n")
+        let live = try await LiveService.start(control: pipeline)
+        var stream = try await EventStreamClient(url: live.base + "/api/runs/\(run.id)/logs/stream")
+        #expect(try await stream.next()?.event == "log")
+        let started = ContinuousClock.now
+        try await live.stop()
+        #expect(try await stream.next() == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Pipeline
+import Server
+import ServiceLifecycle
+import SlipwayCore
+import Testing
+
+extension Tag {
+    /// Real HTTP on loopback over an in-memory pipeline: milliseconds.
+    @Tag static var small: Self
+    /// The real orchestrator, git, sandbox and deploy, or a browser: seconds.
+    @Tag static var large: Self
+}
+
+/// A `SlipwayService` listening on an ephemeral loopback port for one test, with its token.
+struct LiveService {
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
+    }
+
+    let service: SlipwayService
+    let group: ServiceGroup
+    let port: Int
+    let token: String
+    let home: SlipwayHome
+    private let running: Task<Void, any Error>
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Runs `body` against a started service and shuts it down gracefully afterwards.
+    static func with(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
+                     _ body: (LiveService) async throws -> Void) async throws {
+        let live = try await start(control: control, readAccess: readAccess, home: home)
+        do {
+            try await body(live)
+            try await live.stop()
+        } catch {
+            try? await live.stop()
+            throw error
+        }
+    }
+
+    static func start(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil) async throws -> LiveService {
+        let home = home ?? SlipwayHome(path: makeTempDir("slipway-serve"))
+        let service = SlipwayService(control: control, home: home, listen: ListenAddress(host: "127.0.0.1", port: 0),
+                                     readAccess: readAccess)
+        let token = try service.token.issue()
+        try service.webhookSecret.createIfMissing()
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "slipway.serve.test")
+        logger.logLevel = .warning
+        let group = service.serviceGroup(signals: [], logger: logger, onListening: { portSink.yield($0); portSink.finish() })
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw SlipwayError.failed("the service did not start") }
+        return LiveService(service: service, group: group, port: port, token: token, home: home, running: running)
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    enum Method: String { case GET, POST }
+
+    func request(_ method: Method, _ path: String, token: String? = nil, headers: [String: String] = [:],
+                 body: Data? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .init(rawValue: method.rawValue)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = header.value }
+        return Reply(status: Int(response.status.code), headers: headers, body: Data(buffer.readableBytesView))
+    }
+
+    func get(_ path: String, token: String? = nil) async throws -> Reply {
+        try await request(.GET, path, token: token)
+    }
+
+    func post(_ path: String, token: String? = nil, json: String? = nil) async throws -> Reply {
+        try await request(.POST, path, token: token, body: json.map { Data($0.utf8) })
+    }
+}
+
+func makeTempDir(_ label: String) -> String {
+    var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+}
