@@ -13,9 +13,9 @@ enum RequestInput {
         return id
     }
 
-    /// A pipeline name from the path.
+    /// A pipeline name from the path (percent-decoded: links encode it).
     static func pipeline(_ context: SlipwayRequestContext) throws -> String {
-        guard let name = context.parameters.get("pipeline"), !name.isEmpty else {
+        guard let name = context.parameters.get("pipeline")?.removingPercentEncoding, !name.isEmpty else {
             throw APIError.badRequest("a pipeline name is required", field: "pipeline")
         }
         return name

@@ -36,6 +36,7 @@ public struct SlipwayService: Sendable {
         ReadRoutes(control: control).add(to: read.group("api"))
         ActionRoutes(control: control).add(to: change.group("api"))
         WebhookRoute(control: control, secret: webhookSecret).add(to: router)
+        DashboardRoutes(control: control, token: token).add(read: read, open: router)
         return router
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -21,6 +22,11 @@ struct TokenGate: RouterMiddleware {
         if let actor = authenticate(request, context: context) {
             context.actor = actor
         } else if !(scope == .read && readAccess == .open) {
+            // A person opening a dashboard page is sent to the login form instead.
+            if scope == .read, request.method == .get, request.headers[.accept]?.contains("text/html") == true {
+                let next = request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/"
+                return Response(status: .seeOther, headers: [.location: "/login?next=\(next)"])
+            }
             throw APIError.unauthorized
         }
         return try await next(request, context)

@@ -34,6 +34,10 @@ struct LiveService {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
+    /// Redirects are answers under test here, not something to follow.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                   configuration: .init(redirectConfiguration: .disallow))
+
     /// Runs `body` against a started service and shuts it down gracefully afterwards.
     static func with(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
                      _ body: (LiveService) async throws -> Void) async throws {
@@ -80,7 +84,7 @@ struct LiveService {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await LiveService.client.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }

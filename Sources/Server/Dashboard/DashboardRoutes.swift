@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Pipeline
+import State
+
+/// The dashboard's pages, its two static assets and the token login.
+///
+/// Logging in sets the token as an HttpOnly, SameSite=Strict cookie: scripts cannot read it,
+/// other sites cannot send it, and `TokenGate` accepts it for changes only from this origin.
+struct DashboardRoutes {
+    let control: any PipelineControl
+    let token: APIToken
+
+    func add(read: RouterGroup<SlipwayRequestContext>, open router: Router<SlipwayRequestContext>) {
+        read.get("/") { _, context in try await overview(context) }
+        read.get("runs/:id") { _, context in
+            let run = try await control.run(try RequestInput.runID(context))
+            return DashboardLayout.page(title: "Run #\(run.id)", signedIn: context.actor != nil, DashboardPages.run(run))
+        }
+        read.get("pipelines/:pipeline") { _, context in
+            let name = try RequestInput.pipeline(context)
+            guard let summary = try await control.pipelines().first(where: { $0.name == name }) else {
+                throw APIError(.notFound, "no pipeline named \(name)")
+            }
+            let releases = await Result(catching: { try await control.releases(pipeline: name) })
+            let runs = try await control.runs(pipeline: name, limit: 50, before: nil)
+            return DashboardLayout.page(title: name, signedIn: context.actor != nil,
+                                        DashboardPages.pipelinePage(summary, releases: releases, runs: runs))
+        }
+        router.get("assets/dashboard.js") { _, _ in asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
+        router.get("assets/dashboard.css") { _, _ in asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
+        router.get("login") { request, _ in
+            DashboardLayout.page(title: "Log in", signedIn: false, DashboardPages.login(next: Self.safeNext(request.uri.queryParameters.get("next")), failed: false))
+        }
+        router.post("login") { request, _ in try await login(request) }
+        router.post("logout") { _, _ in
+            var response = Response(status: .seeOther, headers: [.location: "/"])
+            response.setCookie(Cookie(name: TokenGate.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            return response
+        }
+    }
+
+    private func overview(_ context: SlipwayRequestContext) async throws -> Response {
+        let pipelines = try await control.pipelines()
+        var releases: [String: Result<[TargetReleases], any Error>] = [:]
+        for pipeline in pipelines {
+            releases[pipeline.name] = await Result(catching: { try await control.releases(pipeline: pipeline.name) })
+        }
+        let recent = try await control.runs(pipeline: nil, limit: 20, before: nil)
+        return DashboardLayout.page(title: "Pipelines", signedIn: context.actor != nil,
+                                    DashboardPages.overview(pipelines: pipelines, releases: releases, recent: recent))
+    }
+
+    private func login(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 4096)
+        var form = URLComponents()
+        form.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: " ")
+        let fields = Dictionary((form.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        let next = Self.safeNext(fields["next"])
+        guard let presented = fields["token"], token.accepts(presented.trimmingCharacters(in: .whitespaces)) else {
+            return DashboardLayout.page(title: "Log in", signedIn: false, status: .unauthorized, DashboardPages.login(next: next, failed: true))
+        }
+        var response = Response(status: .seeOther, headers: [.location: next])
+        response.setCookie(Cookie(name: TokenGate.cookieName, value: presented.trimmingCharacters(in: .whitespaces),
+                                  path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// Where to go after logging in: only a path on this service (no `//host` or scheme).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 512 else { return "/" }
+        return next
+    }
+
+    private func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
