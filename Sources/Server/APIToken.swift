@@ -19,10 +19,7 @@ public struct APIToken: Sendable {
 
     /// Replaces the token with a new random one and returns it; the old one stops working.
     public func issue() throws -> String {
-        // SystemRandomNumberGenerator is the kernel's CSPRNG (getrandom) on Linux.
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = "slw_" + bytes.map { String(format: "%02x", $0) }.joined()
+        let token = "slw_" + RandomSecret.hex(bytes: 32)
         try makeDirectories((hashFile as NSString).deletingLastPathComponent, mode: 0o700)
         try writeFileAtomically(Data((Self.digest(token) + "\n").utf8), to: hashFile, mode: 0o600)
         return token
@@ -40,6 +37,6 @@ public struct APIToken: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        RandomSecret.hexString(SHA256.hash(data: Data(token.utf8)))
     }
 }

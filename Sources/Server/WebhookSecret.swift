@@ -17,10 +17,8 @@ public struct WebhookSecret: Sendable {
     @discardableResult
     public func createIfMissing() throws -> Bool {
         guard !FileManager.default.fileExists(atPath: file) else { return false }
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         try makeDirectories((file as NSString).deletingLastPathComponent, mode: 0o700)
-        try writeFileAtomically(Data((bytes.map { String(format: "%02x", $0) }.joined() + "\n").utf8), to: file, mode: 0o600)
+        try writeFileAtomically(Data((RandomSecret.hex(bytes: 32) + "\n").utf8), to: file, mode: 0o600)
         return true
     }
 
