@@ -27,8 +27,8 @@ public struct SlipwayService: Sendable {
         let router = Router(context: SlipwayRequestContext.self)
         router.add(middleware: RequestAccounting(metrics: metrics))
         router.get("healthz") { _, _ in "ok\n" }
-        let read = router.group().add(middleware: TokenGate(token: token, scope: .read, readAccess: readAccess))
-        let change = router.group().add(middleware: TokenGate(token: token, scope: .change, readAccess: readAccess))
+        let read = router.group().add(middleware: TokenGate(token: token, scope: .read, readAccess: readAccess, loopbackOnly: listen.isLoopback))
+        let change = router.group().add(middleware: TokenGate(token: token, scope: .change, readAccess: readAccess, loopbackOnly: listen.isLoopback))
         read.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))

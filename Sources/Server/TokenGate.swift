@@ -15,13 +15,20 @@ struct TokenGate: RouterMiddleware {
     let token: APIToken
     let scope: Scope
     let readAccess: ReadAccess
+    /// The service listens on loopback only: open reads must also name a loopback host, or a
+    /// web page whose DNS name was rebound to 127.0.0.1 could read the API from a browser.
+    let loopbackOnly: Bool
 
     func handle(_ request: Request, context: SlipwayRequestContext,
                 next: (Request, SlipwayRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         if let actor = authenticate(request, context: context) {
             context.actor = actor
-        } else if !(scope == .read && readAccess == .open) {
+        } else if scope == .read && readAccess == .open {
+            if loopbackOnly, let authority = request.head.authority, !Self.isLoopbackHost(authority) {
+                throw APIError(.misdirectedRequest, "Host \(authority) is not this machine's loopback address", field: "Host")
+            }
+        } else {
             // A person opening a dashboard page is sent to the login form instead.
             if scope == .read, request.method == .get, request.headers[.accept]?.contains("text/html") == true {
                 let next = request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/"
@@ -41,6 +48,12 @@ struct TokenGate: RouterMiddleware {
         guard let cookie = request.cookies[Self.cookieName]?.value, token.accepts(cookie) else { return nil }
         guard scope == .read || Self.isSameOrigin(request) else { return nil }
         return "dashboard@\(context.remoteAddress)"
+    }
+
+    static func isLoopbackHost(_ authority: String) -> Bool {
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }.dropFirst())
+                                            : String(authority.prefix { $0 != ":" })
+        return ListenAddress(host: host.lowercased(), port: 0).isLoopback
     }
 
     static func isSameOrigin(_ request: Request) -> Bool {

@@ -47,6 +47,11 @@ import Testing
         try await LiveService.with(control: pipeline) { live throws in
             #expect(try await live.get("/api/runs").status == 200)
             #expect(try await live.get("/metrics").status == 200)
+            // A page on a rebound DNS name reaching 127.0.0.1 is not this machine asking.
+            let rebound = try await live.request(.GET, "/api/runs", headers: ["Host": "attacker.example:8080"])
+            #expect(rebound.status == 421)
+            #expect(try await live.request(.GET, "/api/runs", headers: ["Host": "localhost:8080"]).status == 200)
+            #expect(try await live.request(.GET, "/api/runs", token: live.token, headers: ["Host": "attacker.example"]).status == 200)
         }
         try await LiveService.with(control: pipeline, readAccess: .token) { live throws in
             #expect(try await live.get("/api/runs").status == 401)
