@@ -9,8 +9,13 @@ enum JSONResponse {
         let data = try Timestamp.encoder(pretty: false).encode(value)
         var buffer = ByteBuffer()
         buffer.writeBytes(data)
-        return Response(status: status,
-                        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
-                        body: .init(byteBuffer: buffer))
+        return make(buffer, status: status)
+    }
+
+    /// A body that is JSON already.
+    static func make(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status,
+                 headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
+                 body: .init(byteBuffer: buffer))
     }
 }

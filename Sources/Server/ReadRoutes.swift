@@ -5,12 +5,7 @@ import State
 /// The read-only JSON API: pipelines, runs, a run, its logs and releases.
 struct ReadRoutes {
     let control: any PipelineControl
-
-    /// A page of runs, newest first; `next` is the `before` value of the following page.
-    struct RunPage: Encodable {
-        var runs: [RunRecord]
-        var next: Int64?
-    }
+    let cache = RunJSONCache()
 
     /// Log chunks from an offset; `next` is the offset to ask from next time.
     struct LogPage: Encodable {
@@ -47,7 +42,23 @@ struct ReadRoutes {
         let limit = try RequestInput.integer("limit", in: request, range: 1...1000) ?? 50
         let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
         let runs = try await control.runs(pipeline: pipeline, limit: Int(limit), before: before)
-        return try JSONResponse.make(RunPage(runs: runs, next: runs.count == Int(limit) ? runs.last?.id : nil))
+        return try runPage(runs, next: runs.count == Int(limit) ? runs.last?.id : nil)
+    }
+
+    /// `{"next": ID, "runs": [...]}`, a page of runs, newest first; `next` (absent on the last
+    /// page) is the `before` of the following page. Put together from each run's cached JSON,
+    /// in the same shape (sorted keys) the encoder gives.
+    private func runPage(_ runs: [RunRecord], next: Int64?) throws -> Response {
+        let parts = try cache.json(for: runs)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(parts.reduce(32) { $0 + $1.count + 1 })
+        buffer.writeString(next.map { "{\"next\":\($0),\"runs\":[" } ?? "{\"runs\":[")
+        for (i, part) in parts.enumerated() {
+            if i > 0 { buffer.writeString(",") }
+            buffer.writeBytes(part)
+        }
+        buffer.writeString("]}")
+        return JSONResponse.make(buffer)
     }
 }
 

@@ -60,6 +60,12 @@ import Testing
             let last = try #require(try await live.get("/api/pipelines/web/runs?limit=4&before=4").json() as? [String: Any])
             #expect((last["runs"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [3, 2, 1])
             #expect(last["next"] == nil)
+
+            // A run that changed is listed as it is now, not as first encoded.
+            await pipeline.finish(3, status: .failed)
+            let again = try #require(try await live.get("/api/runs?limit=3").json() as? [String: Any])
+            #expect((again["runs"] as? [[String: Any]])?.last?["status"] as? String == "failed")
+            #expect(try await live.get("/api/runs?limit=2").text.hasPrefix(#"{"next":4,"runs":[{"commit""#))
         }
     }
 }
