@@ -50,7 +50,17 @@ public struct SlipwayService: Sendable {
                               configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "slipway"),
                               onServerRunning: { await onListening($0.localAddress?.port ?? 0) },
                               logger: logger)
-        return ServiceGroup(configuration: .init(services: services + [RunMetricsFeed(control: control, metrics: metrics), app],
-                                                 gracefulShutdownSignals: signals, logger: logger))
+        // The metrics feed ending (its event stream closed, the store unreadable) must not stop
+        // the service; everything else going away shuts the whole group down.
+        let feed = ServiceGroupConfiguration.ServiceConfiguration(
+            service: RunMetricsFeed(control: control, metrics: metrics),
+            successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) } + [feed, .init(service: app)],
+            gracefulShutdownSignals: signals, logger: logger)
+        // Shutdown stops the server first (the last service), then the feed, then `services`;
+        // a request still running after this long is cancelled.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        return ServiceGroup(configuration: configuration)
     }
 }
