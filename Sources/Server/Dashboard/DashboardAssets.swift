@@ -13,19 +13,29 @@ enum DashboardAssets {
           box.hidden = false;
         }
 
+        function send(url, body) {
+          return fetch(url, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json" }, body: body,
+          });
+        }
+
         async function post(button) {
           if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
           button.disabled = true;
           try {
-            const response = await fetch(button.dataset.post, {
-              method: "POST", credentials: "same-origin",
-              headers: { "Content-Type": "application/json" }, body: button.dataset.body || "{}",
-            });
+            let response = await send(button.dataset.post, button.dataset.body || "{}");
             if (response.status === 401) {
               location.href = "/login?next=" + encodeURIComponent(location.pathname);
               return;
             }
-            const reply = await response.json().catch(() => ({}));
+            let reply = await response.json().catch(() => ({}));
+            // The branch head already ran: running it again is a second, deliberate click.
+            if (response.status === 409 && reply.field === "commit"
+                && window.confirm("The latest commit already has a run. Run it again?")) {
+              response = await send(button.dataset.post, JSON.stringify({ force: true }));
+              reply = await response.json().catch(() => ({}));
+            }
             if (!response.ok) throw new Error(reply.error || response.statusText);
             if (reply.run) location.href = "/runs/" + reply.run;
             else location.reload();
