@@ -1,4 +1,5 @@
 import Foundation
+import Server
 import Testing
 
 @Suite(.tags(.small)) struct ShutdownTests {
@@ -17,6 +18,23 @@ import Testing
         #expect(try (reply.json() as? [String: Any])?["runs"] as? [Any] != nil)
         #expect(ContinuousClock.now - started >= .milliseconds(400), "shutdown waited for the request")
         #expect(!acceptsConnections(port: live.port), "the listener is closed")
+    }
+
+    /// Loops beside the server (the orchestrator's poller) are cancelled at shutdown.
+    @Test func backgroundLoopsStopAtShutdown() async throws {
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self)
+        let loop = BackgroundLoop {
+            while !Task.isCancelled {
+                tick.yield()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            tick.finish()
+        }
+        let live = try await LiveService.start(control: MemoryPipeline(), services: [loop])
+        var iterator = ticks.makeAsyncIterator()
+        #expect(await iterator.next() != nil, "the loop runs")
+        try await live.stop()
+        while await iterator.next() != nil {}
     }
 
     /// Live log streams end at shutdown instead of holding it open.

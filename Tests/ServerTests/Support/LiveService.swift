@@ -51,7 +51,8 @@ struct LiveService {
         }
     }
 
-    static func start(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil) async throws -> LiveService {
+    static func start(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
+                      services: [any Service] = []) async throws -> LiveService {
         let home = home ?? SlipwayHome(path: makeTempDir("slipway-serve"))
         let service = SlipwayService(control: control, home: home, listen: ListenAddress(host: "127.0.0.1", port: 0),
                                      readAccess: readAccess)
@@ -60,7 +61,7 @@ struct LiveService {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "slipway.serve.test")
         logger.logLevel = .warning
-        let group = service.serviceGroup(signals: [], logger: logger, onListening: { portSink.yield($0); portSink.finish() })
+        let group = service.serviceGroup(services: services, signals: [], logger: logger, onListening: { portSink.yield($0); portSink.finish() })
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SlipwayError.failed("the service did not start") }
