@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Pipeline", "State", "SlipwayCore",
             .product(name: "Hummingbird", package: "hummingbird"),

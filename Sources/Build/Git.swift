@@ -3,16 +3,16 @@ import SlipwayCore
 
 /// Runs git through `ChildProcess` (`posix_spawn` and `waitpid`): Foundation's `Process` waits by polling its
 /// run loop, which costs milliseconds per call, and a result-cache hit is mostly git calls.
-enum Git {
-    static let executable = "/usr/bin/git"
+public enum Git {
+    public static let executable = "/usr/bin/git"
 
     /// git's stdout, trimmed.
-    static func run(_ arguments: [String], in directory: String) throws -> String {
+    public static func run(_ arguments: [String], in directory: String) throws -> String {
         String(decoding: try data(arguments, in: directory), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// git's stdout as it is; throws with git's stderr when it fails.
-    static func data(_ arguments: [String], in directory: String, input: Data? = nil) throws -> Data {
+    public static func data(_ arguments: [String], in directory: String, input: Data? = nil) throws -> Data {
         var err: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &err) == 0 else {
             throw SlipwayError.system("socketpair")

@@ -56,9 +56,7 @@ struct ValidateCommand: ParsableCommand {
         case .appspec:
             return AppSpec.parse(contents: contents, file: file).diagnostics
         case .pipeline:
-            return [Diagnostic(file: file, line: 1, column: 1, severity: .warning,
-                               message: "this is a pipeline file (slipway.yml); this version of slipway does not check pipeline files yet",
-                               keyPath: "")]
+            return PipelineSpec.parse(contents: contents, file: file).diagnostics
         case nil:
             return [Diagnostic(file: file, line: 1, column: 1, severity: .error,
                                message: "cannot tell what kind of spec this is (no phases, hooks or stages); give --kind buildspec, appspec or pipeline",

@@ -1,0 +1,58 @@
+import Foundation
+import Synchronization
+
+/// One run per stage at a time within a pipeline, CodePipeline's way: a run waits at a busy
+/// stage, and when a newer run comes to wait at the same stage the older waiter is superseded.
+final class StageGate: Sendable {
+    enum Outcome: Sendable { case entered, superseded, cancelled }
+
+    private struct Waiter {
+        var run: Int64
+        var continuation: CheckedContinuation<Outcome, Never>
+    }
+
+    private struct State {
+        var holders: [String: Int64] = [:]
+        var waiters: [String: Waiter] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Enters `stage` for `run`, waiting while another run holds it.
+    func enter(_ stage: String, run: Int64) async -> Outcome {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                let resume: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { s in
+                    if Task.isCancelled { return [(continuation, .cancelled)] }
+                    if s.holders[stage] == nil {
+                        s.holders[stage] = run
+                        return [(continuation, .entered)]
+                    }
+                    let older = s.waiters[stage]
+                    s.waiters[stage] = Waiter(run: run, continuation: continuation)
+                    return older.map { [($0.continuation, .superseded)] } ?? []
+                }
+                for (c, outcome) in resume { c.resume(returning: outcome) }
+            }
+        } onCancel: {
+            let waiter: Waiter? = state.withLock { s in
+                guard let w = s.waiters[stage], w.run == run else { return nil }
+                s.waiters[stage] = nil
+                return w
+            }
+            waiter?.continuation.resume(returning: .cancelled)
+        }
+    }
+
+    /// Leaves `stage`; the run waiting for it, if any, enters.
+    func leave(_ stage: String, run: Int64) {
+        let next: Waiter? = state.withLock { s in
+            guard s.holders[stage] == run else { return nil }
+            s.holders[stage] = nil
+            guard let waiter = s.waiters.removeValue(forKey: stage) else { return nil }
+            s.holders[stage] = waiter.run
+            return waiter
+        }
+        next?.continuation.resume(returning: .entered)
+    }
+}

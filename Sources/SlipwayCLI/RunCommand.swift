@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import SlipwayCore
+import State
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the whole pipeline (source → build → deploy) on a directory's HEAD.",
+        discussion: """
+            Uses DIR/slipway.yml when there is one; otherwise builds buildspec.yml on the busybox \
+            image and deploys to --target (which replaces the file's stages when given). The \
+            same commit is not run twice unless --force: the earlier run is reported instead. \
+            Ctrl-C cancels the run. Exit status: 0 succeeded, 1 the run did not succeed, 2 bad input.
+            """)
+
+    @Argument(help: "A git checkout (default: the current directory).") var directory = "."
+    @Option(help: "Deploy to this directory or ssh://[user@]host[:port]/path.") var target: String?
+    @Flag(help: "Run even when this commit already has a run.") var force = false
+    @Flag(help: "Print the summary as JSON on stdout.") var json = false
+
+    func run() async throws {
+        let project = try ProjectPipeline(directory: directory, target: target)
+        for warning in project.warnings { Terminal.note(warning.description) }
+        let orchestrator = try Orchestrator(home: .fromEnvironment())
+        try orchestrator.register(project.spec)
+        let events = orchestrator.events()
+        guard let id = try await orchestrator.start(pipeline: project.spec.name, commit: project.head,
+                                                     trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
+            let earlier = try orchestrator.store.runs(pipeline: project.spec.name, commit: project.head).first
+            Terminal.note("commit \(project.head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
+                          + "--force runs it again")
+            if let earlier { try report(earlier, targets: project.spec.targets) }
+            return
+        }
+        let watch = Task {
+            var progress = RunProgress(run: id)
+            for await event in events { progress.show(event) }
+        }
+        let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let record = try await orchestrator.wait(run: id)
+        try await Task.sleep(for: .milliseconds(20))  // the last events reach the display
+        watch.cancel()
+        try report(record, targets: project.spec.targets)
+    }
+
+    private func report(_ record: RunRecord, targets: [String]) throws {
+        let summary = RunSummary(run: record, targets: targets)
+        if json {
+            try Terminal.json(summary)
+        } else {
+            Terminal.note(Self.describe(summary))
+        }
+        if record.status != .succeeded { throw ExitCode(1) }
+    }
+
+    static func describe(_ summary: RunSummary) -> String {
+        let run = summary.run
+        var lines = ["run \(run.id) of \(run.pipeline): \(run.status.rawValue)" + (summary.total.map { String(format: " in %.2f s", $0) } ?? "")]
+        if let c = run.commit {
+            lines.append("  commit    \(c.id.prefix(12)) by \(c.author): \(c.message.split(separator: "\n").first ?? "")")
+        }
+        if let artifact = run.artifact { lines.append("  artifact  \(artifact)") }
+        if let release = run.release {
+            lines.append("  release   \(release)")
+            for path in summary.served { lines.append("  served    \(path)") }
+        }
+        if let failed = run.stages.first(where: { $0.status == .failed }) {
+            lines.append("  failed    \(failed.name): \(failed.detail ?? "")")
+            lines.append("  log       slipway logs \(run.id)")
+        }
+        let timings = run.stages.compactMap { s in summary.timings[s.name].map { String(format: "%@ %.2f s", s.name, $0) } }
+        if !timings.isEmpty { lines.append("  timings   " + timings.joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+}

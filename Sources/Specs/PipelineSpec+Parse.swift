@@ -1,0 +1,207 @@
+import Foundation
+import Yams
+
+extension PipelineSpec {
+    /// Parses `slipway.yml`. A relative `source.repository` is taken against `directory` (the
+    /// file's directory by default). Returns the spec when there are no errors, and every
+    /// finding with file, line, column and key path; unknown keys warn.
+    public static func parse(contents: String, file: String, directory: String? = nil) -> (spec: PipelineSpec?, diagnostics: [Diagnostic]) {
+        let helper = BuildSpecParser(file: file)
+        let base = directory ?? (file as NSString).deletingLastPathComponent
+        guard let root = helper.reader.parse(contents) else { return (nil, helper.reader.diagnostics) }
+        let spec = PipelineSpecParser(helper: helper, base: base).parse(root)
+        let diagnostics = helper.reader.diagnostics
+        return (diagnostics.hasErrors ? nil : spec, diagnostics)
+    }
+
+    /// Reads and parses a `slipway.yml`; throws `badInput` with every error as FILE:LINE:COL.
+    public static func load(file: String, directory: String? = nil) throws -> (spec: PipelineSpec, warnings: [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw SpecError.unreadable(file)
+        }
+        let (spec, diagnostics) = parse(contents: String(decoding: data, as: UTF8.self), file: file, directory: directory)
+        guard let spec else { throw SpecError.invalid(diagnostics.filter { $0.severity == .error }) }
+        return (spec, diagnostics)
+    }
+
+    /// A pipeline name: it appears in paths, URLs and build ids.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 100 && !name.hasPrefix(".") && !name.hasPrefix("-")
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+    }
+}
+
+/// Why a spec file could not be used.
+public enum SpecError: Error, CustomStringConvertible, Sendable {
+    case unreadable(String)
+    case invalid([Diagnostic])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file): return "\(file): cannot read the file"
+        case let .invalid(diagnostics): return diagnostics.map(\.description).joined(separator: "\n")
+        }
+    }
+}
+
+/// Walks a `slipway.yml`'s nodes, recording findings in the buildspec parser's reader (whose
+/// small readers, for yes/no values and variable maps, it shares).
+struct PipelineSpecParser {
+    let helper: BuildSpecParser
+    let base: String
+    var reader: SpecReader { helper.reader }
+
+    static let topLevelKeys = ["name", "source", "build", "stages"]
+    static let sourceKeys = ["repository", "branch", "poll"]
+    static let buildKeys = ["image", "buildspec", "environment", "timeout", "memory", "network"]
+    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "app-root", "keep"]
+    static let healthKeys = ["url", "command", "timeout"]
+
+    func parse(_ root: Node) -> PipelineSpec? {
+        guard let entries = reader.mapping(root, "") else { return nil }
+        let keys = reader.checkKeys(entries, known: Self.topLevelKeys, "")
+        var name = (base as NSString).lastPathComponent
+        if let entry = keys["name"], let text = reader.string(entry.value, "name") {
+            if PipelineSpec.isValidName(text) { name = text } else {
+                reader.error("'\(text)' is not a pipeline name: use letters, digits, '-', '_' and '.'", at: entry.value, "name")
+            }
+        }
+        var spec = PipelineSpec(name: PipelineSpec.isValidName(name) ? name : "pipeline", source: .init(repository: base))
+        if let entry = keys["source"], !reader.isNull(entry.value) { spec.source = source(entry.value) }
+        if let entry = keys["build"], !reader.isNull(entry.value) { spec.build = build(entry.value) }
+        if let entry = keys["stages"], !reader.isNull(entry.value), let items = reader.sequence(entry.value, "stages") {
+            spec.stages = items.enumerated().compactMap { stage($1, "stages[\($0)]") }
+            var seen: Set<String> = []
+            for (i, stage) in spec.stages.enumerated() where !seen.insert(stage.name).inserted {
+                reader.error("duplicate stage name '\(stage.name)'", at: items[i], "stages[\(i)].name")
+            }
+        }
+        return spec
+    }
+
+    private func source(_ node: Node) -> PipelineSpec.Source {
+        var source = PipelineSpec.Source(repository: base)
+        guard let entries = reader.mapping(node, "source") else { return source }
+        let keys = reader.checkKeys(entries, known: Self.sourceKeys, "source")
+        if let entry = keys["repository"], let text = reader.string(entry.value, "source.repository") {
+            if text.isEmpty { reader.error("the repository is empty", at: entry.value, "source.repository") }
+            source.repository = text.hasPrefix("/") || text.contains("://") || text.contains("@") ? text : base + "/" + text
+        }
+        if let entry = keys["branch"], let text = reader.string(entry.value, "source.branch") {
+            if text.isEmpty || text.hasPrefix("-") || text.contains("..") || text.contains(" ") {
+                reader.error("'\(text)' is not a branch name", at: entry.value, "source.branch")
+            } else {
+                source.branch = text.hasPrefix("refs/heads/") ? String(text.dropFirst(11)) : text
+            }
+        }
+        if let entry = keys["poll"] { source.pollInterval = seconds(entry.value, "source.poll", minimum: 1) }
+        return source
+    }
+
+    private func build(_ node: Node) -> PipelineSpec.Build {
+        var build = PipelineSpec.Build()
+        guard let entries = reader.mapping(node, "build") else { return build }
+        let keys = reader.checkKeys(entries, known: Self.buildKeys, "build")
+        if let entry = keys["image"], let text = reader.string(entry.value, "build.image"), !text.isEmpty { build.image = text }
+        if let entry = keys["buildspec"], let text = reader.string(entry.value, "build.buildspec") {
+            if text.hasPrefix("/") || text.split(separator: "/").contains("..") {
+                reader.error("the buildspec must be a path inside the repository", at: entry.value, "build.buildspec")
+            } else {
+                build.buildspec = text
+            }
+        }
+        if let entry = keys["environment"] {
+            build.environment = Dictionary(helper.namedValues(entry.value, "build.environment").map { ($0.name, $0.value) }) { _, b in b }
+        }
+        if let entry = keys["timeout"], let value = seconds(entry.value, "build.timeout", minimum: 1) { build.timeout = value }
+        if let entry = keys["memory"], let text = reader.string(entry.value, "build.memory") {
+            if let bytes = Self.bytes(text), bytes >= 4 << 20 { build.memoryBytes = bytes } else {
+                reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G)", at: entry.value, "build.memory")
+            }
+        }
+        if let entry = keys["network"], let text = reader.string(entry.value, "build.network"), text != "none" {
+            reader.error("network '\(text)' is not available: builds run without network ('none')", at: entry.value, "build.network")
+        }
+        return build
+    }
+
+    private func stage(_ node: Node, _ path: String) -> PipelineSpec.DeployStage? {
+        guard let entries = reader.mapping(node, path) else { return nil }
+        let keys = reader.checkKeys(entries, known: Self.stageKeys, path)
+        var stage = PipelineSpec.DeployStage(name: "", targets: [])
+        if let entry = keys["name"], let text = reader.string(entry.value, path + ".name") {
+            if PipelineSpec.isValidName(text) { stage.name = text } else {
+                reader.error("'\(text)' is not a stage name: use letters, digits, '-', '_' and '.'", at: entry.value, path + ".name")
+            }
+        } else if keys["name"] == nil {
+            reader.error("the stage has no 'name'", at: node, path)
+        }
+        if let entry = keys["targets"], let targets = reader.strings(entry.value, path + ".targets") {
+            for (i, target) in targets.enumerated() where target.isEmpty || (target.contains("://") && !target.hasPrefix("ssh://")) {
+                reader.error("target '\(target)' is neither a directory nor ssh://[user@]host[:port]/path", at: entry.value, "\(path).targets[\(i)]")
+            }
+            stage.targets = targets.map { $0.hasPrefix("/") || $0.hasPrefix("ssh://") ? $0 : base + "/" + $0 }
+        }
+        if stage.targets.isEmpty { reader.error("the stage has no targets", at: keys["targets"]?.value ?? node, path + ".targets") }
+        if let entry = keys["strategy"], let text = reader.string(entry.value, path + ".strategy") {
+            if let strategy = PipelineSpec.Strategy(rawValue: text) { stage.strategy = strategy } else {
+                reader.error("unknown strategy '\(text)': use one-at-a-time, half or all", at: entry.value, path + ".strategy")
+            }
+        }
+        if let entry = keys["health"], !reader.isNull(entry.value) { stage.health = health(entry.value, path + ".health") }
+        if let entry = keys["approval"] { stage.approval = helper.bool(entry.value, path + ".approval") }
+        if let entry = keys["app-root"], let text = reader.string(entry.value, path + ".app-root") {
+            if text.hasPrefix("/") { stage.appRoot = text } else {
+                reader.error("app-root must be an absolute path", at: entry.value, path + ".app-root")
+            }
+        }
+        if let entry = keys["keep"], let text = reader.string(entry.value, path + ".keep") {
+            if let n = Int(text), n >= 0 { stage.keep = n } else {
+                reader.error("keep must be a whole number, 0 or more", at: entry.value, path + ".keep")
+            }
+        }
+        return stage
+    }
+
+    private func health(_ node: Node, _ path: String) -> PipelineSpec.Health? {
+        guard let entries = reader.mapping(node, path) else { return nil }
+        let keys = reader.checkKeys(entries, known: Self.healthKeys, path)
+        var health = PipelineSpec.Health()
+        if let entry = keys["url"], let text = reader.string(entry.value, path + ".url") {
+            if text.hasPrefix("http://") { health.url = text } else {
+                reader.error("the health URL must start with http://", at: entry.value, path + ".url")
+            }
+        }
+        if let entry = keys["command"], let text = reader.string(entry.value, path + ".command") { health.command = text }
+        if health.url != nil && health.command != nil {
+            reader.error("give a url or a command, not both", at: node, path)
+        } else if keys["url"] == nil && keys["command"] == nil {
+            reader.error("give a url or a command", at: node, path)
+        }
+        if let entry = keys["timeout"], let value = seconds(entry.value, path + ".timeout", minimum: 0.1) { health.timeout = value }
+        return health
+    }
+
+    /// `90`, `90s`, `5m`, `1h`.
+    private func seconds(_ node: Node, _ path: String, minimum: Double) -> Double? {
+        guard let text = reader.string(node, path) else { return nil }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var number = Substring(text), scale = 1.0
+        if let last = text.last, let unit = units[last] { number = number.dropLast(); scale = unit }
+        guard let value = Double(number), value.isFinite, value * scale >= minimum else {
+            reader.error("'\(text)' is not a duration of at least \(minimum) s (e.g. 30, 30s, 5m)", at: node, path)
+            return nil
+        }
+        return value * scale
+    }
+
+    /// `512M`, `2G`, `1048576`.
+    static func bytes(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var number = Substring(text.uppercased()), scale: Int64 = 1
+        if number.hasSuffix("B") { number = number.dropLast() }
+        if let last = number.last, let unit = units[last] { number = number.dropLast(); scale = unit }
+        guard let value = Int64(number), value > 0, value <= Int64.max / scale else { return nil }
+        return value * scale
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// A pipeline as `slipway.yml` describes it: where the source comes from, how it is built, and
+/// the deploy stages it goes through in order.
+public struct PipelineSpec: Codable, Sendable, Equatable {
+    /// The image builds use when `build.image` is not given: what `slipway image build
+    /// images/busybox` imports.
+    public static let defaultImage = "busybox"
+
+    public struct Source: Codable, Sendable, Equatable {
+        /// A path or URL git can clone.
+        public var repository: String
+        /// nil: the branch checked out in the repository (its HEAD).
+        public var branch: String?
+        /// Seconds between polls of the branch; nil: no polling.
+        public var pollInterval: Double?
+
+        public init(repository: String, branch: String? = nil, pollInterval: Double? = nil) {
+            self.repository = repository
+            self.branch = branch
+            self.pollInterval = pollInterval
+        }
+    }
+
+    public struct Build: Codable, Sendable, Equatable {
+        public var image: String = PipelineSpec.defaultImage
+        /// Relative to the source; nil: `buildspec.yml`, then `buildspec.yaml`.
+        public var buildspec: String?
+        public var environment: [String: String] = [:]
+        /// Seconds before the build is stopped.
+        public var timeout: Double = 3600
+        public var memoryBytes: Int64?
+
+        public init() {}
+    }
+
+    public enum Strategy: String, Codable, Sendable, CaseIterable {
+        case oneAtATime = "one-at-a-time", half, all
+    }
+
+    public struct Health: Codable, Sendable, Equatable {
+        public var url: String?
+        public var command: String?
+        public var timeout: Double = 30
+
+        public init(url: String? = nil, command: String? = nil) {
+            self.url = url
+            self.command = command
+        }
+    }
+
+    public struct DeployStage: Codable, Sendable, Equatable {
+        public var name: String
+        /// Directories or `ssh://[user@]host[:port]/path`.
+        public var targets: [String]
+        public var strategy: Strategy = .oneAtATime
+        public var health: Health?
+        /// A person approves (`slipway approve`) before this stage deploys.
+        public var approval = false
+        /// The path the appspec's `files` use for the release; nil: taken from the appspec.
+        public var appRoot: String?
+        /// Published releases kept besides current and previous.
+        public var keep = 5
+
+        public init(name: String, targets: [String]) {
+            self.name = name
+            self.targets = targets
+        }
+    }
+
+    public var name: String
+    public var source: Source
+    public var build = Build()
+    public var stages: [DeployStage] = []
+
+    public init(name: String, source: Source) {
+        self.name = name
+        self.source = source
+    }
+
+    /// Every target in stage order.
+    public var targets: [String] { stages.flatMap(\.targets) }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+extension StateStore {
+    /// Records a new run with its stages; returns it with its id.
+    public func insertRun(_ run: RunRecord, owner: String?, retryOf: Int64? = nil) throws -> RunRecord {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO run (pipeline, status, trigger_kind, trigger_actor, created, retry_of, owner)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.pipeline, run.status.rawValue, run.trigger.kind.rawValue, run.trigger.actor,
+                                 run.created.timeIntervalSince1970, retryOf, owner])
+            var stored = run
+            stored.id = db.lastInsertedRowID
+            try Self.update(stored, in: db)
+            return stored
+        }
+    }
+
+    /// Writes a run's status, commit, times, artifact, release and every stage.
+    public func updateRun(_ run: RunRecord) throws {
+        try write { db in try Self.update(run, in: db) }
+    }
+
+    static func update(_ run: RunRecord, in db: Database) throws {
+        try db.execute(sql: """
+            UPDATE run SET status = ?, commit_id = ?, commit_author = ?, commit_time = ?, commit_message = ?,
+                started = ?, finished = ?, artifact = ?, release = ? WHERE id = ?
+            """, arguments: [run.status.rawValue, run.commit?.id, run.commit?.author, run.commit?.time.timeIntervalSince1970,
+                             run.commit?.message, run.started?.timeIntervalSince1970, run.finished?.timeIntervalSince1970,
+                             run.artifact, run.release, run.id])
+        for (position, stage) in run.stages.enumerated() {
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
+                                 stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail])
+        }
+    }
+
+    /// One run with its stages, or nil.
+    public func run(_ id: Int64) throws -> RunRecord? {
+        try read { db in try Self.runs(db, where: "id = ?", [id], limit: 1).first }
+    }
+
+    /// Runs newest first; `before` pages backwards by id.
+    public func runs(pipeline: String?, limit: Int, before: Int64?) throws -> [RunRecord] {
+        var clauses: [String] = [], arguments: [any DatabaseValueConvertible] = []
+        if let pipeline { clauses.append("pipeline = ?"); arguments.append(pipeline) }
+        if let before { clauses.append("id < ?"); arguments.append(before) }
+        return try read { db in
+            try Self.runs(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments, limit: max(0, limit))
+        }
+    }
+
+    /// Runs of a pipeline for a commit, newest first.
+    public func runs(pipeline: String, commit: String) throws -> [RunRecord] {
+        try read { db in try Self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline, commit], limit: 1000) }
+    }
+
+    /// Runs not in a final status, with the process that owns each.
+    public func inFlightRuns() throws -> [(run: RunRecord, owner: String?)] {
+        try read { db in
+            let owners = try Row.fetchAll(db, sql: "SELECT id, owner FROM run WHERE status IN ('queued', 'running', 'waiting_approval')")
+                .reduce(into: [Int64: String?]()) { $0[$1["id"]] = $1["owner"] as String? }
+            guard !owners.isEmpty else { return [] }
+            let runs = try Self.runs(db, where: "status IN ('queued', 'running', 'waiting_approval')", [], limit: 100_000)
+            return runs.map { ($0, owners[$0.id] ?? nil) }
+        }
+    }
+
+    /// Asks the process that owns a run to cancel it.
+    public func requestCancel(run: Int64) throws {
+        try write { db in try db.execute(sql: "UPDATE run SET cancel_requested = 1 WHERE id = ?", arguments: [run]) }
+    }
+
+    /// Ids among `runs` whose cancellation another process asked for.
+    public func cancelRequests(among runs: [Int64]) throws -> Set<Int64> {
+        guard !runs.isEmpty else { return [] }
+        return try read { db in
+            let marks = databaseQuestionMarks(count: runs.count)
+            return Set(try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE cancel_requested = 1 AND id IN (\(marks))",
+                                          arguments: StatementArguments(runs)))
+        }
+    }
+
+    /// Runs of one query with their stages: two statements whatever the number of runs.
+    static func runs(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible], limit: Int) throws -> [RunRecord] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
+                                    arguments: StatementArguments(arguments.map { $0.databaseValue }))
+        guard let newest: Int64 = rows.first?["id"], let oldest: Int64 = rows.last?["id"] else { return [] }
+        var stages: [Int64: [StageRecord]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run BETWEEN ? AND ? ORDER BY run, position",
+                                    arguments: [oldest, newest]) {
+            stages[row["run"], default: []].append(StageRecord(
+                name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
+                status: StageStatus(rawValue: row["status"]) ?? .interrupted,
+                started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"]))
+        }
+        return rows.map { row in
+            let id: Int64 = row["id"]
+            var commit: CommitInfo?
+            if let commitID: String = row["commit_id"] {
+                commit = CommitInfo(id: commitID, author: row["commit_author"] ?? "", time: date(row["commit_time"]) ?? Date(timeIntervalSince1970: 0),
+                                    message: row["commit_message"] ?? "")
+            }
+            return RunRecord(id: id, pipeline: row["pipeline"], status: RunStatus(rawValue: row["status"]) ?? .interrupted,
+                             trigger: Trigger(Trigger.Kind(rawValue: row["trigger_kind"]) ?? .cli, actor: row["trigger_actor"]),
+                             commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
+                             started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
+                             artifact: row["artifact"], release: row["release"])
+        }
+    }
+
+    static func date(_ seconds: Double?) -> Date? { seconds.map(Date.init(timeIntervalSince1970:)) }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Pipeline
+import SlipwayCore
+import State
+import Testing
+
+@Suite(.tags(.large), .serialized)
+struct RunTests {
+    @Test func commitIsBuiltDeployedAndRolledBack() async throws {
+        let f = try PipelineFixture(content: "release one")
+        try f.register()
+        let first = try #require(try await f.start())
+        let run1 = try await f.finished(first)
+        #expect(run1.status == .succeeded, "\(run1.stages)")
+        #expect(run1.commit?.author == "Ada <ada@example.org>")
+        #expect(run1.commit?.message == "first")
+        #expect(run1.artifact?.hasPrefix("sha256:") == true)
+        #expect(run1.stages.map(\.status) == [.succeeded, .succeeded, .succeeded])
+        #expect(f.served() == "release one")
+
+        // The same commit is not built twice.
+        #expect(try await f.start() == nil)
+
+        try f.write("content", "release two")
+        let second = try f.commit("second")
+        let run2 = try await f.finished(try #require(try await f.start()))
+        #expect(run2.status == .succeeded)
+        #expect(run2.commit?.id == second)
+        #expect(run2.release != run1.release)
+        #expect(f.served() == "release two")
+
+        let releases = try await f.orchestrator.releases(pipeline: "site")
+        #expect(releases.first?.releases.map(\.id) == [run2.release, run1.release].compactMap { $0 })
+        #expect(releases.first?.releases.first?.current == true)
+
+        let rollback = try await f.orchestrator.rollback(pipeline: "site", target: f.target, to: nil, by: "ops")
+        #expect(rollback.to == run1.release && rollback.from == run2.release)
+        #expect(f.served() == "release one")
+        #expect(try f.orchestrator.store.auditTrail(pipeline: "site").map(\.action) == ["trigger", "trigger", "rollback"])
+        #expect(try f.orchestrator.store.deployedReleases(pipeline: "site").map(\.release) == [run2.release, run1.release].compactMap { $0 })
+
+        let log = try await f.log(first)
+        #expect(log.contains("commit \(run1.commit?.id ?? "")"))
+        #expect(log.contains("switching current"))
+        let listed = try await f.orchestrator.runs(pipeline: "site", limit: 10, before: nil)
+        #expect(listed.map(\.id) == [run2.id, run1.id])
+    }
+
+    @Test func failedDeployIsRetriedFromItsStageWithTheSameArtifact() async throws {
+        let f = try PipelineFixture()
+        let marker = f.root + "/healthy"
+        try f.register { $0.stages[0].health = .init(command: "test -f \(marker)"); $0.stages[0].health?.timeout = 0.5 }
+        let failed = try await f.finished(try #require(try await f.start()))
+        #expect(failed.status == .failed)
+        #expect(failed.stages.map(\.status) == [.succeeded, .succeeded, .failed])
+        FileManager.default.createFile(atPath: marker, contents: nil)
+        let retried = try await f.finished(try await f.orchestrator.retry(run: failed.id, by: "ops"))
+        #expect(retried.status == .succeeded)
+        #expect(retried.trigger.kind == .retry)
+        #expect(retried.artifact == failed.artifact)
+        #expect(retried.stages.map(\.status) == [.skipped, .skipped, .succeeded])
+        #expect(f.served() == "one")
+    }
+
+    @Test func aBuildFailureFailsTheRunAndDeploysNothing() async throws {
+        let f = try PipelineFixture(buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n      - echo broken; exit 3\n")
+        try f.register()
+        let run = try await f.finished(try #require(try await f.start()))
+        #expect(run.status == .failed)
+        #expect(run.stages.map(\.status) == [.succeeded, .failed, .skipped])
+        #expect(try await f.log(run.id).contains("broken"))
+        #expect(f.served() == nil)
+    }
+
+    @Test func followLogsStreamsUntilTheRunEnds() async throws {
+        let f = try PipelineFixture()
+        try f.register()
+        let id = try #require(try await f.start())
+        var text = "", last: Int64 = -1
+        for try await chunk in f.orchestrator.followLogs(run: id, after: 0) {
+            #expect(chunk.offset > last)
+            last = chunk.offset
+            text += chunk.text
+        }
+        #expect(try await f.orchestrator.run(id).status == .succeeded)
+        #expect(text.contains("run \(id): succeeded"))
+        #expect(text == (try await f.log(id)))
+    }
+}
