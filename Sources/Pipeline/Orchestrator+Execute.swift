@@ -44,6 +44,7 @@ extension Orchestrator {
                 outcome = .failure(run.cancelledBy != nil ? .cancelled : .failed((error as? SlipwayError)?.message ?? "\(error)"))
             }
             gate.leave(name, run: run.id)
+            let cancelledBy = run.cancelledBy ?? "?"
             publish(run.update { r in
                 r.stages[index].finished = Date()
                 switch outcome {
@@ -56,7 +57,7 @@ extension Orchestrator {
                     r.stages[index].detail = message
                 case .failure(.cancelled):
                     r.stages[index].status = .cancelled
-                    r.stages[index].detail = "cancelled by \(run.cancelledBy ?? "?")"
+                    r.stages[index].detail = "cancelled by \(cancelledBy)"
                 }
             })
             if case let .failure(stop) = outcome {
