@@ -54,7 +54,8 @@ struct CLITests {
     }
 
     @Test func everyPipelineCommandHasHelp() throws {
-        for command in [["run"], ["runs"], ["logs"], ["approve"], ["cancel"], ["retry"], ["hook"], ["hook", "install"], ["hook", "notify"]] {
+        for command in [["run"], ["runs"], ["logs"], ["approve"], ["cancel"], ["retry"], ["hook"], ["hook", "install"], ["hook", "notify"],
+                        ["pipeline"], ["pipeline", "add"], ["pipeline", "ls"], ["pipeline", "rollback"]] {
             let out = try PipelineFixture.run(PipelineFixture.slipway, command + ["--help"])
             #expect(out.status == 0 && out.stdout.contains("USAGE"), "\(command)")
         }

@@ -40,22 +40,17 @@ struct CancelTests {
 
     @Test func killedRunnerLeavesAnInterruptedRunAndTheNextRunWorks() async throws {
         let f = try PipelineFixture(buildspec: Self.sleeper)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PipelineFixture.slipway)
-        process.arguments = ["run", f.repository, "--target", f.target]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var building: RunRecord?
-        let deadline = Date().addingTimeInterval(60)
-        while building == nil && Date() < deadline {
-            building = try f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first.flatMap { $0.stages.count > 1 && $0.stages[1].status == .running ? $0 : nil }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let run = try #require(building)
+        let before = Set(processes(running: ["sleep", "600"]))
+        let process = try Self.startRun(f)
+        let run = try await Self.waitForBuild(f)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        // The sandbox dies with the process that started it.
+        let gone = Date().addingTimeInterval(10)
+        while !Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < gone {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
 
         let reopened = try Orchestrator(home: f.home)
         let interrupted = try await reopened.run(run.id)
@@ -69,5 +64,46 @@ struct CancelTests {
                                            environment: ["SLIPWAY_HOME": f.home.path])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(f.served() == "one")
+    }
+
+    @Test func cancelFromAnotherProcessStopsTheOwnersBuild() async throws {
+        let f = try PipelineFixture(buildspec: Self.sleeper)
+        let before = Set(processes(running: ["sleep", "600"]))
+        let runner = try Self.startRun(f)
+        let run = try await Self.waitForBuild(f)
+        let cancel = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 1)
+        #expect(try await f.orchestrator.run(run.id).status == .cancelled)
+        #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
+        let again = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        #expect(again.status == 2 && again.stderr.contains("already ended"))
+    }
+
+    /// `slipway run` of the fixture's repository in the background.
+    static func startRun(_ f: PipelineFixture) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PipelineFixture.slipway)
+        process.arguments = ["run", f.repository, "--target", f.target]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The newest run once its build is running (and its command has started).
+    static func waitForBuild(_ f: PipelineFixture) async throws -> RunRecord {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let run = try f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
+               run.stages.count > 1, run.stages[1].status == .running,
+               try f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") }) {
+                return run
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw SlipwayError.failed("the build did not start in 60 s")
     }
 }
