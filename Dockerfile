@@ -1,0 +1,55 @@
+# syntax=docker/dockerfile:1
+# Slipway's service in a container: `slipway serve` on port 8080, state in /var/lib/slipway.
+#
+#   docker build -t slipway .
+#   docker run -d --name slipway -p 127.0.0.1:8080:8080 -v slipway:/var/lib/slipway \
+#     --privileged --cgroupns=private slipway
+#   docker logs slipway      # the API token, printed once at first start
+#
+# Builds run in nested namespaces (mount, pid, net, uts, ipc, cgroup; a user namespace when
+# the service is not root). Docker's defaults refuse them: its seccomp profile blocks
+# unshare/clone with namespace flags, CAP_SYS_ADMIN is dropped (mount, pivot_root) and
+# AppArmor's docker-default profile denies mounts. Either run with `--privileged`, or grant
+# only what the sandbox needs:
+#     --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined
+# and, for memory/pid/CPU limits on builds, a writable cgroup v2 subtree of its own:
+#     --cgroupns=private   (Docker mounts /sys/fs/cgroup read-only without --privileged; with
+#                           only the capabilities above, builds run but without cgroup limits)
+# Rootless Docker/Podman: add `--security-opt systempaths=unconfined` so /proc can be mounted
+# inside the sandbox. Deploy targets are directories in the container (mount a volume at the
+# target path) or ssh:// hosts (mount a key at /root/.ssh).
+
+ARG SWIFT_VERSION=6.3
+FROM swift:${SWIFT_VERSION}-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends pkg-config libarchive-dev libzstd-dev zlib1g-dev libsqlite3-dev libxml2-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Dependencies first, so a source change does not fetch them again (Package.resolved is used
+# when the checkout has one).
+COPY Package.swift Package.resolve[d] ./
+RUN swift package resolve
+COPY Sources Sources
+# SwiftPM checks that every declared target's directory exists, test targets included.
+COPY Tests Tests
+RUN swift build -c release --static-swift-stdlib \
+ && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
+
+FROM debian:bookworm-slim
+# libarchive, zstd, zlib, SQLite and libxml2 are linked by slipway; git snapshots sources;
+# openssh-client deploys to ssh:// targets; busybox-static is the busybox build image's root.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libarchive13 libzstd1 zlib1g libsqlite3-0 libxml2 \
+      git openssh-client busybox-static ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/*
+# slipway finds slipway-sandbox next to itself.
+COPY --from=build /out/slipway /out/slipway-sandbox /usr/local/bin/
+ENV SLIPWAY_HOME=/var/lib/slipway
+VOLUME /var/lib/slipway
+EXPOSE 8080
+# SIGTERM (docker stop) shuts down gracefully: requests in flight finish, live log streams end.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/healthz"]
+ENTRYPOINT ["slipway"]
+# Listening on all addresses, reads need the token too (see README: Service).
+CMD ["serve", "--listen", "0.0.0.0:8080"]
