@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Pipeline", "State", "SlipwayCore",
+            "Server", "Pipeline", "State", "Specs", "Images", "SlipwayCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

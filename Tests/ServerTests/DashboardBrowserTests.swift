@@ -10,15 +10,20 @@ func testArtifact(_ name: String) -> String {
 @Suite(.tags(.large), .serialized) struct DashboardBrowserTests {
     @Test(.enabled(if: HeadlessChromium.binary != nil, "Debian's chromium is not installed (scripts/install-deps installs it)"),
           .timeLimit(.minutes(2)))
-    func runButtonStartsARunAndItsLogIsLive() async throws {
-        let pipeline = MemoryPipeline()
-        await pipeline.addRun(status: .succeeded, message: DashboardTests.hostile)
-        try await LiveService.with(control: pipeline) { live throws in
+    func runButtonDeploysTheNewCommit() async throws {
+        let site = try HelloSitePipeline()
+        defer { site.destroy() }
+        try site.commit(DashboardTests.hostile)
+        let first = try #require(try await site.orchestrator.start(pipeline: HelloSitePipeline.name, commit: nil,
+                                                                    trigger: .init(.cli, actor: "test"), force: false))
+        #expect(try await site.orchestrator.wait(run: first).status == .succeeded)
+        try await LiveService.with(control: site.orchestrator) { live throws in
             let browser = try HeadlessChromium()
             defer { browser.close() }
             let page = try await BrowserPage.open(browser, url: live.base + "/")
-            try await page.waitFor("document.querySelector('#runs tr[data-run=\"1\"]')")
-            #expect(try await page.evaluate("document.querySelector('#runs tr[data-run=\"1\"]').textContent.includes('<script>alert')") as? Bool == true,
+            let row = "#runs tr[data-run=\"\(first)\"]"
+            try await page.waitFor("document.querySelector('\(row)')")
+            #expect(try await page.evaluate("document.querySelector('\(row)').textContent.includes('<script>alert')") as? Bool == true,
                     "the hostile commit message is shown as text")
             #expect(try await page.evaluate("document.querySelectorAll('script').length") as? Int == 1)
             #expect(try await page.evaluate("document.querySelectorAll('main img').length") as? Int == 0)
@@ -28,13 +33,22 @@ func testArtifact(_ name: String) -> String {
             try await page.click("form.login button[type=submit]")
             try await page.waitFor("location.pathname === '/' && document.querySelector('section.pipeline button.run')")
 
+            let commit = try site.commit("Change made for the dashboard")
             try await page.click("section.pipeline button.run")
-            try await page.waitFor("location.pathname === '/runs/2' && document.getElementById('log')")
-            #expect(await pipeline.records[2]?.trigger == .init(.api, actor: "dashboard@127.0.0.1"))
-
-            await pipeline.appendLog(2, "hello from the build\n")
-            try await page.waitFor("document.getElementById('log').textContent.includes('hello from the build')")
+            try await page.waitFor("location.pathname.startsWith('/runs/') && location.pathname !== '/runs/\(first)'")
+            let id = try #require(Int64(try await page.evaluate("location.pathname.split('/')[2]") as? String ?? ""))
+            // The page follows the run: its log live, then reloads with the final status.
+            try await page.waitFor("document.getElementById('log').textContent.includes('built Hello from Slipway')", timeout: .seconds(60))
+            try await page.waitFor("document.querySelector('#run-status .status').textContent === 'succeeded' && document.getElementById('run-status').dataset.final === 'true'",
+                                   timeout: .seconds(60))
+            let run = try await site.orchestrator.run(id)
+            #expect(run.status == .succeeded)
+            #expect(run.commit?.id == commit)
+            #expect(run.trigger == .init(.api, actor: "dashboard@127.0.0.1"))
+            #expect(site.served?.contains("Release: \(commit)") == true, "the new commit is served")
             try await page.screenshot(to: testArtifact("dashboard-run.png"))
+            try await page.navigate(live.base + "/")
+            try await page.screenshot(to: testArtifact("dashboard-overview.png"))
         }
     }
 }

@@ -105,7 +105,7 @@ enum DashboardAssets {
         main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; }
         section, .target { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
         .target { margin: 12px 0 0; }
-        h1 a { color: inherit; } table + h2 { margin-top: 20px; }
+        h1 a { color: inherit; } table + h2 { margin-top: 20px; } h3 button { font-weight: normal; }
         h1 { font-size: 22px; } h2 { font-size: 18px; margin: 4px 0 8px; } h3 { font-size: 15px; margin: 4px 0 8px; }
         table { border-collapse: collapse; width: 100%; }
         th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }

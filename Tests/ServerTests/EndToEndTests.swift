@@ -1,0 +1,67 @@
+import Foundation
+import Pipeline
+import State
+import Testing
+
+/// The service over the real orchestrator: a real git repository, a real build in the
+/// sandbox on the busybox image, a real deploy to a local target.
+@Suite(.tags(.large), .serialized) struct EndToEndTests {
+    @Test(.timeLimit(.minutes(3)))
+    func signedPushDeploysTheCommitAndRollbackRestoresThePrevious() async throws {
+        let site = try HelloSitePipeline()
+        defer { site.destroy() }
+        try await LiveService.with(control: site.orchestrator) { live throws in
+            let first = try site.commit("First change")
+            let body = pushPayload(repository: site.repository, after: first)
+
+            let forged = try await live.hook(body, signature: "sha256=" + String(repeating: "0", count: 64))
+            #expect(forged.status == 401)
+            let unsigned = try await live.hook(body, signature: nil)
+            #expect(unsigned.status == 401)
+            #expect(try await site.orchestrator.runs(pipeline: nil, limit: 10, before: nil).isEmpty, "nothing queued")
+
+            let signed = try await live.hook(body, signature: try githubSignature(body, secret: live.service.webhookSecret))
+            #expect(signed.status == 202)
+            let id = try #require((try signed.json() as? [String: Any])?["runs"] as? [Int]).first ?? 0
+
+            // The log arrives live over server-sent events and ends with the run's status.
+            var stream = try await EventStreamClient(url: live.base + "/api/runs/\(id)/logs/stream")
+            var log = ""
+            var end: String?
+            while let event = try await stream.next() {
+                if event.event == "end" { end = event.data; break }
+                let chunk = try JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
+                log += chunk?["text"] as? String ?? ""
+            }
+            #expect(end == #"{"status":"succeeded"}"#, "log:\n\(log)")
+            #expect(log.contains("built Hello from Slipway"))
+            let run = try await site.orchestrator.wait(run: Int64(id))
+            #expect(run.status == .succeeded)
+            #expect(run.commit?.id == first)
+            #expect(run.trigger.kind == .webhook)
+            #expect(site.served?.contains("Release: \(first)") == true, "the pushed commit is served")
+
+            // A second commit through the API, then a rollback through the API.
+            let second = try site.commit("Second change")
+            let started = try await live.post("/api/pipelines/\(HelloSitePipeline.name)/runs", token: live.token)
+            #expect(started.status == 201)
+            let secondID = try #require((try started.json() as? [String: Any])?["run"] as? Int)
+            #expect(try await site.orchestrator.wait(run: Int64(secondID)).status == .succeeded)
+            #expect(site.served?.contains("Release: \(second)") == true)
+
+            let releases = try #require(try await live.get("/api/pipelines/\(HelloSitePipeline.name)/releases").json() as? [[String: Any]])
+            let listed = try #require(releases.first?["releases"] as? [[String: Any]])
+            #expect(listed.count == 2)
+            #expect(listed.first?["current"] as? Bool == true)
+
+            let rollback = try await live.post("/api/pipelines/\(HelloSitePipeline.name)/rollback", token: live.token,
+                                              json: #"{"target":"\#(site.target)"}"#)
+            #expect(rollback.status == 200, "\(rollback.text)")
+            #expect(site.served?.contains("Release: \(first)") == true, "rolled back to the first commit")
+
+            let metrics = try await live.get("/metrics").text
+            #expect(metrics.contains(#"slipway_stages_total{kind="build",status="succeeded"} 2"#), "\(metrics)")
+            #expect(metrics.contains(#"slipway_stages_total{kind="deploy",status="succeeded"} 2"#))
+        }
+    }
+}
