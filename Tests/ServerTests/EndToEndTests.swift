@@ -64,4 +64,37 @@ import Testing
             #expect(metrics.contains(#"slipway_stages_total{kind="deploy",status="succeeded"} 2"#))
         }
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func approvalThroughTheAPI() async throws {
+        let site = try HelloSitePipeline(approval: true)
+        defer { site.destroy() }
+        try await LiveService.with(control: site.orchestrator) { live throws in
+            let path = "/api/pipelines/\(HelloSitePipeline.name)/runs"
+            let id = try #require((try await live.post(path, token: live.token).json() as? [String: Any])?["run"] as? Int)
+            try await waitForStatus(live, run: id, "waiting_approval")
+            #expect(site.served == nil, "nothing deployed before the approval")
+            #expect(try await live.post("/api/runs/\(id)/approve", token: "wrong").status == 401)
+            let approved = try await live.post("/api/runs/\(id)/approve", token: live.token, json: #"{"comment":"ship it"}"#)
+            #expect(approved.status == 200)
+            #expect(try await site.orchestrator.wait(run: Int64(id)).status == .succeeded)
+            #expect(site.served?.contains("Hello from Slipway") == true)
+
+            let next = try site.commit("Rejected change")
+            let second = try #require((try await live.post(path, token: live.token).json() as? [String: Any])?["run"] as? Int)
+            try await waitForStatus(live, run: second, "waiting_approval")
+            #expect(try await live.post("/api/runs/\(second)/reject", token: live.token).status == 200)
+            #expect(try await site.orchestrator.wait(run: Int64(second)).status != .succeeded)
+            #expect(site.served?.contains(next) == false, "a rejected run deploys nothing")
+            #expect((400..<500).contains(try await live.post("/api/runs/\(second)/approve", token: live.token).status), "decided already")
+        }
+    }
+
+    private func waitForStatus(_ live: LiveService, run: Int, _ status: String) async throws {
+        for _ in 0..<600 {
+            if try (await live.get("/api/runs/\(run)").json() as? [String: Any])?["status"] as? String == status { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("run \(run) never reached \(status)")
+    }
 }

@@ -15,7 +15,7 @@ struct HelloSitePipeline {
     let home: SlipwayHome
     let orchestrator: Orchestrator
 
-    init() throws {
+    init(approval: Bool = false) throws {
         root = makeTempDir("slipway-serve-e2e")
         repository = root + "/hello-site"
         target = root + "/target"
@@ -31,6 +31,7 @@ struct HelloSitePipeline {
         var spec = PipelineSpec(name: Self.name, source: .init(repository: repository, branch: "main"))
         var stage = PipelineSpec.DeployStage(name: "local", targets: [target])
         stage.appRoot = "/srv/hello-site"
+        stage.approval = approval
         spec.stages = [stage]
         try orchestrator.register(spec)
     }
