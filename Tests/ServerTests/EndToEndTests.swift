@@ -59,7 +59,13 @@ import Testing
             #expect(rollback.status == 200, "\(rollback.text)")
             #expect(site.served?.contains("Release: \(first)") == true, "rolled back to the first commit")
 
-            let metrics = try await live.get("/metrics").text
+            // The metrics follow the event stream, a moment behind the store.
+            var metrics = ""
+            for _ in 0..<200 {
+                metrics = try await live.get("/metrics").text
+                if metrics.contains(#"slipway_runs{status="succeeded"} 2"#) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(metrics.contains(#"slipway_stages_total{kind="build",status="succeeded"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"slipway_stages_total{kind="deploy",status="succeeded"} 2"#))
         }

@@ -12,8 +12,12 @@ import Testing
             _ = try await live.get("/api/runs/1")
             _ = try await live.get("/api/runs/2")
             _ = try await live.post("/api/pipelines/web/runs")
-            try await Task.sleep(for: .milliseconds(100))  // the events feed is asynchronous
-            let reply = try await live.get("/metrics")
+            // The events feed is asynchronous: wait until it has seen both runs.
+            var reply = try await live.get("/metrics")
+            for _ in 0..<200 where !reply.text.contains(#"slipway_runs{status="running"} 1"#) {
+                try await Task.sleep(for: .milliseconds(50))
+                reply = try await live.get("/metrics")
+            }
             #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             let text = reply.text
             #expect(text.hasSuffix("\n"))

@@ -48,7 +48,7 @@ import Testing
         let started = ContinuousClock.now
         try await live.stop()
         #expect(try await stream.next() == nil)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20), "well before the 30 s shutdown bound")
     }
 }
 
