@@ -27,6 +27,9 @@ final class ActiveRun: Sendable {
 
     func attach(_ task: Task<Void, Never>) { state.withLock { $0.task = task } }
 
+    /// Returns when the run's task has ended (its final state is stored by then).
+    func ended() async { await state.withLock { $0.task }?.value }
+
     /// Marks the run cancelled and stops whatever it is doing: the build's sandbox is killed,
     /// a wait at a stage or for approval ends.
     func cancel(by actor: String) {

@@ -44,8 +44,10 @@ public final class Orchestrator: PipelineControl {
         }
     }
 
-    /// Waits until a run reaches a final status and returns it.
+    /// Waits until a run reaches a final status and returns it: a run of this process by
+    /// awaiting its task, one of another process by polling the store.
     public func wait(run id: Int64) async throws -> RunRecord {
+        if let local = active.withLock({ $0[id] }) { await local.ended() }
         while true {
             let record = try record(id)
             if record.status.isFinal { return record }

@@ -37,6 +37,9 @@ private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 enum CLIActor {
     static var current: String {
         let env = ProcessInfo.processInfo.environment
-        return env["SUDO_USER"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid \(getuid())"
+        if let name = env["SUDO_USER"] ?? env["USER"] ?? env["LOGNAME"] { return name }
+        // Git hooks and services run without USER: the account's name.
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
     }
 }

@@ -86,12 +86,13 @@ extension StateStore {
 
     /// Runs of one query with their stages: two statements whatever the number of runs.
     static func runs(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible], limit: Int) throws -> [RunRecord] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
-                                    arguments: StatementArguments(arguments.map { $0.databaseValue }))
-        guard let newest: Int64 = rows.first?["id"], let oldest: Int64 = rows.last?["id"] else { return [] }
+        let selection = "SELECT * FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)"
+        let values = StatementArguments(arguments.map { $0.databaseValue })
+        let rows = try Row.fetchAll(db, sql: selection, arguments: values)
+        guard !rows.isEmpty else { return [] }
         var stages: [Int64: [StageRecord]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run BETWEEN ? AND ? ORDER BY run, position",
-                                    arguments: [oldest, newest]) {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (SELECT id FROM (\(selection))) ORDER BY run, position",
+                                    arguments: values) {
             stages[row["run"], default: []].append(StageRecord(
                 name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
                 status: StageStatus(rawValue: row["status"]) ?? .interrupted,

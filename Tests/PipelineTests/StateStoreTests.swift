@@ -71,7 +71,8 @@ struct StateStoreTests {
             times.append(Date().timeIntervalSince(start))
             #expect(runs.count == 1000 && runs.allSatisfy { $0.stages.count == 3 })
         }
-        // Debug build; the release-build figure is in docs/benchmarks.md.
-        #expect(times.min()! < 0.25, "listing 1,000 runs took \(times)")
+        // A debug build on a shared 2-core CI machine: a loose bound that still catches a
+        // query per run; the release-build figure is in docs/benchmarks.md.
+        #expect(times.min()! < 1, "listing 1,000 runs took \(times)")
     }
 }
