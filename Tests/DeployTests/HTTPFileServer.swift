@@ -39,7 +39,7 @@ final class HTTPFileServer: Sendable {
         while !stopped.load(ordering: .relaxed) {
             let fd = accept(listener, nil, nil)
             if fd < 0 { if stopped.load(ordering: .relaxed) { return } else { continue } }
-            DispatchQueue.global().async { [self] in serve(fd) }
+            Thread.detachNewThread { [self] in serve(fd) }
         }
     }
 

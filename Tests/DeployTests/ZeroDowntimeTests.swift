@@ -19,8 +19,11 @@ import Testing
         let running = Atomic<Bool>(true)
         let ok = Atomic<Int>(0), bad = Atomic<Int>(0), errors = Atomic<Int>(0), mixed = Atomic<Int>(0)
         let group = DispatchGroup()
+        // Dedicated threads: the shared pools can be saturated by other tests running in parallel.
         for _ in 0..<2 {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
                 while running.load(ordering: .relaxed) {
                     guard let (status, body) = httpGet(port: server.port, path: "/index.html") else {
                         errors.add(1, ordering: .relaxed); continue
@@ -35,10 +38,19 @@ import Testing
             running.store(false, ordering: .relaxed)
             group.wait()
         }
+        /// Every switch happens while requests are being served: wait for a fresh response first.
+        func awaitResponse() {
+            let seen = ok.load(ordering: .relaxed) + bad.load(ordering: .relaxed) + errors.load(ordering: .relaxed) + mixed.load(ordering: .relaxed)
+            let deadline = Date().addingTimeInterval(10)
+            while ok.load(ordering: .relaxed) + bad.load(ordering: .relaxed) + errors.load(ordering: .relaxed) + mixed.load(ordering: .relaxed) == seen,
+                  Date() < deadline { usleep(200) }
+        }
         var switches = 0
         for i in 0..<25 {
+            awaitResponse()
             let result = f.deploy(artifacts[(i % 3) + 1]) { $0.keep = 2 }
             #expect(result.succeeded, "\(result)")
+            awaitResponse()
             let back = try Rollback(host: f.host, events: f.events).run()
             #expect(back.status == "succeeded")
             switches += 2
