@@ -66,8 +66,9 @@ public func makeCompressor(_ compression: Compression, level: Int? = nil, into s
     }
 }
 
-/// zstd through libzstd with one worker thread, so compression overlaps with reading and
-/// hashing on another core. The output for given bytes and level does not depend on timing.
+/// zstd through libzstd with two worker threads: compression is most of a pack's work, so it
+/// gets both cores while this thread reads and hashes. For any worker count of one or more the
+/// output for given bytes and level is the same, whatever the timing.
 public final class ZstdCompressor: Compressor {
     private let cctx: OpaquePointer
     private let sink: ByteSink
@@ -81,7 +82,7 @@ public final class ZstdCompressor: Compressor {
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
         // Fails harmlessly (single-threaded) when libzstd was built without threads.
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 1)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2)
     }
 
     deinit {

@@ -10,7 +10,7 @@ public enum Extraction {
     @discardableResult
     public static func extract(archive: String, to destination: String, options: ExtractOptions = .artifact,
                                check: ((TarReader) throws -> Void)? = nil) throws -> ExtractStats {
-        let reader = try TarReader(path: archive)
+        let reader = try TarReader(decodingAhead: archive)
         return try extract(reader, to: destination, options: options, check: check)
     }
 

@@ -56,7 +56,7 @@ public final class SafeExtractor {
             return
         }
         let parent = try parentFD(parentPath, reader: reader, entry: header.path)
-        written.insert(path)
+        if options.whiteouts { written.insert(path) }  // only opaque whiteouts read it
         var mode = header.mode & (options.keepSpecialBits ? 0o7777 : 0o777)
         switch header.kind {
         case .directory:
@@ -173,6 +173,7 @@ public final class SafeExtractor {
 
     /// "./a//b/" → "a/b"; nil for the root itself. Absolute paths and ".." are refused.
     private func normalize(_ raw: String, _ reader: TarReader, what: String? = nil) throws -> String? {
+        if Self.isCanonical(raw) { return raw }
         let label = what ?? "'\(raw)'"
         if raw.hasPrefix("/") {
             throw SlipwayError.badInput("\(reader.source): entry \(label): absolute path refused; entries must stay inside the target")
@@ -186,6 +187,23 @@ public final class SafeExtractor {
             parts.append(part)
         }
         return parts.isEmpty ? nil : parts.joined(separator: "/")
+    }
+
+    /// True for "a/b/c": no empty, "." or ".." component, not absolute. Most entries are
+    /// written so; they skip the split and join (a measurable share of a 10k-entry unpack).
+    static func isCanonical(_ raw: String) -> Bool {
+        var length = 0, dots = 0
+        for byte in raw.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if length == 0 || (length == dots && dots <= 2) { return false }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return length > 0 && !(length == dots && dots <= 2)
     }
 
     private func split(_ path: String) -> (String, String) {
@@ -230,7 +248,7 @@ public final class SafeExtractor {
                 let aboveFD = try openParent(above, reader: reader, entry: entry, depth: depth + 1)
                 defer { Syscall.close(aboveFD) }
                 if mkdirat(aboveFD, leaf, 0o755) == 0 {
-                    written.insert(prefix)
+                    if options.whiteouts { written.insert(prefix) }
                 } else if errno != EEXIST {
                     throw fail("mkdir", prefix)
                 } else if options.symlinks == .resolveInRoot, let target = readLink(aboveFD, leaf) {

@@ -41,6 +41,12 @@ public final class TarReader {
         try self.init(input: RawInput(origin: .file(fd, owned: ownsFD), source: source, hashing: hashing), mode: mode)
     }
 
+    /// Reads `path` through a `BlobPipe`: the blob is read, hashed and (zstd) decompressed on
+    /// a second thread while this one parses and writes. Same results as `init(path:)`.
+    public convenience init(decodingAhead path: String, mode: Mode = .tar) throws {
+        try self.init(input: RawInput(origin: .pipe(try BlobPipe(path: path)), source: path, hashing: false), mode: mode)
+    }
+
     /// Reads the tar inside `outer`'s decompressed stream (`outer` must be in `.raw` mode), so
     /// one pass yields both digests of a compressed layer: `outer.rawDigest` is the blob's,
     /// this reader's `rawDigest` the uncompressed tar's (an OCI `diff_id`).
@@ -71,16 +77,20 @@ public final class TarReader {
 
     /// The compression libarchive detected.
     public var compression: Compression {
-        switch archive_filter_code(a, 0) {
-        case ARCHIVE_FILTER_GZIP: return .gzip
-        case ARCHIVE_FILTER_ZSTD: return .zstd
-        case ARCHIVE_FILTER_XZ: return .xz
-        default: return .none
+        if case .pipe(let pipe) = input.origin, pipe.decodes { return .zstd }
+        return switch archive_filter_code(a, 0) {
+        case ARCHIVE_FILTER_GZIP: .gzip
+        case ARCHIVE_FILTER_ZSTD: .zstd
+        case ARCHIVE_FILTER_XZ: .xz
+        default: .none
         }
     }
 
     /// Whether the input went through a decompression filter (any libarchive knows).
-    public var isCompressed: Bool { archive_filter_count(a) > 1 }
+    public var isCompressed: Bool {
+        if case .pipe(let pipe) = input.origin, pipe.decodes { return true }
+        return archive_filter_count(a) > 1
+    }
 
     /// The next entry, or nil at the end of the archive.
     public func next() throws -> TarEntryHeader? {
@@ -127,8 +137,14 @@ public final class TarReader {
     }
 
     /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file).
-    public var rawDigest: String { input.digest.finalizeHex() }
-    public var rawBytes: Int64 { input.bytes }
+    public var rawDigest: String {
+        if case .pipe(let pipe) = input.origin { return (try? pipe.finish().hex) ?? "" }
+        return input.digest.finalizeHex()
+    }
+    public var rawBytes: Int64 {
+        if case .pipe(let pipe) = input.origin { return (try? pipe.finish().bytes) ?? 0 }
+        return input.bytes
+    }
 
     static func header(_ e: OpaquePointer) -> TarEntryHeader {
         let hardlink = archive_entry_hardlink(e).map { String(cString: $0) }
@@ -165,6 +181,8 @@ final class RawInput {
     enum Origin {
         case file(Int32, owned: Bool)
         case reader(TarReader)
+        /// Hashed (and zstd-decoded) on another thread; EOF reports that thread's errors.
+        case pipe(BlobPipe)
     }
 
     let origin: Origin
@@ -197,6 +215,12 @@ final class RawInput {
             block = UnsafeRawBufferPointer(rebasing: buffer![0..<n])
         case .reader(let outer):
             block = try outer.nextBlock()
+        case .pipe(let pipe):
+            // Bigger reads than from a file: each one is a copy out of the pipe, not a cache hit.
+            if buffer == nil { buffer = .allocate(byteCount: 1 << 18, alignment: 16) }
+            let n = try Syscall.read(pipe.readFD, into: buffer!, what: "read \(source)")
+            if n == 0 { _ = try pipe.finish() }
+            block = UnsafeRawBufferPointer(rebasing: buffer![0..<n])
         }
         if hashing { digest.update(block) }
         bytes += Int64(block.count)

@@ -11,7 +11,7 @@ extension ArtifactStore {
         }
         var tar = SHA256Stream()
         do {
-            let reader = try TarReader(path: path, mode: .raw)
+            let reader = try TarReader(decodingAhead: path, mode: .raw)
             if try reader.next() != nil {
                 try reader.readData { chunk, _ in tar.update(chunk) }
             }
@@ -35,7 +35,7 @@ extension ArtifactStore {
         let path = blobPath(record.hex)
         let reader: TarReader
         do {
-            reader = try TarReader(path: path)
+            reader = try TarReader(decodingAhead: path)
         } catch let error as SlipwayError {
             throw SlipwayError.corrupt("\(record.digest): blob \(path) is unreadable (\(error.message))")
         }

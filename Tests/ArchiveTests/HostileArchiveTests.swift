@@ -35,6 +35,26 @@ import Testing
         #expect(m.contains("'../outside/x'") && m.contains(".."))
     }
 
+    @Test func dotDotInsideAPathIsRefused() throws {
+        for path in ["a/../../outside/x", "a/..", "./../x", "a//../x"] {
+            let m = try refused([E(path: path, kind: .file("evil"))])
+            #expect(m.contains("'\(path)'") && m.contains(".."))
+        }
+    }
+
+    /// Paths are written where their canonical form says, however they are spelt.
+    @Test func unusualSpellingsLandInPlace() throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        let archive = tmp.path + "/a.tar"
+        try TarFixture.write([
+            E(path: "./d/", kind: .dir), E(path: "d//one", kind: .file("1")), E(path: "./d/./two", kind: .file("2")),
+            E(path: "d/...", kind: .file("3")), E(path: "d/.hidden", kind: .file("4")), E(path: "d/x..", kind: .file("5")),
+        ], to: archive)
+        try Extraction.extract(archive: archive, to: tmp.path + "/out")
+        #expect(tmp.tree("out") == ["d", "d/.hidden", "d/...", "d/one", "d/two", "d/x.."])
+    }
+
     @Test func absolutePathIsRefused() throws {
         let m = try refused([E(path: "/tmp/slipway-pwned", kind: .file("evil"))])
         #expect(m.contains("'/tmp/slipway-pwned'") && m.contains("absolute"))
