@@ -18,10 +18,7 @@ work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-api.XXXXXX")}
 for tool in wrk sqlite3 curl; do
   command -v "$tool" >/dev/null || { echo "api.sh: $tool is missing (scripts/install-deps installs it)" >&2; exit 2; }
 done
-if [ -z "${SLIPWAY:-}" ]; then
-  swift build -c release --product slipway >&2
-  SLIPWAY=$(swift build -c release --show-bin-path)/slipway
-fi
+source benchmarks/release.sh
 export SLIPWAY_HOME=$work/home
 pid=""
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; }

@@ -15,10 +15,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-7}
 # tmpfs by default: on the VM disks here file creation times swing by 10x for every tool.
 work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-artifacts.XXXXXX")}
-if [ -z "${SLIPWAY:-}" ]; then
-  swift build -c release --product slipway >&2
-  SLIPWAY=$(swift build -c release --show-bin-path)/slipway
-fi
+source benchmarks/release.sh
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 export SLIPWAY_HOME=$work/home

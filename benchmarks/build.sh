@@ -5,12 +5,8 @@
 set -euo pipefail
 runs=${1:-15}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-slipway=${SLIPWAY:-}
-if [ -z "$slipway" ]; then
-  (cd "$repo" && swift build -c release --scratch-path .build-build --product slipway >&2
-   swift build -c release --scratch-path .build-build --product slipway-sandbox >&2)
-  slipway="$repo/.build-build/release/slipway"
-fi
+source "$repo/benchmarks/release.sh"
+slipway=$SLIPWAY
 for tool in bwrap zstd sha256sum busybox git; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 2; }
 done

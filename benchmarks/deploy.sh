@@ -16,10 +16,7 @@ runs=${RUNS:-7}
 switches=${SWITCHES:-200}
 # tmpfs by default: on the VM disks here fsync and file creation times swing by 10x.
 work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-deploy.XXXXXX")}
-if [ -z "${SLIPWAY:-}" ]; then
-  swift build -c release --product slipway >&2
-  SLIPWAY=$(swift build -c release --show-bin-path)/slipway
-fi
+source benchmarks/release.sh
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 export SLIPWAY_HOME=$work/home

@@ -12,10 +12,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
 # tmpfs by default: on the VM disks here file creation times swing by 10x for both tools.
 work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-images.XXXXXX")}
-if [ -z "${SLIPWAY:-}" ]; then
-  swift build -c release --product slipway >&2
-  SLIPWAY=$(swift build -c release --show-bin-path)/slipway
-fi
+source benchmarks/release.sh
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 

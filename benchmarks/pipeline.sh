@@ -6,12 +6,8 @@
 set -euo pipefail
 runs=${1:-11}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-slipway=${SLIPWAY:-}
-if [ -z "$slipway" ]; then
-  (cd "$repo" && swift build -c release --scratch-path .build-pipeline --product slipway >&2
-   swift build -c release --scratch-path .build-pipeline --product slipway-sandbox >&2)
-  slipway="$repo/.build-pipeline/release/slipway"
-fi
+source "$repo/benchmarks/release.sh"
+slipway=$SLIPWAY
 for tool in zstd git busybox python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 2; }
 done

@@ -8,12 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
-slipway=${SLIPWAY:-}
-if [ -z "$slipway" ]; then
-  swift build -c release --scratch-path .build-sandbox --product slipway >/dev/null
-  swift build -c release --scratch-path .build-sandbox --product slipway-sandbox >/dev/null
-  slipway=.build-sandbox/release/slipway
-fi
+source benchmarks/release.sh
+slipway=$SLIPWAY
 work=$(mktemp -d /tmp/slipway-sandbox-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
