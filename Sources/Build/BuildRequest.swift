@@ -39,6 +39,9 @@ public struct BuildRequest: Sendable {
     public var cancellation: BuildCancellation?
     /// Memory limit of the build's sandbox.
     public var memoryBytes: Int64?
+    /// Builds see only their own loopback unless host networking is asked for (to fetch
+    /// dependencies); the choice is part of the result key.
+    public var hostNetwork = false
 
     public init(source: String, image: ImageRecord, buildspec: String? = nil) {
         self.source = source

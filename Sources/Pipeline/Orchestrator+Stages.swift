@@ -49,6 +49,7 @@ extension Orchestrator {
         request.projectEnvironment = spec.build.environment
         request.timeout = spec.build.timeout
         request.memoryBytes = spec.build.memoryBytes
+        request.hostNetwork = spec.build.network == .host
         request.project = spec.name
         request.cancellation = run.cancellation
         request.initiator = "slipway-pipeline/\(run.record.trigger.actor)"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Build
 import Foundation
 import Images
+import Sandbox
 import SlipwayCore
 
 struct BuildCommand: ParsableCommand {
@@ -21,6 +22,7 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .customLong("secret"), help: "NAME=VALUE: the value of a parameter-store or secrets-manager entry (repeatable).") var secrets: [String] = []
     @Option(help: "Project name for build ids and caches (default: the directory's name).") var project: String?
     @Option(help: "Seconds before the build is stopped.") var timeout: Double = 3600
+    @Option(help: "none (the build's own loopback only, default) or host (to fetch dependencies).") var network: SandboxSpec.Network = .none
     @Flag(help: "Run even when an earlier build had the same inputs.") var noCache = false
     @Flag(help: "Keep the build's workspace for inspection.") var keepWorkspace = false
     @Flag(help: "Build the working tree of a git checkout instead of HEAD.") var dirty = false
@@ -38,6 +40,7 @@ struct BuildCommand: ParsableCommand {
         request.trustedRef = !dirty
         request.project = project
         request.timeout = timeout
+        request.hostNetwork = network == .host
         request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
         // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
         let cancellation = BuildCancellation()

@@ -119,8 +119,10 @@ struct PipelineSpecParser {
                 reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G)", at: entry.value, "build.memory")
             }
         }
-        if let entry = keys["network"], let text = reader.string(entry.value, "build.network"), text != "none" {
-            reader.error("network '\(text)' is not available: builds run without network ('none')", at: entry.value, "build.network")
+        if let entry = keys["network"], let text = reader.string(entry.value, "build.network") {
+            if let network = PipelineSpec.Network(rawValue: text) { build.network = network } else {
+                reader.error("unknown network '\(text)': use none (loopback only) or host", at: entry.value, "build.network")
+            }
         }
         return build
     }

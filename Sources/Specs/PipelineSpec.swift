@@ -30,8 +30,25 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// Seconds before the build is stopped.
         public var timeout: Double = 3600
         public var memoryBytes: Int64?
+        /// `host` lets the build reach the network; default `none` (its own loopback only).
+        public var network: Network = .none
 
         public init() {}
+
+        /// Definitions stored before `network` existed still decode (as `none`).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            image = try c.decode(String.self, forKey: .image)
+            buildspec = try c.decodeIfPresent(String.self, forKey: .buildspec)
+            environment = try c.decode([String: String].self, forKey: .environment)
+            timeout = try c.decode(Double.self, forKey: .timeout)
+            memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
+            network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
+        }
+    }
+
+    public enum Network: String, Codable, Sendable, CaseIterable {
+        case none, host
     }
 
     public enum Strategy: String, Codable, Sendable, CaseIterable {

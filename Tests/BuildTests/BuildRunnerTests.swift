@@ -273,6 +273,29 @@ struct BuildRunnerTests {
         }
     }
 
+    /// A build has its own network namespace (loopback only) unless host networking is asked
+    /// for; the choice is part of the result key.
+    @Test func networkIsTheBuildsOwnUnlessHostIsAsked() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            env:
+              exported-variables: [ NETNS ]
+            phases:
+              build:
+                commands:
+                  - NETNS=$(readlink /proc/self/ns/net)
+            """)
+        defer { f.cleanup() }
+        let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let isolated = try f.build()
+        #expect(isolated.status == .succeeded)
+        #expect(isolated.exportedVariables["NETNS"]?.hasPrefix("net:[") == true)
+        #expect(isolated.exportedVariables["NETNS"] != host)
+        let shared = try f.build { $0.hostNetwork = true }
+        #expect(shared.status == .succeeded && shared.cachedFrom == nil, "host networking is another result key")
+        #expect(shared.exportedVariables["NETNS"] == host)
+    }
+
     @Test func buildThatRunsTooLongTimesOut() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2

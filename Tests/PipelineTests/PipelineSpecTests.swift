@@ -17,7 +17,7 @@ struct PipelineSpecTests {
                 MODE: production
               timeout: 10m
               memory: 1G
-              network: none
+              network: host
             stages:
               - name: staging
                 targets: [/srv/staging]
@@ -40,6 +40,7 @@ struct PipelineSpecTests {
         #expect(s.source == .init(repository: "/p/../shop.git", branch: "main", pollInterval: 120))
         #expect(s.build.image == "debian:bookworm" && s.build.buildspec == "ci/buildspec.yml")
         #expect(s.build.environment == ["MODE": "production"] && s.build.timeout == 600 && s.build.memoryBytes == 1 << 30)
+        #expect(s.build.network == .host)
         #expect(s.stages.map(\.name) == ["staging", "production"])
         #expect(s.stages[0].strategy == .all && s.stages[0].health?.url == "http://localhost:8080/health")
         #expect(s.stages[1].approval && s.stages[1].strategy == .half && s.stages[1].keep == 3 && s.stages[1].appRoot == "/srv/shop")
@@ -51,6 +52,15 @@ struct PipelineSpecTests {
         #expect(diagnostics.isEmpty)
         #expect(spec?.name == "app" && spec?.source.repository == "/work/app" && spec?.source.branch == nil)
         #expect(spec?.build.image == PipelineSpec.defaultImage && spec?.stages.first?.targets == ["/work/app/out"])
+        #expect(spec?.build.network == PipelineSpec.Network.none)
+    }
+
+    /// A definition stored before the build's `network` setting existed still loads.
+    @Test func storedDefinitionsWithoutNetworkDecode() throws {
+        var build = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PipelineSpec.Build())) as! [String: Any]
+        build.removeValue(forKey: "network")
+        let decoded = try JSONDecoder().decode(PipelineSpec.Build.self, from: JSONSerialization.data(withJSONObject: build))
+        #expect(decoded == PipelineSpec.Build())
     }
 
     @Test func errorsNameLineColumnAndKeyPath() {
@@ -61,7 +71,7 @@ struct PipelineSpecTests {
               poll: never
             build:
               memory: lots
-              network: host
+              network: wifi
             stages:
               - name: live
                 strategy: sideways
@@ -76,7 +86,7 @@ struct PipelineSpecTests {
             "slipway.yml:2:1: warning: unknown key 'sauce'; it is ignored (sauce)",
             "slipway.yml:4:9: error: 'never' is not a duration",
             "slipway.yml:6:11: error: 'lots' is not a memory size",
-            "slipway.yml:7:12: error: network 'host' is not available",
+            "slipway.yml:7:12: error: unknown network 'wifi': use none (loopback only) or host",
             "slipway.yml:9:5: error: the stage has no targets (stages[0].targets)",
             "slipway.yml:10:15: error: unknown strategy 'sideways'",
             "slipway.yml:11:13: error: give a url or a command (stages[0].health)",
