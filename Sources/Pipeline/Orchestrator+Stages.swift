@@ -71,17 +71,33 @@ extension Orchestrator {
         return artifact.digest
     }
 
-    /// Waits for a decision recorded by any process (`slipway approve`, the API).
+    /// Waits for a decision recorded by any process (`slipway approve`, the API); without one
+    /// before the stage's approval timeout, the approval expires and the run fails.
     func approval(_ run: ActiveRun, stage: String) async throws -> String {
-        log(run.id, stage: stage, "waiting for approval: slipway approve \(run.id) (or reject)")
+        let gated = run.spec.stages.first { "approve-" + $0.name == stage }
+        let timeout = gated?.approvalTimeout ?? 7 * 86400
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        log(run.id, stage: stage, "waiting for approval: slipway approve \(run.id) (or reject); it expires in \(Self.duration(timeout))")
         while true {
             if let decision = try store.approval(run: run.id, stage: stage) {
                 let by = "\(decision.actor)\(decision.comment.map { ": \($0)" } ?? "")"
                 guard decision.approved else { throw StageStop.failed("rejected by \(by)") }
                 return "approved by \(by)"
             }
+            if ContinuousClock.now >= deadline {
+                throw StageStop.failed("the approval expired: no decision within \(Self.duration(timeout))")
+            }
             try await Task.sleep(for: watchInterval)
         }
+    }
+
+    /// "7d", "2h", "90s": how long, in the unit that reads best.
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60)] where whole >= size && whole % size == 0 {
+            return "\(whole / size)\(unit)"
+        }
+        return "\(whole)s"
     }
 
     func deploy(_ run: ActiveRun, stage name: String) async throws -> String {

@@ -54,7 +54,7 @@ struct PipelineSpecParser {
     static let topLevelKeys = ["name", "source", "build", "stages"]
     static let sourceKeys = ["repository", "branch", "poll"]
     static let buildKeys = ["image", "buildspec", "environment", "timeout", "memory", "network"]
-    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "app-root", "keep"]
+    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep"]
     static let healthKeys = ["url", "command", "timeout"]
 
     func parse(_ root: Node) -> PipelineSpec? {
@@ -152,6 +152,9 @@ struct PipelineSpecParser {
         }
         if let entry = keys["health"], !reader.isNull(entry.value) { stage.health = health(entry.value, path + ".health") }
         if let entry = keys["approval"] { stage.approval = helper.bool(entry.value, path + ".approval") }
+        if let entry = keys["approval-timeout"] {
+            stage.approvalTimeout = seconds(entry.value, path + ".approval-timeout", minimum: 1)
+        }
         if let entry = keys["app-root"], let text = reader.string(entry.value, path + ".app-root") {
             if text.hasPrefix("/") { stage.appRoot = text } else {
                 reader.error("app-root must be an absolute path", at: entry.value, path + ".app-root")
@@ -184,10 +187,10 @@ struct PipelineSpecParser {
         return health
     }
 
-    /// `90`, `90s`, `5m`, `1h`.
+    /// `90`, `90s`, `5m`, `1h`, `7d`.
     private func seconds(_ node: Node, _ path: String, minimum: Double) -> Double? {
         guard let text = reader.string(node, path) else { return nil }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var number = Substring(text), scale = 1.0
         if let last = text.last, let unit = units[last] { number = number.dropLast(); scale = unit }
         guard let value = Double(number), value.isFinite, value * scale >= minimum else {

@@ -74,6 +74,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var health: Health?
         /// A person approves (`slipway approve`) before this stage deploys.
         public var approval = false
+        /// Seconds an approval waits before it expires and fails the run; nil: 7 days, as in
+        /// CodePipeline.
+        public var approvalTimeout: Double?
         /// The path the appspec's `files` use for the release; nil: taken from the appspec.
         public var appRoot: String?
         /// Published releases kept besides current and previous.

@@ -26,6 +26,7 @@ struct PipelineSpecTests {
                   url: http://localhost:8080/health
               - name: production
                 approval: yes
+                approval-timeout: 2d
                 targets:
                   - ssh://deploy@web1/srv/shop
                   - ssh://deploy@web2:2222/srv/shop
@@ -44,6 +45,7 @@ struct PipelineSpecTests {
         #expect(s.stages.map(\.name) == ["staging", "production"])
         #expect(s.stages[0].strategy == .all && s.stages[0].health?.url == "http://localhost:8080/health")
         #expect(s.stages[1].approval && s.stages[1].strategy == .half && s.stages[1].keep == 3 && s.stages[1].appRoot == "/srv/shop")
+        #expect(s.stages[1].approvalTimeout == 2 * 86400 && s.stages[0].approvalTimeout == nil)
         #expect(s.targets.count == 3)
     }
 

@@ -88,4 +88,20 @@ struct TriggerTests {
         #expect(try f.orchestrator.store.auditTrail(run: next).map(\.action) == ["trigger", "reject"])
         await #expect(throws: SlipwayError.self) { try await f.orchestrator.approve(run: next, by: "boss", comment: nil) }
     }
+
+    /// Without a decision before the stage's approval timeout, the approval expires, the run
+    /// fails and nothing is deployed.
+    @Test func anApprovalWithoutDecisionExpires() async throws {
+        let f = try PipelineFixture()
+        try f.register {
+            $0.stages[0].approval = true
+            $0.stages[0].approvalTimeout = 1
+        }
+        let id = try #require(try await f.start())
+        let run = try await f.finished(id)
+        #expect(run.status == .failed)
+        #expect(run.stages[2].detail == "the approval expired: no decision within 1s")
+        #expect(f.served() == nil)
+        await #expect(throws: SlipwayError.self) { try await f.orchestrator.approve(run: id, by: "late", comment: nil) }
+    }
 }
