@@ -13,6 +13,7 @@ struct Payload {
         do {
             try prepare()
             let program = try resolveProgram()
+            StepTrace.mark("payload-exec")
             Self.execve(program, spec.command, spec.environment)
             let code = errno
             ReportChannel.send("exec", "\(spec.command[0]): \(ErrorName.describe(code))")

@@ -19,16 +19,21 @@ struct RootFilesystem {
         let keep = try spec.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
 
         // Nothing done below may propagate back to the host's mount namespace.
+        StepTrace.mark("sources-opened")
         try check("mount(/, MS_REC|MS_PRIVATE)", mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil))
         try check("mount(tmpfs \(staging))", mount("tmpfs", staging, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0700"))
         let newRoot = staging + "/root"
         try check("mkdir \(newRoot)", mkdir(newRoot, 0o755))
+        StepTrace.mark("staging")
         try mountOverlay(lower: lower, keep: keep, on: newRoot)
+        StepTrace.mark("overlay")
 
         let root = try check("open \(newRoot)", open(newRoot, CL_O_PATH | O_DIRECTORY | O_CLOEXEC))
         let targets = MountTarget(root: root)
         try ProcFilesystem(targets: targets, userNamespace: spec.usesUserNamespace).mount()
+        StepTrace.mark("proc")
         try DeviceDirectory(targets: targets, userNamespace: spec.usesUserNamespace).mount()
+        StepTrace.mark("dev")
         let tmp = try targets.open("/tmp")
         try check("mount(tmpfs /tmp)", mount("tmpfs", MountTarget.procPath(tmp), "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=1777"))
         close(tmp)
@@ -38,7 +43,9 @@ struct RootFilesystem {
         for (bind, source) in zip(spec.binds, bindSources) {
             try self.bind(source, to: bind.destination, readOnly: bind.readOnly, targets: targets)
         }
+        StepTrace.mark("tmp-binds")
         try pivot(into: newRoot)
+        StepTrace.mark("pivot")
     }
 
     private func openSource(_ path: String, what: String) throws(SetupFailure) -> Int32 {

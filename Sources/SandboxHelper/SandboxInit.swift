@@ -17,10 +17,12 @@ struct SandboxInit {
         let n = read(sync, &go, 1)
         close(sync)
         guard n == 1 && go == UInt8(ascii: "g") else { _exit(125) }
+        StepTrace.mark("init-go")
         do {
             try RootFilesystem(spec: spec).enter()
             try check("sethostname", sethostname(spec.hostname, spec.hostname.utf8.count))
             if !spec.hostNetwork { try check("bring up lo", cl_bring_loopback_up()) }
+            StepTrace.mark("hostname-lo")
         } catch {
             ReportChannel.fail(error)
             _exit(125)
@@ -40,6 +42,7 @@ struct SandboxInit {
             close(events)
             Payload(spec: spec, rlimits: rlimits).exec()
         }
+        StepTrace.mark("payload-forked")
         // Keep nothing the build could wait on: the payload has its own copies of stdio.
         close(ReportChannel.fd)
         supervise(payload: payload, events: events)
@@ -69,6 +72,7 @@ struct SandboxInit {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { return }
             guard pid == payload else { continue }
+            StepTrace.mark("payload-reaped")
             let exited = status & 0x7f == 0
             _exit(exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
         }

@@ -25,6 +25,7 @@ struct Supervisor {
             ReportChannel.fail(SetupFailure(step: "signalfd/pipe in supervisor"))
             return 125
         }
+        StepTrace.mark("clone-start")
         let child = cl_clone_into_namespaces(namespaceFlags)
         if child == 0 {
             close(events)
@@ -33,6 +34,7 @@ struct Supervisor {
             SandboxInit(spec: spec, rlimits: rlimits).run(sync: sync[0])
         }
         close(sync[0])
+        StepTrace.mark("clone-done")
         if child < 0 {
             ReportChannel.fail(NamespaceAdvice.failure(errno: errno, userNamespace: spec.usesUserNamespace))
             cgroups.remove()
@@ -53,11 +55,15 @@ struct Supervisor {
         var go = UInt8(ascii: "g")
         _ = write(sync[1], &go, 1)
         close(sync[1])
+        StepTrace.mark("go-sent")
 
         let (status, ending) = wait(for: child, events: events, cgroups: cgroups)
+        StepTrace.mark("init-reaped")
         let duration = Clock.now() - started
         report(status: status, ending: ending, cgroups: cgroups, duration: duration)
+        StepTrace.mark("reported")
         cgroups.remove()
+        StepTrace.mark("cgroups-removed")
         return 0
     }
 

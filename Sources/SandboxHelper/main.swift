@@ -9,6 +9,8 @@ import Glibc
 
 // Anything the service leaked past its CLOEXEC discipline stops here.
 _ = cl_close_fds_from(5)
+StepTrace.start()
+StepTrace.mark("helper-main")
 signal(SIGPIPE, SIG_IGN)
 
 func readSpec(from fd: Int32) throws(SetupFailure) -> HelperSpec {
@@ -31,6 +33,7 @@ func readSpec(from fd: Int32) throws(SetupFailure) -> HelperSpec {
 
 do {
     let spec = try readSpec(from: 3)
+    StepTrace.mark("spec-read")
     exit(Supervisor(spec: spec, lifeline: 3).run())
 } catch {
     ReportChannel.fail(error)

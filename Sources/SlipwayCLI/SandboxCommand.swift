@@ -83,6 +83,8 @@ struct SandboxCommand: ParsableCommand {
         @Option(name: .short, help: "Number of runs.") var n = 100
         @Flag(help: "Time the command itself, unsandboxed, with the same spawn-and-wait loop (for baselines such as bwrap).")
         var external = false
+        @Flag(help: "Print the median time from the start of a run to each step of the sandbox's setup and teardown.")
+        var trace = false
         @Argument(parsing: .captureForPassthrough, help: "The command (default /bin/true).") var command: [String] = []
 
         func run() throws {
@@ -93,12 +95,18 @@ struct SandboxCommand: ParsableCommand {
                 for _ in 0..<max(1, n) { times.append(try Self.timeExternal(arguments)) }
             } else {
                 let spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: arguments)
+                let steps = trace ? try StepTraceFile() : nil
                 for _ in 0..<max(1, n) {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    let result = try Sandbox.run(spec) { _ in }
+                    steps?.mark("service-start")
+                    let running = try Sandbox.start(spec) { _ in }
+                    steps?.mark("service-spawned")
+                    let result = try running.wait()
+                    steps?.mark("service-done")
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                     guard result.status == 0 else { throw SlipwayError.failed("sandbox run exited with \(result.status)") }
                 }
+                if let steps { print(try steps.summary()) }
             }
             times.sort()
             let median = times[times.count / 2]
@@ -119,6 +127,56 @@ struct SandboxCommand: ParsableCommand {
             guard status == 0 else { throw SlipwayError.failed("\(arguments.joined(separator: " ")) failed (wait status \(status))") }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
+    }
+}
+
+/// The trace file of `sandbox bench --trace`: the helper's processes append `step microseconds`
+/// lines to it (see `SLIPWAY_SANDBOX_TRACE`), the bench adds its own marks around each run.
+private final class StepTraceFile {
+    let path: String
+    private let fd: Int32
+
+    init() throws {
+        path = NSTemporaryDirectory() + "slipway-sandbox-trace-\(getpid())"
+        unlink(path)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        setenv("SLIPWAY_SANDBOX_TRACE", path, 1)
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+        unsetenv("SLIPWAY_SANDBOX_TRACE")
+    }
+
+    func mark(_ step: String) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let line = Array("\(step) \(Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1_000)\n".utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Median microseconds from `service-start` to each step, in order of that median.
+    func summary() throws -> String {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var offsets: [String: [Int]] = [:]
+        var start = 0
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let time = Int(parts[1]) else { continue }
+            if parts[0] == "service-start" { start = time }
+            offsets[String(parts[0]), default: []].append(time - start)
+        }
+        let medians = offsets.mapValues { $0.sorted()[$0.count / 2] }.sorted { $0.value < $1.value }
+        var previous = 0
+        var lines = ["step                 median_us  delta_us"]
+        for (step, median) in medians {
+            lines.append(step.padding(toLength: 20, withPad: " ", startingAt: 0)
+                         + String(format: " %9d %9d", median, median - previous))
+            previous = median
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
