@@ -1,12 +1,29 @@
 import Foundation
 import SlipwayCore
+import Synchronization
 
 /// Where `slipway-sandbox` lives: `$SLIPWAY_SANDBOX_HELPER`, else next to the running
 /// executable (so `.build/debug/slipway` and the test bundle beside it both find it).
 enum HelperLocation {
     static let name = "slipway-sandbox"
 
-    static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    /// The last path found for each value of `$SLIPWAY_SANDBOX_HELPER`: resolving copies the
+    /// whole environment and reads /proc/self/exe, which every sandbox start would repeat.
+    private static let found = Mutex<(setting: String?, path: String)?>(nil)
+
+    /// The helper for this process's environment; checked once, then reused while the helper
+    /// is still executable.
+    static func resolve() throws -> String {
+        let setting = getenv("SLIPWAY_SANDBOX_HELPER").map { String(cString: $0) }
+        if let cached = found.withLock({ $0 }), cached.setting == setting, access(cached.path, X_OK) == 0 {
+            return cached.path
+        }
+        let path = try resolve(environment: ProcessInfo.processInfo.environment)
+        found.withLock { $0 = (setting, path) }
+        return path
+    }
+
+    static func resolve(environment: [String: String]) throws -> String {
         if let path = environment["SLIPWAY_SANDBOX_HELPER"], !path.isEmpty {
             guard access(path, X_OK) == 0 else {
                 throw SlipwayError.notFound("sandbox helper \(path) (from SLIPWAY_SANDBOX_HELPER) is not an executable file")

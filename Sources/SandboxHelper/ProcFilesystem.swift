@@ -17,29 +17,18 @@ struct ProcFilesystem {
         try check("mount(proc /proc)", Glibc.mount("proc", MountTarget.procPath(proc), "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
         close(proc)
         if userNamespace { return }
-        for path in Self.readOnly where exists(path) {
-            let fd = try targets.open(path, kind: isDirectory(path) ? .directory : .file)
+        // Paths this kernel lacks are skipped; each one is resolved once, in the new /proc
+        // (resolution stays inside the new root, so no host path is ever touched).
+        for path in Self.readOnly {
+            guard let fd = try? targets.openExisting(path) else { continue }
             try check("mount(bind \(path))", Glibc.mount(MountTarget.procPath(fd), MountTarget.procPath(fd), nil, UInt(MS_BIND | MS_REC), nil))
             close(fd)
-            try RootFilesystem.remount(path, readOnly: true, targets: targets, kind: isDirectory(path) ? .directory : .file)
+            try RootFilesystem.remount(path, readOnly: true, targets: targets)
         }
-        for path in Self.hidden where exists(path) {
-            let fd = try targets.open(path, kind: .file)
+        for path in Self.hidden {
+            guard let fd = try? targets.openExisting(path) else { continue }
             try check("mount(mask \(path))", Glibc.mount("/dev/null", MountTarget.procPath(fd), nil, UInt(MS_BIND), nil))
             close(fd)
         }
-    }
-
-    /// Whether the path exists under the new root (it is still reachable as a host path too,
-    /// but only the sandbox's copy matters).
-    private func exists(_ path: String) -> Bool {
-        (try? targets.openExisting(path)).map { close($0); return true } ?? false
-    }
-
-    private func isDirectory(_ path: String) -> Bool {
-        guard let fd = try? targets.openExisting(path) else { return false }
-        defer { close(fd) }
-        var info = stat()
-        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

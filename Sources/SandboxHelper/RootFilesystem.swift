@@ -80,11 +80,12 @@ struct RootFilesystem {
         let target = try targets.open(destination, kind: kind)
         try check("mount(bind \(destination))", mount(MountTarget.procPath(source), MountTarget.procPath(target), nil, UInt(MS_BIND | MS_REC), nil))
         close(target)
-        try Self.remount(destination, readOnly: readOnly, targets: targets, kind: kind)
+        try Self.remount(destination, readOnly: readOnly, targets: targets)
     }
 
-    static func remount(_ destination: String, readOnly: Bool, targets: MountTarget, kind: MountTarget.Kind = .directory) throws(SetupFailure) {
-        let mounted = try targets.open(destination, kind: kind)
+    static func remount(_ destination: String, readOnly: Bool, targets: MountTarget) throws(SetupFailure) {
+        // The mount just made sits on top of `destination`: a fresh resolve reaches it.
+        let mounted = try targets.openExisting(destination)
         defer { close(mounted) }
         var fs = statvfs()
         try check("statvfs \(destination)", fstatvfs(mounted, &fs))

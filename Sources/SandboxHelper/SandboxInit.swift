@@ -11,12 +11,16 @@ struct SandboxInit {
     /// Waits for the supervisor's go-ahead on `sync` (identity maps and cgroups are in place),
     /// then sets up and runs. Never returns.
     func run(sync: Int32) -> Never {
-        // The supervisor is single-threaded, so its death is this signal's trigger.
+        // The supervisor is single-threaded, so its death is this signal's trigger. It may have
+        // died before the signal was armed: then its end of `sync` is closed, which the poll
+        // below sees as a hang-up (getppid() cannot tell: it is 0 in a new PID namespace).
         _ = cl_set_parent_death_signal(SIGKILL)
         var go: UInt8 = 0
         let n = read(sync, &go, 1)
-        close(sync)
         guard n == 1 && go == UInt8(ascii: "g") else { _exit(125) }
+        var hangUp = pollfd(fd: sync, events: 0, revents: 0)
+        guard poll(&hangUp, 1, 0) == 0 else { _exit(125) }
+        close(sync)
         StepTrace.mark("init-go")
         do {
             try RootFilesystem(spec: spec).enter()
