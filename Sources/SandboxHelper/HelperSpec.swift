@@ -35,13 +35,12 @@ struct HelperSpec {
     let usesUserNamespace = geteuid() != 0
 
     init(decoding bytes: [UInt8]) throws(SetupFailure) {
-        var fields: [(String, String)] = []
         var start = 0
         var pendingKey: String?
-        for (index, byte) in bytes.enumerated() where byte == 0 {
+        for index in bytes.indices where bytes[index] == 0 {
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
             if let key = pendingKey {
-                fields.append((key, text))
+                try apply(key, text)
                 pendingKey = nil
             } else {
                 pendingKey = text
@@ -49,7 +48,6 @@ struct HelperSpec {
             start = index + 1
         }
         guard pendingKey == nil, start == bytes.count else { throw SetupFailure(step: "read spec", message: "truncated spec") }
-        for (key, value) in fields { try apply(key, value) }
         guard !rootfs.isEmpty, !command.isEmpty else { throw SetupFailure(step: "read spec", message: "rootfs and command are required") }
     }
 

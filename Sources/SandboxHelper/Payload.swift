@@ -32,8 +32,9 @@ struct Payload {
             try check("setrlimit(\(limit.resource))", setrlimit(__rlimit_resource_t(UInt32(limit.resource)), &value))
         }
         try check("chdir \(spec.workingDirectory)", chdir(spec.workingDirectory))
-        let lastCapability = Int32((FileText.read("/proc/sys/kernel/cap_last_cap") ?? "").split(separator: "\n").first.flatMap { Int32($0) } ?? 63)
-        try check("drop bounding capabilities", cl_drop_bounding_set(lastCapability))
+        // Every capability number the kernel could have: those past its last one fail with
+        // EINVAL, which the shim skips (cheaper than reading /proc/sys/kernel/cap_last_cap).
+        try check("drop bounding capabilities", cl_drop_bounding_set(63))
         if !spec.usesUserNamespace { try check("setgroups", setgroups(0, nil)) }
         if spec.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.gid)", setgid(spec.gid)) }
         if spec.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.uid)", setuid(spec.uid)) }
@@ -56,13 +57,15 @@ struct Payload {
     }
 
     /// Returns only when execve failed (errno says why).
+    /// The vectors are raw allocations rather than arrays of optional pointers, whose generic
+    /// type the Swift runtime would otherwise build at every sandbox start.
     private static func execve(_ program: String, _ arguments: [String], _ environment: [String]) {
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        argv.withUnsafeBufferPointer { args in
-            envp.withUnsafeBufferPointer { env in
-                _ = Glibc.execve(program, args.baseAddress!, env.baseAddress!)
-            }
+        func vector(_ strings: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+            let vector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+            for index in strings.indices { vector[index] = strdup(strings[index]) }
+            vector[strings.count] = nil
+            return vector
         }
+        _ = Glibc.execve(program, vector(arguments), vector(environment))
     }
 }

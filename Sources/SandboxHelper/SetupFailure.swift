@@ -19,18 +19,39 @@ struct SetupFailure: Error {
     var errnoName: String { message }
 }
 
-/// errno names, so reports read `EPERM` rather than only the localized text.
+/// errno names, so reports read `EPERM` rather than only the localized text. A switch, not a
+/// dictionary: building a `[Int32: String]` costs the helper a runtime type instantiation on
+/// every sandbox start (lookups of optional /proc paths fail routinely).
 enum ErrorName {
     static func describe(_ code: Int32) -> String {
         let text = String(cString: strerror(code))
-        let names: [Int32: String] = [
-            EPERM: "EPERM", ENOENT: "ENOENT", EACCES: "EACCES", EINVAL: "EINVAL", EBUSY: "EBUSY",
-            ENOSPC: "ENOSPC", ENOTDIR: "ENOTDIR", EEXIST: "EEXIST", ENOSYS: "ENOSYS", ELOOP: "ELOOP",
-            EXDEV: "EXDEV", ENODEV: "ENODEV", EROFS: "EROFS", EOVERFLOW: "EOVERFLOW", EAGAIN: "EAGAIN",
-            ENOMEM: "ENOMEM", EUSERS: "EUSERS", ENOEXEC: "ENOEXEC", ENAMETOOLONG: "ENAMETOOLONG",
-        ]
-        if let name = names[code] { return "\(name) (\(text))" }
+        if let name = name(code) { return "\(name) (\(text))" }
         return "errno \(code) (\(text))"
+    }
+
+    private static func name(_ code: Int32) -> String? {
+        switch code {
+        case EPERM: "EPERM"
+        case ENOENT: "ENOENT"
+        case EACCES: "EACCES"
+        case EINVAL: "EINVAL"
+        case EBUSY: "EBUSY"
+        case ENOSPC: "ENOSPC"
+        case ENOTDIR: "ENOTDIR"
+        case EEXIST: "EEXIST"
+        case ENOSYS: "ENOSYS"
+        case ELOOP: "ELOOP"
+        case EXDEV: "EXDEV"
+        case ENODEV: "ENODEV"
+        case EROFS: "EROFS"
+        case EOVERFLOW: "EOVERFLOW"
+        case EAGAIN: "EAGAIN"
+        case ENOMEM: "ENOMEM"
+        case EUSERS: "EUSERS"
+        case ENOEXEC: "ENOEXEC"
+        case ENAMETOOLONG: "ENAMETOOLONG"
+        default: nil
+        }
     }
 }
 

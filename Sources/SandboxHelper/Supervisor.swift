@@ -104,16 +104,22 @@ struct Supervisor {
         var deadline = spec.timeout.map { start + $0 }
         var killAt: Double?
         var ending: Ending?
-        var descriptors = [pollfd(fd: events, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: lifeline, events: Int16(POLLIN), revents: 0)]
+        // A tuple, not an array: the helper's generic instantiations are paid on every start.
+        var descriptors = (pollfd(fd: events, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: lifeline, events: Int16(POLLIN), revents: 0))
         while true {
-            let next = [deadline, killAt].compactMap { $0 }.min()
+            let next = switch (deadline, killAt) {
+            case let (due?, kill?): min(due, kill)
+            case let (due?, nil): due
+            case let (nil, kill?): kill
+            case (nil, nil): nil as Double?
+            }
             let timeout = next.map { Int32(max(0, min(($0 - Clock.now()) * 1000 + 1, 3_600_000))) } ?? -1
-            _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
-            if descriptors[1].revents != 0 && ending == nil {
+            _ = withUnsafeMutableBytes(of: &descriptors) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeout) }
+            if descriptors.1.revents != 0 && ending == nil {
                 // The service is gone: nobody will read the result, so kill at once.
                 ending = .abandoned
-                descriptors[1].fd = -1
+                descriptors.1.fd = -1
                 terminate(child, cgroups: cgroups, signal: SIGKILL)
             }
             while true {
