@@ -5,6 +5,7 @@
 #
 #   benchmarks/sandbox.sh [N]          (default N=200; run as root; needs busybox-static, bwrap)
 #   SLIPWAY=path/to/slipway benchmarks/sandbox.sh
+#   slipway sandbox bench --rootfs DIR --trace   (median time to each setup and teardown step)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
