@@ -174,6 +174,11 @@ public final class SafeExtractor {
     /// "./a//b/" → "a/b"; nil for the root itself. Absolute paths and ".." are refused.
     private func normalize(_ raw: String, _ reader: TarReader, what: String? = nil) throws -> String? {
         if Self.isCanonical(raw) { return raw }
+        // `tar -C dir .` writes every entry as "./a/b": the same fast path without the prefix.
+        if raw.utf8.starts(with: "./".utf8), raw.utf8.count > 2 {
+            let rest = String(raw.utf8.dropFirst(2))!
+            if Self.isCanonical(rest) { return rest }
+        }
         let label = what ?? "'\(raw)'"
         if raw.hasPrefix("/") {
             throw SlipwayError.badInput("\(reader.source): entry \(label): absolute path refused; entries must stay inside the target")
