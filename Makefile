@@ -20,7 +20,6 @@ test: deps
 
 # Benchmarks against the usual tools (not part of the tests); figures go to docs/benchmarks.md.
 bench: deps
-	$(SWIFT) build -c release
 	benchmarks/run
 
 clean:
