@@ -40,7 +40,7 @@ extension StateStore {
 
     /// One run with its stages, or nil.
     public func run(_ id: Int64) throws -> RunRecord? {
-        try read { db in try Self.runs(db, where: "id = ?", [id], limit: 1).first }
+        try read { db in try self.runs(db, where: "id = ?", [id], limit: 1).first }
     }
 
     /// Runs newest first; `before` pages backwards by id.
@@ -49,13 +49,13 @@ extension StateStore {
         if let pipeline { clauses.append("pipeline = ?"); arguments.append(pipeline) }
         if let before { clauses.append("id < ?"); arguments.append(before) }
         return try read { db in
-            try Self.runs(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments, limit: max(0, limit))
+            try self.runs(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments, limit: max(0, limit))
         }
     }
 
     /// Runs of a pipeline for a commit, newest first.
     public func runs(pipeline: String, commit: String) throws -> [RunRecord] {
-        try read { db in try Self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline, commit], limit: 1000) }
+        try read { db in try self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline, commit], limit: 1000) }
     }
 
     /// Runs not in a final status, with the process that owns each.
@@ -64,7 +64,7 @@ extension StateStore {
             let owners = try Row.fetchAll(db, sql: "SELECT id, owner FROM run WHERE status IN ('queued', 'running', 'waiting_approval')")
                 .reduce(into: [Int64: String?]()) { $0[$1["id"]] = $1["owner"] as String? }
             guard !owners.isEmpty else { return [] }
-            let runs = try Self.runs(db, where: "status IN ('queued', 'running', 'waiting_approval')", [], limit: 100_000)
+            let runs = try self.runs(db, where: "status IN ('queued', 'running', 'waiting_approval')", [], limit: 100_000)
             return runs.map { ($0, owners[$0.id] ?? nil) }
         }
     }
@@ -84,32 +84,53 @@ extension StateStore {
         }
     }
 
-    /// Runs of one query with their stages: two statements whatever the number of runs.
-    static func runs(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible], limit: Int) throws -> [RunRecord] {
-        let selection = "SELECT * FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)"
+    /// Runs of one query with their stages, newest first. Reads the ids and change stamps of
+    /// the runs the query selects, then in full (two statements per 500) only those the cache
+    /// does not hold at that stamp; all in one read transaction, so one snapshot.
+    func runs(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible], limit: Int) throws -> [RunRecord] {
         let values = StatementArguments(arguments.map { $0.databaseValue })
-        let rows = try Row.fetchAll(db, sql: selection, arguments: values)
-        guard !rows.isEmpty else { return [] }
+        var stamps: [(id: Int64, version: Int64)] = []
+        let selection = try Row.fetchCursor(db, sql: "SELECT id, version FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
+                                            arguments: values)
+        while let row = try selection.next() { stamps.append((id: row[0], version: row[1])) }
+        var records = runCache.records(for: stamps)
+        let missing = zip(stamps, records).compactMap { stamp, record in record == nil ? stamp.id : nil }
+        guard !missing.isEmpty else { return records.compactMap { $0 } }
+        var fresh: [Int64: RunRecordCache.Entry] = [:]
+        for start in stride(from: 0, to: missing.count, by: 500) {
+            for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
+                fresh[entry.record.id] = entry
+            }
+        }
+        runCache.keep(Array(fresh.values))
+        for (i, stamp) in stamps.enumerated() where records[i] == nil { records[i] = fresh[stamp.id]?.record }
+        return records.compactMap { $0 }
+    }
+
+    /// Runs by id, with their stages and change stamps.
+    static func decodeRuns(_ db: Database, ids: [Int64]) throws -> [RunRecordCache.Entry] {
+        let marks = databaseQuestionMarks(count: ids.count)
+        let arguments = StatementArguments(ids)
         var stages: [Int64: [StageRecord]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (SELECT id FROM (\(selection))) ORDER BY run, position",
-                                    arguments: values) {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments: arguments) {
             stages[row["run"], default: []].append(StageRecord(
                 name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
                 status: StageStatus(rawValue: row["status"]) ?? .interrupted,
                 started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"]))
         }
-        return rows.map { row in
+        return try Row.fetchAll(db, sql: "SELECT * FROM run WHERE id IN (\(marks))", arguments: arguments).map { row in
             let id: Int64 = row["id"]
             var commit: CommitInfo?
             if let commitID: String = row["commit_id"] {
                 commit = CommitInfo(id: commitID, author: row["commit_author"] ?? "", time: date(row["commit_time"]) ?? Date(timeIntervalSince1970: 0),
                                     message: row["commit_message"] ?? "")
             }
-            return RunRecord(id: id, pipeline: row["pipeline"], status: RunStatus(rawValue: row["status"]) ?? .interrupted,
-                             trigger: Trigger(Trigger.Kind(rawValue: row["trigger_kind"]) ?? .cli, actor: row["trigger_actor"]),
-                             commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
-                             started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
-                             artifact: row["artifact"], release: row["release"])
+            let record = RunRecord(id: id, pipeline: row["pipeline"], status: RunStatus(rawValue: row["status"]) ?? .interrupted,
+                                   trigger: Trigger(Trigger.Kind(rawValue: row["trigger_kind"]) ?? .cli, actor: row["trigger_actor"]),
+                                   commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
+                                   started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
+                                   artifact: row["artifact"], release: row["release"])
+            return RunRecordCache.Entry(version: row["version"], record: record)
         }
     }
 

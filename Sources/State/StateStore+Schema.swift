@@ -97,6 +97,22 @@ extension StateStore {
                 CREATE INDEX push_pending ON push(handled) WHERE handled = 0;
                 """)
         }
+        // A change stamp per run: every write to a run or its stages, from any process or
+        // connection, moves `version`, so a reader can tell an unchanged run by id and stamp
+        // alone (RunRecordCache) without decoding it.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE run ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+                CREATE TRIGGER run_version_on_update AFTER UPDATE ON run WHEN NEW.version IS OLD.version
+                BEGIN UPDATE run SET version = OLD.version + 1 WHERE id = NEW.id; END;
+                CREATE TRIGGER run_version_on_stage_insert AFTER INSERT ON stage
+                BEGIN UPDATE run SET version = version + 1 WHERE id = NEW.run; END;
+                CREATE TRIGGER run_version_on_stage_update AFTER UPDATE ON stage
+                BEGIN UPDATE run SET version = version + 1 WHERE id IN (OLD.run, NEW.run); END;
+                CREATE TRIGGER run_version_on_stage_delete AFTER DELETE ON stage
+                BEGIN UPDATE run SET version = version + 1 WHERE id = OLD.run; END;
+                """)
+        }
         return migrator
     }
 }

@@ -10,6 +10,8 @@ import SlipwayCore
 public final class StateStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Runs as last read, by change stamp: listings decode only the runs that changed.
+    let runCache = RunRecordCache()
 
     public init(path: String) throws {
         self.path = path

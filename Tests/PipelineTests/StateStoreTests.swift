@@ -75,4 +75,64 @@ struct StateStoreTests {
         // query per run; the release-build figure is in docs/benchmarks.md.
         #expect(times.min()! < 1, "listing 1,000 runs took \(times)")
     }
+
+    /// The store keeps records between listings (keyed by each run's change stamp); whatever
+    /// another opener or a plain SQLite connection writes must show in the next listing, exactly
+    /// as a fresh opener with nothing cached reads it.
+    @Test func listingsShowWhatOtherOpenersWrote() throws {
+        let (store, dir) = try temporaryStore()
+        defer { removeTree(dir) }
+        let other = try StateStore(path: store.path)  // as `slipway run` in another process
+        var first = try store.insertRun(record("a", 1), owner: nil)
+        let second = try store.insertRun(record("b", 2), owner: nil)
+        func listing() throws -> [RunRecord] { try store.runs(pipeline: nil, limit: 10, before: nil) }
+        func uncached() throws -> [RunRecord] { try StateStore(path: store.path).runs(pipeline: nil, limit: 10, before: nil) }
+        #expect(try listing().map(\.id) == [second.id, first.id])
+
+        first.status = .failed
+        first.stages[1].status = .failed
+        first.stages[1].detail = "exit 1"
+        try other.updateRun(first)
+        let updated = try #require(try listing().last)
+        #expect(updated.status == .failed && updated.stages[1].status == .failed && updated.stages[1].detail == "exit 1")
+        #expect(try store.run(first.id)?.stages[1].detail == "exit 1")
+
+        // Only a stage row, then only a run row, from a connection that is not a StateStore.
+        let plain = try DatabaseQueue(path: store.path)
+        try plain.write { try $0.execute(sql: "UPDATE stage SET detail = 'patched' WHERE run = ? AND position = 2", arguments: [first.id]) }
+        #expect(try listing().last?.stages[2].detail == "patched")
+        try plain.write { try $0.execute(sql: "UPDATE run SET release = 'r2' WHERE id = ?", arguments: [second.id]) }
+        #expect(try listing().first?.release == "r2")
+        try plain.write { try $0.execute(sql: "DELETE FROM stage WHERE run = ? AND position = 2", arguments: [second.id]) }
+        #expect(try listing().first?.stages.count == 2)
+
+        let third = try other.insertRun(record("a", 3), owner: nil)
+        #expect(try listing().map(\.id) == [third.id, second.id, first.id])
+        #expect(try store.runs(pipeline: "a", limit: 10, before: nil).map(\.id) == [third.id, first.id])
+        #expect(try listing() == uncached())
+    }
+
+    /// Many writes from two openers interleaved with listings: every listing equals an
+    /// uncached read of the same database.
+    @Test func cachedListingsMatchUncachedReads() throws {
+        let (store, dir) = try temporaryStore()
+        defer { removeTree(dir) }
+        let other = try StateStore(path: store.path)
+        var runs: [RunRecord] = []
+        for n in 0..<40 {
+            let writer = n % 2 == 0 ? store : other
+            if n % 3 == 0 || runs.isEmpty {
+                runs.append(try writer.insertRun(record("a", n), owner: nil))
+            } else {
+                var run = runs[n % runs.count]
+                run.status = RunStatus.allCases[n % RunStatus.allCases.count]
+                run.stages[n % run.stages.count].detail = "change \(n)"
+                try writer.updateRun(run)
+                runs[n % runs.count] = run
+            }
+            let listed = try store.runs(pipeline: nil, limit: 100, before: nil)
+            #expect(listed == (try StateStore(path: store.path).runs(pipeline: nil, limit: 100, before: nil)))
+            #expect(listed.map(\.status) == runs.reversed().map(\.status))
+        }
+    }
 }

@@ -1,0 +1,41 @@
+import Synchronization
+
+/// Runs as last read, each with the change stamp it was read at.
+///
+/// A run's `version` column moves on every write to the run or its stages, by any process
+/// (triggers in the schema, migration v2), so an unchanged stamp means an unchanged record.
+/// Decoding 1,000 runs and their 4,000 stages into records was most of the cost of a listing;
+/// with this a listing reads ids and stamps and decodes only the runs whose stamp moved.
+final class RunRecordCache: Sendable {
+    struct Entry: Sendable {
+        var version: Int64
+        var record: RunRecord
+    }
+
+    private let entries = Mutex<[Int64: Entry]>([:])
+    /// Past this many runs the cache starts again, so memory stays bounded.
+    private let capacity: Int
+
+    init(capacity: Int = 20_000) {
+        self.capacity = capacity
+    }
+
+    /// The cached record of each run, or nil where the cache has none at that stamp.
+    func records(for stamps: [(id: Int64, version: Int64)]) -> [RunRecord?] {
+        entries.withLock { entries in
+            stamps.map { stamp in entries[stamp.id].flatMap { $0.version == stamp.version ? $0.record : nil } }
+        }
+    }
+
+    /// Keeps records read at the given stamps. A reader holding an older snapshot does not
+    /// replace a newer entry.
+    func keep(_ fresh: [Entry]) {
+        guard !fresh.isEmpty else { return }
+        entries.withLock { entries in
+            if entries.count + fresh.count > capacity { entries.removeAll(keepingCapacity: true) }
+            for entry in fresh where entries[entry.record.id].map({ $0.version < entry.version }) ?? true {
+                entries[entry.record.id] = entry
+            }
+        }
+    }
+}
