@@ -4,8 +4,12 @@
 # and CONNECTIONS connections. Target: p99 < 50 ms.
 #
 # The state store is seeded with 1,000 finished runs of four stages each, inserted with sqlite3
-# in the shape the orchestrator writes (schema v1, Sources/State/StateStore+Schema.swift), after
-# a first start of the service has created the database.
+# in the shape the orchestrator writes (Sources/State/StateStore+Schema.swift; the schema's
+# triggers stamp them as for any writer), after a first start of the service has created the
+# database.
+#
+# Besides wrk's latencies it prints the service's CPU time per request (user + system, from
+# /proc), a figure that depends less on what else the machine is running.
 #
 # Usage: benchmarks/api.sh            (builds a release binary if SLIPWAY is not set)
 #   SLIPWAY=path/to/slipway DURATION=10 CONNECTIONS=2 WORK=/tmp/dir benchmarks/api.sh
@@ -63,9 +67,16 @@ bytes=$(curl -s "$endpoint" | wc -c)
 count=$(curl -s "$endpoint" | grep -o '"pipeline":' | wc -l)
 [ "$count" -eq "$runs" ] || { echo "api.sh: expected $runs runs in the listing, got $count" >&2; exit 1; }
 wrk -t1 -c"$connections" -d1s "$endpoint" > /dev/null   # warm-up
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }   # utime + stime, clock ticks
+cpu_before=$(cpu)
 wrk -t1 -c"$connections" -d"${duration}s" --latency "$endpoint" > "$work/wrk.txt"
+cpu_after=$(cpu)
 stop
 p() { awk -v q="$1" '$1 == q { print $2 }' "$work/wrk.txt"; }
 echo "GET /api/runs?limit=1000: $count runs, $bytes bytes of JSON; wrk ${duration}s, $connections connections"
 echo "requests/s: $(awk '/Requests\/sec/ { print $2 }' "$work/wrk.txt")"
 echo "latency p50 $(p 50%)  p90 $(p 90%)  p99 $(p 99%)  (target p99 < 50ms)"
+requests=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")
+echo "service CPU per request: $(awk -v t="$((cpu_after - cpu_before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+  'BEGIN { printf "%.2f ms", t * 1000 / hz / n }') ($requests requests)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
