@@ -47,6 +47,13 @@ public final class TarReader {
         try self.init(input: RawInput(origin: .pipe(try BlobPipe(path: path)), source: path, hashing: false), mode: mode)
     }
 
+    /// The same over `fd` (read from its current offset, and taken over); with
+    /// `hashingDecoded`, `decodedDigest` is the SHA-256 of the decompressed stream.
+    public convenience init(decodingAhead fd: Int32, source: String, hashingDecoded: Bool = false) throws {
+        try self.init(input: RawInput(origin: .pipe(BlobPipe(fd: fd, source: source)), source: source, hashing: hashingDecoded),
+                      mode: .tar)
+    }
+
     /// Reads the tar inside `outer`'s decompressed stream (`outer` must be in `.raw` mode), so
     /// one pass yields both digests of a compressed layer: `outer.rawDigest` is the blob's,
     /// this reader's `rawDigest` the uncompressed tar's (an OCI `diff_id`).
@@ -137,6 +144,9 @@ public final class TarReader {
     }
 
     /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file).
+    /// SHA-256 hex of the stream libarchive read, for a reader made with `hashingDecoded`.
+    public var decodedDigest: String { input.digest.finalizeHex() }
+
     public var rawDigest: String {
         if case .pipe(let pipe) = input.origin { return (try? pipe.finish().hex) ?? "" }
         return input.digest.finalizeHex()
@@ -216,11 +226,7 @@ final class RawInput {
         case .reader(let outer):
             block = try outer.nextBlock()
         case .pipe(let pipe):
-            // Bigger reads than from a file: each one is a copy out of the pipe, not a cache hit.
-            if buffer == nil { buffer = .allocate(byteCount: 1 << 18, alignment: 16) }
-            let n = try Syscall.read(pipe.readFD, into: buffer!, what: "read \(source)")
-            if n == 0 { _ = try pipe.finish() }
-            block = UnsafeRawBufferPointer(rebasing: buffer![0..<n])
+            block = try pipe.next()
         }
         if hashing { digest.update(block) }
         bytes += Int64(block.count)

@@ -29,22 +29,40 @@ struct LayerApplier {
 
     /// Extracts the tar read from `fd` (which this takes over) onto the root.
     func apply(fd: Int32, source: String) throws -> Result {
+        let sniffer: TarReader
+        do {
+            sniffer = try TarReader(fd: dup(fd), source: source, mode: .raw, ownsFD: true, hashing: false)
+        } catch {
+            Syscall.close(fd)
+            throw error
+        }
+        switch sniffer.compression {
+        case .none, .zstd:
+            // Read, hashed and (zstd) decoded on a second thread, as `zstd -dc | tar -x` would.
+            guard lseek(fd, 0, SEEK_SET) == 0 else {
+                Syscall.close(fd)
+                throw SlipwayError.system("seek \(source)")
+            }
+            let reader = try TarReader(decodingAhead: fd, source: source, hashingDecoded: sniffer.isCompressed)
+            let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
+            try reader.drain()
+            let blobDigest = "sha256:" + reader.rawDigest
+            let tarDigest = sniffer.isCompressed ? "sha256:" + reader.decodedDigest : blobDigest
+            return Result(blobDigest: blobDigest, tarDigest: tarDigest, stats: stats)
+        default:
+            return try applyDecodingHere(fd: fd, compressed: sniffer, source: source)
+        }
+    }
+
+    /// gzip and xz layers: libarchive decodes them here, through `compressed` (a raw reader
+    /// of a dup of `fd`), hashing the tar as it goes; the stored blob is hashed on another thread.
+    private func applyDecodingHere(fd: Int32, compressed: TarReader, source: String) throws -> Result {
         let hasher = BlobHasher(fd: fd, source: source)
         // Closed only after the hasher is done with it, on every path.
         defer { _ = try? hasher.wait(); Syscall.close(fd) }
-        // Sniff with a raw reader: a compressed layer is read through it, so its tar is
-        // hashed while it is decompressed; a plain one's digest is the blob's.
-        let outer = try TarReader(fd: dup(fd), source: source, mode: .raw, ownsFD: true, hashing: false)
-        let reader: TarReader
-        if outer.isCompressed {
-            reader = try TarReader(decompressedFrom: outer)
-        } else {
-            guard lseek(fd, 0, SEEK_SET) == 0 else { throw SlipwayError.system("seek \(source)") }
-            reader = try TarReader(fd: fd, source: source, hashing: false)
-        }
+        let reader = try TarReader(decompressedFrom: compressed)
         let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
         let blobDigest = try hasher.wait()
-        guard outer.isCompressed else { return Result(blobDigest: blobDigest, tarDigest: blobDigest, stats: stats) }
         try reader.drain()
         return Result(blobDigest: blobDigest, tarDigest: "sha256:" + reader.rawDigest, stats: stats)
     }
