@@ -11,7 +11,7 @@ public final class SafeExtractor {
     private let rootFD: Int32
     private let options: ExtractOptions
     private var stats = ExtractStats()
-    private var cachedParent: (path: String, fd: Int32)?
+    private var cachedParent: (path: String, fd: Int32, group: gid_t?)?
     private var deferredDirectories: [(path: String, mode: UInt32, mtime: Int64, uid: Int64, gid: Int64)] = []
     /// Paths written by this archive, so an opaque whiteout only hides lower layers.
     private var written: Set<String> = []
@@ -125,7 +125,10 @@ public final class SafeExtractor {
             }
         }
         if end < header.size, ftruncate(fd, off_t(header.size)) != 0 { throw fail("truncate", path) }
-        if options.keepOwnership && isRoot, fchown(fd, uid_t(header.uid), gid_t(header.gid)) != 0 {
+        // A file just created is already root's, in the group the kernel chose: most entries
+        // need no chown.
+        if options.keepOwnership && isRoot, header.uid != 0 || gid_t(truncatingIfNeeded: header.gid) != newFileGroup(parent),
+           fchown(fd, uid_t(header.uid), gid_t(header.gid)) != 0 {
             throw fail("chown", path)
         }
         // After chown, which clears setuid bits.
@@ -133,6 +136,17 @@ public final class SafeExtractor {
         var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
         futimens(fd, &times)
         stats.files += 1
+    }
+
+    /// The group of a file created in `parent`: the directory's own when it is setgid, else
+    /// ours; looked up once per cached parent.
+    private func newFileGroup(_ parent: Int32) -> gid_t? {
+        if let cached = cachedParent, cached.fd == parent, let group = cached.group { return group }
+        var st = stat()
+        guard fstat(parent, &st) == 0 else { return nil }
+        let group = st.st_mode & S_ISGID != 0 ? st.st_gid : getegid()
+        if cachedParent?.fd == parent { cachedParent?.group = group }
+        return group
     }
 
     /// Runs a create call; when the name exists, removes what is there and tries once more.
@@ -229,7 +243,7 @@ public final class SafeExtractor {
         if let cached = cachedParent, cached.path == parentPath { return cached.fd }
         let fd = try openParent(parentPath, reader: reader, entry: entry)
         dropCache()
-        cachedParent = (parentPath, fd)
+        cachedParent = (parentPath, fd, nil)
         return fd
     }
 

@@ -78,4 +78,23 @@ struct ImageStoreTests {
             #expect(owner == expected, "\(path)")
         }
     }
+
+    /// A root-owned file added under a lower layer's setgid directory keeps its own group,
+    /// not the one the kernel gives new files there.
+    @Test(.enabled(if: geteuid() == 0, "chown needs root"))
+    func ownershipUnderASetgidDirectory() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let lowerTree = scratch.dir("lower"), upperTree = scratch.dir("upper")
+        try makeTree(lowerTree, [("shared/old", .file("o"))])
+        chmod(lowerTree + "/shared", 0o2775)
+        try makeTree(upperTree, [("shared/new", .file("n"))])
+        let lower = try FixtureLayer.gnuTar(lowerTree, paths: ["shared", "shared/old"], to: scratch.path + "/lower.tar", owner: 1234)
+        let upper = try FixtureLayer.gnuTar(upperTree, paths: ["shared/new"], to: scratch.path + "/upper.tar", owner: 0)
+        try ImageFixture.ociLayout([lower, upper], at: scratch.path + "/layout")
+        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout", reference: "setgid")
+        var st = stat()
+        #expect(stat(record.rootfs + "/shared", &st) == 0 && st.st_mode & S_ISGID != 0 && st.st_gid == 1234)
+        #expect(stat(record.rootfs + "/shared/new", &st) == 0 && st.st_uid == 0 && st.st_gid == 0)
+    }
 }
