@@ -43,7 +43,7 @@ serve() {
 stop() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 
 serve; stop   # creates state.sqlite with its schema
-sqlite3 "$SLIPWAY_HOME/state.sqlite" <<SQL
+sqlite3 "$SLIPWAY_HOME/state.sqlite" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $runs)
 INSERT INTO run (pipeline, status, trigger_kind, trigger_actor, commit_id, commit_author, commit_time, commit_message,
