@@ -16,6 +16,8 @@ public final class SafeExtractor {
     /// Paths written by this archive, so an opaque whiteout only hides lower layers.
     private var written: Set<String> = []
     private let isRoot = geteuid() == 0
+    /// The process umask, read once without changing it (umask(2) would, for every thread).
+    private static let umask = currentUmask()
 
     /// `rootPath` must be an existing directory.
     public init(rootPath: String, options: ExtractOptions) throws {
@@ -102,8 +104,10 @@ public final class SafeExtractor {
             throw refuse(reader, header.path, "would bring the total to more than \(options.maxBytes) bytes (the size limit)")
         }
         var fd: Int32 = -1
+        // Created with its permission bits, so most files need no chmod afterwards (the tree
+        // being written is the caller's staging directory, not yet visible).
         try replacing(parent, name, path) {
-            fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode & 0o777))
             return fd
         }
         defer { Syscall.close(fd) }
@@ -131,11 +135,24 @@ public final class SafeExtractor {
            fchown(fd, uid_t(header.uid), gid_t(header.gid)) != 0 {
             throw fail("chown", path)
         }
-        // After chown, which clears setuid bits.
-        guard fchmod(fd, mode_t(mode)) == 0 else { throw fail("chmod", path) }
+        // After chown, which clears setuid bits; needed too for the bits the umask took away.
+        if mode & 0o7000 != 0 || mode & 0o777 & Self.umask != 0 {
+            guard fchmod(fd, mode_t(mode)) == 0 else { throw fail("chmod", path) }
+        }
         var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
         futimens(fd, &times)
         stats.files += 1
+    }
+
+    /// From /proc/self/status; when unreadable, every bit counts as masked, so every file is
+    /// chmodded.
+    static func currentUmask() -> UInt32 {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+              let value = UInt32(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) else {
+            return 0o777
+        }
+        return value
     }
 
     /// The group of a file created in `parent`: the directory's own when it is setgid, else

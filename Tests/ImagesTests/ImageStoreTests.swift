@@ -79,6 +79,23 @@ struct ImageStoreTests {
         }
     }
 
+    /// Permission bits arrive exactly as the layer has them, whatever the umask would take
+    /// away, setuid and setgid included.
+    @Test func modesAreKeptExactly() throws {
+        let scratch = Scratch()
+        defer { scratch.cleanup() }
+        let tree = scratch.dir("tree")
+        let modes: [String: mode_t] = ["open": 0o666, "readonly": 0o444, "private": 0o600, "setuid": 0o4755, "setgid": 0o2711, "none": 0]
+        try makeTree(tree, modes.keys.map { ("bin/\($0)", .file($0)) })
+        for (name, mode) in modes { chmod(tree + "/bin/" + name, mode) }
+        let layer = try FixtureLayer.gnuTar(tree, paths: ["bin"] + modes.keys.sorted().map { "bin/" + $0 }, to: scratch.path + "/modes.tar", owner: 0)
+        let record = try ImageStore(home: scratch.home).importImage(path: layer.file, reference: "modes")
+        for (name, mode) in modes {
+            var st = stat()
+            #expect(stat(record.rootfs + "/bin/" + name, &st) == 0 && st.st_mode & 0o7777 == mode, "\(name): \(String(st.st_mode & 0o7777, radix: 8))")
+        }
+    }
+
     /// A root-owned file added under a lower layer's setgid directory keeps its own group,
     /// not the one the kernel gives new files there.
     @Test(.enabled(if: geteuid() == 0, "chown needs root"))
