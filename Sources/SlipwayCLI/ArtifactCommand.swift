@@ -13,7 +13,7 @@ struct ArtifactCommand: ParsableCommand {
     static var store: ArtifactStore { ArtifactStore(home: .fromEnvironment()) }
 
     struct Pack: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "pack",
             abstract: "Pack a directory into a deterministic tarball in the store and print its digest.",
             discussion: "Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere.")
         @Argument(help: "The directory to pack.") var directory: String
@@ -37,7 +37,7 @@ struct ArtifactCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store an existing tarball (tar, tar.gz, tar.zst, tar.xz) as it is.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Store an existing tarball (tar, tar.gz, tar.zst, tar.xz) as it is.")
         @Argument(help: "The tarball.") var file: String
         @Flag var json = false
 
@@ -65,7 +65,7 @@ struct ArtifactCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an artifact's record.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an artifact's record.")
         @Argument(help: "A digest or a unique prefix.") var digest: String
         @Flag var json = false
 
@@ -87,7 +87,7 @@ struct ArtifactCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the stored tarball to FILE, or to stdout with '-'. Verified first.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the stored tarball to FILE, or to stdout with '-'. Verified first.")
         @Argument(help: "A digest or a unique prefix.") var digest: String
         @Argument(help: "Destination file, or - for stdout.") var file: String
 
@@ -98,7 +98,7 @@ struct ArtifactCommand: ParsableCommand {
     }
 
     struct Unpack: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "unpack",
             abstract: "Extract an artifact into a new directory, safely.",
             discussion: "Entries that leave the directory, write through symlinks, or are devices are refused; the blob is verified in the same pass; on any error nothing is left behind.")
         @Argument(help: "A digest or a unique prefix.") var digest: String
@@ -118,7 +118,7 @@ struct ArtifactCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-hash one artifact, or all; exit 1 naming any that is corrupt.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Re-hash one artifact, or all; exit 1 naming any that is corrupt.")
         @Argument(help: "A digest or a unique prefix; all artifacts when omitted.") var digest: String?
         @Flag var json = false
 

@@ -17,7 +17,7 @@ struct HookCommand: ParsableCommand {
         subcommands: [Install.self, Notify.self])
 
     struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "install",
             abstract: "Write REPO's post-receive hook (bare or not). Exit status: 0 written, 2 not a repository or a foreign hook exists.")
 
         @Argument(help: "The git repository pushes go to.") var repository: String
@@ -31,7 +31,7 @@ struct HookCommand: ParsableCommand {
     }
 
     struct Notify: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "notify",
             abstract: "Record a push (what the hook runs). Exit status: 0 recorded, 2 bad input.")
 
         @Option(help: "The repository path or URL, as the pipeline names it.") var repository: String

@@ -16,7 +16,7 @@ struct ImageCommand: ParsableCommand {
     static var store: ImageStore { ImageStore(home: .fromEnvironment()) }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "import",
             abstract: "Import a rootfs tarball, an OCI image layout or a docker save tarball.",
             discussion: """
                 PATH is a plain rootfs tarball (.tar, .tar.gz, .tar.zst), an OCI image layout \
@@ -35,7 +35,7 @@ struct ImageCommand: ParsableCommand {
     }
 
     struct Build: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "build",
             abstract: "Build an image from a recipe directory (images/NAME) and import it.",
             discussion: "A recipe is a directory with an executable 'build' that writes a rootfs tarball to its first argument; see images/README.md.")
         @Argument(help: "The recipe directory, e.g. images/busybox.") var recipe: String
@@ -68,7 +68,7 @@ struct ImageCommand: ParsableCommand {
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an image's record: digest, rootfs, layers.")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show an image's record: digest, rootfs, layers.")
         @Argument(help: "NAME, NAME:TAG or a digest prefix.") var name: String
         @Flag(help: "Print JSON.") var json = false
 

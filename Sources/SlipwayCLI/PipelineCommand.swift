@@ -11,7 +11,7 @@ struct PipelineCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Rollback.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add",
             abstract: "Register or update the pipeline a slipway.yml describes.",
             discussion: "Errors are printed as FILE:LINE:COL. Exit status: 0 registered, 2 the file is unreadable or invalid.")
 
@@ -47,7 +47,7 @@ struct PipelineCommand: AsyncParsableCommand {
     }
 
     struct Rollback: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "rollback",
             abstract: "Switch a pipeline's target back to the previous good release (or --to one); recorded in the audit trail.",
             discussion: "Exit status: 0 rolled back, 1 the rollback failed, 2 no such pipeline, target or release.")
 

@@ -10,7 +10,7 @@ struct SandboxCommand: ParsableCommand {
         subcommands: [Run.self, Bench.self])
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "run",
             abstract: "Run CMD in a sandbox over an image; the exit status is the command's.",
             discussion: """
                 The workspace appears at /workspace and is the working directory. Exit status: the \
@@ -28,7 +28,7 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "CPU limit in cores, e.g. 1.5.") var cpus: Double?
         @Option(help: "Wall-clock limit, e.g. 30s, 10m, 500ms.") var timeout: SandboxDuration?
         @Option(help: "Environment variable K=V (repeatable); nothing else is inherited.") var env: [String] = []
-        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String] = []
+        @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
         func run() throws {
             let spec = try makeSpec()
@@ -75,7 +75,7 @@ struct SandboxCommand: ParsableCommand {
 
     /// Launch and teardown cost: N sandboxes running CMD one after another from this process.
     struct Bench: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "bench",
             abstract: "Start N sandboxes one after another and print per-run timings (for benchmarks/sandbox.sh).")
 
         @Option(help: "An imported image.") var image: String?
@@ -85,7 +85,7 @@ struct SandboxCommand: ParsableCommand {
         var external = false
         @Flag(help: "Print the median time from the start of a run to each step of the sandbox's setup and teardown.")
         var trace = false
-        @Argument(parsing: .captureForPassthrough, help: "The command (default /bin/true).") var command: [String] = []
+        @Argument(parsing: .postTerminator, help: "The command, after -- (default /bin/true).") var command: [String] = []
 
         func run() throws {
             var arguments = command.first == "--" ? Array(command.dropFirst()) : command

@@ -15,15 +15,26 @@ import Testing
         return src
     }
 
+    /// Every command, found by walking the SUBCOMMANDS of each help page, answers --help.
     @Test func helpOnEveryCommand() throws {
-        let commands = [[], ["artifact"], ["artifact", "pack"], ["artifact", "import"], ["artifact", "ls"],
-                        ["artifact", "show"], ["artifact", "export"], ["artifact", "unpack"],
-                        ["artifact", "verify"], ["artifact", "gc"]]
-        for command in commands {
+        var pending: [[String]] = [[]], seen: [[String]] = []
+        while let command = pending.popLast() {
+            seen.append(command)
             let r = try cli.run(command + ["--help"])
             #expect(r.status == 0, "\(command) --help")
-            #expect(r.stdout.contains("USAGE"), "\(command) --help")
+            #expect(r.stdout.contains("USAGE: slipway \((command).joined(separator: " "))"), "\(command) --help: \(r.stdout) \(r.stderr)")
+            guard let list = r.stdout.components(separatedBy: "SUBCOMMANDS:\n").dropFirst().first else { continue }
+            for line in list.split(separator: "\n", omittingEmptySubsequences: false) {
+                // "  name   abstract"; wrapped abstracts are indented further.
+                guard line.hasPrefix("  "), line.dropFirst(2).first != " ", !line.hasPrefix("  See "),
+                      let name = line.split(separator: " ").first else {
+                    if line.isEmpty { break } else { continue }
+                }
+                pending.append(command + [String(name)])
+            }
         }
+        #expect(seen.count > 30, "found \(seen.count) commands")
+        #expect(seen.contains(["sandbox", "bench"]) && seen.contains(["artifact", "gc"]))
     }
 
     @Test func badUsageExitsTwo() throws {
