@@ -3,8 +3,9 @@
 # call starts without resolving the shared libraries' symbols), once, into .build-release,
 # with the sandbox helper beside it.
 if [ -z "${SLIPWAY:-}" ]; then
-  (cd "$(dirname "${BASH_SOURCE[0]}")/.." &&
-    swift build -c release --static-swift-stdlib --scratch-path .build-release --product slipway >&2 &&
-    swift build -c release --static-swift-stdlib --scratch-path .build-release --product slipway-sandbox >&2)
-  SLIPWAY=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build-release/release/slipway
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  for product in slipway slipway-sandbox; do
+    swift build --package-path "$repo" -c release --static-swift-stdlib --scratch-path "$repo/.build-release" --product $product >&2
+  done
+  SLIPWAY=$repo/.build-release/release/slipway
 fi

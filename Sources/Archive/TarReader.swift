@@ -143,10 +143,10 @@ public final class TarReader {
         try input.drain()
     }
 
-    /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file).
     /// SHA-256 hex of the stream libarchive read, for a reader made with `hashingDecoded`.
     public var decodedDigest: String { input.digest.finalizeHex() }
 
+    /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file).
     public var rawDigest: String {
         if case .pipe(let pipe) = input.origin { return (try? pipe.finish().hex) ?? "" }
         return input.digest.finalizeHex()

@@ -28,10 +28,7 @@ final class ZstdStreamDecoder {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         while inBuffer.pos < inBuffer.size {
             var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
-            let hint = ZSTD_decompressStream(dctx, &outBuffer, &inBuffer)
-            if ZSTD_isError(hint) != 0 {
-                throw SlipwayError.badInput("\(source): damaged zstd data (\(String(cString: ZSTD_getErrorName(hint))))")
-            }
+            let hint = try checked(ZSTD_decompressStream(dctx, &outBuffer, &inBuffer))
             if outBuffer.pos > 0 { try body(UnsafeRawBufferPointer(rebasing: out[0..<outBuffer.pos])) }
             atFrameEnd = hint == 0
         }
@@ -39,10 +36,7 @@ final class ZstdStreamDecoder {
         while !atFrameEnd {
             var empty = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
             var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
-            let hint = ZSTD_decompressStream(dctx, &outBuffer, &empty)
-            if ZSTD_isError(hint) != 0 {
-                throw SlipwayError.badInput("\(source): damaged zstd data (\(String(cString: ZSTD_getErrorName(hint))))")
-            }
+            let hint = try checked(ZSTD_decompressStream(dctx, &outBuffer, &empty))
             atFrameEnd = hint == 0
             if outBuffer.pos == 0 { break }
             try body(UnsafeRawBufferPointer(rebasing: out[0..<outBuffer.pos]))
@@ -50,5 +44,13 @@ final class ZstdStreamDecoder {
         if atEnd && !atFrameEnd {
             throw SlipwayError.badInput("\(source): truncated zstd data (the stream ends inside a frame)")
         }
+    }
+
+    /// libzstd's hint, or the error it names.
+    private func checked(_ hint: Int) throws -> Int {
+        guard ZSTD_isError(hint) == 0 else {
+            throw SlipwayError.badInput("\(source): damaged zstd data (\(String(cString: ZSTD_getErrorName(hint))))")
+        }
+        return hint
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Images
+import Sandbox
 
 /// What to build: a source tree, a buildspec, an image, and the settings around them.
 public struct BuildRequest: Sendable {
@@ -41,7 +42,7 @@ public struct BuildRequest: Sendable {
     public var memoryBytes: Int64?
     /// Builds see only their own loopback unless host networking is asked for (to fetch
     /// dependencies); the choice is part of the result key.
-    public var hostNetwork = false
+    public var network: SandboxSpec.Network = .none
 
     public init(source: String, image: ImageRecord, buildspec: String? = nil) {
         self.source = source

@@ -57,7 +57,7 @@ extension BuildRunner {
         sandbox.hostname = SandboxLayout.hostname
         sandbox.timeout = context.request.timeout
         sandbox.memoryBytes = context.request.memoryBytes
-        sandbox.network = context.request.hostNetwork ? .host : .none
+        sandbox.network = context.request.network
         sandbox.uid = context.user.uid
         sandbox.gid = context.user.gid
 

@@ -97,7 +97,7 @@ public struct BuildRunner: Sendable {
                                        perRun: ["CODEBUILD_BUILD_ID", "CODEBUILD_BUILD_NUMBER", "CODEBUILD_START_TIME", "CODEBUILD_INITIATOR"])
         let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest,
                                   environment: variables.effective,
-                                  extra: [source.commit ?? "", requirements.user.name, request.hostNetwork ? "network=host" : ""]
+                                  extra: [source.commit ?? "", requirements.user.name, request.network == .host ? "network=host" : ""]
                                       + inputs.secondaryTrees)
         var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
                                    project: project, buildID: buildID, number: number, buildDir: buildDir,

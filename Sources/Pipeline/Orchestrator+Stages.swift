@@ -49,7 +49,7 @@ extension Orchestrator {
         request.projectEnvironment = spec.build.environment
         request.timeout = spec.build.timeout
         request.memoryBytes = spec.build.memoryBytes
-        request.hostNetwork = spec.build.network == .host
+        request.network = spec.build.network == .host ? .host : .none
         request.project = spec.name
         request.cancellation = run.cancellation
         request.initiator = "slipway-pipeline/\(run.record.trigger.actor)"

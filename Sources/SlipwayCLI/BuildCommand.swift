@@ -40,7 +40,7 @@ struct BuildCommand: ParsableCommand {
         request.trustedRef = !dirty
         request.project = project
         request.timeout = timeout
-        request.hostNetwork = network == .host
+        request.network = network
         request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
         // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
         let cancellation = BuildCancellation()

@@ -291,7 +291,7 @@ struct BuildRunnerTests {
         #expect(isolated.status == .succeeded)
         #expect(isolated.exportedVariables["NETNS"]?.hasPrefix("net:[") == true)
         #expect(isolated.exportedVariables["NETNS"] != host)
-        let shared = try f.build { $0.hostNetwork = true }
+        let shared = try f.build { $0.network = .host }
         #expect(shared.status == .succeeded && shared.cachedFrom == nil, "host networking is another result key")
         #expect(shared.exportedVariables["NETNS"] == host)
     }
