@@ -155,8 +155,11 @@ public struct BuildRunner: Sendable {
         guard let spec, !diagnostics.hasErrors else {
             throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n"))
         }
-        if spec.phases.isEmpty {
-            throw SlipwayError.badInput("\(file): the buildspec has no phases to run" + (spec.batch != nil ? " (it only lists batch builds: run them with runBatch, or 'slipway build')" : ""))
+        // Without phases CodeBuild still collects the artifacts from the source (AWS's own
+        // ecs-agent release buildspec is only `artifacts`); a batch-only buildspec has nothing
+        // to run as a single build.
+        if spec.phases.isEmpty, spec.batch != nil {
+            throw SlipwayError.badInput("\(file): the buildspec only lists batch builds, which 'slipway build' runs; it has no phases to run as one build")
         }
         return (spec, diagnostics.map(\.description))
     }
