@@ -6,7 +6,8 @@ import Specs
 /// or a named one. The release left behind goes out of service (its BeforeBlockTraffic,
 /// AfterBlockTraffic, ApplicationStop), then the same atomic switch as a deploy, the target's
 /// ApplicationStart, ValidateService, health check, BeforeAllowTraffic and AfterAllowTraffic;
-/// the release left behind is marked bad. Database migrations and files in
+/// the release left behind stays good (only a failed hook or health check marks a release
+/// bad), so `rollback --to` can return to it. Database migrations and files in
 /// `shared/` are not reverted.
 public struct Rollback: Sendable {
     public let host: any ReleaseHost
@@ -58,7 +59,6 @@ public struct Rollback: Sendable {
         events(DeployEvent(host: host.name, kind: .step, text: "switching current to releases/\(target)"))
         try host.switchTo(target)
         try host.append(JournalRecord(event: .switched, release: target, previous: current, note: "rollback"))
-        if let current { try host.append(JournalRecord(event: .bad, release: current, note: "rolled back from")) }
         events(DeployEvent(host: host.name, kind: .warning, text: "database migrations and files in shared/ are not reverted"))
         do {
             try run.restart(target, reverting: current ?? "")
