@@ -69,6 +69,7 @@ let package = Package(
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
