@@ -93,7 +93,7 @@ public struct RemoteHost: ReleaseHost {
             throw SlipwayError.failed("\(name): sending the artifact failed: \(message(error))")
         }
         child.closeInput()
-        var output = ErrorLines()
+        var output = LastLines()
         let ending = child.pumpLines(deadline: Date().addingTimeInterval(3600), grace: 2) { output.append($1) }
         verified = true
         guard "sha256:" + reader.rawDigest == artifact.blob.digest, "sha256:" + tar.finalizeHex() == artifact.digest else {
@@ -254,7 +254,7 @@ final class RemoteLock: HostLock {
         // ssh's own timeouts bound this; the deadline is for a host that answers and then stalls.
         let answer = child.readLine(deadline: Date().addingTimeInterval(TimeInterval(session.timeouts.connect) + 120)) ?? ""
         if answer == "LOCKED" { return RemoteLock(ssh: child) }
-        var errors = ErrorLines()
+        var errors = LastLines()
         let ending = child.pumpLines(deadline: Date().addingTimeInterval(10), grace: 1) { stream, text in
             if stream == .stderr { errors.append(text) }
         }

@@ -54,7 +54,7 @@ struct SSHSession: Sendable {
              line: ((String) -> Void)? = nil) throws -> [String] {
         let child = try start(script, arguments, input: input.map { .bytes(Array($0)) } ?? .null)
         var lines: [String] = []
-        var errors = ErrorLines()
+        var errors = LastLines()
         let ending = child.pumpLines(deadline: Date().addingTimeInterval(timeout), grace: 2) { stream, text in
             guard stream == .stdout else { return errors.append(text) }
             lines.append(text)
@@ -115,9 +115,9 @@ struct RemoteFailure: Error {
     var message: String { lines.suffix(5).joined(separator: "\n").nonEmpty ?? "exited with status \(status)" }
 }
 
-/// The last lines ssh and a remote script wrote to stderr, minus OpenSSH's home-directory
-/// notice; bounded, so a chatty script cannot grow memory.
-struct ErrorLines {
+/// The last lines ssh and a remote script wrote (for an error message), minus OpenSSH's
+/// home-directory notice; bounded, so a chatty script cannot grow memory.
+struct LastLines {
     static let kept = 50
     private(set) var lines: [String] = []
 
