@@ -1,5 +1,5 @@
 import Artifacts
-import Deploy
+@testable import Deploy
 import Foundation
 import SlipwayCore
 import Testing
@@ -68,5 +68,21 @@ final class DeadPort: Sendable {
         #expect(run.output.contains("ssh to deploy@127.0.0.1 port \(dead.port) failed"), "\(run.output)")
         #expect(run.output.contains("timed out"), "\(run.output)")
         #expect(run.output.contains("no answer within 2 s"), "\(run.output)")
+    }
+}
+
+@Suite(.tags(.small)) struct SSHOptionTests {
+    @Test func everySSHCallHasAConnectTimeoutAndKeepAlives() {
+        var timeouts = SSHTimeouts(connect: 7)
+        timeouts.keepAliveInterval = 4
+        let session = SSHSession(destination: SSHDestination(user: "deploy", host: "example.org", port: 2222, path: "/srv/app"), timeouts: timeouts)
+        let argv = session.argv("true", [])
+        for option in ["BatchMode=yes", "ConnectTimeout=7", "ServerAliveInterval=4", "ServerAliveCountMax=3"] {
+            #expect(argv.contains(option), "\(argv)")
+        }
+        #expect(SSHTimeouts().connect == 10)
+        #expect(session.connectionFailure(["ssh: connect to host example.org port 2222: Connection timed out"]).message
+                == "ssh to deploy@example.org port 2222 failed: ssh: connect to host example.org port 2222: Connection timed out "
+                + "(no answer within 7 s; SLIPWAY_SSH_CONNECT_TIMEOUT sets how long to wait)")
     }
 }
