@@ -119,7 +119,7 @@ final class HostDeployment: @unchecked Sendable {
     func checkHealth() throws {
         guard let health = options.health else { return }
         step("health check")
-        try runHealthCheck(health, on: host, release: id, policy: options.healthPolicy)
+        try runHealthCheck(health, on: host, release: id, policy: options.healthPolicy, environment: options.environment)
     }
 
     /// Marks the new release bad and, if it went live, switches back to the previous one and
@@ -210,7 +210,8 @@ final class HostDeployment: @unchecked Sendable {
 }
 
 /// Runs one health check with retries until its deadline.
-func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: String, policy: HealthCheck.Policy) throws {
+func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: String, policy: HealthCheck.Policy,
+                    environment: [String: String]) throws {
     switch health {
     case .http(let url):
         let resolved = url.replacingOccurrences(of: "{host}", with: host.healthHost)
@@ -223,7 +224,7 @@ func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: St
         }
     case .command(let command):
         try HealthCheck.retry(policy, what: "`\(command)`") {
-            host.healthCommand(command, releasePath: host.layout.release(release))
+            host.healthCommand(command, releasePath: host.layout.release(release), environment: environment)
         }
     }
 }

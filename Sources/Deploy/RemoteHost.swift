@@ -200,9 +200,11 @@ public struct RemoteHost: ReleaseHost {
         try remote("rm -f .current.tmp-*; for d in releases/.[!.]*; do [ -e \"$d\" ] && rm -rf \"$d\"; done; true")
     }
 
-    public func healthCommand(_ command: String, releasePath: String) -> String? {
+    public func healthCommand(_ command: String, releasePath: String, environment: [String: String]) -> String? {
         do {
-            try remote("RELEASE_PATH=$1 sh -c \"$2\"", [releasePath, command])
+            let variables = environment.map { "\($0.key)=\($0.value)" }.sorted()
+            try remote("release=$1 command=$2; shift 2; RELEASE_PATH=$release exec env \"$@\" RELEASE_PATH=\"$release\" sh -c \"$command\"",
+                       [releasePath, command] + variables)
             return nil
         } catch let failure as RemoteFailure {
             return "`\(command)` exited with status \(failure.status)" + (failure.lines.last.map { ": \($0)" } ?? "")

@@ -62,7 +62,7 @@ public struct Rollback: Sendable {
         events(DeployEvent(host: host.name, kind: .warning, text: "database migrations and files in shared/ are not reverted"))
         do {
             try run.restart(target, reverting: current ?? "")
-            if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy) }
+            if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy, environment: options.environment) }
             try run.allowTraffic(to: target, reverting: current ?? "")
         } catch {
             return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error))
