@@ -25,7 +25,7 @@ public enum Git {
                                            environment: ProcessInfo.processInfo.environment,
                                            input: input == nil ? .null : .pipe, errors: err[1])
         } catch {
-            throw SlipwayError.failed("cannot run git (\((error as? SlipwayError)?.message ?? "\(error)")): install git to build from a checkout")
+            throw SlipwayError.wrapping(error, "cannot run git (install git to build from a checkout)")
         }
         // Small inputs (object names) fit the socket buffer: written in full before reading.
         if let fd = child.input {

@@ -68,7 +68,7 @@ public struct RemoteHost: ReleaseHost {
     }
 
     public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
-        let scan = try BundleScan(blob: store.blobPath(artifact.hex))
+        let scan = try BundleScan(blob: store.blobPath(artifact.digest))
         let staging = layout.releases + "/.\(id).bundle"
         let errors = try ErrorLog()
         let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe, errors: errors)
@@ -76,7 +76,7 @@ public struct RemoteHost: ReleaseHost {
         defer { if !verified { child.killGroup(); _ = child.wait() } }
         // Stream the decompressed tar, hashing it on the way; the release is only named after
         // both digests match.
-        let reader = try TarReader(path: store.blobPath(artifact.hex), mode: .raw)
+        let reader = try TarReader(path: store.blobPath(artifact.digest), mode: .raw)
         var tar = SHA256Stream()
         guard let input = child.input else { throw SlipwayError.failed("ssh has no stdin") }
         do {
@@ -89,13 +89,13 @@ public struct RemoteHost: ReleaseHost {
             try reader.drain()
         } catch {
             Syscall.close(input)
-            throw SlipwayError.failed("\(name): sending the artifact failed: \(message(error))")
+            throw SlipwayError.wrapping(error, "\(name): sending the artifact failed", otherwise: .failed)
         }
         Syscall.close(input)
         var output: [String] = []
         let ending = OutputPump(grace: 2).run(child, deadline: Date().addingTimeInterval(3600)) { output.append($0) }
         verified = true
-        guard "sha256:" + reader.rawDigest == artifact.blob.digest, "sha256:" + tar.finalizeHex() == artifact.digest else {
+        guard try reader.rawDigest == artifact.blob.digest, tar.finalize() == artifact.digest else {
             throw SlipwayError.corrupt("\(artifact.digest): the stored blob is corrupt; nothing was installed on \(name)")
         }
         guard ending == .exited(0) else {

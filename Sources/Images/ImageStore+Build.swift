@@ -30,7 +30,7 @@ extension ImageStore {
         do {
             try process.run()
         } catch {
-            throw SlipwayError.failed("\(what): cannot run \(executable): \(error.localizedDescription)")
+            throw SlipwayError.wrapping(error, "\(what): cannot run \(executable)")
         }
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
