@@ -46,12 +46,14 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        // Secrets sealed at rest for builds (`slipway secret`).
+        .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs, releases and audit in SQLite.
         .target(name: "State", dependencies: ["SlipwayCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
-        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State"]),
+        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets"]),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
             "SlipwayCore", "Pipeline", "State",
@@ -64,7 +66,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "State", "Pipeline", "Server",
+            "State", "Pipeline", "Server", "Secrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",

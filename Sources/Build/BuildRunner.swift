@@ -78,7 +78,7 @@ public struct BuildRunner: Sendable {
         let buildDir = home.builds + "/" + project + "/" + uuid
         try makeDirectories(buildDir)
         let workspace = buildDir + "/src"
-        var secretValues: [String: String] = [:]
+        var secretValues = request.secretVariables
         for secret in spec.env.secrets { secretValues[secret.variable] = request.secrets[secret.reference] }
         let masker = SecretMasker(secrets: Array(secretValues.values))
         let log = try BuildLog(path: buildDir + "/build.log", masker: masker, sink: events)
@@ -98,6 +98,7 @@ public struct BuildRunner: Sendable {
         let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest.description,
                                   environment: variables.effective,
                                   extra: [source.commit ?? "", requirements.user.name, request.network == .host ? "network=host" : ""]
+                                      + (secretValues.isEmpty ? [] : ["secret-variables=" + secretValues.keys.sorted().joined(separator: ",")])
                                       + inputs.secondaryTrees)
         var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
                                    project: project, buildID: buildID, number: number, buildDir: buildDir,
