@@ -46,7 +46,7 @@ final class BlobPipe {
     /// Opens `path` and starts the thread.
     convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         self.init(fd: fd, source: path)
     }
 

@@ -31,7 +31,7 @@ public final class TarReader {
     /// Opens `path` ("-" is not accepted: callers open stdin themselves and pass `fd`).
     public convenience init(path: String, mode: Mode = .tar) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         try self.init(fd: fd, source: path, mode: mode, ownsFD: true)
     }
 

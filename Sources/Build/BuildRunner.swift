@@ -190,7 +190,7 @@ public struct BuildRunner: Sendable {
     private func nextBuildNumber(_ project: String) throws -> Int {
         let path = home.builds + "/" + project + "/number"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         defer { Syscall.close(fd) }
         try Syscall.retrying("lock \(path)") { flock(fd, LOCK_EX) }
         var buffer = [UInt8](repeating: 0, count: 32)

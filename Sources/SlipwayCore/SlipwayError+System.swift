@@ -4,9 +4,8 @@ import Foundation
 /// remedy for the errno values a user can do something about.
 extension SlipwayError {
     /// A failed system call `call` on `subject` ("open", "/etc/x"); `message` is "open /etc/x".
-    public static func system(call: String, _ subject: String? = nil, errno code: Int32 = Glibc.errno,
-                              kind: Kind = .system) -> SlipwayError {
-        SlipwayError(kind, subject.map { "\(call) \($0)" } ?? call, call: call, errno: code)
+    public static func system(call: String, _ subject: String? = nil, errno code: Int32 = Glibc.errno) -> SlipwayError {
+        SlipwayError(.system, subject.map { "\(call) \($0)" } ?? call, call: call, errno: code)
     }
 
     /// A failed system call described by `what`, which starts with the call's name, as in
@@ -16,9 +15,9 @@ extension SlipwayError {
         return SlipwayError(.system, what, call: call.isEmpty ? nil : String(call), errno: code)
     }
 
-    /// open(2) of an existing file or directory; a missing one is "not found".
+    /// open(2) of an existing file or directory.
     public static func open(_ path: String, errno code: Int32 = Glibc.errno) -> SlipwayError {
-        system(call: "open", path, errno: code, kind: code == ENOENT ? .notFound : .system)
+        system(call: "open", path, errno: code)
     }
 
     /// open(2) with O_CREAT.
@@ -43,7 +42,7 @@ extension SlipwayError {
     }
 
     public static func stat(_ path: String, errno code: Int32 = Glibc.errno) -> SlipwayError {
-        system(call: "stat", path, errno: code, kind: code == ENOENT ? .notFound : .system)
+        system(call: "stat", path, errno: code)
     }
 
     public static func chmod(_ path: String, errno code: Int32 = Glibc.errno) -> SlipwayError {

@@ -24,7 +24,7 @@ import Testing
         #expect(legacy.call == "fsync" && legacy.description == "fsync /x: Input/output error")
 
         let missing = failedOpen("/nonexistent/slipway")
-        #expect(missing.kind == .notFound && missing.errno == ENOENT)
+        #expect(missing.kind == .system && missing.errno == ENOENT && missing.call == "open")
         #expect(missing.description == "open /nonexistent/slipway: No such file or directory")
     }
 
@@ -78,7 +78,8 @@ import Testing
         struct Database: Error {}
         #expect(SlipwayError.wrapping(Database(), "state database /s").httpStatus == 500)
         // Input at fault stays 4xx whatever lies beneath.
-        #expect(failedOpen("/nonexistent/slipway").httpStatus == 404)
+        #expect(failedOpen("/nonexistent/slipway").httpStatus == 500)
+        #expect(SlipwayError.notFound("no artifact 3f2a", cause: failedOpen("/nonexistent/slipway")).httpStatus == 404)
         #expect(SlipwayError.badInput("buildspec.yml", cause: SlipwayError.read("/b", errno: EISDIR)).httpStatus == 400)
         // Through the protocol, as a server sees an error it does not know.
         let unknown: any Error = SlipwayError.wrapping(SlipwayError.write("/x", errno: ENOSPC), "save")
