@@ -46,6 +46,14 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
+        .target(name: "Notifications", dependencies: [
+            "Specs",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Secrets sealed at rest for builds (`slipway secret`).
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
@@ -79,6 +87,11 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "Notifications", "Specs",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
