@@ -80,13 +80,13 @@ public struct SlipwayError: Error, CustomStringConvertible, Sendable {
         return message.isEmpty ? reason : message + ": " + reason
     }
 
-    /// The whole chain, outermost first, each level once: a level whose text an outer one
-    /// already quotes is left out.
+    /// The whole chain, outermost first, each level once: a level whose text the outer ones
+    /// already end with (a wrapper that quoted its cause, a repeated message) is left out.
     public var description: String {
         var text = ""
         for error in chain {
             let part = Self.ownText(of: error)
-            if part.isEmpty || text.contains(part) { continue }
+            if part.isEmpty || text.hasSuffix(part) { continue }
             text += text.isEmpty ? part : ": " + part
         }
         return text

@@ -44,6 +44,9 @@ import Testing
         #expect(quoted.description == "deploy failed: \(disk.ownText)")
         let same = SlipwayError.wrapping(SlipwayError.notFound("no run 9"), "no run 9")
         #expect(same.description == "no run 9" && same.kind == .notFound)
+        // Words that merely occur in an outer message are still said where they belong.
+        let short = SlipwayError.failed("deploy of web to host-a failed", cause: SlipwayError.failed("web"))
+        #expect(short.description == "deploy of web to host-a failed: web")
     }
 
     @Test func foreignCausesReadAsSentences() throws {
