@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCore", "SlipwayCLI"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),

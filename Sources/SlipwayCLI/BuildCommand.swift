@@ -56,7 +56,7 @@ struct BuildCommand: ParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         let outcome = try BuildRunner(home: home).runBuildOrBatch(request) { entry, event in
-            if case let .log(line, _) = event { Terminal.note(entry.map { "[\($0)] " + line } ?? line) }
+            if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
         }
         let result: BuildResult
         switch outcome {
@@ -80,6 +80,11 @@ struct BuildCommand: ParsableCommand {
             Terminal.note(Self.summary(result))
             if keepWorkspace && result.cache.result != .hit {
                 Terminal.note("  workspace: " + (result.logPath as NSString).deletingLastPathComponent + "/src")
+            }
+            // The primary artifact on stdout, as `artifact pack` prints its digest, so
+            // `digest=$(slipway build .)` can feed a deploy.
+            if result.succeeded, let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first {
+                print(primary.digest)
             }
         }
         if !result.succeeded { throw ExitCode(1) }
