@@ -10,6 +10,9 @@ let package = Package(
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
         .executable(name: "slipway-sandbox", targets: ["SandboxHelper"]),
+        // For the fuzzing package in fuzz/.
+        .library(name: "SlipwayArchive", targets: ["Archive"]),
+        .library(name: "SlipwaySpecs", targets: ["Specs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
