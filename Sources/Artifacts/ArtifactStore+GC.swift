@@ -11,10 +11,10 @@ public struct GCReport: Codable, Sendable {
 
 extension ArtifactStore {
     /// Pins a digest under `refs/<kind>/<name>` so garbage collection keeps it.
-    public func addReference(kind: String, name: String, digest: String) throws {
+    public func addReference(kind: String, name: String, digest: Digest) throws {
         let dir = "\(refsDir)/\(kind)"
         try makeDirectories(dir)
-        try writeFileAtomically(Data((digest + "\n").utf8), to: "\(dir)/\(name)")
+        try writeFileAtomically(Data("\(digest)\n".utf8), to: "\(dir)/\(name)")
     }
 
     public func removeReference(kind: String, name: String) {
@@ -22,13 +22,14 @@ extension ArtifactStore {
     }
 
     /// Every digest some reference points at.
-    public func referencedDigests() -> Set<String> {
+    public func referencedDigests() -> Set<Digest> {
         let fm = FileManager.default
-        var found: Set<String> = []
+        var found: Set<Digest> = []
         for kind in (try? fm.contentsOfDirectory(atPath: refsDir)) ?? [] {
             for name in (try? fm.contentsOfDirectory(atPath: "\(refsDir)/\(kind)")) ?? [] {
-                if let text = try? String(contentsOfFile: "\(refsDir)/\(kind)/\(name)", encoding: .utf8) {
-                    found.insert(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                if let text = try? String(contentsOfFile: "\(refsDir)/\(kind)/\(name)", encoding: .utf8),
+                   let digest = try? Digest(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    found.insert(digest)
                 }
             }
         }
@@ -42,19 +43,19 @@ extension ArtifactStore {
         let referenced = referencedDigests()
         let records = try list()
         let keep = Set(records.prefix(keepLast).map(\.digest)).union(referenced)
-        let known = Set(records.map(\.hex))
+        let known = Set(records.map(\.digest))
         for record in records {
             if keep.contains(record.digest) { report.kept += 1; continue }
-            report.removed.append(record.digest)
+            report.removed.append(record.digest.description)
             report.freedBytes += record.blob.size
             if !dryRun {
-                unlink(recordPath(record.hex))  // record first: a half-removed artifact is just an orphan blob
-                unlink(blobPath(record.hex))
+                unlink(recordPath(record.digest))  // record first: a half-removed artifact is just an orphan blob
+                unlink(blobPath(record.digest))
             }
         }
-        for hex in allHexes() where !known.contains(hex) {
-            report.removed.append("sha256:" + hex + " (orphan blob)")
-            if !dryRun { unlink(blobPath(hex)) }
+        for digest in allDigests() where !known.contains(digest) {
+            report.removed.append("\(digest) (orphan blob)")
+            if !dryRun { unlink(blobPath(digest)) }
         }
         let cutoff = Date().addingTimeInterval(-3600)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] {

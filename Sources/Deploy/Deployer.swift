@@ -93,5 +93,5 @@ public struct Deployer: Sendable {
 }
 
 func message(_ error: any Error) -> String {
-    (error as? SlipwayError)?.message ?? "\(error)"
+    String(describing: error)
 }

@@ -219,7 +219,7 @@ func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: St
             switch HTTPProbe.get(resolved, timeout: policy.requestTimeout) {
             case .success(let code) where (200..<400).contains(code): return nil
             case .success(let code): return "status \(code)"
-            case .failure(let error): return error.message
+            case .failure(let error): return error.description
             }
         }
     case .command(let command):

@@ -53,7 +53,7 @@ public struct Rollback: Sendable {
             do { try run.stop(current, for: target) } catch {
                 try? run.restart(current, reverting: target)
                 try? run.allowTraffic(to: current, reverting: target)
-                throw SlipwayError.failed("\(host.name): rollback stopped before the switch: \(message(error))")
+                throw SlipwayError.failed("\(host.name): rollback stopped before the switch", cause: error)
             }
         }
         events(DeployEvent(host: host.name, kind: .step, text: "switching current to releases/\(target)"))

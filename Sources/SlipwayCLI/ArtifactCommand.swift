@@ -81,7 +81,7 @@ struct ArtifactCommand: ParsableCommand {
                 created:     \(ISO8601DateFormatter().string(from: record.created))
                 commit:      \(record.provenance.sourceCommit ?? "-")
                 build:       \(record.provenance.buildID ?? "-")
-                image:       \(record.provenance.imageDigest ?? "-")
+                image:       \(record.provenance.imageDigest?.description ?? "-")
                 """)
         }
     }
@@ -131,13 +131,13 @@ struct ArtifactCommand: ParsableCommand {
                     try store.verify(record)
                     results.append(VerifyOutput(digest: record.digest, ok: true, error: nil))
                 } catch let error as SlipwayError {
-                    results.append(VerifyOutput(digest: record.digest, ok: false, error: error.message))
+                    results.append(VerifyOutput(digest: record.digest, ok: false, error: error.description))
                 }
             }
             if json {
                 try Terminal.json(results)
             } else {
-                for r in results { print(r.ok ? "ok       \(r.digest)" : "CORRUPT  \(r.error ?? r.digest)") }
+                for r in results { print(r.ok ? "ok       \(r.digest)" : "CORRUPT  \(r.error ?? r.digest.description)") }
             }
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
@@ -160,7 +160,7 @@ struct ArtifactCommand: ParsableCommand {
 }
 
 struct PackOutput: Encodable {
-    var digest: String
+    var digest: Digest
     var size: Int64
     var files: Int
     var blob: BlobInfo
@@ -174,7 +174,7 @@ struct PackOutput: Encodable {
 }
 
 struct VerifyOutput: Encodable {
-    var digest: String
+    var digest: Digest
     var ok: Bool
     var error: String?
 }
