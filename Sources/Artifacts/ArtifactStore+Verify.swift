@@ -32,6 +32,8 @@ extension ArtifactStore {
     @discardableResult
     public func unpack(_ record: ArtifactRecord, to directory: String,
                        options: ExtractOptions = .artifact) throws -> ExtractStats {
+        let hold = try use(record.digest)
+        defer { withExtendedLifetime(hold) {} }
         let path = blobPath(record.digest)
         let reader: TarReader
         do {
@@ -52,6 +54,8 @@ extension ArtifactStore {
     /// Copies the stored blob to `destination` (a path, or "-" for stdout), verified first:
     /// a file destination appears only complete; stdout gets nothing from a corrupt blob.
     public func export(_ record: ArtifactRecord, to destination: String) throws {
+        let hold = try use(record.digest)
+        defer { withExtendedLifetime(hold) {} }
         try verify(record)
         let source = blobPath(record.digest)
         if destination == "-" {

@@ -52,7 +52,7 @@ final class HostDeployment: @unchecked Sendable {
     var context: HookContext {
         HookContext(deploymentID: id, applicationName: options.applicationName ?? (host.layout.root as NSString).lastPathComponent,
                     deploymentGroupName: options.deploymentGroup,
-                    deploymentGroupID: String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)),
+                    deploymentGroupID: targetKey,
                     releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "",
                     variables: options.environment)
     }
@@ -62,6 +62,7 @@ final class HostDeployment: @unchecked Sendable {
     func prepare(id: String, artifact: ArtifactRecord, store: ArtifactStore) throws {
         self.id = id
         try host.append(JournalRecord(event: .created, release: id, artifact: artifact.digest, commit: artifact.provenance.sourceCommit))
+        try store.addReference(kind: "releases", name: releaseReference(id), digest: artifact.digest)
         step("unpacking \(artifact.shortDigest) into releases/\(id)")
         let staged = try host.stage(artifact, from: store, id: id)
         let source = options.appspecOverride ?? staged.appspec
@@ -192,10 +193,21 @@ final class HostDeployment: @unchecked Sendable {
         }
     }
 
-    /// Prunes old releases and releases the lock.
-    func finish() {
+    /// Names this target (host and path) in ids and references: stable across deploys.
+    var targetKey: String { String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)) }
+
+    /// The store reference that keeps a release's artifact from garbage collection while the
+    /// release is on this target's disk.
+    func releaseReference(_ release: String) -> String { targetKey + "--" + release }
+
+    /// Prunes old releases (and their store references) and releases the lock.
+    func finish(store: ArtifactStore? = nil) {
         if lock != nil {
-            do { try ReleasePruner(host: host, keep: options.keep, events: events).prune() } catch {
+            do {
+                for pruned in try ReleasePruner(host: host, keep: options.keep, events: events).prune() {
+                    store?.removeReference(kind: "releases", name: releaseReference(pruned))
+                }
+            } catch {
                 events(DeployEvent(host: host.name, kind: .warning, text: "pruning failed: \(error)"))
             }
         }
