@@ -7,8 +7,10 @@ import Glibc
 /// are the expected outcome; a crash, a hang or a write outside the directory is the finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let fd = memfd_create("fuzz-archive", 0)
+    var template = Array("/tmp/fuzz-archive-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { return 0 }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     defer { close(fd) }
     guard write(fd, data, size) == size else { return 0 }
     lseek(fd, 0, SEEK_SET)
@@ -25,4 +27,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? extractor.extract(reader)
     }
     return 0
+}
+
+// SwiftPM links executables with `main` aliased to `<module>_main`, which -parse-as-library
+// never emits; so that symbol is defined here and hands over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzExtract_main")
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, fuzz)
 }
