@@ -10,6 +10,9 @@ let package = Package(
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
         .executable(name: "slipway-sandbox", targets: ["SandboxHelper"]),
+        // For the fuzzing package in fuzz/.
+        .library(name: "SlipwayArchive", targets: ["Archive"]),
+        .library(name: "SlipwaySpecs", targets: ["Specs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,12 +56,22 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["SandboxRuntime"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
+        .target(name: "Notifications", dependencies: [
+            "Specs",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Secrets sealed at rest for builds (`slipway secret`).
+        .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs, releases and audit in SQLite.
         .target(name: "State", dependencies: ["SlipwayCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
-        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State"]),
+        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets"]),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
             "SlipwayCore", "Pipeline", "State",
@@ -71,19 +84,26 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "State", "Pipeline", "Server",
+            "State", "Pipeline", "Server", "Secrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCore", "SlipwayCLI"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "Images", "Archive"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),
         .testTarget(name: "SandboxRuntimeTests", dependencies: ["SandboxRuntime", "SandboxWire", "CLinux"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "Notifications", "Specs",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
