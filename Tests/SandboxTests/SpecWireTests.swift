@@ -1,6 +1,5 @@
 import Foundation
 import SandboxWire
-import SlipwayCore
 import Testing
 @testable import Sandbox
 
