@@ -75,7 +75,7 @@ extension WireSpec {
         var start = 0
         var bindOpen = false
         for index in body.indices where body[index] == 0 {
-            guard let text = String(validating: body[start..<index], as: UTF8.self) else {
+            guard let text = Self.text(body[start..<index]) else {
                 throw WireError(.notText, "\(key.map { "the value of \($0.rawValue)" } ?? "a key") is not UTF-8 text")
             }
             start = index + 1
@@ -139,6 +139,14 @@ extension WireSpec {
             throw WireError(.badValue, "\(key.rawValue) is not a number: \(printable(value))")
         }
         return parsed
+    }
+
+    /// The bytes as a String, nil when they are not UTF-8. ASCII (nearly every path and
+    /// argument) takes the plain decoding path: the validating initializer costs the helper
+    /// tens of microseconds on its first call, on every sandbox start.
+    static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// At most 100 characters of `text`, for messages about hostile input.

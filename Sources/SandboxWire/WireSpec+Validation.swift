@@ -30,8 +30,9 @@ extension WireSpec {
     }
 
     private var hasNUL: Bool {
-        let single = [rootfs, workspacePath, workingDirectory, hostname, name, workspace, keepUpperDirectory]
-        return single.contains { $0?.utf8.contains(0) ?? false }
+        func nul(_ text: String?) -> Bool { text?.utf8.contains(0) ?? false }
+        return nul(rootfs) || nul(workspacePath) || nul(workingDirectory) || nul(hostname) || nul(name) || nul(workspace)
+            || nul(keepUpperDirectory)
             || command.contains { $0.utf8.contains(0) }
             || environment.contains { $0.utf8.contains(0) }
             || binds.contains { $0.source.utf8.contains(0) || $0.destination.utf8.contains(0) }
