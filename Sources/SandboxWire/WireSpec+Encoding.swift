@@ -8,6 +8,35 @@ extension WireSpec {
         case workspacePath = "workspace-path", bindReadWrite = "bind-rw", bindReadOnly = "bind-ro", bindTo = "bind-to"
         case killGrace = "kill-grace", keepUpper = "keep-upper"
 
+        /// The key spelled `text`. A switch, not `init(rawValue:)`: for this many cases the
+        /// synthesized initializer builds a dictionary on its first call, which the helper would
+        /// pay on every sandbox start.
+        static func named(_ text: String) -> Key? {
+            switch text {
+            case "name": .name
+            case "rootfs": .rootfs
+            case "arg": .arg
+            case "env": .env
+            case "workspace": .workspace
+            case "workspace-path": .workspacePath
+            case "workdir": .workdir
+            case "bind-rw": .bindReadWrite
+            case "bind-ro": .bindReadOnly
+            case "bind-to": .bindTo
+            case "network": .network
+            case "hostname": .hostname
+            case "memory": .memory
+            case "pids": .pids
+            case "cpus": .cpus
+            case "timeout": .timeout
+            case "kill-grace": .killGrace
+            case "uid": .uid
+            case "gid": .gid
+            case "keep-upper": .keepUpper
+            default: nil
+            }
+        }
+
         /// A bit per key that may appear once (0 for the repeated ones), to refuse a second copy.
         var once: UInt32 {
             switch self {
@@ -80,7 +109,7 @@ extension WireSpec {
             }
             start = index + 1
             guard let current = key else {
-                guard let parsed = Key(rawValue: text) else {
+                guard let parsed = Key.named(text) else {
                     throw WireError(.unknownKey, "unknown key '\(Self.printable(text))'")
                 }
                 if seen & parsed.once != 0 { throw WireError(.badValue, "\(text) is given twice") }

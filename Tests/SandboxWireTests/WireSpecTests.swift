@@ -1,4 +1,4 @@
-import SandboxWire
+@testable import SandboxWire
 import Testing
 
 @Suite("Wire spec")
@@ -177,5 +177,16 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Wire spec keys")
+struct WireSpecKeyTests {
+    @Test("every key is found by its spelling on the wire")
+    func keysByName() throws {
+        let keys: [WireSpec.Key] = [.name, .rootfs, .arg, .env, .workspace, .workspacePath, .workdir, .bindReadWrite, .bindReadOnly,
+                                    .bindTo, .network, .hostname, .memory, .pids, .cpus, .timeout, .killGrace, .uid, .gid, .keepUpper]
+        for key in keys { #expect(WireSpec.Key.named(key.rawValue) == key) }
+        #expect(WireSpec.Key.named("Rootfs") == nil && WireSpec.Key.named("") == nil)
     }
 }
