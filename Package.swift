@@ -42,11 +42,18 @@ let package = Package(
         .target(name: "Archive", dependencies: ["SlipwayCore", "CArchive", "CZstd", "CZlib", "CLinux"]),
         .target(name: "Artifacts", dependencies: ["SlipwayCore", "Archive"]),
         .target(name: "Images", dependencies: ["SlipwayCore", "Archive"]),
-        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images"]),
+        // The sandbox spec and report records on the pipes between Sandbox and the helper, one
+        // encoder and decoder for both sides; the standard library only (the helper links no
+        // Foundation).
+        .target(name: "SandboxWire"),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images", "SandboxWire"]),
+        // The helper's logic (namespaces, mounts, cgroups, supervision), a library so that its
+        // pure parts are tested without starting a sandbox.
+        .target(name: "SandboxRuntime", dependencies: ["CLinux", "SandboxWire"]),
         // A fully static executable (Swift runtime and glibc): no dynamic loader, no libstdc++
         // to load and relocate. The shared runtime cost ~4 ms per sandbox start, -static-stdlib
         // with a dynamic libc ~1.2 ms of CPU more than this.
-        .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
+        .executableTarget(name: "SandboxHelper", dependencies: ["SandboxRuntime"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
         // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
@@ -87,7 +94,9 @@ let package = Package(
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
         .testTarget(name: "CLITests", dependencies: ["SlipwayCore", "SlipwayCLI"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "Images", "Archive"]),
+        .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),
+        .testTarget(name: "SandboxRuntimeTests", dependencies: ["SandboxRuntime", "SandboxWire", "CLinux"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
         .testTarget(name: "NotificationsTests", dependencies: [

@@ -1,28 +1,28 @@
+import SandboxWire
 import SlipwayCore
 
-/// What the helper said on the report pipe, one line per record.
+/// What the helper said on the report pipe, one record per line.
 struct HelperReport {
     var setupFailures: [String] = []
     var execFailures: [String] = []
     var unenforced: [String] = []
     var messages: [String] = []
-    var result: (status: Int32, reason: SandboxResult.Reason, duration: Double)?
+    var result: ExitRecord?
+    /// Lines that were not records (a helper of another version, or something else writing to
+    /// the pipe): named when they leave the sandbox without a result.
+    var unreadable: [String] = []
 
     mutating func consume(_ line: String) {
-        let kind = line.prefix { $0 != " " }
-        let text = String(line.dropFirst(kind.count + 1))
-        switch kind {
-        case "error": setupFailures.append(text)
-        case "exec": execFailures.append(text)
-        case "unenforced": unenforced.append(text)
-        case "message": messages.append(text)
-        case "result":
-            let parts = text.split(separator: " ")
-            if parts.count == 3, let status = Int32(parts[0]), let reason = SandboxResult.Reason(rawValue: String(parts[1])),
-               let duration = Double(parts[2]) {
-                result = (status, reason, duration)
+        do {
+            switch try ReportRecord(line: line) {
+            case .setupFailure(let text): setupFailures.append(text)
+            case .execFailure(let text): execFailures.append(text)
+            case .unenforced(let text): unenforced.append(text)
+            case .message(let text): messages.append(text)
+            case .result(let exit): result = exit
             }
-        default: break
+        } catch {
+            unreadable.append(error.message)
         }
     }
 
@@ -32,11 +32,24 @@ struct HelperReport {
             throw SlipwayError.failed("sandbox setup failed: \(failure)")
         }
         guard let result else {
-            throw SlipwayError.failed("sandbox helper ended (status \(helperStatus)) without a result")
+            let unread = unreadable.isEmpty ? "" : " (unreadable report: \(unreadable.prefix(3).joined(separator: "; ")))"
+            throw SlipwayError.failed("sandbox helper ended (status \(helperStatus)) without a result\(unread)")
         }
         // exec failures are already in the output stream as a stderr line.
         let message = messages.joined(separator: "; ")
-        return SandboxResult(status: result.status, reason: result.reason, duration: result.duration,
+        return SandboxResult(status: result.status, reason: SandboxResult.Reason(result.reason), duration: result.duration,
                              unenforcedLimits: unenforced, message: message.isEmpty ? nil : message)
+    }
+}
+
+extension SandboxResult.Reason {
+    init(_ reason: ExitRecord.Reason) {
+        self = switch reason {
+        case .exited: .exited
+        case .signaled: .signaled
+        case .timedOut: .timedOut
+        case .outOfMemory: .outOfMemory
+        case .cancelled: .cancelled
+        }
     }
 }

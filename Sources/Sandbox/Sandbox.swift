@@ -1,4 +1,5 @@
 import Foundation
+import SandboxWire
 import SlipwayCore
 
 /// Runs commands in an isolated sandbox: own mount, PID, network, UTS, IPC and cgroup
@@ -22,8 +23,15 @@ public struct Sandbox {
     /// `launcher` prefixes the helper's command line (tests use it to run the helper through
     /// `setpriv` as an unprivileged user).
     static func start(_ spec: SandboxSpec, launcher: [String], output: @escaping @Sendable (OutputLine) -> Void) throws -> RunningSandbox {
-        if launcher.isEmpty { try spec.validate() }
-        let helper = try HelperProcess.spawn(launcher + [try HelperLocation.resolve()], spec: SpecWireFormat.encode(spec))
+        let wire = spec.wire
+        if launcher.isEmpty { try spec.validate(wire) }
+        let framed: [UInt8]
+        do {
+            framed = try wire.framed()
+        } catch {
+            throw SlipwayError.badInput("sandbox: \(error.message)")
+        }
+        let helper = try HelperProcess.spawn(launcher + [try HelperLocation.resolve()], spec: framed)
         return RunningSandbox(helper: helper, output: output)
     }
 }

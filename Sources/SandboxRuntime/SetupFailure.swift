@@ -1,7 +1,8 @@
 import Glibc
+import SandboxWire
 
 /// A setup step that failed, reported to the service as `error <step>: <reason>`.
-struct SetupFailure: Error {
+struct SetupFailure: Error, Equatable {
     var step: String
     var message: String
 
@@ -16,7 +17,8 @@ struct SetupFailure: Error {
         self.message = ErrorName.describe(code)
     }
 
-    var errnoName: String { message }
+    /// The failure as the service receives it: `error <step>: <reason>`.
+    var record: ReportRecord { .setupFailure("\(step): \(message)") }
 }
 
 /// errno names, so reports read `EPERM` rather than only the localized text. A switch, not a

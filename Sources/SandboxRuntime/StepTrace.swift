@@ -16,10 +16,17 @@ enum StepTrace {
         guard fd >= 0 else { return }
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
+        let line = self.line(step, microseconds: Clock.microseconds(now))
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// One trace line: `step microseconds\n`, one write so that processes appending at once
+    /// never interleave.
+    static func line(_ step: StaticString, microseconds: Int) -> [UInt8] {
         var line = Array(step.utf8Start.withMemoryRebound(to: UInt8.self, capacity: step.utf8CodeUnitCount) {
             UnsafeBufferPointer(start: $0, count: step.utf8CodeUnitCount)
         })
-        line += Array(" \(Int(now.tv_sec) * 1_000_000 + Int(now.tv_nsec) / 1_000)\n".utf8)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        line += Array(" \(microseconds)\n".utf8)
+        return line
     }
 }

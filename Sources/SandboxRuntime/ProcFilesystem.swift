@@ -9,23 +9,28 @@ struct ProcFilesystem {
     /// (and each costs two mounts per sandbox start).
     let userNamespace: Bool
 
-    private static let readOnly = ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"]
-    private static let hidden = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats"]
+    static let readOnly = ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"]
+    static let hidden = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats"]
+
+    /// The paths made read-only and those hidden behind /dev/null.
+    static func masks(userNamespace: Bool) -> (readOnly: [String], hidden: [String]) {
+        userNamespace ? ([], []) : (readOnly, hidden)
+    }
 
     func mount() throws(SetupFailure) {
         let proc = try targets.open("/proc")
         try check("mount(proc /proc)", Glibc.mount("proc", MountTarget.procPath(proc), "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil))
         close(proc)
-        if userNamespace { return }
+        let masks = Self.masks(userNamespace: userNamespace)
         // Paths this kernel lacks are skipped; each one is resolved once, in the new /proc
         // (resolution stays inside the new root, so no host path is ever touched).
-        for path in Self.readOnly {
+        for path in masks.readOnly {
             guard let fd = try? targets.openExisting(path) else { continue }
             try check("mount(bind \(path))", Glibc.mount(MountTarget.procPath(fd), MountTarget.procPath(fd), nil, UInt(MS_BIND | MS_REC), nil))
             close(fd)
             try RootFilesystem.remount(path, readOnly: true, targets: targets)
         }
-        for path in Self.hidden {
+        for path in masks.hidden {
             guard let fd = try? targets.openExisting(path) else { continue }
             try check("mount(mask \(path))", Glibc.mount("/dev/null", MountTarget.procPath(fd), nil, UInt(MS_BIND), nil))
             close(fd)

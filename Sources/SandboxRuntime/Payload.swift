@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import SandboxWire
 
 /// The last process step before the build command runs: a new session (no controlling tty to
 /// push input into, CVE-2017-5226), the requested identity, no capabilities at all (bounding set
@@ -12,11 +13,11 @@ struct Payload {
     func exec() -> Never {
         do {
             try prepare()
-            let program = try resolveProgram()
+            let program = Self.resolve(spec.requested.command[0], environment: spec.requested.environment)
             StepTrace.mark("payload-exec")
-            Self.execve(program, spec.command, spec.environment)
+            Self.execve(program, spec.requested.command, spec.requested.environment)
             let code = errno
-            ReportChannel.send("exec", "\(spec.command[0]): \(ErrorName.describe(code))")
+            ReportChannel.send(.execFailure("\(spec.requested.command[0]): \(ErrorName.describe(code))"))
             _exit(code == ENOENT ? 127 : 126)
         } catch {
             ReportChannel.fail(error)
@@ -31,24 +32,26 @@ struct Payload {
             var value = rlimit(rlim_cur: rlim_t(limit.value), rlim_max: rlim_t(limit.value))
             try check("setrlimit(\(limit.resource))", setrlimit(__rlimit_resource_t(UInt32(limit.resource)), &value))
         }
-        try check("chdir \(spec.workingDirectory)", chdir(spec.workingDirectory))
+        try check("chdir \(spec.requested.workingDirectory)", chdir(spec.requested.workingDirectory))
         // Every capability number the kernel could have: those past its last one fail with
         // EINVAL, which the shim skips (cheaper than reading /proc/sys/kernel/cap_last_cap).
         try check("drop bounding capabilities", cl_drop_bounding_set(63))
         if !spec.usesUserNamespace { try check("setgroups", setgroups(0, nil)) }
-        if spec.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.gid)", setgid(spec.gid)) }
-        if spec.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.uid)", setuid(spec.uid)) }
+        if spec.requested.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.requested.gid)", setgid(spec.requested.gid)) }
+        if spec.requested.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.requested.uid)", setuid(spec.requested.uid)) }
         try check("prctl(PR_SET_NO_NEW_PRIVS)", cl_set_no_new_privs())
         try check("drop capabilities", cl_clear_capabilities())
         try check("mark inherited fds close-on-exec", cl_mark_fds_cloexec_from(3))
     }
 
-    /// `command[0]` as given when it has a slash, else the first match on the spec's PATH.
-    private func resolveProgram() throws(SetupFailure) -> String {
-        let name = spec.command[0]
+    /// The PATH of a spec without one, as a login shell would have it.
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// `name` as given when it has a slash, else the first executable match on the
+    /// environment's PATH (`name` itself when none matches, for execve to report ENOENT).
+    static func resolve(_ name: String, environment: [String]) -> String {
         if name.contains("/") { return name }
-        let path = spec.environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
-            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        let path = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? defaultPath
         for directory in path.split(separator: ":") {
             let candidate = directory + "/" + name
             if access(candidate, X_OK) == 0 { return candidate }

@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import SandboxWire
 
 /// The helper's outer process. It stays in the host's namespaces, creates the cgroups, clones
 /// the sandbox's PID 1 into new namespaces, writes its identity maps, moves it into the cgroups,
@@ -10,13 +11,16 @@ struct Supervisor {
     /// The spec pipe, kept open by the service for the sandbox's lifetime.
     let lifeline: Int32
 
-    private enum Ending { case timedOut, cancelled, abandoned }
+    /// Why the supervisor ended the sandbox; nil when it ended by itself.
+    enum Ending { case timedOut, cancelled, abandoned }
 
     func run() -> Int32 {
         let started = Clock.now()
         var cgroups = CgroupLimits(spec: spec)
-        for text in cgroups.unenforced { ReportChannel.send("unenforced", text) }
-        let rlimits = fallbackLimits(cgroups)
+        for text in cgroups.unenforced { ReportChannel.send(.unenforced(text)) }
+        let fallback = Self.fallbackLimits(spec.requested, pidsEnforced: cgroups.pidsEnforced, memoryEnforced: cgroups.memoryEnforced)
+        for text in fallback.notes { ReportChannel.send(.unenforced(text)) }
+        let rlimits = fallback.limits
 
         let signals = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
         let events = signals.withUnsafeBufferPointer { cl_signalfd_for($0.baseAddress, Int32($0.count)) }
@@ -35,7 +39,8 @@ struct Supervisor {
         // supervisor's death (see SandboxInit.run).
         defer { close(sync[1]) }
         StepTrace.mark("clone-start")
-        let child = cl_clone_into_namespaces(namespaceFlags)
+        let child = cl_clone_into_namespaces(Self.namespaceFlags(hostNetwork: spec.requested.hostNetwork,
+                                                                  userNamespace: spec.usesUserNamespace))
         if child == 0 {
             close(events)
             close(sync[1])
@@ -61,7 +66,7 @@ struct Supervisor {
         if needsGoAhead {
             let before = cgroups.unenforced.count
             cgroups.join(child)
-            for text in cgroups.unenforced.dropFirst(before) { ReportChannel.send("unenforced", text) }
+            for text in cgroups.unenforced.dropFirst(before) { ReportChannel.send(.unenforced(text)) }
             _ = write(sync[1], &go, 1)
         }
         StepTrace.mark("go-sent")
@@ -69,39 +74,46 @@ struct Supervisor {
         let (status, ending) = wait(for: child, events: events, cgroups: cgroups)
         StepTrace.mark("init-reaped")
         let duration = Clock.now() - started
-        report(status: status, ending: ending, cgroups: cgroups, duration: duration)
+        let records = Self.endRecords(status: status, ending: ending, oomKills: ending == nil ? cgroups.oomKills() : 0,
+                                      spec: spec.requested, duration: duration)
+        for record in records { ReportChannel.send(record) }
         StepTrace.mark("reported")
         cgroups.remove()
         StepTrace.mark("cgroups-removed")
         return 0
     }
 
-    private var namespaceFlags: Int32 {
+    /// The namespaces of a sandbox: all of them, but the network when the host's is asked for
+    /// and the user namespace when running as root.
+    static func namespaceFlags(hostNetwork: Bool, userNamespace: Bool) -> Int32 {
         var flags = CL_CLONE_NEWNS | CL_CLONE_NEWPID | CL_CLONE_NEWUTS | CL_CLONE_NEWIPC | CL_CLONE_NEWCGROUP
-        if !spec.hostNetwork { flags |= CL_CLONE_NEWNET }
-        if spec.usesUserNamespace { flags |= CL_CLONE_NEWUSER }
+        if !hostNetwork { flags |= CL_CLONE_NEWNET }
+        if userNamespace { flags |= CL_CLONE_NEWUSER }
         return Int32(flags)
     }
 
-    /// rlimits standing in for cgroup limits that could not be applied (and said so).
-    private func fallbackLimits(_ cgroups: CgroupLimits) -> [(resource: Int32, value: UInt64)] {
+    /// rlimits standing in for cgroup limits that could not be applied, and the notes saying so.
+    /// Core dumps are always off: a crashing build must not write its memory into the workspace.
+    static func fallbackLimits(_ spec: WireSpec, pidsEnforced: Bool, memoryEnforced: Bool)
+        -> (limits: [(resource: Int32, value: UInt64)], notes: [String]) {
         var limits: [(resource: Int32, value: UInt64)] = [(CL_RLIMIT_CORE, 0)]
-        if let pids = spec.pids, !cgroups.pidsEnforced {
+        var notes: [String] = []
+        if let pids = spec.pids, !pidsEnforced {
             limits.append((CL_RLIMIT_NPROC, UInt64(pids)))
-            ReportChannel.send("unenforced", "pids \(pids): applied only as RLIMIT_NPROC (per process owner in the sandbox's user namespace), not as a cgroup limit")
+            notes.append("pids \(pids): applied only as RLIMIT_NPROC (per process owner in the sandbox's user namespace), not as a cgroup limit")
         }
-        if let bytes = spec.memoryBytes, !cgroups.memoryEnforced {
+        if let bytes = spec.memoryBytes, !memoryEnforced {
             limits.append((CL_RLIMIT_AS, UInt64(bytes)))
-            ReportChannel.send("unenforced", "memory \(CgroupLimits.bytes(bytes)): applied only as RLIMIT_AS per process (allocations fail instead of an OOM kill; the total is not capped)")
+            notes.append("memory \(CgroupLimits.bytes(bytes)): applied only as RLIMIT_AS per process (allocations fail instead of an OOM kill; the total is not capped)")
         }
-        return limits
+        return (limits, notes)
     }
 
     /// Waits for PID 1, enforcing the deadline: SIGTERM to the tree (PID 1 forwards it), a grace
     /// period, then SIGKILL to PID 1, which makes the kernel kill the whole PID namespace.
     private func wait(for child: pid_t, events: Int32, cgroups: CgroupLimits) -> (Int32, Ending?) {
         let start = Clock.now()
-        var deadline = spec.timeout.map { start + $0 }
+        var deadline = spec.requested.timeout.map { start + $0 }
         var killAt: Double?
         var ending: Ending?
         // A tuple, not an array: the helper's generic instantiations are paid on every start.
@@ -114,7 +126,7 @@ struct Supervisor {
             case let (nil, kill?): kill
             case (nil, nil): nil as Double?
             }
-            let timeout = next.map { Int32(max(0, min(($0 - Clock.now()) * 1000 + 1, 3_600_000))) } ?? -1
+            let timeout = Self.pollTimeout(until: next, now: Clock.now())
             _ = withUnsafeMutableBytes(of: &descriptors) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeout) }
             if descriptors.1.revents != 0 && ending == nil {
                 // The service is gone: nobody will read the result, so kill at once.
@@ -131,7 +143,7 @@ struct Supervisor {
                     ending = .cancelled
                     deadline = nil
                     kill(child, SIGTERM)
-                    killAt = Clock.now() + spec.killGrace
+                    killAt = Clock.now() + spec.requested.killGracePeriod
                 }
             }
             let now = Clock.now()
@@ -139,13 +151,19 @@ struct Supervisor {
                 ending = .timedOut
                 deadline = nil
                 kill(child, SIGTERM)
-                killAt = now + spec.killGrace
+                killAt = now + spec.requested.killGracePeriod
             }
             if let due = killAt, now >= due {
                 killAt = nil
                 terminate(child, cgroups: cgroups, signal: SIGKILL)
             }
         }
+    }
+
+    /// Milliseconds for poll(2) until `next` (rounded up, at most an hour), -1 without one.
+    static func pollTimeout(until next: Double?, now: Double) -> Int32 {
+        guard let next else { return -1 }
+        return Int32(max(0, min((next - now) * 1000 + 1, 3_600_000)))
     }
 
     private func terminate(_ child: pid_t, cgroups: CgroupLimits, signal: Int32) {
@@ -171,29 +189,23 @@ struct Supervisor {
         status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private func report(status: Int32, ending: Ending?, cgroups: CgroupLimits, duration: Double) {
-        let seconds = String(duration)
+    /// The records that end a report: why the supervisor stepped in (if it did), then the
+    /// result. Any OOM kill in the sandbox counts: a build whose compiler was killed has failed
+    /// for lack of memory even when the shell around it carried on.
+    static func endRecords(status: Int32, ending: Ending?, oomKills: Int, spec: WireSpec, duration: Double) -> [ReportRecord] {
         switch ending {
         case .timedOut:
-            let limit = spec.timeout.map { Self.seconds($0) } ?? "?"
-            ReportChannel.send("message", "timed out after \(limit): sent SIGTERM, then SIGKILL after \(Self.seconds(spec.killGrace))")
-            ReportChannel.send("result", "124 timedOut \(seconds)")
+            let limit = spec.timeout.map { Clock.describe(seconds: $0) } ?? "?"
+            return [.message("timed out after \(limit): sent SIGTERM, then SIGKILL after \(Clock.describe(seconds: spec.killGracePeriod))"),
+                    .result(ExitRecord(status: 124, reason: .timedOut, duration: duration))]
         case .cancelled, .abandoned:
-            ReportChannel.send("message", "cancelled")
-            ReportChannel.send("result", "\(status) cancelled \(seconds)")
+            return [.message("cancelled"), .result(ExitRecord(status: status, reason: .cancelled, duration: duration))]
         case nil:
-            // Any OOM kill in the sandbox counts: a build whose compiler was killed has failed
-            // for lack of memory even when the shell around it carried on.
-            if cgroups.oomKills() > 0, let bytes = spec.memoryBytes {
-                ReportChannel.send("message", "killed: the memory limit of \(CgroupLimits.bytes(bytes)) was exceeded")
-                ReportChannel.send("result", "137 outOfMemory \(seconds)")
-            } else {
-                ReportChannel.send("result", "\(status) \(status > 128 ? "signaled" : "exited") \(seconds)")
+            if oomKills > 0, let bytes = spec.memoryBytes {
+                return [.message("killed: the memory limit of \(CgroupLimits.bytes(bytes)) was exceeded"),
+                        .result(ExitRecord(status: 137, reason: .outOfMemory, duration: duration))]
             }
+            return [.result(ExitRecord(status: status, reason: status > 128 ? .signaled : .exited, duration: duration))]
         }
-    }
-
-    private static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
 }

@@ -12,8 +12,7 @@ struct MountTarget {
     /// Opens `path` under the root as an O_PATH fd, creating missing directories (and the final
     /// file, for file binds) on the way.
     func open(_ path: String, kind: Kind = .directory) throws(SetupFailure) -> Int32 {
-        let components = path.split(separator: "/").map(String.init)
-        guard !components.contains("..") else { throw SetupFailure(step: "mount target \(path)", message: "'..' is not allowed") }
+        let components = try Self.components(of: path)
         var prefix = ""
         for (index, component) in components.enumerated() {
             let isLast = index == components.count - 1
@@ -32,6 +31,14 @@ struct MountTarget {
             }
         }
         return try resolveOrThrow(prefix.isEmpty ? "." : prefix, path)
+    }
+
+    /// The names along `path`, which must not climb with `..` (RESOLVE_IN_ROOT would keep it
+    /// inside the root anyway, but a spec asking for it is wrong). Empty and `.` names drop out.
+    static func components(of path: String) throws(SetupFailure) -> [String] {
+        let components = path.split(separator: "/").filter { $0 != "." }.map(String.init)
+        guard !components.contains("..") else { throw SetupFailure(step: "mount target \(path)", message: "'..' is not allowed") }
+        return components
     }
 
     /// `/proc/self/fd/N` for an fd from `open`, the form mount(2) accepts.

@@ -2,14 +2,16 @@ import Glibc
 
 /// Turns a failed clone into a message that says how to enable namespaces here.
 enum NamespaceAdvice {
-    static func failure(errno code: Int32, userNamespace: Bool) -> SetupFailure {
+    /// `exists` tells which sysctls this kernel has (a parameter for tests).
+    static func failure(errno code: Int32, userNamespace: Bool,
+                        exists: (String) -> Bool = FileText.exists) -> SetupFailure {
         var advice = ""
         if userNamespace {
             advice = "; unprivileged user namespaces look disabled: check `sysctl user.max_user_namespaces` (must be > 0)"
-            if FileText.exists("/proc/sys/kernel/unprivileged_userns_clone") {
+            if exists("/proc/sys/kernel/unprivileged_userns_clone") {
                 advice += " and `sysctl -w kernel.unprivileged_userns_clone=1`"
             }
-            if FileText.exists("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
+            if exists("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
                 advice += "; on Ubuntu also `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile allowing userns"
             }
             advice += "; or run the service as root"

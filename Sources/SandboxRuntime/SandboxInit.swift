@@ -24,8 +24,8 @@ struct SandboxInit {
         StepTrace.mark("init-go")
         do {
             try RootFilesystem(spec: spec).enter()
-            try check("sethostname", sethostname(spec.hostname, spec.hostname.utf8.count))
-            if !spec.hostNetwork { try check("bring up lo", cl_bring_loopback_up()) }
+            try check("sethostname", sethostname(spec.requested.hostname, spec.requested.hostname.utf8.count))
+            if !spec.requested.hostNetwork { try check("bring up lo", cl_bring_loopback_up()) }
             StepTrace.mark("hostname-lo")
         } catch {
             ReportChannel.fail(error)
@@ -77,8 +77,7 @@ struct SandboxInit {
             if pid <= 0 { return }
             guard pid == payload else { continue }
             StepTrace.mark("payload-reaped")
-            let exited = status & 0x7f == 0
-            _exit(exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            _exit(Supervisor.shellStatus(status))
         }
     }
 }

@@ -12,11 +12,11 @@ struct RootFilesystem {
 
     func enter() throws(SetupFailure) {
         // Open sources first: nothing mounted later can redirect them.
-        let lower = try openSource(spec.rootfs, what: "rootfs")
-        let workspace = try spec.workspace.map { (path) throws(SetupFailure) in try openSource(path, what: "workspace") }
+        let lower = try openSource(spec.requested.rootfs, what: "rootfs")
+        let workspace = try spec.requested.workspace.map { (path) throws(SetupFailure) in try openSource(path, what: "workspace") }
         var bindSources: [Int32] = []
-        for bind in spec.binds { bindSources.append(try openSource(bind.source, what: "bind source")) }
-        let keep = try spec.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
+        for bind in spec.requested.binds { bindSources.append(try openSource(bind.source, what: "bind source")) }
+        let keep = try spec.requested.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
 
         // Nothing done below may propagate back to the host's mount namespace.
         StepTrace.mark("sources-opened")
@@ -38,9 +38,9 @@ struct RootFilesystem {
         try check("mount(tmpfs /tmp)", mount("tmpfs", MountTarget.procPath(tmp), "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=1777"))
         close(tmp)
         if let workspace {
-            try bind(workspace, to: spec.workspacePath, readOnly: false, targets: targets)
+            try bind(workspace, to: spec.requested.workspacePath, readOnly: false, targets: targets)
         }
-        for (bind, source) in zip(spec.binds, bindSources) {
+        for (bind, source) in zip(spec.requested.binds, bindSources) {
             try self.bind(source, to: bind.destination, readOnly: bind.readOnly, targets: targets)
         }
         StepTrace.mark("tmp-binds")
@@ -65,10 +65,13 @@ struct RootFilesystem {
         for directory in ["upper", "work"] where mkdir(base + "/" + directory, 0o755) != 0 && errno != EEXIST {
             throw SetupFailure(step: "mkdir overlay \(directory)")
         }
-        var options = "lowerdir=\(MountTarget.procPath(lower)),upperdir=\(base)/upper,workdir=\(base)/work"
-        // Inside a user namespace overlayfs may only use user.* xattrs for whiteouts.
-        if spec.usesUserNamespace { options += ",userxattr" }
-        try check("mount(overlay \(spec.rootfs))", mount("overlay", target, "overlay", UInt(MS_NOSUID | MS_NODEV), options))
+        let options = Self.overlayOptions(lower: MountTarget.procPath(lower), base: base, userNamespace: spec.usesUserNamespace)
+        try check("mount(overlay \(spec.requested.rootfs))", mount("overlay", target, "overlay", UInt(MS_NOSUID | MS_NODEV), options))
+    }
+
+    /// Inside a user namespace overlayfs may only use user.* xattrs for whiteouts.
+    static func overlayOptions(lower: String, base: String, userNamespace: Bool) -> String {
+        "lowerdir=\(lower),upperdir=\(base)/upper,workdir=\(base)/work" + (userNamespace ? ",userxattr" : "")
     }
 
     /// Binds a host fd at `destination`, then remounts it nosuid,nodev (and read-only when asked),
@@ -89,13 +92,21 @@ struct RootFilesystem {
         defer { close(mounted) }
         var fs = statvfs()
         try check("statvfs \(destination)", fstatvfs(mounted, &fs))
-        var flags = UInt(MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV)
-        if readOnly || fs.f_flag & UInt(CL_ST_RDONLY) != 0 { flags |= UInt(MS_RDONLY) }
-        if fs.f_flag & UInt(CL_ST_NOEXEC) != 0 { flags |= UInt(MS_NOEXEC) }
-        if fs.f_flag & UInt(CL_ST_NOATIME) != 0 { flags |= UInt(MS_NOATIME) }
-        if fs.f_flag & UInt(CL_ST_NODIRATIME) != 0 { flags |= UInt(MS_NODIRATIME) }
-        if fs.f_flag & UInt(CL_ST_RELATIME) != 0 { flags |= UInt(MS_RELATIME) }
+        let flags = remountFlags(mounted: fs.f_flag, readOnly: readOnly)
         try check("mount(remount \(readOnly ? "ro" : "rw") \(destination))", mount(nil, MountTarget.procPath(mounted), nil, flags, nil))
+    }
+
+    /// The flags for remounting a bind nosuid,nodev (read-only when asked), carrying over what
+    /// the mount already has (`mounted`, statvfs's f_flag): in a user namespace the kernel locks
+    /// read-only, noexec and the atime flags, and a remount that drops one fails with EPERM.
+    static func remountFlags(mounted: UInt, readOnly: Bool) -> UInt {
+        var flags = UInt(MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV)
+        if readOnly || mounted & UInt(CL_ST_RDONLY) != 0 { flags |= UInt(MS_RDONLY) }
+        if mounted & UInt(CL_ST_NOEXEC) != 0 { flags |= UInt(MS_NOEXEC) }
+        if mounted & UInt(CL_ST_NOATIME) != 0 { flags |= UInt(MS_NOATIME) }
+        if mounted & UInt(CL_ST_NODIRATIME) != 0 { flags |= UInt(MS_NODIRATIME) }
+        if mounted & UInt(CL_ST_RELATIME) != 0 { flags |= UInt(MS_RELATIME) }
+        return flags
     }
 
     /// pivot_root(".", ".") stacks the old root on top of the new one; detaching it removes the

@@ -7,9 +7,15 @@ struct DeviceDirectory {
     let targets: MountTarget
     let userNamespace: Bool
 
-    private static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
-    private static let links = [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+    static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
+    static let links = [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                                 ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx")]
+
+    /// A private devpts instance; gid=5 (tty) only exists when no user namespace limits the gid
+    /// map to one entry.
+    static func ptsOptions(userNamespace: Bool) -> String {
+        "newinstance,ptmxmode=0666,mode=0620" + (userNamespace ? "" : ",gid=5")
+    }
 
     func mount() throws(SetupFailure) {
         let mountPoint = try targets.open("/dev")
@@ -28,9 +34,8 @@ struct DeviceDirectory {
             try check("symlink /dev/\(name)", symlinkat(destination, dev, name))
         }
         try check("mkdir /dev/pts", mkdirat(dev, "pts", 0o755))
-        // gid=5 (tty) only exists when no user namespace limits the gid map to one entry.
-        let ptsOptions = "newinstance,ptmxmode=0666,mode=0620" + (userNamespace ? "" : ",gid=5")
-        try check("mount(devpts /dev/pts)", Glibc.mount("devpts", base + "/pts", "devpts", UInt(MS_NOSUID | MS_NOEXEC), ptsOptions))
+        try check("mount(devpts /dev/pts)", Glibc.mount("devpts", base + "/pts", "devpts", UInt(MS_NOSUID | MS_NOEXEC),
+                                                       Self.ptsOptions(userNamespace: userNamespace)))
         try check("mkdir /dev/shm", mkdirat(dev, "shm", 0o1777))
         try check("mount(tmpfs /dev/shm)", Glibc.mount("tmpfs", base + "/shm", "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=1777"))
     }

@@ -14,19 +14,26 @@ struct CgroupLimits {
     private(set) var memoryEnforced = false
     private(set) var pidsEnforced = false
     private var memoryDirectory: String?
+    /// Where the cgroup file systems are mounted.
+    private let hierarchy: String
+
+    /// The CFS period both versions use, in microseconds.
+    static let cpuPeriod = 100_000
 
     /// Creates the cgroup(s) and writes the limits; the sandbox joins later via `join(_:)`.
-    init(spec: HelperSpec) {
-        let wanted = spec.memoryBytes != nil || spec.pids != nil || spec.cpus != nil
+    /// `hierarchy` and `membership` (the text of /proc/self/cgroup) are parameters so that the
+    /// layout can be exercised on an ordinary directory tree.
+    init(spec: HelperSpec, hierarchy: String = "/sys/fs/cgroup", membership: String? = nil) {
+        self.hierarchy = hierarchy
+        let wanted = spec.requested.memoryBytes != nil || spec.requested.pids != nil || spec.requested.cpus != nil
         guard wanted else { return }
-        let membership = FileText.read("/proc/self/cgroup") ?? ""
-        let leaf = "slipway-\(spec.name)"
-        if FileText.exists("/sys/fs/cgroup/cgroup.controllers") {
+        let membership = membership ?? FileText.read("/proc/self/cgroup") ?? ""
+        if FileText.exists(hierarchy + "/cgroup.controllers") {
             version = .v2
-            applyV2(spec, own: Self.path(in: membership, controller: ""), leaf: leaf)
+            applyV2(spec, own: Self.path(in: membership, controller: ""), leaf: spec.cgroupName)
         } else {
             version = .v1
-            applyV1(spec, membership: membership, leaf: leaf)
+            applyV1(spec, membership: membership, leaf: spec.cgroupName)
         }
     }
 
@@ -45,7 +52,12 @@ struct CgroupLimits {
     func oomKills() -> Int {
         guard let directory = memoryDirectory else { return 0 }
         let file = version == .v2 ? "/memory.events" : "/memory.oom_control"
-        for line in (FileText.read(directory + file) ?? "").split(separator: "\n") {
+        return Self.oomKills(in: FileText.read(directory + file) ?? "")
+    }
+
+    /// The `oom_kill` count in memory.events (v2) or memory.oom_control (v1).
+    static func oomKills(in text: String) -> Int {
+        for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
             if parts.count == 2 && parts[0] == "oom_kill" { return Int(parts[1]) ?? 0 }
         }
@@ -74,7 +86,7 @@ struct CgroupLimits {
     // MARK: - v1
 
     private mutating func applyV1(_ spec: HelperSpec, membership: String, leaf: String) {
-        if let bytes = spec.memoryBytes {
+        if let bytes = spec.requested.memoryBytes {
             if let directory = makeV1("memory", membership: membership, leaf: leaf, limit: "memory \(Self.bytes(bytes))") {
                 memoryEnforced = write(directory + "/memory.limit_in_bytes", "\(bytes)", limit: "memory \(Self.bytes(bytes))")
                 // Without this the limit only covers RAM and a hog would spill into swap.
@@ -84,19 +96,18 @@ struct CgroupLimits {
                 memoryDirectory = directory
             }
         }
-        if let pids = spec.pids, let directory = makeV1("pids", membership: membership, leaf: leaf, limit: "pids \(pids)") {
+        if let pids = spec.requested.pids, let directory = makeV1("pids", membership: membership, leaf: leaf, limit: "pids \(pids)") {
             pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
         }
-        if let cpus = spec.cpus, let directory = makeV1("cpu", membership: membership, leaf: leaf, limit: "cpus \(cpus)") {
-            let period = 100_000
-            if write(directory + "/cpu.cfs_period_us", "\(period)", limit: "cpus \(cpus)") {
-                _ = write(directory + "/cpu.cfs_quota_us", "\(max(1_000, Int(cpus * Double(period))))", limit: "cpus \(cpus)")
+        if let cpus = spec.requested.cpus, let directory = makeV1("cpu", membership: membership, leaf: leaf, limit: "cpus \(cpus)") {
+            if write(directory + "/cpu.cfs_period_us", "\(Self.cpuPeriod)", limit: "cpus \(cpus)") {
+                _ = write(directory + "/cpu.cfs_quota_us", "\(Self.cpuQuota(cpus))", limit: "cpus \(cpus)")
             }
         }
     }
 
     private mutating func makeV1(_ controller: String, membership: String, leaf: String, limit: String) -> String? {
-        let mount = "/sys/fs/cgroup/" + controller
+        let mount = hierarchy + "/" + controller
         guard FileText.exists(mount + "/cgroup.procs") else {
             unenforced.append("\(limit) not enforced: the cgroup v1 \(controller) controller is not mounted at \(mount)")
             return nil
@@ -115,9 +126,9 @@ struct CgroupLimits {
     // MARK: - v2
 
     private mutating func applyV2(_ spec: HelperSpec, own: String, leaf: String) {
-        let parent = "/sys/fs/cgroup" + (own == "/" ? "" : own)
+        let parent = hierarchy + (own == "/" ? "" : own)
         let directory = parent + "/" + leaf
-        let limits = [spec.memoryBytes.map { "memory \(Self.bytes($0))" }, spec.pids.map { "pids \($0)" }, spec.cpus.map { "cpus \($0)" }]
+        let limits = [spec.requested.memoryBytes.map { "memory \(Self.bytes($0))" }, spec.requested.pids.map { "pids \($0)" }, spec.requested.cpus.map { "cpus \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
         guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
             unenforced.append("\(limits) not enforced: cannot create cgroup \(directory): \(ErrorName.describe(errno)) (run the service as root or delegate a cgroup to its user)")
@@ -130,18 +141,18 @@ struct CgroupLimits {
         for controller in ["memory", "pids", "cpu"] where !enabled.contains(controller) {
             try? FileText.write(parent + "/cgroup.subtree_control", "+\(controller)")
         }
-        if let bytes = spec.memoryBytes {
+        if let bytes = spec.requested.memoryBytes {
             memoryEnforced = write(directory + "/memory.max", "\(bytes)", limit: "memory \(Self.bytes(bytes))")
             if memoryEnforced && FileText.exists(directory + "/memory.swap.max") {
                 _ = write(directory + "/memory.swap.max", "0", limit: "memory+swap \(Self.bytes(bytes))")
             }
             memoryDirectory = directory
         }
-        if let pids = spec.pids {
+        if let pids = spec.requested.pids {
             pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
         }
-        if let cpus = spec.cpus {
-            _ = write(directory + "/cpu.max", "\(max(1_000, Int(cpus * 100_000))) 100000", limit: "cpus \(cpus)")
+        if let cpus = spec.requested.cpus {
+            _ = write(directory + "/cpu.max", "\(Self.cpuQuota(cpus)) \(Self.cpuPeriod)", limit: "cpus \(cpus)")
         }
     }
 
@@ -170,6 +181,12 @@ struct CgroupLimits {
         return "/"
     }
 
+    /// CPU time per `cpuPeriod` for `cpus` CPUs; at least 1 ms, below which the kernel refuses.
+    static func cpuQuota(_ cpus: Double) -> Int {
+        max(1_000, Int(cpus * Double(cpuPeriod)))
+    }
+
+    /// A memory size as people write it: the largest whole binary unit.
     static func bytes(_ value: Int64) -> String {
         if value % (1 << 30) == 0 { return "\(value >> 30) GiB" }
         if value % (1 << 20) == 0 { return "\(value >> 20) MiB" }

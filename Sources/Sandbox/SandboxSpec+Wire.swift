@@ -1,0 +1,30 @@
+import SandboxWire
+
+extension SandboxSpec {
+    /// The spec as the helper receives it: defaults resolved (the working directory), the
+    /// environment as `NAME=value` entries sorted by name.
+    var wire: WireSpec {
+        var wire = WireSpec(rootfs: rootfs, command: command)
+        wire.environment = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        wire.workspace = workspace
+        wire.workspacePath = workspacePath
+        wire.workingDirectory = effectiveWorkingDirectory
+        wire.binds = binds.map { WireSpec.Bind(source: $0.source, destination: $0.destination, readOnly: $0.readOnly) }
+        wire.hostNetwork = network == .host
+        wire.hostname = hostname
+        wire.memoryBytes = memoryBytes
+        wire.pids = pids
+        wire.cpus = cpus
+        wire.timeout = timeout
+        wire.killGracePeriod = killGracePeriod
+        wire.uid = uid
+        wire.gid = gid
+        wire.keepUpperDirectory = keepUpperDirectory
+        return wire
+    }
+
+    /// The working directory inside: as given, else the workspace when there is one, else `/`.
+    var effectiveWorkingDirectory: String {
+        workingDirectory ?? (workspace != nil ? workspacePath : "/")
+    }
+}
