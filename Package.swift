@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
         .executable(name: "slipway-sandbox", targets: ["SandboxHelper"]),
+        // For the fuzzing package in fuzz/.
+        .library(name: "SlipwayArchive", targets: ["Archive"]),
+        .library(name: "SlipwaySpecs", targets: ["Specs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +51,16 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
+        .target(name: "Notifications", dependencies: [
+            "Specs",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Secrets sealed at rest for builds (`slipway secret`).
+        .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
@@ -57,7 +70,7 @@ let package = Package(
         .target(name: "State", dependencies: ["SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
-            "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State",
+            "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -73,17 +86,24 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "SlipwayAPI", "State", "Pipeline", "Server",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCore", "SlipwayCLI"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "Notifications", "Specs",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",

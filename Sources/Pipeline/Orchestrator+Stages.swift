@@ -3,6 +3,7 @@ import Build
 import Deploy
 import Foundation
 import Images
+import Secrets
 import SlipwayAPI
 import SlipwayCore
 import Specs
@@ -51,6 +52,14 @@ extension Orchestrator {
         let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
         var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
         request.projectEnvironment = spec.build.environment
+        let secrets = SecretStore(home: home)
+        request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }
+        for (variable, name) in spec.build.secrets {
+            guard let value = request.secrets[name] else {
+                throw StageStop.failed("build.secrets.\(variable): no secret '\(name)'; store it with: slipway secret set '\(name)' --pipeline \(spec.name)")
+            }
+            request.secretVariables[variable] = value
+        }
         request.timeout = spec.build.timeout
         request.memoryBytes = spec.build.memoryBytes
         request.network = spec.build.network == .host ? .host : .none
@@ -125,6 +134,7 @@ extension Orchestrator {
         options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
         options.healthPolicy.deadline = stage.health?.timeout ?? 30
         options.applicationName = run.spec.name
+        options.environment = stage.environment
         options.deploymentGroup = stage.name
         let name = stage.name
         let events: DeployEventSink = { event in run.log(name, event.description) }

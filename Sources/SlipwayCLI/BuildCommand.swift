@@ -3,6 +3,7 @@ import Build
 import Foundation
 import Images
 import Sandbox
+import Secrets
 import SlipwayCore
 
 struct BuildCommand: ParsableCommand {
@@ -32,7 +33,8 @@ struct BuildCommand: ParsableCommand {
         let home = SlipwayHome.fromEnvironment()
         var request = BuildRequest(source: directory, image: try Self.resolveImage(image, home: home), buildspec: buildspec)
         request.environment = try Self.pairs(environment, "--env")
-        request.secrets = try Self.pairs(secrets, "--secret")
+        // Stored global secrets, then --secret values over them; only referenced ones are used.
+        request.secrets = try SecretStore(home: home).values().merging(try Self.pairs(secrets, "--secret")) { _, given in given }
         request.useResultCache = !noCache
         request.keepWorkspace = keepWorkspace
         request.dirty = dirty
@@ -54,7 +56,7 @@ struct BuildCommand: ParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         let outcome = try BuildRunner(home: home).runBuildOrBatch(request) { entry, event in
-            if case let .log(line, _) = event { Terminal.note(entry.map { "[\($0)] " + line } ?? line) }
+            if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
         }
         let result: BuildResult
         switch outcome {
@@ -78,6 +80,11 @@ struct BuildCommand: ParsableCommand {
             Terminal.note(Self.summary(result))
             if keepWorkspace && result.cache.result != .hit {
                 Terminal.note("  workspace: " + (result.logPath as NSString).deletingLastPathComponent + "/src")
+            }
+            // The primary artifact on stdout, as `artifact pack` prints its digest, so
+            // `digest=$(slipway build .)` can feed a deploy.
+            if result.succeeded, let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first {
+                print(primary.digest)
             }
         }
         if !result.succeeded { throw ExitCode(1) }
