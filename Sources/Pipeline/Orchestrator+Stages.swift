@@ -45,7 +45,7 @@ extension Orchestrator {
         return directory
     }
 
-    func build(_ run: ActiveRun) async throws -> String {
+    func build(_ run: ActiveRun) async throws -> Digest {
         let checkout = try await checkout(run)
         let spec = run.spec
         let images = ImageStore(home: home)
@@ -79,8 +79,9 @@ extension Orchestrator {
         guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
             throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
         }
-        await publish(run.update { $0.artifact = artifact.digest })
-        return artifact.digest
+        let digest = try Digest(parsing: artifact.digest)
+        await publish(run.update { $0.artifact = digest })
+        return digest
     }
 
     /// Waits for a decision recorded by any process (`slipway approve`, the API): the store
@@ -126,7 +127,7 @@ extension Orchestrator {
     func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage) async throws -> ReleaseID {
         guard let digest = run.record.artifact else { throw StageStop.failed("no artifact to deploy: the build did not finish") }
         let store = ArtifactStore(home: home)
-        let artifact = try await BlockingPool.git.run { try store.resolve(digest) }
+        let artifact = try await BlockingPool.git.run { try store.resolve(digest.description) }
         var options = DeployOptions()
         if let root = stage.appRoot { options.appRoot = root } else { options.appRoot = try await appRoot(run) }
         options.keep = stage.keep

@@ -1,4 +1,5 @@
 import SlipwayAPI
+import SlipwayCore
 import Specs
 
 /// A run's stages as built once from the pipeline's definition when the run is created:
@@ -50,9 +51,9 @@ struct RunPlan: Sendable {
     /// before `from` with the output it had, and the commit and artifact those outputs name.
     /// A stage that must be reused but has no output (a build that stored nothing) makes the
     /// retry start at that stage instead.
-    func reuse(from: Int, of old: RunRecord) -> (from: Int, stages: [StageRecord], commit: CommitInfo?, artifact: String?) {
+    func reuse(from: Int, of old: RunRecord) -> (from: Int, stages: [StageRecord], commit: CommitInfo?, artifact: Digest?) {
         var stages = records
-        var artifact: String?
+        var artifact: Digest?
         var start = from
         for index in stages.indices where index < from {
             let earlier = old.stages[index]

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// A registered pipeline with its latest run.
 public struct PipelineSummary: Codable, Sendable, Hashable {
@@ -25,13 +26,13 @@ public struct ReleaseSummary: Codable, Sendable, Hashable {
     public enum State: String, Codable, Sendable { case published, bad }
 
     public var id: ReleaseID
-    public var artifact: String
+    public var artifact: Digest
     public var commit: String?
     public var state: State
     public var time: Date
     public var current: Bool
 
-    public init(id: ReleaseID, artifact: String, commit: String?, state: State, time: Date, current: Bool) {
+    public init(id: ReleaseID, artifact: Digest, commit: String?, state: State, time: Date, current: Bool) {
         self.id = id
         self.artifact = artifact
         self.commit = commit

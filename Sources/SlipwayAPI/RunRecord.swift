@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// What a commit says about itself.
 public struct CommitInfo: Codable, Sendable, Hashable {
@@ -27,13 +28,13 @@ public struct RunRecord: Codable, Sendable, Hashable, Identifiable {
     public var finished: Date?
     public var stages: [StageRecord]
     /// The build's artifact digest once built.
-    public var artifact: String?
+    public var artifact: Digest?
     /// The release id deployed by the last deploy stage that ran.
     public var release: ReleaseID?
 
     public init(id: RunID, pipeline: String, status: RunStatus, trigger: Trigger, commit: CommitInfo?,
                 created: Date, started: Date? = nil, finished: Date? = nil, stages: [StageRecord],
-                artifact: String? = nil, release: ReleaseID? = nil) {
+                artifact: Digest? = nil, release: ReleaseID? = nil) {
         self.id = id
         self.pipeline = pipeline
         self.status = status

@@ -1,8 +1,10 @@
+import SlipwayCore
+
 /// What a stage that succeeded produced, by kind: the source stage a commit, the build an
 /// artifact, an approval a decision, a deploy the release it installed.
 public enum StageOutput: Sendable, Hashable, CustomStringConvertible {
     case commit(String)
-    case artifact(String)
+    case artifact(Digest)
     case approval(ApprovalDecision)
     case release(ReleaseID)
 
@@ -10,7 +12,7 @@ public enum StageOutput: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .commit(id): id
-        case let .artifact(digest): digest
+        case let .artifact(digest): digest.description
         case let .approval(decision): decision.description
         case let .release(id): id.rawValue
         }
@@ -21,7 +23,9 @@ public enum StageOutput: Sendable, Hashable, CustomStringConvertible {
         guard !text.isEmpty else { return nil }
         switch kind {
         case .source: self = .commit(text)
-        case .build: self = .artifact(text)
+        case .build:
+            guard let digest = try? Digest(parsing: text) else { return nil }
+            self = .artifact(digest)
         case .approval:
             guard let decision = ApprovalDecision(parsing: text) else { return nil }
             self = .approval(decision)
@@ -30,7 +34,7 @@ public enum StageOutput: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var commit: String? { if case let .commit(id) = self { id } else { nil } }
-    public var artifact: String? { if case let .artifact(digest) = self { digest } else { nil } }
+    public var artifact: Digest? { if case let .artifact(digest) = self { digest } else { nil } }
     public var approval: ApprovalDecision? { if case let .approval(decision) = self { decision } else { nil } }
     public var release: ReleaseID? { if case let .release(id) = self { id } else { nil } }
 }
@@ -53,7 +57,7 @@ extension StageOutput: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let id = try container.decodeIfPresent(String.self, forKey: .commit) {
             self = .commit(id)
-        } else if let digest = try container.decodeIfPresent(String.self, forKey: .artifact) {
+        } else if let digest = try container.decodeIfPresent(Digest.self, forKey: .artifact) {
             self = .artifact(digest)
         } else if let decision = try container.decodeIfPresent(ApprovalDecision.self, forKey: .approval) {
             self = .approval(decision)

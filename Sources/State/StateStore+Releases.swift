@@ -1,18 +1,19 @@
 import Foundation
 import GRDB
 import SlipwayAPI
+import SlipwayCore
 
 /// A release a run deployed to a target, or one a rollback switched a target back to.
 public struct DeployedRelease: Codable, Sendable, Equatable {
     public var pipeline: String
     public var target: String
     public var release: ReleaseID
-    public var artifact: String
+    public var artifact: Digest
     public var commit: String?
     public var run: RunID?
     public var time: Date
 
-    public init(pipeline: String, target: String, release: ReleaseID, artifact: String, commit: String?, run: RunID?, time: Date = Date()) {
+    public init(pipeline: String, target: String, release: ReleaseID, artifact: Digest, commit: String?, run: RunID?, time: Date = Date()) {
         self.pipeline = pipeline
         self.target = target
         self.release = release
@@ -29,7 +30,7 @@ extension StateStore {
     public func recordRelease(_ release: DeployedRelease) async throws {
         try await write { db in
             try db.execute(sql: "INSERT INTO release (pipeline, target, release, artifact, commit_id, run, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [release.pipeline, release.target, release.release.rawValue, release.artifact, release.commit,
+                           arguments: [release.pipeline, release.target, release.release.rawValue, release.artifact.description, release.commit,
                                        release.run?.rawValue, release.time.timeIntervalSince1970])
         }
     }
@@ -37,9 +38,10 @@ extension StateStore {
     /// A pipeline's recorded switches, newest first.
     public func deployedReleases(pipeline: String) async throws -> [DeployedRelease] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", arguments: [pipeline]).map {
-                DeployedRelease(pipeline: $0["pipeline"], target: $0["target"], release: ReleaseID($0["release"] as String),
-                                artifact: $0["artifact"], commit: $0["commit_id"], run: ($0["run"] as Int64?).map(RunID.init(rawValue:)),
+            try Row.fetchAll(db, sql: "SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", arguments: [pipeline]).compactMap {
+                guard let artifact = try? Digest(parsing: $0["artifact"] as String) else { return nil }
+                return DeployedRelease(pipeline: $0["pipeline"], target: $0["target"], release: ReleaseID($0["release"] as String),
+                                artifact: artifact, commit: $0["commit_id"], run: ($0["run"] as Int64?).map(RunID.init(rawValue:)),
                                 time: Date(timeIntervalSince1970: $0["time"]))
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SlipwayAPI
+import SlipwayCore
 
 extension StateStore {
     /// Records a new run with its stages; returns it with its id and change stamp.
@@ -30,7 +31,7 @@ extension StateStore {
                 started = ?, finished = ?, artifact = ?, release = ? WHERE id = ?
             """, arguments: [run.status.rawValue, run.commit?.id, run.commit?.author, run.commit?.time.timeIntervalSince1970,
                              run.commit?.message, run.started?.timeIntervalSince1970, run.finished?.timeIntervalSince1970,
-                             run.artifact, run.release?.rawValue, run.id.rawValue])
+                             run.artifact?.description, run.release?.rawValue, run.id.rawValue])
         for (position, stage) in run.stages.enumerated() {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail)
@@ -121,7 +122,7 @@ extension StateStore {
                                    trigger: Trigger(Trigger.Kind(rawValue: row["trigger_kind"]) ?? .cli, actor: row["trigger_actor"]),
                                    commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
                                    started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
-                                   artifact: row["artifact"], release: (row["release"] as String?).map(ReleaseID.init(rawValue:)))
+                                   artifact: (row["artifact"] as String?).flatMap { try? Digest(parsing: $0) }, release: (row["release"] as String?).map(ReleaseID.init(rawValue:)))
             return RunRecordCache.Entry(version: row["version"], record: record)
         }
     }

@@ -15,7 +15,7 @@ struct RunTests {
         #expect(run1.status == .succeeded, "\(run1.stages)")
         #expect(run1.commit?.author == "Ada <ada@example.org>")
         #expect(run1.commit?.message == "first")
-        #expect(run1.artifact?.hasPrefix("sha256:") == true)
+        #expect(run1.artifact?.description.hasPrefix("sha256:") == true)
         #expect(run1.stages.map(\.status) == [.succeeded, .succeeded, .succeeded])
         #expect(f.served() == "release one")
 

@@ -52,15 +52,15 @@ struct StateCompatibilityTests {
         for store in [try StateStore(path: path), try StateStore(path: path, readOnly: true)] {
             let first = try #require(try await store.run(1))
             #expect(first.id == 1 && first.status == .succeeded && first.trigger == Trigger(.webhook, actor: "octocat@203.0.113.7"))
-            #expect(first.release == ReleaseID("20261128T090000Z-abcdef") && first.artifact == Self.digest)
-            #expect(first.stages.map(\.output) == [.commit(Self.commit), .artifact(Self.digest),
+            #expect(first.release == ReleaseID("20261128T090000Z-abcdef") && first.artifact?.description == Self.digest)
+            #expect(first.stages.map(\.output) == [.commit(Self.commit), .artifact(try Digest(parsing: Self.digest)),
                                                    .approval(ApprovalDecision(approved: true, actor: "boss", comment: "ship it")),
                                                    .release("20261128T090000Z-abcdef")])
             #expect(first.stages.allSatisfy { $0.note == nil })
 
             let retry = try #require(try await store.run(2))
             #expect(retry.stages[0].output == .commit(Self.commit) && retry.stages[0].note == "done in run 1")
-            #expect(retry.stages[1].output?.artifact == Self.digest)
+            #expect(retry.stages[1].output?.artifact?.description == Self.digest)
             #expect(retry.stages[2].status == .failed && retry.stages[2].output == nil && retry.stages[2].note == "rejected by boss")
             #expect(retry.stages[3].detail == nil)
 
@@ -98,7 +98,7 @@ struct StateCompatibilityTests {
         #expect(try JSONDecoder().decode(StageRecord.self, from: JSONEncoder().encode(stage)) == stage)
         // JSON from before the typed fields decodes through `detail`.
         let old = #"{"name":"build","kind":"build","status":"succeeded","detail":"\#(Self.digest)"}"#
-        #expect(try JSONDecoder().decode(StageRecord.self, from: Data(old.utf8)).output == .artifact(Self.digest))
+        #expect(try JSONDecoder().decode(StageRecord.self, from: Data(old.utf8)).output == .artifact(try Digest(parsing: Self.digest)))
         #expect(try JSONDecoder().decode(RunID.self, from: Data("42".utf8)) == 42)
         #expect(String(decoding: try JSONEncoder().encode(ReleaseID("r1")), as: UTF8.self) == #""r1""#)
     }

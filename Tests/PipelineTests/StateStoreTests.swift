@@ -17,7 +17,7 @@ struct StateStoreTests {
                   created: Date(), started: Date(), finished: Date(),
                   stages: ["source", "build", "live"].map { StageRecord(name: $0, kind: $0 == "live" ? .deploy : $0 == "build" ? .build : .source,
                                                                        status: .succeeded, started: Date(), finished: Date(), detail: "ok") },
-                  artifact: "sha256:" + String(repeating: "a", count: 64), release: "000001")
+                  artifact: try! Digest(parsing: "sha256:" + String(repeating: "a", count: 64)), release: "000001")
     }
 
     @Test func runsRoundTripAndPageNewestFirst() async throws {

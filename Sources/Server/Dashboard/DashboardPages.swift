@@ -99,7 +99,7 @@ enum DashboardPages {
             <span id="run-status" data-final="\(run.status.isFinal ? "true" : "false")">\(L.status(run.status))</span></h1>
             \(commit)
             <p class="meta">Triggered by \(run.trigger.kind.rawValue) · \(run.trigger.actor), \(L.time(run.created))\
-            \(run.artifact.map { " · artifact <code>\(String($0.prefix(19)))</code>" as HTML } ?? "")\
+            \(run.artifact.map { " · artifact <code>\(String($0.description.prefix(19)))</code>" as HTML } ?? "")\
             \(run.release.map { " · release <code>\($0)</code>" as HTML } ?? "")</p>
             <p class="actions">\(buttons)</p>
             <h2>Stages</h2><table id="stages"><tr><th>Stage</th><th>Kind</th><th>Status</th><th>Started</th><th>Took</th><th>Detail</th></tr>\(stages)</table>
