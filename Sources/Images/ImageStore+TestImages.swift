@@ -25,7 +25,7 @@ extension ImageStore {
             let partial = tarball + ".partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             defer { unlink(partial) }
             try Self.run(recipe + "/build", [partial], what: "recipe images/busybox")
-            guard rename(partial, tarball) == 0 else { throw SlipwayError.system("rename \(partial) to \(tarball)") }
+            guard rename(partial, tarball) == 0 else { throw SlipwayError.rename(partial, to: tarball) }
         }
         return try importImage(path: tarball, reference: "busybox:latest")
     }

@@ -47,7 +47,7 @@ extension Orchestrator {
             } catch is CancellationError {
                 outcome = .failure(.cancelled)
             } catch {
-                outcome = .failure(run.stop != nil ? .cancelled : .failed((error as? SlipwayError)?.message ?? "\(error)"))
+                outcome = .failure(run.stop != nil ? .cancelled : .failed("\(error)"))
             }
             gate.leave(name, run: run.id)
             let stop = run.stop

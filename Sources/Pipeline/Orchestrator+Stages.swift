@@ -79,7 +79,7 @@ extension Orchestrator {
         guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
             throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
         }
-        let digest = try Digest(parsing: artifact.digest)
+        let digest = artifact.digest
         await publish(run.update { $0.artifact = digest })
         return digest
     }

@@ -56,6 +56,6 @@ public final class Poller: Sendable {
     }
 
     private func report(_ error: any Error) {
-        orchestrator.logger.warning("poll: \((error as? SlipwayError)?.message ?? "\(error)")")
+        orchestrator.logger.warning("poll: \(error)")
     }
 }

@@ -54,7 +54,7 @@ public final class StateStore: Sendable {
         } catch let error as SlipwayError {
             throw error
         } catch {
-            throw SlipwayError.failed("cannot open the state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "cannot open the state database \(path)")
         }
     }
 
@@ -67,7 +67,7 @@ public final class StateStore: Sendable {
         do { return try await database.write(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw SlipwayError.failed("state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "state database \(path)")
         }
     }
 
@@ -75,7 +75,7 @@ public final class StateStore: Sendable {
         do { return try await database.read(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw SlipwayError.failed("state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "state database \(path)")
         }
     }
 }
