@@ -3,7 +3,9 @@ import PackageDescription
 
 // Dependency arrows point down:
 // CLinux/CArchive/CZstd → SlipwayCore → Archive → Artifacts, Images, Sandbox, Specs
-// → Build, Deploy → State → Pipeline → Server → SlipwayCLI → executables.
+// → Build, Deploy → Pipeline → SlipwayCLI → executables; SlipwayCore → SlipwayAPI (the run records
+// and the control protocol) → State, Server, Pipeline. Server knows the pipeline only through
+// SlipwayAPI; the CLI hands it the orchestrator.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -68,13 +70,20 @@ let package = Package(
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
+        // control protocol the orchestrator implements.
+        .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
         // Runs, stages, logs, releases and audit in SQLite.
-        .target(name: "State", dependencies: ["SlipwayCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "State", dependencies: ["SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
-        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets"]),
+        .target(name: "Pipeline", dependencies: [
+            "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
-            "SlipwayCore", "Pipeline", "State",
+            "SlipwayCore", "SlipwayAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -84,7 +93,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "State", "Pipeline", "Server", "Secrets",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -106,10 +115,10 @@ let package = Package(
         ]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Pipeline", "State", "Specs", "Images", "SlipwayCore",
+            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,40 +1,98 @@
 import Build
-import Specs
 import Foundation
-import State
+import SlipwayAPI
+import Specs
 import Synchronization
 
-/// A run this process is executing: its record as last written, and what stops it.
+/// A run this process is executing: its plan, its record as last written, what stops it, and
+/// its log in the order it was written.
 final class ActiveRun: Sendable {
-    let id: Int64
+    /// Why a run stops early.
+    enum Stop: Sendable, Equatable {
+        /// A person or another process cancelled it.
+        case cancelled(by: String)
+        /// This process is shutting down.
+        case interrupted
+    }
+
+    let id: RunID
     let spec: PipelineSpec
+    let plan: RunPlan
+    /// The first stage to execute (a retry starts later).
+    let first: Int
     /// Stops the build's sandbox when the run is cancelled.
     let cancellation = BuildCancellation()
-    private let state: Mutex<(record: RunRecord, cancelledBy: String?, task: Task<Void, Never>?)>
+    /// Lines for the run's log, appended to the store in order by one writer.
+    let logLines: AsyncStream<(stage: String, text: String)>
+    private let logSink: AsyncStream<(stage: String, text: String)>.Continuation
 
-    init(record: RunRecord, spec: PipelineSpec) {
+    private struct State {
+        var record: RunRecord
+        var stop: Stop?
+        var task: Task<Void, Never>?
+        var ended = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int) {
         id = record.id
         self.spec = spec
-        state = Mutex((record, nil, nil))
+        self.plan = plan
+        self.first = first
+        (logLines, logSink) = AsyncStream.makeStream(of: (stage: String, text: String).self)
+        state = Mutex(State(record: record))
     }
 
     var record: RunRecord { state.withLock { $0.record } }
-    var cancelledBy: String? { state.withLock { $0.cancelledBy } }
+    var stop: Stop? { state.withLock { $0.stop } }
 
     func update(_ change: (inout RunRecord) -> Void) -> RunRecord {
         state.withLock { change(&$0.record); return $0.record }
     }
 
-    func attach(_ task: Task<Void, Never>) { state.withLock { $0.task = task } }
+    /// Queues a line for the log; safe from any thread (a build's event callback).
+    func log(_ stage: String, _ text: String) {
+        logSink.yield((stage, text.hasSuffix("\n") ? text : text + "\n"))
+    }
 
-    /// Returns when the run's task has ended (its final state is stored by then).
-    func ended() async { await state.withLock { $0.task }?.value }
+    /// No more lines: the writer ends once it has stored the queued ones.
+    func closeLog() { logSink.finish() }
 
-    /// Marks the run cancelled and stops whatever it is doing: the build's sandbox is killed,
-    /// a wait at a stage or for approval ends.
-    func cancel(by actor: String) {
+    func attach(_ task: Task<Void, Never>) {
+        let stopped = state.withLock { s -> Bool in
+            s.task = task
+            return s.stop != nil
+        }
+        if stopped { task.cancel() }
+    }
+
+    /// Returns when the run has ended (its final state is stored by then).
+    func ended() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { s -> Bool in
+                if s.ended { return true }
+                s.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    func markEnded() {
+        for waiter in state.withLock({ s -> [CheckedContinuation<Void, Never>] in
+            s.ended = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }) { waiter.resume() }
+    }
+
+    /// Stops whatever the run is doing: the build's sandbox is killed, a wait at a stage or
+    /// for approval ends. The first reason given is the one recorded.
+    func stop(_ reason: Stop) {
         let task = state.withLock { s -> Task<Void, Never>? in
-            if s.cancelledBy == nil { s.cancelledBy = actor }
+            if s.stop == nil { s.stop = reason }
             return s.task
         }
         cancellation.cancel()

@@ -1,7 +1,7 @@
 import Build
 import Foundation
+import SlipwayAPI
 import SlipwayCore
-import State
 
 /// The source stage's git work: which commit a branch names, what that commit says about
 /// itself, and a checkout of exactly its tree. Works for local paths and URLs alike.

@@ -1,72 +1,75 @@
 import Deploy
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import State
 
 extension Orchestrator {
-    public func approve(run: Int64, by actor: String, comment: String?) async throws {
-        try decide(run: run, approved: true, by: actor, comment: comment)
+    public func approve(run: RunID, by actor: String, comment: String?) async throws {
+        try await decide(run: run, ApprovalDecision(approved: true, actor: actor, comment: comment))
     }
 
-    public func reject(run: Int64, by actor: String, comment: String?) async throws {
-        try decide(run: run, approved: false, by: actor, comment: comment)
+    public func reject(run: RunID, by actor: String, comment: String?) async throws {
+        try await decide(run: run, ApprovalDecision(approved: false, actor: actor, comment: comment))
     }
 
-    /// Records the decision; the process running the run sees it within `watchInterval`.
-    private func decide(run id: Int64, approved: Bool, by actor: String, comment: String?) throws {
-        let record = try record(id)
+    /// Records the decision; the process running the run sees it at its store watcher's next look.
+    private func decide(run id: RunID, _ decision: ApprovalDecision) async throws {
+        let record = try await record(id)
         guard record.status == .waitingApproval, let stage = record.stages.first(where: { $0.status == .waitingApproval }) else {
             throw SlipwayError.badInput("run \(id) is not waiting for approval (it is \(record.status.rawValue))")
         }
-        try store.recordApproval(run: id, stage: stage.name, approved: approved, actor: actor, comment: comment)
-        audit(actor, approved ? "approve" : "reject", pipeline: record.pipeline, run: id, comment)
+        try await store.recordApproval(run: id, stage: stage.name, decision: decision)
+        approvals.signal()
+        await audit(decision.actor, decision.approved ? .approve : .reject, pipeline: record.pipeline, run: id, decision.comment)
     }
 
     /// In this process: stops the run at once. Owned by another live process: records a
     /// request that its owner acts on. Owned by a dead process: marks it cancelled here.
-    public func cancel(run id: Int64, by actor: String) async throws {
-        let record = try record(id)
+    public func cancel(run id: RunID, by actor: String) async throws {
+        let record = try await record(id)
         guard !record.status.isFinal else {
             throw SlipwayError.badInput("run \(id) has already ended (\(record.status.rawValue))")
         }
-        audit(actor, "cancel", pipeline: record.pipeline, run: id)
+        await audit(actor, .cancel, pipeline: record.pipeline, run: id)
         if let local = active.withLock({ $0[id] }) {
-            local.cancel(by: actor)
-        } else if let owner = try store.inFlightRuns().first(where: { $0.run.id == id })?.owner, ProcessIdentity.isAlive(owner) {
-            try store.requestCancel(run: id)
+            local.stop(.cancelled(by: actor))
+        } else if let owner = try await store.inFlightRuns().first(where: { $0.run.id == id })?.owner, ProcessIdentity.isAlive(owner) {
+            try await store.requestCancel(run: id)
         } else {
-            try end(record, .cancelled, stage: .cancelled, note: "cancelled by \(actor)")
+            try await end(record, .cancelled, stage: .cancelled, note: "cancelled by \(actor)")
         }
     }
 
-    public func retry(run id: Int64, by actor: String) async throws -> Int64 {
-        let old = try record(id)
+    /// A new run of the same commit from the stage that stopped `id`. What it takes over comes
+    /// from the run's plan: the stages before that one keep their outputs, and the artifact is
+    /// reused exactly when the build is among them.
+    public func retry(run id: RunID, by actor: String) async throws -> RunID {
+        let old = try await record(id)
         guard [.failed, .cancelled, .interrupted].contains(old.status) else {
             throw SlipwayError.badInput("run \(id) is \(old.status.rawValue): only a failed, cancelled or interrupted run can be retried")
         }
-        let spec = try spec(old.pipeline)
+        let spec = try await spec(old.pipeline)
+        let plan = RunPlan(spec)
         // Stages before the one that stopped the run are taken over from it, the rest run again.
         let stopped: Set<StageStatus> = [.failed, .cancelled, .interrupted, .waitingApproval, .running]
-        let from = old.stages.firstIndex { stopped.contains($0.status) } ?? old.stages.firstIndex { $0.status != .succeeded } ?? 0
-        var stages = Self.stages(of: spec)
-        guard stages.map(\.name) == old.stages.map(\.name) || from == 0 else {
+        var from = old.stages.firstIndex { stopped.contains($0.status) } ?? old.stages.firstIndex { $0.status != .succeeded } ?? 0
+        guard plan.matches(old.stages) || from == 0 else {
             throw SlipwayError.badInput("pipeline \(old.pipeline) changed its stages since run \(id): start a new run instead")
         }
-        for i in stages.indices where i < from {
-            stages[i].status = .skipped
-            stages[i].detail = "done in run \(id): \(old.stages[i].detail ?? "")"
-        }
+        if !plan.matches(old.stages) { from = 0 }
+        let reuse = plan.reuse(from: from, of: old)
         var record = RunRecord(id: 0, pipeline: old.pipeline, status: .queued, trigger: Trigger(.retry, actor: actor),
-                               commit: old.commit, created: Date(), stages: stages)
-        record.artifact = from > 1 ? old.artifact : nil
-        let stored = try store.insertRun(record, owner: ProcessIdentity.current, retryOf: id)
-        audit(actor, "retry", pipeline: old.pipeline, run: stored.id, "of run \(id) from stage \(stages[from].name)")
-        launch(stored, spec: spec, from: from)
+                               commit: old.commit, created: Date(), stages: reuse.stages)
+        record.artifact = reuse.artifact
+        let (stored, version) = try await store.insertRun(record, owner: ProcessIdentity.current, retryOf: id)
+        await audit(actor, .retry, pipeline: old.pipeline, run: stored.id, "of run \(id) from stage \(plan.stages[reuse.from].name)")
+        try await launch(stored, version: version, spec: spec, plan: plan, from: reuse.from)
         return stored.id
     }
 
     public func rollback(pipeline: String, target: String, to release: String?, by actor: String) async throws -> RollbackSummary {
-        let spec = try spec(pipeline)
+        let spec = try await spec(pipeline)
         guard let stage = spec.stages.first(where: { $0.targets.contains(target) }) else {
             throw SlipwayError.notFound("pipeline \(pipeline) has no target '\(target)'; its targets: \(spec.targets.joined(separator: ", "))")
         }
@@ -75,15 +78,23 @@ extension Orchestrator {
         options.healthPolicy.deadline = stage.health?.timeout ?? 30
         let host = try DeployTarget.parse(target).host(events: { _ in })
         let rollback = Rollback(host: host, options: options)
-        let result = try await blocking { try rollback.run(to: release) }
-        audit(actor, "rollback", pipeline: pipeline, run: nil,
-              "\(target): \(result.previous ?? "none") → \(result.current) (\(result.status))\(result.error.map { ": " + $0 } ?? "")")
+        let result = try await BlockingPool.stages.run { try rollback.run(to: release) }
+        await audit(actor, .rollback, pipeline: pipeline, run: nil,
+                    "\(target): \(result.previous ?? "none") → \(result.current) (\(result.status))\(result.error.map { ": " + $0 } ?? "")")
         if let error = result.error { throw SlipwayError.failed("rollback of \(target): \(error)") }
-        return RollbackSummary(target: target, from: result.previous, to: result.current)
+        let current = ReleaseID(result.current)
+        // The switch back is recorded as the target's newest, so listings name it current.
+        if result.previous != result.current,
+           let deployed = try await store.deployedReleases(pipeline: pipeline).first(where: { $0.target == target && $0.release == current }) {
+            try await store.recordRelease(DeployedRelease(pipeline: pipeline, target: target, release: current, artifact: deployed.artifact,
+                                                          commit: deployed.commit, run: deployed.run))
+        }
+        return RollbackSummary(target: target, from: result.previous.map { ReleaseID($0) }, to: current)
     }
 
-    /// Ends a run nobody is executing: its unfinished stages take `stage`.
-    func end(_ record: RunRecord, _ status: RunStatus, stage: StageStatus, note: String) throws {
+    /// Ends a run nobody is executing: its unfinished stages take `stage`. The log line comes
+    /// first, so a follower that sees the final status has every line.
+    func end(_ record: RunRecord, _ status: RunStatus, stage: StageStatus, note: String) async throws {
         var record = record
         record.status = status
         record.finished = Date()
@@ -91,21 +102,21 @@ extension Orchestrator {
             switch record.stages[i].status {
             case .running, .waitingApproval:
                 record.stages[i].status = stage
-                record.stages[i].detail = note
+                record.stages[i].note = note
                 record.stages[i].finished = Date()
             case .pending: record.stages[i].status = .skipped
             default: break
             }
         }
-        publish(record)
-        log(record.id, stage: "run", "run \(record.id): \(status.rawValue): \(note)")
+        await append(record.id, stage: "run", "run \(record.id): \(status.rawValue): \(note)")
+        await publish(record)
     }
 
     /// Runs whose owning process is gone are interrupted: nobody will finish them.
-    func markInterrupted() throws {
-        for (record, owner) in try store.inFlightRuns() where owner.map({ !ProcessIdentity.isAlive($0) }) ?? true {
-            try end(record, .interrupted, stage: .interrupted, note: "the process running it (\(owner ?? "unknown")) stopped")
-            audit("slipway", "interrupted", pipeline: record.pipeline, run: record.id, "owner \(owner ?? "unknown") is gone")
+    func markInterrupted() async throws {
+        for (record, owner) in try await store.inFlightRuns() where owner.map({ !ProcessIdentity.isAlive($0) }) ?? true {
+            try await end(record, .interrupted, stage: .interrupted, note: "the process running it (\(owner ?? "unknown")) stopped")
+            await audit("slipway", .interrupted, pipeline: record.pipeline, run: record.id, "owner \(owner ?? "unknown") is gone")
         }
     }
 }

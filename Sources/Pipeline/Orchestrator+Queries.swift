@@ -1,50 +1,76 @@
-import Deploy
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import State
 
 extension Orchestrator {
     public func pipelines() async throws -> [PipelineSummary] {
-        try store.pipelines().map { row in
-            PipelineSummary(name: row.name, repository: row.repository, branch: row.branch, targets: row.targets,
-                            latest: try store.runs(pipeline: row.name, limit: 1, before: nil).first)
+        var summaries: [PipelineSummary] = []
+        for row in try await store.pipelines() {
+            summaries.append(PipelineSummary(name: row.name, repository: row.repository, branch: row.branch, targets: row.targets,
+                                             latest: try await store.runs(pipeline: row.name, limit: 1, before: nil).first))
         }
+        return summaries
     }
 
-    public func runs(pipeline: String?, limit: Int, before: Int64?) async throws -> [RunRecord] {
-        try store.runs(pipeline: pipeline, limit: limit, before: before)
+    public func runs(pipeline: String?, limit: Int, before: RunID?) async throws -> [RunRecord] {
+        try await store.runs(pipeline: pipeline, limit: limit, before: before)
     }
 
-    public func run(_ id: Int64) async throws -> RunRecord { try record(id) }
+    public func run(_ id: RunID) async throws -> RunRecord { try await record(id) }
 
     /// A run, or `notFound`.
-    func record(_ id: Int64) throws -> RunRecord {
-        guard let record = try store.run(id) else { throw SlipwayError.notFound("no run \(id); see 'slipway runs'") }
+    func record(_ id: RunID) async throws -> RunRecord {
+        guard let record = try await store.run(id) else { throw SlipwayError.notFound("no run \(id); see 'slipway runs'") }
         return record
     }
 
-    public func logs(run: Int64, after offset: Int64) async throws -> [LogChunk] {
-        _ = try record(run)
-        return try store.logs(run: run, after: offset)
+    /// Runs of a pipeline for a commit, newest first.
+    public func runs(pipeline: String, commit: String) async throws -> [RunRecord] {
+        try await store.runs(pipeline: pipeline, commit: commit)
     }
 
-    /// Polls the store, so it follows runs of any process; ends after the run is final and
-    /// its last chunk was sent.
-    public func followLogs(run: Int64, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error> {
-        let store = self.store
+    public func logs(run: RunID, after offset: Int64) async throws -> [LogChunk] {
+        _ = try await record(run)
+        return try await store.logs(run: run, after: offset)
+    }
+
+    /// The stored log from `offset`, then the chunks the event hub passes on, until the run's
+    /// final record arrives; then what the store has past the last chunk (every line of a run
+    /// is stored before its final status). A run of another process is followed through the
+    /// store watcher, so `run()` must be running in this process.
+    public func followLogs(run id: RunID, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error> {
+        let events = hub.subscribe()
+        let store = store
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var next = offset
+                func drain() async throws {
+                    for chunk in try await store.logs(run: id, after: next) where chunk.end > next {
+                        continuation.yield(chunk)
+                        next = chunk.end
+                    }
+                }
                 do {
-                    while !Task.isCancelled {
-                        guard let record = try store.run(run) else { throw SlipwayError.notFound("no run \(run)") }
-                        let chunks = try store.logs(run: run, after: next)
-                        for chunk in chunks {
-                            continuation.yield(chunk)
-                            next = chunk.offset + Int64(chunk.text.utf8.count)
+                    guard let record = try await store.run(id) else { throw SlipwayError.notFound("no run \(id)") }
+                    try await drain()
+                    if !record.status.isFinal {
+                        for await event in events where event.run == id {
+                            switch event {
+                            case let .log(chunk) where chunk.offset == next:
+                                continuation.yield(chunk)
+                                next = chunk.end
+                            case let .log(chunk) where chunk.offset > next:
+                                try await drain()
+                            case let .run(record) where record.status.isFinal:
+                                try await drain()
+                                continuation.finish()
+                                return
+                            default:
+                                break
+                            }
                         }
-                        if record.status.isFinal && chunks.isEmpty { break }
-                        try await Task.sleep(for: .milliseconds(100))
+                        try Task.checkCancellation()
                     }
                     continuation.finish()
                 } catch {
@@ -55,18 +81,12 @@ extension Orchestrator {
         }
     }
 
-    /// Read from the targets' own journals: they, not the database, say what is live.
+    /// From what the deploys and rollbacks of the pipeline recorded in the state database: no
+    /// target is contacted.
     public func releases(pipeline: String) async throws -> [TargetReleases] {
-        try spec(pipeline).targets.map { target in
-            let host = try DeployTarget.parse(target).host(events: { _ in })
-            let releases = try listReleases(on: host).map {
-                ReleaseSummary(id: $0.id, artifact: $0.artifact?.description ?? "", commit: $0.commit, state: $0.state.rawValue,
-                               time: $0.switched ?? $0.created, current: $0.current)
-            }
-            return TargetReleases(target: target, releases: releases)
-        }
+        try await store.releases(pipeline: pipeline, targets: try await spec(pipeline).targets)
     }
 
     /// Every audit entry of a run, oldest first.
-    public func auditTrail(run: Int64) throws -> [AuditEntry] { try store.auditTrail(run: run) }
+    public func auditTrail(run: RunID) async throws -> [AuditEntry] { try await store.auditTrail(run: run) }
 }

@@ -4,19 +4,20 @@ import Deploy
 import Foundation
 import Images
 import Secrets
+import SlipwayAPI
 import SlipwayCore
 import Specs
 import State
 
 extension Orchestrator {
-    /// Runs one stage; returns what it produced (its detail) or throws why it stopped.
-    func perform(_ index: Int, of run: ActiveRun) async throws -> String {
-        let stage = run.record.stages[index]
-        switch stage.kind {
-        case .source: return try await source(run)
-        case .build: return try await build(run)
-        case .approval: return try await approval(run, stage: stage.name)
-        case .deploy: return try await deploy(run, stage: stage.name)
+    /// Runs one stage; returns what it produced or throws why it stopped.
+    func perform(_ index: Int, of run: ActiveRun) async throws -> StageOutput {
+        let stage = run.plan.stages[index]
+        switch stage.step {
+        case .source: return .commit(try await source(run))
+        case .build: return .artifact(try await build(run))
+        case let .approval(guarding): return .approval(try await approval(run, stage: stage.name, guarding: guarding))
+        case let .deploy(deploy): return .release(try await self.deploy(run, stage: deploy))
         }
     }
 
@@ -24,9 +25,9 @@ extension Orchestrator {
     func source(_ run: ActiveRun) async throws -> String {
         let checkout = try await checkout(run)
         let commit = run.record.commit?.id ?? ""
-        let info = try GitSource.info(commit: commit, in: checkout)
-        publish(run.update { $0.commit = info })
-        log(run.id, stage: "source", "commit \(info.id) by \(info.author): \(info.message.split(separator: "\n").first ?? "")")
+        let info = try await BlockingPool.git.run { try GitSource.info(commit: commit, in: checkout) }
+        await publish(run.update { $0.commit = info })
+        run.log("source", "commit \(info.id) by \(info.author): \(info.message.split(separator: "\n").first ?? "")")
         return info.id
     }
 
@@ -34,22 +35,25 @@ extension Orchestrator {
     /// it again).
     func checkout(_ run: ActiveRun) async throws -> String {
         let directory = workspace(run.id) + "/source"
-        if FileManager.default.fileExists(atPath: directory + "/.git") { return directory }
-        removeTree(directory)
         let repository = run.spec.source.repository
         let commit = run.record.commit?.id ?? ""
-        try await blocking { try GitSource.checkout(repository: repository, commit: commit, into: directory) }
+        try await BlockingPool.stages.run {
+            if FileManager.default.fileExists(atPath: directory + "/.git") { return }
+            removeTree(directory)
+            try GitSource.checkout(repository: repository, commit: commit, into: directory)
+        }
         return directory
     }
 
-    func build(_ run: ActiveRun) async throws -> String {
+    func build(_ run: ActiveRun) async throws -> Digest {
         let checkout = try await checkout(run)
         let spec = run.spec
-        var request = BuildRequest(source: checkout, image: try ImageStore(home: home).resolve(spec.build.image),
-                                   buildspec: spec.build.buildspec)
+        let images = ImageStore(home: home)
+        let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
+        var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
         request.projectEnvironment = spec.build.environment
         let secrets = SecretStore(home: home)
-        request.secrets = try secrets.values(pipeline: spec.name)
+        request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }
         for (variable, name) in spec.build.secrets {
             guard let value = request.secrets[name] else {
                 throw StageStop.failed("build.secrets.\(variable): no secret '\(name)'; store it with: slipway secret set '\(name)' --pipeline \(spec.name)")
@@ -64,40 +68,51 @@ extension Orchestrator {
         request.initiator = "slipway-pipeline/\(run.record.trigger.actor)"
         request.sourceVersion = spec.source.branch
         let runner = BuildRunner(home: home)
-        let id = run.id
         let built = request
-        let result = try await blocking { [self] in
+        let result = try await BlockingPool.stages.run {
             try runner.run(built) { event in
-                if case let .log(line, _) = event { self.log(id, stage: "build", line) }
+                if case let .log(line, _) = event { run.log("build", line) }
             }
         }
-        if run.cancelledBy != nil || result.status == .stopped { throw StageStop.cancelled }
+        if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
         guard result.succeeded else { throw StageStop.failed("build \(result.status.rawValue): \(result.message ?? "see the log")") }
         guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
             throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
         }
-        publish(run.update { $0.artifact = artifact.digest.description })
-        return artifact.digest.description
+        let digest = artifact.digest
+        await publish(run.update { $0.artifact = digest })
+        return digest
     }
 
-    /// Waits for a decision recorded by any process (`slipway approve`, the API); without one
-    /// before the stage's approval timeout, the approval expires and the run fails.
-    func approval(_ run: ActiveRun, stage: String) async throws -> String {
-        let gated = run.spec.stages.first { "approve-" + $0.name == stage }
-        let timeout = gated?.approvalTimeout ?? 7 * 86400
+    /// Waits for a decision recorded by any process (`slipway approve`, the API): the store
+    /// watcher wakes the wait when one is recorded. Without one before the guarded stage's
+    /// approval timeout, the approval expires and the run fails.
+    func approval(_ run: ActiveRun, stage: String, guarding deploy: PipelineSpec.DeployStage) async throws -> ApprovalDecision {
+        let timeout = deploy.approvalTimeout ?? 7 * 86400
         let deadline = ContinuousClock.now + .seconds(timeout)
-        log(run.id, stage: stage, "waiting for approval: slipway approve \(run.id) (or reject); it expires in \(Self.duration(timeout))")
+        let changes = approvals.changes()
+        run.log(stage, "waiting for approval: slipway approve \(run.id) (or reject); it expires in \(Self.duration(timeout))")
         while true {
-            if let decision = try store.approval(run: run.id, stage: stage) {
-                let by = "\(decision.actor)\(decision.comment.map { ": \($0)" } ?? "")"
-                guard decision.approved else { throw StageStop.failed("rejected by \(by)") }
-                return "approved by \(by)"
+            if let decision = try await store.approval(run: run.id, stage: stage) {
+                guard decision.approved else { throw StageStop.failed("rejected by \(decision.actor)\(decision.comment.map { ": \($0)" } ?? "")") }
+                return decision
             }
             if ContinuousClock.now >= deadline {
                 throw StageStop.failed("the approval expired: no decision within \(Self.duration(timeout))")
             }
-            try await Task.sleep(for: watchInterval)
+            try await Self.next(changes, before: deadline)
         }
+    }
+
+    /// Returns at the next change, or at `deadline`, whichever is first.
+    static func next(_ changes: AsyncStream<Void>, before deadline: ContinuousClock.Instant) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(until: deadline) }
+            group.addTask { for await _ in changes { return } }
+            try await group.next()
+            group.cancelAll()
+        }
+        try Task.checkCancellation()
     }
 
     /// "7d", "2h", "90s": how long, in the unit that reads best.
@@ -109,13 +124,10 @@ extension Orchestrator {
         return "\(whole)s"
     }
 
-    func deploy(_ run: ActiveRun, stage name: String) async throws -> String {
-        guard let stage = run.spec.stages.first(where: { $0.name == name }) else {
-            throw StageStop.failed("the pipeline has no deploy stage '\(name)' any more")
-        }
+    func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage) async throws -> ReleaseID {
         guard let digest = run.record.artifact else { throw StageStop.failed("no artifact to deploy: the build did not finish") }
         let store = ArtifactStore(home: home)
-        let artifact = try store.resolve(digest)
+        let artifact = try await BlockingPool.git.run { try store.resolve(digest.description) }
         var options = DeployOptions()
         if let root = stage.appRoot { options.appRoot = root } else { options.appRoot = try await appRoot(run) }
         options.keep = stage.keep
@@ -125,17 +137,19 @@ extension Orchestrator {
         options.applicationName = run.spec.name
         options.environment = stage.environment
         options.deploymentGroup = stage.name
-        let id = run.id
-        let events: DeployEventSink = { [self] event in self.log(id, stage: name, event.description) }
+        let name = stage.name
+        let events: DeployEventSink = { event in run.log(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
         let deployer = Deployer(store: store, options: options, events: events)
-        let result = try await blocking { deployer.deploy(artifact, to: hosts) }
-        guard result.succeeded, let release = result.release else { throw StageStop.failed(result.error ?? "deploy \(result.status)") }
-        for target in stage.targets {
-            try self.store.recordRelease(DeployedRelease(pipeline: run.spec.name, target: target, release: release, artifact: digest,
-                                                         commit: run.record.commit?.id, run: run.id))
+        let result = try await BlockingPool.stages.run { deployer.deploy(artifact, to: hosts) }
+        guard result.succeeded, let release = result.release.map({ ReleaseID($0) }) else {
+            throw StageStop.failed(result.error ?? "deploy \(result.status)")
         }
-        publish(run.update { $0.release = release })
+        for target in stage.targets {
+            try await self.store.recordRelease(DeployedRelease(pipeline: run.spec.name, target: target, release: release, artifact: digest,
+                                                               commit: run.record.commit?.id, run: run.id))
+        }
+        await publish(run.update { $0.release = release })
         return release
     }
 
@@ -144,7 +158,8 @@ extension Orchestrator {
     /// installs there), so the files land in the release. nil: the target's own path.
     func appRoot(_ run: ActiveRun) async throws -> String? {
         let checkout = try await checkout(run)
-        guard let data = GitSource.file("appspec.yml", commit: run.record.commit?.id ?? "HEAD", in: checkout),
+        let commit = run.record.commit?.id ?? "HEAD"
+        guard let data = try await BlockingPool.git.run({ GitSource.file("appspec.yml", commit: commit, in: checkout) }),
               let spec = AppSpec.parse(contents: String(decoding: data, as: UTF8.self), file: "appspec.yml").spec,
               let first = spec.files.first else { return nil }
         var common = first.destination.split(separator: "/")

@@ -1,48 +1,52 @@
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import Specs
 import State
 
 extension Orchestrator {
-    public func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> Int64? {
-        let spec = try spec(pipeline)
-        let id = try commit ?? GitSource.resolve(repository: spec.source.repository, branch: spec.source.branch)
+    public func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> RunID? {
+        let spec = try await spec(pipeline)
+        let id: String
+        if let commit {
+            id = commit
+        } else {
+            let (repository, branch) = (spec.source.repository, spec.source.branch)
+            id = try await BlockingPool.git.run { try GitSource.resolve(repository: repository, branch: branch) }
+        }
         // The same commit is not built twice: an earlier run that is in flight, succeeded or
         // failed counts (a failed one is retried, not restarted); cancelled, superseded and
         // interrupted ones do not.
         let counted: Set<RunStatus> = [.queued, .running, .waitingApproval, .succeeded, .failed]
-        if !force, try store.runs(pipeline: pipeline, commit: id).contains(where: { counted.contains($0.status) }) {
+        if !force, try await store.runs(pipeline: pipeline, commit: id).contains(where: { counted.contains($0.status) }) {
             return nil
         }
+        let plan = RunPlan(spec)
         let record = RunRecord(id: 0, pipeline: pipeline, status: .queued, trigger: trigger,
                                commit: CommitInfo(id: id, author: "", time: Date(timeIntervalSince1970: 0), message: ""),
-                               created: Date(), stages: Self.stages(of: spec))
-        let stored = try store.insertRun(record, owner: ProcessIdentity.current)
-        audit(trigger.actor, "trigger", pipeline: pipeline, run: stored.id, "\(trigger.kind.rawValue) \(id)\(force ? " (forced)" : "")")
-        launch(stored, spec: spec, from: 0)
+                               created: Date(), stages: plan.records)
+        let (stored, version) = try await store.insertRun(record, owner: ProcessIdentity.current)
+        await audit(trigger.actor, .trigger, pipeline: pipeline, run: stored.id, "\(trigger.kind.rawValue) \(id)\(force ? " (forced)" : "")")
+        try await launch(stored, version: version, spec: spec, plan: plan, from: 0)
         return stored.id
     }
 
-    public func pushed(repository: String, branch: String, trigger: Trigger) async throws -> [Int64] {
-        var started: [Int64] = []
-        for row in try store.pipelines() {
-            let spec = try spec(row.name)
+    public func pushed(repository: String, branch: String, trigger: Trigger) async throws -> [RunID] {
+        var started: [RunID] = []
+        for row in try await store.pipelines() {
+            let spec = try await spec(row.name)
             guard Self.sameRepository(spec.source.repository, repository) else { continue }
-            let watched = try spec.source.branch ?? GitSource.currentBranch(of: spec.source.repository)
+            let watched: String
+            if let branch = spec.source.branch {
+                watched = branch
+            } else {
+                let repository = spec.source.repository
+                watched = try await BlockingPool.git.run { try GitSource.currentBranch(of: repository) }
+            }
             guard watched == branch else { continue }
             if let id = try await start(pipeline: row.name, commit: nil, trigger: trigger, force: false) { started.append(id) }
         }
         return started
-    }
-
-    /// A run's stages: source, build, then each deploy stage behind its approval if it has one.
-    static func stages(of spec: PipelineSpec) -> [StageRecord] {
-        var stages = [StageRecord(name: "source", kind: .source), StageRecord(name: "build", kind: .build)]
-        for stage in spec.stages {
-            if stage.approval { stages.append(StageRecord(name: "approve-" + stage.name, kind: .approval)) }
-            stages.append(StageRecord(name: stage.name, kind: .deploy))
-        }
-        return stages
     }
 
     /// Paths compare after resolving `.`/`..` and a trailing `/` or `.git`; URLs as written.
@@ -54,13 +58,5 @@ extension Orchestrator {
             return p
         }
         return normal(a) == normal(b)
-    }
-
-    /// Starts executing a stored run from stage `first` on a task of its own.
-    func launch(_ record: RunRecord, spec: PipelineSpec, from first: Int) {
-        let run = ActiveRun(record: record, spec: spec)
-        active.withLock { $0[record.id] = run }
-        hub.send(.run(record))
-        run.attach(Task { await self.execute(run, from: first) })
     }
 }

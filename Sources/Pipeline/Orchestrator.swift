@@ -1,42 +1,83 @@
 import Foundation
 import Images
+import Logging
+import SlipwayAPI
 import SlipwayCore
 import Specs
 import State
 import Synchronization
 
+/// The release id of the run records; Deploy's `ReleaseID` is its helpers for making and
+/// reading ids on a target.
+typealias ReleaseID = SlipwayAPI.ReleaseID
+
 /// Runs pipelines: source → build → [approval] → deploy stages, with their state in the
 /// shared SQLite store so every process (a `slipway run`, a `slipway serve`) sees the same
 /// runs, and with every change on one event stream.
 ///
-/// Runs this process starts are executed here; another process cancels or approves them
-/// through the store (the owner polls it). Runs whose owner died are marked `interrupted`
-/// when an orchestrator opens.
+/// The orchestrator is a service: `run()` owns the runs this process starts (each a child
+/// task of it, cancelled and awaited when it is cancelled, so a shutdown leaves them
+/// `interrupted` in the store) and the one store watcher of the process, which feeds the
+/// event hub with what other processes write and passes on their cancel requests and
+/// approvals. Runs whose owner died are marked `interrupted` when the service starts.
+///
+/// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing: not even
+/// the interrupted runs, which the next process that writes marks.
 public final class Orchestrator: PipelineControl {
     public let home: SlipwayHome
     public let store: StateStore
+    let logger: Logger
     let hub = EventHub()
-    let active = Mutex<[Int64: ActiveRun]>([:])
+    let active = Mutex<[RunID: ActiveRun]>([:])
     let gates = Mutex<[String: StageGate]>([:])
-    /// How often an owner looks for approvals and cancel requests other processes recorded.
-    let watchInterval: Duration = .milliseconds(150)
+    /// An approval or rejection was recorded, by this process or another.
+    let approvals = ChangeSignal()
+    /// How often the store watcher looks for what other processes wrote.
+    let watchInterval: Duration = .milliseconds(100)
+    private let launches: AsyncStream<ActiveRun>
+    private let launcher: AsyncStream<ActiveRun>.Continuation
 
-    public init(home: SlipwayHome) throws {
+    public init(home: SlipwayHome, readOnly: Bool = false, logger: Logger = Logger(label: "slipway.pipeline")) throws {
         self.home = home
-        store = try StateStore(home: home)
-        try markInterrupted()
+        self.logger = logger
+        store = try StateStore(home: home, readOnly: readOnly)
+        (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)
+    }
+
+    /// Executes the runs this process starts and watches the store, until cancelled; then
+    /// stops every run still going (they end `interrupted`) and returns once all have ended.
+    public func run() async {
+        await recover()
+        await serve()
+    }
+
+    /// Marks the runs of processes that are gone `interrupted` (not when read-only).
+    func recover() async {
+        guard !store.isReadOnly else { return }
+        do { try await markInterrupted() } catch { logger.error("cannot mark the runs of stopped processes: \(error)") }
+    }
+
+    /// The runs and the store watcher, until cancelled.
+    func serve() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.watchStore() }
+            for await run in launches {
+                group.addTask { await self.execute(run) }
+            }
+            launcher.finish()
+        }
     }
 
     /// Registers (or updates) a pipeline from its definition.
-    public func register(_ spec: PipelineSpec) throws {
-        try store.savePipeline(PipelineRow(name: spec.name, repository: spec.source.repository,
-                                           branch: spec.source.branch ?? "HEAD", targets: spec.targets,
-                                           definition: try JSONEncoder().encode(spec)))
+    public func register(_ spec: PipelineSpec) async throws {
+        try await store.savePipeline(PipelineRow(name: spec.name, repository: spec.source.repository,
+                                                 branch: spec.source.branch ?? "HEAD", targets: spec.targets,
+                                                 definition: try JSONEncoder().encode(spec)))
     }
 
     /// A registered pipeline's definition.
-    public func spec(_ pipeline: String) throws -> PipelineSpec {
-        guard let row = try store.pipeline(pipeline) else {
+    public func spec(_ pipeline: String) async throws -> PipelineSpec {
+        guard let row = try await store.pipeline(pipeline) else {
             throw SlipwayError.notFound("no pipeline '\(pipeline)'; see 'slipway pipeline ls'")
         }
         do { return try JSONDecoder().decode(PipelineSpec.self, from: row.definition) } catch {
@@ -45,14 +86,19 @@ public final class Orchestrator: PipelineControl {
     }
 
     /// Waits until a run reaches a final status and returns it: a run of this process by
-    /// awaiting its task, one of another process by polling the store.
-    public func wait(run id: Int64) async throws -> RunRecord {
-        if let local = active.withLock({ $0[id] }) { await local.ended() }
-        while true {
-            let record = try record(id)
-            if record.status.isFinal { return record }
-            try await Task.sleep(for: .milliseconds(50))
+    /// awaiting its end, one of another process from the events the store watcher sees.
+    public func wait(run id: RunID) async throws -> RunRecord {
+        if let local = active.withLock({ $0[id] }) {
+            await local.ended()
+            return try await record(id)
         }
+        let events = hub.subscribe()
+        let current = try await record(id)
+        if current.status.isFinal { return current }
+        for await event in events {
+            if case let .run(record) = event, record.id == id, record.status.isFinal { return record }
+        }
+        throw CancellationError()
     }
 
     public func events() -> AsyncStream<RunEvent> { hub.subscribe() }
@@ -66,22 +112,49 @@ public final class Orchestrator: PipelineControl {
         }
     }
 
-    /// Writes a run's new state and tells every subscriber.
-    func publish(_ record: RunRecord) {
-        do { try store.updateRun(record) } catch { FileHandle.standardError.write(Data("slipway: \(error)\n".utf8)) }
-        hub.send(.run(record))
+    /// Starts executing a stored run from its first stage to execute, as a child of `run()`.
+    func launch(_ record: RunRecord, version: Int64, spec: PipelineSpec, plan: RunPlan, from first: Int) async throws {
+        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first)
+        active.withLock { $0[record.id] = run }
+        hub.send(record, version: version)
+        if case .terminated = launcher.yield(run) {
+            active.withLock { _ = $0.removeValue(forKey: record.id) }
+            try await end(record, .interrupted, stage: .interrupted, note: "this process is shutting down")
+            throw SlipwayError.failed("run \(record.id) was not started: this process is shutting down")
+        }
+    }
+
+    /// Writes a run's new state and tells every subscriber. A cancelled caller (a run being
+    /// stopped) still gets its final state written.
+    func publish(_ record: RunRecord) async {
+        let store = store
+        do {
+            let version = try await Task { try await store.updateRun(record) }.value
+            hub.send(record, version: version)
+        } catch {
+            logger.error("cannot record run \(record.id): \(error)")
+        }
     }
 
     /// Appends to a run's stored log and tells every subscriber.
-    func log(_ run: Int64, stage: String, _ text: String) {
-        guard let chunk = try? store.appendLog(run: run, stage: stage, text: text.hasSuffix("\n") ? text : text + "\n") else { return }
-        hub.send(.log(chunk))
+    func append(_ run: RunID, stage: String, _ text: String) async {
+        let store = store
+        do {
+            hub.send(try await Task { try await store.appendLog(run: run, stage: stage, text: text.hasSuffix("\n") ? text : text + "\n") }.value)
+        } catch {
+            logger.error("cannot append to the log of run \(run): \(error)")
+        }
     }
 
-    func audit(_ actor: String, _ action: String, pipeline: String?, run: Int64?, _ detail: String? = nil) {
-        try? store.audit(AuditEntry(actor: actor, action: action, pipeline: pipeline, run: run, detail: detail))
+    func audit(_ actor: String, _ action: AuditEntry.Action, pipeline: String?, run: RunID?, _ detail: String? = nil) async {
+        let store = store
+        do {
+            try await Task { try await store.audit(AuditEntry(actor: actor, action: action, pipeline: pipeline, run: run, detail: detail)) }.value
+        } catch {
+            logger.error("cannot record \(action.rawValue) of run \(run.map(String.init(describing:)) ?? "-") in the audit trail: \(error)")
+        }
     }
 
     /// Where a run keeps its checkout while it runs.
-    func workspace(_ run: Int64) -> String { home.path + "/runs/\(run)" }
+    func workspace(_ run: RunID) -> String { home.path + "/runs/\(run)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import State
 import Synchronization
@@ -26,17 +27,17 @@ public final class Poller: Sendable {
     /// One pass: pending pushes, then pipelines whose poll interval has passed. Returns the
     /// runs started; failures (an unreachable repository) are logged and retried next time.
     @discardableResult
-    public func poll(now: Date = Date()) async -> [Int64] {
-        var started: [Int64] = []
+    public func poll(now: Date = Date()) async -> [RunID] {
+        var started: [RunID] = []
         do {
-            for push in try orchestrator.store.takePushes() {
+            for push in try await orchestrator.store.takePushes() {
                 started += try await orchestrator.pushed(repository: push.repository, branch: push.branch, trigger: Trigger(.hook, actor: push.actor))
             }
         } catch {
             report(error)
         }
-        for row in (try? orchestrator.store.pipelines()) ?? [] {
-            guard let spec = try? orchestrator.spec(row.name), let interval = spec.source.pollInterval else { continue }
+        for row in (try? await orchestrator.store.pipelines()) ?? [] {
+            guard let spec = try? await orchestrator.spec(row.name), let interval = spec.source.pollInterval else { continue }
             let due = lastPoll.withLock { last in
                 guard now.timeIntervalSince(last[row.name] ?? .distantPast) >= interval else { return false }
                 last[row.name] = now
@@ -55,6 +56,6 @@ public final class Poller: Sendable {
     }
 
     private func report(_ error: any Error) {
-        FileHandle.standardError.write(Data("slipway: poll: \(error)\n".utf8))
+        orchestrator.logger.warning("poll: \(error)")
     }
 }

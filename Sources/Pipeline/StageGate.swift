@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 import Synchronization
 
 /// One run per stage at a time within a pipeline, CodePipeline's way: a run waits at a busy
@@ -7,19 +8,19 @@ final class StageGate: Sendable {
     enum Outcome: Sendable { case entered, superseded, cancelled }
 
     private struct Waiter {
-        var run: Int64
+        var run: RunID
         var continuation: CheckedContinuation<Outcome, Never>
     }
 
     private struct State {
-        var holders: [String: Int64] = [:]
+        var holders: [String: RunID] = [:]
         var waiters: [String: Waiter] = [:]
     }
 
     private let state = Mutex(State())
 
     /// Enters `stage` for `run`, waiting while another run holds it.
-    func enter(_ stage: String, run: Int64) async -> Outcome {
+    func enter(_ stage: String, run: RunID) async -> Outcome {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 let resume: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { s in
@@ -45,7 +46,7 @@ final class StageGate: Sendable {
     }
 
     /// Leaves `stage`; the run waiting for it, if any, enters.
-    func leave(_ stage: String, run: Int64) {
+    func leave(_ stage: String, run: RunID) {
         let next: Waiter? = state.withLock { s in
             guard s.holders[stage] == run else { return nil }
             s.holders[stage] = nil

@@ -1,8 +1,7 @@
 import Foundation
 import Hummingbird
-import Pipeline
+import SlipwayAPI
 import SlipwayCore
-import State
 
 /// The API's changes: run, approve, reject, cancel, retry, roll back. Every one sits behind
 /// `TokenGate`, which names the actor the audit trail records.
@@ -25,7 +24,7 @@ struct ActionRoutes {
 
     /// A run that was created: `{"run": ID}`.
     struct Created: Encodable {
-        var run: Int64
+        var run: RunID
     }
 
     func add(to group: RouterGroup<SlipwayRequestContext>) {
@@ -73,7 +72,7 @@ struct ActionRoutes {
         context.actor ?? "api@\(context.remoteAddress)"
     }
 
-    private func commented(_ request: Request, _ context: SlipwayRequestContext) async throws -> (Int64, String?) {
+    private func commented(_ request: Request, _ context: SlipwayRequestContext) async throws -> (RunID, String?) {
         let id = try RequestInput.runID(context)
         let body = try await RequestInput.body(CommentBody.self, from: request, maxSize: context.maxUploadSize)
         if let comment = body.comment { try Self.bounded(comment, field: "comment", max: 2000) }

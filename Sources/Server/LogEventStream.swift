@@ -1,10 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Pipeline
 import ServiceLifecycle
+import SlipwayAPI
 import SlipwayCore
-import State
 
 /// A run's log as server-sent events (`text/event-stream`).
 ///
@@ -15,7 +14,7 @@ import State
 /// the stream ends without `end`, and the client reconnects to the restarted service.
 struct LogEventStream {
     let control: any PipelineControl
-    let run: Int64
+    let run: RunID
     let offset: Int64
     var heartbeat: Duration = .seconds(15)
 

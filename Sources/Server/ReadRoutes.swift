@@ -1,6 +1,5 @@
 import Hummingbird
-import Pipeline
-import State
+import SlipwayAPI
 
 /// The read-only JSON API: pipelines, runs, a run, its logs and releases.
 struct ReadRoutes {
@@ -40,7 +39,7 @@ struct ReadRoutes {
 
     private func runPage(_ request: Request, pipeline: String?) async throws -> Response {
         let limit = try RequestInput.integer("limit", in: request, range: 1...1000) ?? 50
-        let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
+        let before = try RequestInput.integer("before", in: request, range: 1...Int64.max).map(RunID.init(rawValue:))
         let runs = try await control.runs(pipeline: pipeline, limit: Int(limit), before: before)
         return try runPage(runs, next: runs.count == Int(limit) ? runs.last?.id : nil)
     }
@@ -48,7 +47,7 @@ struct ReadRoutes {
     /// `{"next": ID, "runs": [...]}`, a page of runs, newest first; `next` (absent on the last
     /// page) is the `before` of the following page. Put together from each run's cached JSON,
     /// in the same shape (sorted keys) the encoder gives.
-    private func runPage(_ runs: [RunRecord], next: Int64?) throws -> Response {
+    private func runPage(_ runs: [RunRecord], next: RunID?) throws -> Response {
         let parts = try cache.json(for: runs)
         var buffer = ByteBuffer()
         buffer.reserveCapacity(parts.reduce(32) { $0 + $1.count + 1 })
@@ -60,9 +59,4 @@ struct ReadRoutes {
         buffer.writeString("]}")
         return JSONResponse.make(buffer)
     }
-}
-
-extension LogChunk {
-    /// The byte offset just past this chunk: where the next one starts.
-    var end: Int64 { offset + Int64(text.utf8.count) }
 }

@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
+import SlipwayAPI
 import SlipwayCore
 
 /// Reading untrusted request parts with errors that name the field at fault.
 enum RequestInput {
     /// A run id from the path.
-    static func runID(_ context: SlipwayRequestContext) throws -> Int64 {
+    static func runID(_ context: SlipwayRequestContext) throws -> RunID {
         let text = context.parameters.get("id") ?? ""
-        guard let id = Int64(text), id > 0 else {
+        guard let id = RunID(text) else {
             throw APIError.badRequest("run id `\(text.prefix(40))` is not a positive integer", field: "id")
         }
         return id

@@ -1,6 +1,6 @@
 import Foundation
+import SlipwayAPI
 import SlipwayCore
-import State
 import Synchronization
 
 /// Each run's JSON, kept while the run is unchanged.
@@ -9,7 +9,7 @@ import Synchronization
 /// finished runs never change, so a listing re-encodes only the runs that did (compared by
 /// value, about a microsecond each).
 final class RunJSONCache: Sendable {
-    private let entries = Mutex<[Int64: (record: RunRecord, json: Data)]>([:])
+    private let entries = Mutex<[RunID: (record: RunRecord, json: Data)]>([:])
     /// Past this many runs the cache starts again, so memory stays bounded (~1.3 KB a run).
     private let capacity: Int
 

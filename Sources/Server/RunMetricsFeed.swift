@@ -1,6 +1,5 @@
-import Pipeline
 import ServiceLifecycle
-import State
+import SlipwayAPI
 
 /// Keeps `ServiceMetrics` current: the runs already stored, then every run event, until the
 /// service shuts down.
@@ -11,7 +10,7 @@ struct RunMetricsFeed: Service {
     func run() async throws {
         // Subscribe before reading history so nothing between the two is missed.
         let events = control.events()
-        var before: Int64? = nil
+        var before: RunID? = nil
         while true {
             let page = try await control.runs(pipeline: nil, limit: 1000, before: before)
             page.forEach(metrics.observe)

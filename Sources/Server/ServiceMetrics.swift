@@ -1,5 +1,5 @@
 import Foundation
-import State
+import SlipwayAPI
 import Synchronization
 
 /// The service's Prometheus metrics, written out in the text exposition format (0.0.4).
@@ -30,7 +30,7 @@ public final class ServiceMetrics: Sendable {
 
     struct State {
         var requests: [RequestKey: Int] = [:]
-        var runStatus: [Int64: RunStatus] = [:]
+        var runStatus: [RunID: RunStatus] = [:]
         var stages: [StageKey: Int] = [:]
         var durations: [String: Histogram] = [:]
     }

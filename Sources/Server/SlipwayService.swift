@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
-import Pipeline
 import ServiceLifecycle
+import SlipwayAPI
 import SlipwayCore
 import UnixSignals
 

@@ -1,8 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Pipeline
-import State
+import SlipwayAPI
 
 /// `POST /hooks/git`: GitHub-style push webhooks. The signature is checked over the raw body
 /// before anything in it is read; a push starts the runs of every pipeline watching that
@@ -16,7 +15,7 @@ struct WebhookRoute {
     /// What the hook did: the runs started, or why nothing was.
     struct Outcome: Encodable {
         var event: String
-        var runs: [Int64] = []
+        var runs: [RunID] = []
         var ignored: String?
     }
 
@@ -60,7 +59,7 @@ struct WebhookRoute {
         guard let branch = push.branch else { return Outcome(event: "push", ignored: "\(push.ref) is not a branch") }
         if push.deleted == true { return Outcome(event: "push", ignored: "branch \(branch) was deleted") }
         let trigger = Trigger(.webhook, actor: push.actor.map { "\($0)@\(context.remoteAddress)" } ?? "webhook@\(context.remoteAddress)")
-        var runs: [Int64] = []
+        var runs: [RunID] = []
         for repository in push.repositoryNames {
             runs += try await control.pushed(repository: repository, branch: branch, trigger: trigger)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SlipwayAPI
 
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +9,7 @@ struct ApproveCommand: AsyncParsableCommand {
         abstract: "Approve (or --reject) a run waiting for manual approval.",
         discussion: "The process running the pipeline resumes within a fraction of a second. Exit status: 0 recorded, 2 no such run or not waiting.")
 
-    @Argument(help: "The run id.") var run: Int64
+    @Argument(help: "The run id.") var run: RunID
     @Flag(help: "Reject instead: the run fails at the approval stage.") var reject = false
     @Option(help: "A note for the audit trail.") var comment: String?
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SlipwayAPI
+import SlipwayCore
 
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,22 +14,29 @@ struct CancelCommand: AsyncParsableCommand {
             cancelled, 1 it did not end in time, 2 no such run or already ended.
             """)
 
-    @Argument(help: "The run id.") var run: Int64
+    @Argument(help: "The run id.") var run: RunID
     @Option(help: "Seconds to wait for the run to end.") var wait: Double = 30
 
     func run() async throws {
         let orchestrator = try Orchestrator(home: .fromEnvironment())
-        try await orchestrator.cancel(run: run, by: CLIActor.current)
-        let deadline = Date().addingTimeInterval(wait)
-        while Date() < deadline {
-            let record = try await orchestrator.run(run)
-            if record.status.isFinal {
-                Terminal.note("run \(run): \(record.status.rawValue)")
-                return
+        let (run, wait) = (run, wait)
+        // The service's store watcher sees the run end in the process that owns it.
+        let ended: RunRecord? = try await orchestrator.serving {
+            try await orchestrator.cancel(run: run, by: CLIActor.current)
+            return try await withThrowingTaskGroup(of: RunRecord?.self) { group in
+                group.addTask { try await orchestrator.wait(run: run) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(wait))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
             }
-            try await Task.sleep(for: .milliseconds(50))
         }
-        Terminal.error("run \(run) has not ended after \(Int(wait)) s; its process was asked to stop it")
-        throw ExitCode(1)
+        guard let ended else {
+            Terminal.error("run \(run) has not ended after \(Int(wait)) s; its process was asked to stop it")
+            throw ExitCode(1)
+        }
+        Terminal.note("run \(run): \(ended.status.rawValue)")
     }
 }

@@ -30,16 +30,16 @@ struct HookCommand: ParsableCommand {
         }
     }
 
-    struct Notify: ParsableCommand {
+    struct Notify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "notify",
             abstract: "Record a push (what the hook runs). Exit status: 0 recorded, 2 bad input.")
 
         @Option(help: "The repository path or URL, as the pipeline names it.") var repository: String
         @Option(help: "The branch pushed.") var branch: String
 
-        func run() throws {
+        func run() async throws {
             let repository = repository.contains("://") ? repository : SlipwayHome.absolute(repository)
-            try StateStore(home: .fromEnvironment()).recordPush(PushNotice(repository: repository, branch: branch, actor: CLIActor.current))
+            try await StateStore(home: .fromEnvironment()).recordPush(PushNotice(repository: repository, branch: branch, actor: CLIActor.current))
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import State
+import SlipwayAPI
 
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,14 +9,17 @@ struct LogsCommand: AsyncParsableCommand {
         abstract: "Print a run's log (source, build and deploy output in order).",
         discussion: "With --follow, keeps printing until the run ends. Exit status: 0 printed, 2 no such run.")
 
-    @Argument(help: "The run id (see 'slipway runs').") var run: Int64
+    @Argument(help: "The run id (see 'slipway runs').") var run: RunID
     @Option(help: "Start at this byte offset of the log.") var offset: Int64 = 0
     @Flag(help: "Keep printing new output until the run ends.") var follow = false
 
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment())
+        let orchestrator = try Orchestrator(home: .fromEnvironment(), readOnly: true)
         if follow {
-            for try await chunk in orchestrator.followLogs(run: run, after: offset) { write(chunk, from: offset) }
+            // The service's store watcher brings the lines the run's own process writes.
+            try await orchestrator.serving {
+                for try await chunk in orchestrator.followLogs(run: run, after: offset) { write(chunk, from: offset) }
+            }
         } else {
             for chunk in try await orchestrator.logs(run: run, after: offset) { write(chunk, from: offset) }
         }

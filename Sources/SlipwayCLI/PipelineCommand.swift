@@ -10,14 +10,14 @@ struct PipelineCommand: AsyncParsableCommand {
         abstract: "Register pipelines (slipway.yml) with the state a 'slipway serve' runs, list them, roll a target back.",
         subcommands: [Add.self, List.self, Rollback.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add",
             abstract: "Register or update the pipeline a slipway.yml describes.",
             discussion: "Errors are printed as FILE:LINE:COL. Exit status: 0 registered, 2 the file is unreadable or invalid.")
 
         @Argument(help: "A slipway.yml, or a directory holding one.") var file = "slipway.yml"
 
-        func run() throws {
+        func run() async throws {
             var isDirectory: ObjCBool = false
             let path = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && isDirectory.boolValue
                 ? file + "/slipway.yml" : file
@@ -26,7 +26,7 @@ struct PipelineCommand: AsyncParsableCommand {
                 throw SlipwayError.badInput(error.description)
             }
             for warning in loaded.warnings { Terminal.note(warning.description) }
-            try Orchestrator(home: .fromEnvironment()).register(loaded.spec)
+            try await Orchestrator(home: .fromEnvironment()).register(loaded.spec)
             print(loaded.spec.name)
         }
     }
@@ -37,7 +37,7 @@ struct PipelineCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let pipelines = try await Orchestrator(home: .fromEnvironment()).pipelines()
+            let pipelines = try await Orchestrator(home: .fromEnvironment(), readOnly: true).pipelines()
             if json { return try Terminal.json(pipelines) }
             for p in pipelines {
                 let latest = p.latest.map { "run \($0.id) \($0.status.rawValue)" } ?? "no runs"
@@ -59,7 +59,7 @@ struct PipelineCommand: AsyncParsableCommand {
         func run() async throws {
             let summary = try await Orchestrator(home: .fromEnvironment())
                 .rollback(pipeline: pipeline, target: target, to: to, by: CLIActor.current)
-            if json { try Terminal.json(summary) } else { print(summary.to) }
+            if json { try Terminal.json(summary) } else { print(summary.to.rawValue) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SlipwayAPI
 
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,20 +9,17 @@ struct RetryCommand: AsyncParsableCommand {
         abstract: "Run a failed, cancelled or interrupted run again from the stage that stopped it.",
         discussion: "Same commit; the artifact is reused when the build had finished. Exit status: 0 the new run succeeded, 1 it did not, 2 bad input.")
 
-    @Argument(help: "The run id.") var run: Int64
+    @Argument(help: "The run id.") var run: RunID
     @Flag(help: "Print the new run's summary as JSON.") var json = false
 
     func run() async throws {
         let orchestrator = try Orchestrator(home: .fromEnvironment())
-        let events = orchestrator.events()
-        let id = try await orchestrator.retry(run: run, by: CLIActor.current)
-        let watch = Task {
-            var progress = RunProgress(run: id)
-            for await event in events { progress.show(event) }
+        let record = try await orchestrator.serving {
+            let events = orchestrator.events()
+            let id = try await orchestrator.retry(run: run, by: CLIActor.current)
+            return try await RunProgress(run: id).show(events)
         }
-        let record = try await orchestrator.wait(run: id)
-        watch.cancel()
-        let summary = RunSummary(run: record, targets: try orchestrator.spec(record.pipeline).targets)
+        let summary = RunSummary(run: record, targets: try await orchestrator.spec(record.pipeline).targets)
         if json { try Terminal.json(summary) } else { Terminal.note(RunCommand.describe(summary)) }
         if record.status != .succeeded { throw ExitCode(1) }
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
-import State
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,31 +24,28 @@ struct RunCommand: AsyncParsableCommand {
         let project = try ProjectPipeline(directory: directory, target: target)
         for warning in project.warnings { Terminal.note(warning.description) }
         let orchestrator = try Orchestrator(home: .fromEnvironment())
-        try orchestrator.register(project.spec)
-        let events = orchestrator.events()
-        guard let id = try await orchestrator.start(pipeline: project.spec.name, commit: project.head,
-                                                     trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
-            let earlier = try orchestrator.store.runs(pipeline: project.spec.name, commit: project.head).first
-            Terminal.note("commit \(project.head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
-                          + "--force runs it again")
-            if let earlier { try report(earlier, targets: project.spec.targets) }
-            return
+        try await orchestrator.register(project.spec)
+        // This process owns the run: the orchestrator's service runs until the run has ended.
+        let record: RunRecord = try await orchestrator.serving {
+            let events = orchestrator.events()
+            guard let id = try await orchestrator.start(pipeline: project.spec.name, commit: project.head,
+                                                         trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
+                let earlier = try await orchestrator.runs(pipeline: project.spec.name, commit: project.head).first
+                Terminal.note("commit \(project.head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
+                              + "--force runs it again")
+                guard let earlier else { throw ExitCode(1) }
+                return earlier
+            }
+            let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
+                signal(signo, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+                source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
+                source.resume()
+                return source
+            }
+            defer { signals.forEach { $0.cancel() } }
+            return try await RunProgress(run: id).show(events)
         }
-        let watch = Task {
-            var progress = RunProgress(run: id)
-            for await event in events { progress.show(event) }
-        }
-        let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        let record = try await orchestrator.wait(run: id)
-        try await Task.sleep(for: .milliseconds(20))  // the last events reach the display
-        watch.cancel()
         try report(record, targets: project.spec.targets)
     }
 

@@ -1,14 +1,24 @@
+import ArgumentParser
 import Foundation
-import Pipeline
-import State
+import SlipwayAPI
 
 /// Prints one run's progress on stderr from the orchestrator's event stream: stage changes
 /// as they happen and the log lines under them.
 struct RunProgress {
-    let run: Int64
+    let run: RunID
     var stages: [String: StageStatus] = [:]
 
-    init(run: Int64) { self.run = run }
+    init(run: RunID) { self.run = run }
+
+    /// Shows the run's events until its final record, which comes after every line of its
+    /// log; returns that record.
+    consuming func show(_ events: AsyncStream<RunEvent>) async throws -> RunRecord {
+        for await event in events {
+            show(event)
+            if case let .run(record) = event, record.id == run, record.status.isFinal { return record }
+        }
+        throw CancellationError()
+    }
 
     mutating func show(_ event: RunEvent) {
         switch event {
@@ -42,4 +52,8 @@ enum CLIActor {
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return "uid \(getuid())"
     }
+}
+
+extension RunID: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

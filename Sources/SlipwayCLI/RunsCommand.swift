@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
-import State
 
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +12,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     @Option(help: "Only this pipeline's runs.") var pipeline: String?
     @Option(help: "How many runs.") var limit = 20
-    @Option(help: "Runs older than this run id (paging).") var before: Int64?
+    @Option(help: "Runs older than this run id (paging).") var before: RunID?
     @Flag(help: "Print JSON: the run records with their stages.") var json = false
 
     func validate() throws {
@@ -20,11 +20,11 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runs = try await Orchestrator(home: .fromEnvironment()).runs(pipeline: pipeline, limit: limit, before: before)
+        let runs = try await Orchestrator(home: .fromEnvironment(), readOnly: true).runs(pipeline: pipeline, limit: limit, before: before)
         if json { return try Terminal.json(runs) }
         for run in runs {
             let stage = run.stages.last { $0.status != .pending && $0.status != .skipped }
-            print([String(run.id), run.pipeline, run.status.rawValue, String(run.commit?.id.prefix(12) ?? "-"),
+            print([run.id.description, run.pipeline, run.status.rawValue, String(run.commit?.id.prefix(12) ?? "-"),
                    stage.map { "\($0.name):\($0.status.rawValue)" } ?? "-", Timestamp.format(run.created),
                    "\(run.trigger.kind.rawValue):\(run.trigger.actor)"].joined(separator: "\t"))
         }

@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         let orchestrator = try Orchestrator(home: home)
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
-            try orchestrator.register(project.spec)
+            try await orchestrator.register(project.spec)
             Terminal.note("pipeline \(project.spec.name): \(project.spec.source.repository)")
         }
         let service = SlipwayService(control: orchestrator, home: home, listen: address, readAccess: readAccess)
@@ -50,7 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         let poller = Poller(orchestrator: orchestrator)
         let host = address.host.contains(":") ? "[\(address.host)]" : address.host
         let reads = service.readAccess == .open ? "reads open" : "reads need the token"
-        try await service.serviceGroup(services: [BackgroundLoop { await poller.run() }]) { port in
+        // Shutdown stops the poller, then the orchestrator: its runs are stopped and awaited.
+        try await service.serviceGroup(services: [BackgroundLoop { await orchestrator.run() }, BackgroundLoop { await poller.run() }]) { port in
             Terminal.note("slipway serve: http://\(host):\(port)/ (dashboard; API under /api, metrics at /metrics; \(reads))")
         }.run()
     }

@@ -1,3 +1,4 @@
+import SlipwayAPI
 import Synchronization
 
 /// Runs as last read, each with the change stamp it was read at.
@@ -12,7 +13,7 @@ final class RunRecordCache: Sendable {
         var record: RunRecord
     }
 
-    private let entries = Mutex<[Int64: Entry]>([:])
+    private let entries = Mutex<[RunID: Entry]>([:])
     /// Past this many runs the cache starts again, so memory stays bounded.
     private let capacity: Int
 
@@ -21,7 +22,7 @@ final class RunRecordCache: Sendable {
     }
 
     /// The cached record of each run, or nil where the cache has none at that stamp.
-    func records(for stamps: [(id: Int64, version: Int64)]) -> [RunRecord?] {
+    func records(for stamps: [(id: RunID, version: Int64)]) -> [RunRecord?] {
         entries.withLock { entries in
             stamps.map { stamp in entries[stamp.id].flatMap { $0.version == stamp.version ? $0.record : nil } }
         }

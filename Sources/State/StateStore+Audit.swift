@@ -1,17 +1,22 @@
 import Foundation
 import GRDB
+import SlipwayAPI
 
 /// Who did what, when: triggers, approvals, cancellations, retries, rollbacks.
 public struct AuditEntry: Codable, Sendable, Equatable {
+    /// What was done; stored as its raw text.
+    public enum Action: String, Codable, Sendable {
+        case trigger, approve, reject, cancel, retry, rollback, interrupted
+    }
+
     public var time: Date
     public var actor: String
-    /// `trigger`, `approve`, `reject`, `cancel`, `retry`, `rollback`, `interrupted`.
-    public var action: String
+    public var action: Action
     public var pipeline: String?
-    public var run: Int64?
+    public var run: RunID?
     public var detail: String?
 
-    public init(time: Date = Date(), actor: String, action: String, pipeline: String?, run: Int64?, detail: String? = nil) {
+    public init(time: Date = Date(), actor: String, action: Action, pipeline: String?, run: RunID?, detail: String? = nil) {
         self.time = time
         self.actor = actor
         self.action = action
@@ -21,44 +26,42 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// A person's decision on a run's approval stage.
-public struct ApprovalDecision: Sendable, Equatable {
-    public var approved: Bool
-    public var actor: String
-    public var comment: String?
-}
-
 extension StateStore {
-    public func audit(_ entry: AuditEntry) throws {
-        try write { db in
+    public func audit(_ entry: AuditEntry) async throws {
+        try await write { db in
             try db.execute(sql: "INSERT INTO audit (time, actor, action, pipeline, run, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [entry.time.timeIntervalSince1970, entry.actor, entry.action, entry.pipeline, entry.run, entry.detail])
+                           arguments: [entry.time.timeIntervalSince1970, entry.actor, entry.action.rawValue, entry.pipeline,
+                                       entry.run?.rawValue, entry.detail])
         }
     }
 
-    /// Audit entries, oldest first: of one run, or of a pipeline.
-    public func auditTrail(run: Int64? = nil, pipeline: String? = nil) throws -> [AuditEntry] {
-        try read { db in
+    /// Audit entries, oldest first: of one run, or of a pipeline. An action this version does
+    /// not know (written by a newer one) is left out.
+    public func auditTrail(run: RunID? = nil, pipeline: String? = nil) async throws -> [AuditEntry] {
+        let id = run?.rawValue
+        return try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM audit WHERE (? IS NULL OR run = ?) AND (? IS NULL OR pipeline = ?) ORDER BY id
-                """, arguments: [run, run, pipeline, pipeline]).map {
-                AuditEntry(time: Date(timeIntervalSince1970: $0["time"]), actor: $0["actor"], action: $0["action"],
-                           pipeline: $0["pipeline"], run: $0["run"], detail: $0["detail"])
+                """, arguments: [id, id, pipeline, pipeline]).compactMap { row in
+                AuditEntry.Action(rawValue: row["action"]).map { action in
+                    AuditEntry(time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"], action: action,
+                               pipeline: row["pipeline"], run: (row["run"] as Int64?).map(RunID.init(rawValue:)), detail: row["detail"])
+                }
             }
         }
     }
 
-    public func recordApproval(run: Int64, stage: String, approved: Bool, actor: String, comment: String?) throws {
-        try write { db in
+    public func recordApproval(run: RunID, stage: String, decision: ApprovalDecision) async throws {
+        try await write { db in
             try db.execute(sql: "INSERT INTO approval (run, stage, approved, actor, comment, time) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [run, stage, approved, actor, comment, Date().timeIntervalSince1970])
+                           arguments: [run.rawValue, stage, decision.approved, decision.actor, decision.comment, Date().timeIntervalSince1970])
         }
     }
 
     /// The first decision on a run's approval stage, if any.
-    public func approval(run: Int64, stage: String) throws -> ApprovalDecision? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? ORDER BY id LIMIT 1", arguments: [run, stage])
+    public func approval(run: RunID, stage: String) async throws -> ApprovalDecision? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? ORDER BY id LIMIT 1", arguments: [run.rawValue, stage])
                 .map { ApprovalDecision(approved: $0["approved"], actor: $0["actor"], comment: $0["comment"]) }
         }
     }

@@ -20,9 +20,9 @@ public struct PipelineRow: Sendable, Equatable {
 }
 
 extension StateStore {
-    public func savePipeline(_ pipeline: PipelineRow) throws {
+    public func savePipeline(_ pipeline: PipelineRow) async throws {
         let targets = String(decoding: try JSONEncoder().encode(pipeline.targets), as: UTF8.self)
-        try write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO pipeline (name, repository, branch, targets, definition, updated) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET repository = excluded.repository, branch = excluded.branch,
@@ -32,12 +32,12 @@ extension StateStore {
         }
     }
 
-    public func pipelines() throws -> [PipelineRow] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM pipeline ORDER BY name").map(Self.pipeline) }
+    public func pipelines() async throws -> [PipelineRow] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM pipeline ORDER BY name").map(Self.pipeline) }
     }
 
-    public func pipeline(_ name: String) throws -> PipelineRow? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM pipeline WHERE name = ?", arguments: [name]).map(Self.pipeline) }
+    public func pipeline(_ name: String) async throws -> PipelineRow? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM pipeline WHERE name = ?", arguments: [name]).map(Self.pipeline) }
     }
 
     private static func pipeline(_ row: Row) -> PipelineRow {

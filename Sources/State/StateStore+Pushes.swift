@@ -15,8 +15,8 @@ public struct PushNotice: Sendable, Equatable {
 }
 
 extension StateStore {
-    public func recordPush(_ push: PushNotice) throws {
-        try write { db in
+    public func recordPush(_ push: PushNotice) async throws {
+        try await write { db in
             try db.execute(sql: "INSERT INTO push (repository, branch, actor, time) VALUES (?, ?, ?, ?)",
                            arguments: [push.repository, push.branch, push.actor, Date().timeIntervalSince1970])
         }
@@ -24,8 +24,8 @@ extension StateStore {
 
     /// Pending pushes, oldest first, marked handled in the same transaction so two pollers
     /// never take the same one.
-    public func takePushes() throws -> [PushNotice] {
-        try write { db in
+    public func takePushes() async throws -> [PushNotice] {
+        try await write { db in
             let pushes = try Row.fetchAll(db, sql: "SELECT * FROM push WHERE handled = 0 ORDER BY id")
                 .map { PushNotice(repository: $0["repository"], branch: $0["branch"], actor: $0["actor"]) }
             try db.execute(sql: "UPDATE push SET handled = 1 WHERE handled = 0")

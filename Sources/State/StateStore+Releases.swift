@@ -1,17 +1,19 @@
 import Foundation
 import GRDB
+import SlipwayAPI
+import SlipwayCore
 
-/// A release a run deployed to a target.
+/// A release a run deployed to a target, or one a rollback switched a target back to.
 public struct DeployedRelease: Codable, Sendable, Equatable {
     public var pipeline: String
     public var target: String
-    public var release: String
-    public var artifact: String
+    public var release: ReleaseID
+    public var artifact: Digest
     public var commit: String?
-    public var run: Int64?
+    public var run: RunID?
     public var time: Date
 
-    public init(pipeline: String, target: String, release: String, artifact: String, commit: String?, run: Int64?, time: Date = Date()) {
+    public init(pipeline: String, target: String, release: ReleaseID, artifact: Digest, commit: String?, run: RunID?, time: Date = Date()) {
         self.pipeline = pipeline
         self.target = target
         self.release = release
@@ -23,21 +25,53 @@ public struct DeployedRelease: Codable, Sendable, Equatable {
 }
 
 extension StateStore {
-    public func recordRelease(_ release: DeployedRelease) throws {
-        try write { db in
+    /// Records that a target now serves `release`: a deploy's new release, or an earlier one a
+    /// rollback went back to (then recorded again, so the newest row names what is current).
+    public func recordRelease(_ release: DeployedRelease) async throws {
+        try await write { db in
             try db.execute(sql: "INSERT INTO release (pipeline, target, release, artifact, commit_id, run, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [release.pipeline, release.target, release.release, release.artifact, release.commit,
-                                       release.run, release.time.timeIntervalSince1970])
+                           arguments: [release.pipeline, release.target, release.release.rawValue, release.artifact.description, release.commit,
+                                       release.run?.rawValue, release.time.timeIntervalSince1970])
         }
     }
 
-    /// A pipeline's deployed releases, newest first.
-    public func deployedReleases(pipeline: String) throws -> [DeployedRelease] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", arguments: [pipeline]).map {
-                DeployedRelease(pipeline: $0["pipeline"], target: $0["target"], release: $0["release"], artifact: $0["artifact"],
-                                commit: $0["commit_id"], run: $0["run"], time: Date(timeIntervalSince1970: $0["time"]))
+    /// A pipeline's recorded switches, newest first.
+    public func deployedReleases(pipeline: String) async throws -> [DeployedRelease] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", arguments: [pipeline]).compactMap {
+                guard let artifact = try? Digest(parsing: $0["artifact"] as String) else { return nil }
+                return DeployedRelease(pipeline: $0["pipeline"], target: $0["target"], release: ReleaseID($0["release"] as String),
+                                artifact: artifact, commit: $0["commit_id"], run: ($0["run"] as Int64?).map(RunID.init(rawValue:)),
+                                time: Date(timeIntervalSince1970: $0["time"]))
             }
+        }
+    }
+
+    /// The releases of each of `targets`, newest first, as the deploys and rollbacks recorded
+    /// them: the newest switch names the current one, and a release a rollback went back
+    /// past is `bad` (as the target's journal marks it).
+    public func releases(pipeline: String, targets: [String]) async throws -> [TargetReleases] {
+        let switches = try await deployedReleases(pipeline: pipeline)
+        return targets.map { target in
+            let history = switches.filter { $0.target == target }.reversed()   // oldest first
+            var order: [ReleaseID] = [], first: [ReleaseID: DeployedRelease] = [:], bad = Set<ReleaseID>()
+            var current: ReleaseID?
+            for entry in history {
+                if first[entry.release] == nil {
+                    first[entry.release] = entry
+                    order.append(entry.release)
+                } else if let left = current, left != entry.release {
+                    bad.insert(left)   // switched back to an earlier release: a rollback
+                }
+                current = entry.release
+            }
+            let releases = order.reversed().compactMap { id in
+                first[id].map { entry in
+                    ReleaseSummary(id: id, artifact: entry.artifact, commit: entry.commit, state: bad.contains(id) ? .bad : .published,
+                                   time: entry.time, current: id == current)
+                }
+            }
+            return TargetReleases(target: target, releases: releases)
         }
     }
 }

@@ -1,102 +1,95 @@
 import Foundation
 import GRDB
+import SlipwayAPI
+import SlipwayCore
 
 extension StateStore {
-    /// Records a new run with its stages; returns it with its id.
-    public func insertRun(_ run: RunRecord, owner: String?, retryOf: Int64? = nil) throws -> RunRecord {
-        try write { db in
+    /// Records a new run with its stages; returns it with its id and change stamp.
+    public func insertRun(_ run: RunRecord, owner: String?, retryOf: RunID? = nil) async throws -> (record: RunRecord, version: Int64) {
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO run (pipeline, status, trigger_kind, trigger_actor, created, retry_of, owner)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.pipeline, run.status.rawValue, run.trigger.kind.rawValue, run.trigger.actor,
-                                 run.created.timeIntervalSince1970, retryOf, owner])
+                                 run.created.timeIntervalSince1970, retryOf?.rawValue, owner])
             var stored = run
-            stored.id = db.lastInsertedRowID
-            try Self.update(stored, in: db)
-            return stored
+            stored.id = RunID(db.lastInsertedRowID)
+            return (stored, try Self.update(stored, in: db))
         }
     }
 
-    /// Writes a run's status, commit, times, artifact, release and every stage.
-    public func updateRun(_ run: RunRecord) throws {
-        try write { db in try Self.update(run, in: db) }
+    /// Writes a run's status, commit, times, artifact, release and every stage; returns the
+    /// run's new change stamp.
+    @discardableResult
+    public func updateRun(_ run: RunRecord) async throws -> Int64 {
+        try await write { db in try Self.update(run, in: db) }
     }
 
-    static func update(_ run: RunRecord, in db: Database) throws {
+    static func update(_ run: RunRecord, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             UPDATE run SET status = ?, commit_id = ?, commit_author = ?, commit_time = ?, commit_message = ?,
                 started = ?, finished = ?, artifact = ?, release = ? WHERE id = ?
             """, arguments: [run.status.rawValue, run.commit?.id, run.commit?.author, run.commit?.time.timeIntervalSince1970,
                              run.commit?.message, run.started?.timeIntervalSince1970, run.finished?.timeIntervalSince1970,
-                             run.artifact, run.release, run.id])
+                             run.artifact?.description, run.release?.rawValue, run.id.rawValue])
         for (position, stage) in run.stages.enumerated() {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.id, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
+                """, arguments: [run.id.rawValue, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
                                  stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail])
         }
+        return try Int64.fetchOne(db, sql: "SELECT version FROM run WHERE id = ?", arguments: [run.id.rawValue]) ?? 0
     }
 
     /// One run with its stages, or nil.
-    public func run(_ id: Int64) throws -> RunRecord? {
-        try read { db in try self.runs(db, where: "id = ?", [id], limit: 1).first }
+    public func run(_ id: RunID) async throws -> RunRecord? {
+        try await read { db in try self.runs(db, where: "id = ?", [id.rawValue.databaseValue], limit: 1).first }
     }
 
     /// Runs newest first; `before` pages backwards by id.
-    public func runs(pipeline: String?, limit: Int, before: Int64?) throws -> [RunRecord] {
-        var clauses: [String] = [], arguments: [any DatabaseValueConvertible] = []
-        if let pipeline { clauses.append("pipeline = ?"); arguments.append(pipeline) }
-        if let before { clauses.append("id < ?"); arguments.append(before) }
-        return try read { db in
-            try self.runs(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments, limit: max(0, limit))
-        }
+    public func runs(pipeline: String?, limit: Int, before: RunID?) async throws -> [RunRecord] {
+        var clauses: [String] = [], arguments: [DatabaseValue] = []
+        if let pipeline { clauses.append("pipeline = ?"); arguments.append(pipeline.databaseValue) }
+        if let before { clauses.append("id < ?"); arguments.append(before.rawValue.databaseValue) }
+        let (clause, values) = (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+        return try await read { db in try self.runs(db, where: clause, values, limit: max(0, limit)) }
     }
 
     /// Runs of a pipeline for a commit, newest first.
-    public func runs(pipeline: String, commit: String) throws -> [RunRecord] {
-        try read { db in try self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline, commit], limit: 1000) }
+    public func runs(pipeline: String, commit: String) async throws -> [RunRecord] {
+        try await read { db in try self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline.databaseValue, commit.databaseValue], limit: 1000) }
     }
 
     /// Runs not in a final status, with the process that owns each.
-    public func inFlightRuns() throws -> [(run: RunRecord, owner: String?)] {
-        try read { db in
+    public func inFlightRuns() async throws -> [(run: RunRecord, owner: String?)] {
+        try await read { db in
             let owners = try Row.fetchAll(db, sql: "SELECT id, owner FROM run WHERE status IN ('queued', 'running', 'waiting_approval')")
                 .reduce(into: [Int64: String?]()) { $0[$1["id"]] = $1["owner"] as String? }
             guard !owners.isEmpty else { return [] }
             let runs = try self.runs(db, where: "status IN ('queued', 'running', 'waiting_approval')", [], limit: 100_000)
-            return runs.map { ($0, owners[$0.id] ?? nil) }
+            return runs.map { ($0, owners[$0.id.rawValue] ?? nil) }
         }
     }
 
     /// Asks the process that owns a run to cancel it.
-    public func requestCancel(run: Int64) throws {
-        try write { db in try db.execute(sql: "UPDATE run SET cancel_requested = 1 WHERE id = ?", arguments: [run]) }
-    }
-
-    /// Ids among `runs` whose cancellation another process asked for.
-    public func cancelRequests(among runs: [Int64]) throws -> Set<Int64> {
-        guard !runs.isEmpty else { return [] }
-        return try read { db in
-            let marks = databaseQuestionMarks(count: runs.count)
-            return Set(try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE cancel_requested = 1 AND id IN (\(marks))",
-                                          arguments: StatementArguments(runs)))
-        }
+    public func requestCancel(run: RunID) async throws {
+        try await write { db in try db.execute(sql: "UPDATE run SET cancel_requested = 1 WHERE id = ?", arguments: [run.rawValue]) }
     }
 
     /// Runs of one query with their stages, newest first. Reads the ids and change stamps of
     /// the runs the query selects, then in full (two statements per 500) only those the cache
     /// does not hold at that stamp; all in one read transaction, so one snapshot.
-    func runs(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible], limit: Int) throws -> [RunRecord] {
-        let values = StatementArguments(arguments.map { $0.databaseValue })
-        var stamps: [(id: Int64, version: Int64)] = []
+    func runs(_ db: Database, where clause: String, _ arguments: [DatabaseValue], limit: Int) throws -> [RunRecord] {
+        let values = StatementArguments(arguments)
+        var stamps: [(id: RunID, version: Int64)] = []
         let selection = try Row.fetchCursor(db, sql: "SELECT id, version FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
                                             arguments: values)
-        while let row = try selection.next() { stamps.append((id: row[0], version: row[1])) }
+        while let row = try selection.next() { stamps.append((id: RunID(row[0] as Int64), version: row[1])) }
         var records = runCache.records(for: stamps)
         let missing = zip(stamps, records).compactMap { stamp, record in record == nil ? stamp.id : nil }
         guard !missing.isEmpty else { return records.compactMap { $0 } }
-        var fresh: [Int64: RunRecordCache.Entry] = [:]
+        var fresh: [RunID: RunRecordCache.Entry] = [:]
         for start in stride(from: 0, to: missing.count, by: 500) {
             for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
                 fresh[entry.record.id] = entry
@@ -108,18 +101,18 @@ extension StateStore {
     }
 
     /// Runs by id, with their stages and change stamps.
-    static func decodeRuns(_ db: Database, ids: [Int64]) throws -> [RunRecordCache.Entry] {
+    static func decodeRuns(_ db: Database, ids: [RunID]) throws -> [RunRecordCache.Entry] {
         let marks = databaseQuestionMarks(count: ids.count)
-        let arguments = StatementArguments(ids)
-        var stages: [Int64: [StageRecord]] = [:]
+        let arguments = StatementArguments(ids.map(\.rawValue))
+        var stages: [RunID: [StageRecord]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments: arguments) {
-            stages[row["run"], default: []].append(StageRecord(
+            stages[RunID(row["run"] as Int64), default: []].append(StageRecord(
                 name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
                 status: StageStatus(rawValue: row["status"]) ?? .interrupted,
                 started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"]))
         }
         return try Row.fetchAll(db, sql: "SELECT * FROM run WHERE id IN (\(marks))", arguments: arguments).map { row in
-            let id: Int64 = row["id"]
+            let id = RunID(row["id"] as Int64)
             var commit: CommitInfo?
             if let commitID: String = row["commit_id"] {
                 commit = CommitInfo(id: commitID, author: row["commit_author"] ?? "", time: date(row["commit_time"]) ?? Date(timeIntervalSince1970: 0),
@@ -129,7 +122,7 @@ extension StateStore {
                                    trigger: Trigger(Trigger.Kind(rawValue: row["trigger_kind"]) ?? .cli, actor: row["trigger_actor"]),
                                    commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
                                    started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
-                                   artifact: row["artifact"], release: row["release"])
+                                   artifact: (row["artifact"] as String?).flatMap { try? Digest(parsing: $0) }, release: (row["release"] as String?).map(ReleaseID.init(rawValue:)))
             return RunRecordCache.Entry(version: row["version"], record: record)
         }
     }

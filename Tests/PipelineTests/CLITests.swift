@@ -45,7 +45,7 @@ struct CLITests {
                                           environment: ["SLIPWAY_HOME": f.home.path])
         #expect(out.status == 2)
         #expect(out.stderr.contains(f.repository + "/slipway.yml:5:15: error: unknown strategy 'sideways'"), "\(out.stderr)")
-        #expect(try f.orchestrator.store.runs(pipeline: nil, limit: 10, before: nil).isEmpty)
+        #expect(try await f.orchestrator.store.runs(pipeline: nil, limit: 10, before: nil).isEmpty)
 
         let validate = try PipelineFixture.run(PipelineFixture.slipway, ["validate", f.repository + "/slipway.yml"])
         #expect(validate.status == 1 && validate.stdout.contains("(stages[0].strategy)"))

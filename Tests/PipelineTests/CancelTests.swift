@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
 import State
 import Testing
@@ -19,7 +20,7 @@ struct CancelTests {
 
     @Test func cancelKillsTheRunningBuildsSandbox() async throws {
         let f = try PipelineFixture(buildspec: Self.sleeper)
-        try f.register()
+        try await f.register()
         let before = Set(processes(running: ["sleep", "600"]))
         let id = try #require(try await f.start())
         _ = try await f.waitFor(id) { $0.stages[1].status == .running }
@@ -35,7 +36,7 @@ struct CancelTests {
         #expect(run.status == .cancelled)
         #expect(run.stages[1].status == .cancelled && run.stages[2].status == .skipped)
         #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
-        #expect(try f.orchestrator.store.auditTrail(run: id).map(\.action) == ["trigger", "cancel"])
+        #expect(try await f.orchestrator.store.auditTrail(run: id).map(\.action) == [.trigger, .cancel])
     }
 
     @Test func killedRunnerLeavesAnInterruptedRunAndTheNextRunWorks() async throws {
@@ -52,8 +53,9 @@ struct CancelTests {
         }
         #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
 
+        // A writing process that opens the state marks the runs of the dead one.
         let reopened = try Orchestrator(home: f.home)
-        let interrupted = try await reopened.run(run.id)
+        let interrupted = try await reopened.serving { try await reopened.run(run.id) }
         #expect(interrupted.status == .interrupted)
         #expect(interrupted.stages.map(\.status) == [.succeeded, .interrupted, .skipped])
         #expect(try await reopened.logs(run: run.id, after: 0).contains { $0.text.contains("interrupted") })
@@ -71,14 +73,68 @@ struct CancelTests {
         let before = Set(processes(running: ["sleep", "600"]))
         let runner = try Self.startRun(f)
         let run = try await Self.waitForBuild(f)
-        let cancel = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        let cancel = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", run.id.description], environment: ["SLIPWAY_HOME": f.home.path])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         runner.waitUntilExit()
         #expect(runner.terminationStatus == 1)
         #expect(try await f.orchestrator.run(run.id).status == .cancelled)
         #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
-        let again = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        let again = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", run.id.description], environment: ["SLIPWAY_HOME": f.home.path])
         #expect(again.status == 2 && again.stderr.contains("already ended"))
+    }
+
+    /// The orchestrator owns its runs: cancelling its service stops the build, and the service
+    /// returns only once the run's final state (interrupted) is stored.
+    @Test(.timeLimit(.minutes(2))) func stoppingTheServiceInterruptsItsRunsAndAwaitsThem() async throws {
+        let f = try PipelineFixture(buildspec: Self.sleeper)
+        try await f.register()
+        let before = Set(processes(running: ["sleep", "600"]))
+        let orchestrator = try Orchestrator(home: f.home)
+        let service = Task { await orchestrator.run() }
+        let id = try #require(try await orchestrator.start(pipeline: "site", commit: nil, trigger: Trigger(.cli, actor: "t"), force: false))
+        let deadline = Date().addingTimeInterval(60)
+        while Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
+        let asked = ContinuousClock.now
+        service.cancel()
+        await service.value
+        #expect(ContinuousClock.now - asked < .seconds(10))
+        let run = try await orchestrator.run(id)
+        #expect(run.status == .interrupted)
+        #expect(run.stages.map(\.status) == [.succeeded, .interrupted, .skipped])
+        #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
+        #expect(try await orchestrator.logs(run: id, after: 0).last?.text == "run \(id): interrupted\n")
+        await #expect(throws: SlipwayError.self) {
+            try await orchestrator.start(pipeline: "site", commit: nil, trigger: Trigger(.cli, actor: "t"), force: true)
+        }
+    }
+
+    /// A run another process executes reaches this process's event stream through its one
+    /// store watcher: every log chunk in order, then the final record.
+    @Test(.timeLimit(.minutes(2))) func anotherProcesssRunReachesThisProcesssEvents() async throws {
+        let f = try PipelineFixture()
+        let events = f.orchestrator.events()
+        let runner = try Self.startRun(f)
+        var log = ""
+        var final: RunRecord?
+        for await event in events {
+            switch event {
+            case let .log(chunk) where chunk.run == 1: log += chunk.text
+            case let .run(record) where record.id == 1 && record.status.isFinal: final = record
+            default: break
+            }
+            if final != nil { break }
+        }
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 0)
+        #expect(final?.status == .succeeded)
+        #expect(log == (try await f.log(1)))
+        #expect(log.hasSuffix("run 1: succeeded\n"))
+        var followed = ""
+        for try await chunk in f.orchestrator.followLogs(run: 1, after: 0) { followed += chunk.text }
+        #expect(followed == log)
     }
 
     /// `slipway run` of the fixture's repository in the background.
@@ -97,9 +153,9 @@ struct CancelTests {
     static func waitForBuild(_ f: PipelineFixture) async throws -> RunRecord {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let run = try f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
+            if let run = try await f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
                run.stages.count > 1, run.stages[1].status == .running,
-               try f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") }) {
+               try await f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") }) {
                 return run
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -1,6 +1,7 @@
 import Foundation
 import Images
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
 import Specs
 import State
@@ -20,6 +21,8 @@ final class PipelineFixture: Sendable {
     var target: String { root + "/target" }
     var home: SlipwayHome { SlipwayHome(path: root + "/home") }
     let orchestrator: Orchestrator
+    /// The orchestrator's service, as `slipway serve` runs it: it owns the runs started here.
+    private let service: Task<Void, Never>
 
     /// The build writes `$CONTENT` (from the committed `content` file) to `site/index.html`.
     static let buildspec = """
@@ -40,7 +43,9 @@ final class PipelineFixture: Sendable {
         root = FileManager.default.temporaryDirectory.path + "/slipway-pipeline-\(UUID().uuidString.prefix(8))"
         try makeDirectories(root + "/repo")
         _ = try ImageStore(home: SlipwayHome(path: root + "/home")).busyboxForTests()
-        orchestrator = try Orchestrator(home: SlipwayHome(path: root + "/home"))
+        let orchestrator = try Orchestrator(home: SlipwayHome(path: root + "/home"))
+        self.orchestrator = orchestrator
+        service = Task { await orchestrator.run() }
         try git("init", "-q", "-b", "main")
         try write("buildspec.yml", buildspec)
         try write("appspec.yml", Self.appspec)
@@ -48,7 +53,10 @@ final class PipelineFixture: Sendable {
         _ = try commit("first")
     }
 
-    deinit { removeTree(root) }
+    deinit {
+        service.cancel()
+        removeTree(root)
+    }
 
     func write(_ path: String, _ text: String) throws {
         let full = repository + "/" + path
@@ -72,16 +80,16 @@ final class PipelineFixture: Sendable {
 
     /// A pipeline over the repository with one deploy stage to `target`; registered.
     @discardableResult
-    func register(_ configure: (inout PipelineSpec) -> Void = { _ in }) throws -> PipelineSpec {
+    func register(_ configure: (inout PipelineSpec) -> Void = { _ in }) async throws -> PipelineSpec {
         var spec = PipelineSpec(name: "site", source: .init(repository: repository, branch: "main"))
         spec.build.timeout = 120
         spec.stages = [PipelineSpec.DeployStage(name: "live", targets: [target])]
         configure(&spec)
-        try orchestrator.register(spec)
+        try await orchestrator.register(spec)
         return spec
     }
 
-    func start(_ commit: String? = nil, force: Bool = false) async throws -> Int64? {
+    func start(_ commit: String? = nil, force: Bool = false) async throws -> RunID? {
         try await orchestrator.start(pipeline: "site", commit: commit, trigger: Trigger(.api, actor: "tester"), force: force)
     }
 
@@ -90,7 +98,7 @@ final class PipelineFixture: Sendable {
     }
 
     /// Waits until `condition` holds for the run (polling the store), at most `seconds`.
-    func waitFor(_ run: Int64, seconds: Double = 60, _ condition: (RunRecord) -> Bool) async throws -> RunRecord {
+    func waitFor(_ run: RunID, seconds: Double = 60, _ condition: (RunRecord) -> Bool) async throws -> RunRecord {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             let record = try await orchestrator.run(run)
@@ -100,11 +108,11 @@ final class PipelineFixture: Sendable {
         }
     }
 
-    func finished(_ run: Int64) async throws -> RunRecord {
+    func finished(_ run: RunID) async throws -> RunRecord {
         try await waitFor(run, seconds: 120) { $0.status.isFinal }
     }
 
-    func log(_ run: Int64) async throws -> String {
+    func log(_ run: RunID) async throws -> String {
         try await orchestrator.logs(run: run, after: 0).map(\.text).joined()
     }
 

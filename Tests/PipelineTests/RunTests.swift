@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
 import State
 import Testing
@@ -8,13 +9,13 @@ import Testing
 struct RunTests {
     @Test func commitIsBuiltDeployedAndRolledBack() async throws {
         let f = try PipelineFixture(content: "release one")
-        try f.register()
+        try await f.register()
         let first = try #require(try await f.start())
         let run1 = try await f.finished(first)
         #expect(run1.status == .succeeded, "\(run1.stages)")
         #expect(run1.commit?.author == "Ada <ada@example.org>")
         #expect(run1.commit?.message == "first")
-        #expect(run1.artifact?.hasPrefix("sha256:") == true)
+        #expect(run1.artifact?.description.hasPrefix("sha256:") == true)
         #expect(run1.stages.map(\.status) == [.succeeded, .succeeded, .succeeded])
         #expect(f.served() == "release one")
 
@@ -36,8 +37,15 @@ struct RunTests {
         let rollback = try await f.orchestrator.rollback(pipeline: "site", target: f.target, to: nil, by: "ops")
         #expect(rollback.to == run1.release && rollback.from == run2.release)
         #expect(f.served() == "release one")
-        #expect(try f.orchestrator.store.auditTrail(pipeline: "site").map(\.action) == ["trigger", "trigger", "rollback"])
-        #expect(try f.orchestrator.store.deployedReleases(pipeline: "site").map(\.release) == [run2.release, run1.release].compactMap { $0 })
+        #expect(try await f.orchestrator.store.auditTrail(pipeline: "site").map(\.action) == [.trigger, .trigger, .rollback])
+        // The switch back is recorded: the listing, read from the state database alone, names
+        // release one current again and release two bad, as the target's journal does.
+        #expect(try await f.orchestrator.store.deployedReleases(pipeline: "site").map(\.release)
+                == [run1.release, run2.release, run1.release].compactMap { $0 })
+        let after = try #require(try await f.orchestrator.releases(pipeline: "site").first)
+        #expect(after.releases.map(\.id) == [run2.release, run1.release].compactMap { $0 })
+        #expect(after.releases.map(\.current) == [false, true])
+        #expect(after.releases.map(\.state) == [.bad, .published])
 
         let log = try await f.log(first)
         #expect(log.contains("commit \(run1.commit?.id ?? "")"))
@@ -49,7 +57,7 @@ struct RunTests {
     @Test func failedDeployIsRetriedFromItsStageWithTheSameArtifact() async throws {
         let f = try PipelineFixture()
         let marker = f.root + "/healthy"
-        try f.register { $0.stages[0].health = .init(command: "test -f \(marker)"); $0.stages[0].health?.timeout = 0.5 }
+        try await f.register { $0.stages[0].health = .init(command: "test -f \(marker)"); $0.stages[0].health?.timeout = 0.5 }
         let failed = try await f.finished(try #require(try await f.start()))
         #expect(failed.status == .failed)
         #expect(failed.stages.map(\.status) == [.succeeded, .succeeded, .failed])
@@ -59,12 +67,17 @@ struct RunTests {
         #expect(retried.trigger.kind == .retry)
         #expect(retried.artifact == failed.artifact)
         #expect(retried.stages.map(\.status) == [.skipped, .skipped, .succeeded])
+        // What the retry took over is the earlier stages' typed outputs, from the run's plan.
+        #expect(retried.stages[0].output == failed.stages[0].output && retried.stages[0].output?.commit == failed.commit?.id)
+        #expect(retried.stages[1].output == .artifact(try #require(failed.artifact)))
+        #expect(retried.stages[1].note == "done in run \(failed.id)")
+        #expect(retried.stages[2].output?.release == retried.release)
         #expect(f.served() == "one")
     }
 
     @Test func aBuildFailureFailsTheRunAndDeploysNothing() async throws {
         let f = try PipelineFixture(buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n      - echo broken; exit 3\n")
-        try f.register()
+        try await f.register()
         let run = try await f.finished(try #require(try await f.start()))
         #expect(run.status == .failed)
         #expect(run.stages.map(\.status) == [.succeeded, .failed, .skipped])
@@ -74,7 +87,7 @@ struct RunTests {
 
     @Test func followLogsStreamsUntilTheRunEnds() async throws {
         let f = try PipelineFixture()
-        try f.register()
+        try await f.register()
         let id = try #require(try await f.start())
         var text = "", last: Int64 = -1
         for try await chunk in f.orchestrator.followLogs(run: id, after: 0) {

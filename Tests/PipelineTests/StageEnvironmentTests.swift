@@ -21,7 +21,7 @@ struct StageEnvironmentTests {
         chmod(f.repository + "/hook.sh", 0o755)
         _ = try f.commit("hooks")
         let staging = f.root + "/staging", production = f.root + "/production"
-        try f.register { spec in
+        try await f.register { spec in
             var first = PipelineSpec.DeployStage(name: "staging", targets: [staging])
             first.environment = ["MODE": "staging"]
             var second = PipelineSpec.DeployStage(name: "production", targets: [production])

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
 import State
 import Testing
@@ -8,7 +9,7 @@ import Testing
 struct TriggerTests {
     @Test func pollingStartsNewCommitsOnce() async throws {
         let f = try PipelineFixture()
-        try f.register { $0.source.pollInterval = 5 }
+        try await f.register { $0.source.pollInterval = 5 }
         let poller = Poller(orchestrator: f.orchestrator)
         let now = Date()
         let started = await poller.poll(now: now)
@@ -26,11 +27,11 @@ struct TriggerTests {
 
     @Test func theInstalledHookRecordsPushesThePollerStarts() async throws {
         let f = try PipelineFixture()
-        try f.register()
+        try await f.register()
         // A bare repository receives the push; the pipeline watches it.
         let bare = f.root + "/origin.git"
         #expect(try PipelineFixture.run("/usr/bin/git", ["clone", "-q", "--bare", f.repository, bare]).status == 0)
-        try f.register { $0.source.repository = bare }
+        try await f.register { $0.source.repository = bare }
         let hook = try HookScript.install(repository: bare, slipway: PipelineFixture.slipway, home: f.home)
         #expect(hook == bare + "/hooks/post-receive")
         try f.git("remote", "add", "origin", bare)
@@ -48,7 +49,7 @@ struct TriggerTests {
     @Test func aNewerWaitingRunSupersedesAnOlderOne() async throws {
         let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(of: "      - mkdir -p site\n",
                                                                                              with: "      - sleep 2\n      - mkdir -p site\n"))
-        try f.register()
+        try await f.register()
         let a = try #require(try await f.start())
         _ = try await f.waitFor(a) { $0.stages[1].status == .running }
         try f.write("content", "b")
@@ -66,7 +67,7 @@ struct TriggerTests {
 
     @Test func approvalPausesUntilApprovedOrRejected() async throws {
         let f = try PipelineFixture()
-        try f.register { $0.stages[0].approval = true }
+        try await f.register { $0.stages[0].approval = true }
         let id = try #require(try await f.start())
         let waiting = try await f.waitFor(id) { $0.status == .waitingApproval }
         #expect(waiting.stages.map(\.name) == ["source", "build", "approve-live", "live"])
@@ -85,7 +86,7 @@ struct TriggerTests {
         #expect(rejected.status == .failed)
         #expect(rejected.stages[2].detail == "rejected by boss")
         #expect(f.served() == "one")
-        #expect(try f.orchestrator.store.auditTrail(run: next).map(\.action) == ["trigger", "reject"])
+        #expect(try await f.orchestrator.store.auditTrail(run: next).map(\.action) == [.trigger, .reject])
         await #expect(throws: SlipwayError.self) { try await f.orchestrator.approve(run: next, by: "boss", comment: nil) }
     }
 
@@ -93,7 +94,7 @@ struct TriggerTests {
     /// fails and nothing is deployed.
     @Test func anApprovalWithoutDecisionExpires() async throws {
         let f = try PipelineFixture()
-        try f.register {
+        try await f.register {
             $0.stages[0].approval = true
             $0.stages[0].approvalTimeout = 1
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 import Testing
 
 /// Where tests leave files for people to look at (screenshots): `.build/test-artifacts/`.
@@ -11,7 +12,7 @@ func testArtifact(_ name: String) -> String {
     @Test(.enabled(if: HeadlessChromium.binary != nil, "Debian's chromium is not installed (scripts/install-deps installs it)"),
           .timeLimit(.minutes(2)))
     func runButtonDeploysTheNewCommit() async throws {
-        let site = try HelloSitePipeline()
+        let site = try await HelloSitePipeline()
         defer { site.destroy() }
         try site.commit(DashboardTests.hostile)
         let first = try #require(try await site.orchestrator.start(pipeline: HelloSitePipeline.name, commit: nil,
@@ -36,7 +37,7 @@ func testArtifact(_ name: String) -> String {
             let commit = try site.commit("Change made for the dashboard")
             try await page.click("section.pipeline button.run")
             try await page.waitFor("location.pathname.startsWith('/runs/') && location.pathname !== '/runs/\(first)'")
-            let id = try #require(Int64(try await page.evaluate("location.pathname.split('/')[2]") as? String ?? ""))
+            let id = try #require(RunID(try await page.evaluate("location.pathname.split('/')[2]") as? String ?? ""))
             // The page follows the run: its log live, then reloads with the final status.
             try await page.waitFor("document.getElementById('log').textContent.includes('built Hello from Slipway')", timeout: .seconds(60))
             try await page.waitFor("document.querySelector('#run-status .status').textContent === 'succeeded' && document.getElementById('run-status').dataset.final === 'true'",

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayAPI
 import State
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 @Suite(.tags(.large), .serialized) struct EndToEndTests {
     @Test(.timeLimit(.minutes(3)))
     func signedPushDeploysTheCommitAndRollbackRestoresThePrevious() async throws {
-        let site = try HelloSitePipeline()
+        let site = try await HelloSitePipeline()
         defer { site.destroy() }
         try await LiveService.with(control: site.orchestrator) { live throws in
             let first = try site.commit("First change")
@@ -35,7 +36,7 @@ import Testing
             }
             #expect(end == #"{"status":"succeeded"}"#, "log:\n\(log)")
             #expect(log.contains("built Hello from Slipway"))
-            let run = try await site.orchestrator.wait(run: Int64(id))
+            let run = try await site.orchestrator.wait(run: RunID(Int64(id)))
             #expect(run.status == .succeeded)
             #expect(run.commit?.id == first)
             #expect(run.trigger.kind == .webhook)
@@ -46,7 +47,7 @@ import Testing
             let started = try await live.post("/api/pipelines/\(HelloSitePipeline.name)/runs", token: live.token)
             #expect(started.status == 201)
             let secondID = try #require((try started.json() as? [String: Any])?["run"] as? Int)
-            #expect(try await site.orchestrator.wait(run: Int64(secondID)).status == .succeeded)
+            #expect(try await site.orchestrator.wait(run: RunID(Int64(secondID))).status == .succeeded)
             #expect(site.served?.contains("Release: \(second)") == true)
 
             let releases = try #require(try await live.get("/api/pipelines/\(HelloSitePipeline.name)/releases").json() as? [[String: Any]])
@@ -73,7 +74,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func approvalThroughTheAPI() async throws {
-        let site = try HelloSitePipeline(approval: true)
+        let site = try await HelloSitePipeline(approval: true)
         defer { site.destroy() }
         try await LiveService.with(control: site.orchestrator) { live throws in
             let path = "/api/pipelines/\(HelloSitePipeline.name)/runs"
@@ -83,14 +84,14 @@ import Testing
             #expect(try await live.post("/api/runs/\(id)/approve", token: "wrong").status == 401)
             let approved = try await live.post("/api/runs/\(id)/approve", token: live.token, json: #"{"comment":"ship it"}"#)
             #expect(approved.status == 200)
-            #expect(try await site.orchestrator.wait(run: Int64(id)).status == .succeeded)
+            #expect(try await site.orchestrator.wait(run: RunID(Int64(id))).status == .succeeded)
             #expect(site.served?.contains("Hello from Slipway") == true)
 
             let next = try site.commit("Rejected change")
             let second = try #require((try await live.post(path, token: live.token).json() as? [String: Any])?["run"] as? Int)
             try await waitForStatus(live, run: second, "waiting_approval")
             #expect(try await live.post("/api/runs/\(second)/reject", token: live.token).status == 200)
-            #expect(try await site.orchestrator.wait(run: Int64(second)).status != .succeeded)
+            #expect(try await site.orchestrator.wait(run: RunID(Int64(second))).status != .succeeded)
             #expect(site.served?.contains(next) == false, "a rejected run deploys nothing")
             #expect((400..<500).contains(try await live.post("/api/runs/\(second)/approve", token: live.token).status), "decided already")
         }

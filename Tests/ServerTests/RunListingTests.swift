@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayAPI
 import SlipwayCore
 import State
 import Testing
@@ -33,22 +34,22 @@ struct RunListingTests {
         defer { removeTree(home.path) }
         let orchestrator = try Orchestrator(home: home)
         let cli = try StateStore(home: home)  // the store a `slipway run` in another process opens
-        var first = try cli.insertRun(record(1, status: .succeeded), owner: nil)
-        var second = try cli.insertRun(record(2, status: .running), owner: nil)
+        var first = try await cli.insertRun(record(1, status: .succeeded), owner: nil).record
+        var second = try await cli.insertRun(record(2, status: .running), owner: nil).record
         try await LiveService.with(control: orchestrator) { live in
             #expect(try await statuses(live) == ["\(second.id) running/running", "\(first.id) succeeded/succeeded"])
             #expect(try await statuses(live) == ["\(second.id) running/running", "\(first.id) succeeded/succeeded"])
 
             second.status = .failed
             second.stages[1].status = .failed
-            try cli.updateRun(second)
+            try await cli.updateRun(second)
             #expect(try await statuses(live) == ["\(second.id) failed/failed", "\(first.id) succeeded/succeeded"])
 
-            let third = try cli.insertRun(record(3, status: .running), owner: nil)
+            let third = try await cli.insertRun(record(3, status: .running), owner: nil).record
             #expect(try await statuses(live) == ["\(third.id) running/running", "\(second.id) failed/failed",
                                                   "\(first.id) succeeded/succeeded"])
             first.stages[1].status = .failed
-            try cli.updateRun(first)
+            try await cli.updateRun(first)
             #expect(try await statuses(live, "/api/runs?limit=1&before=\(second.id)") == ["\(first.id) succeeded/failed"])
             #expect(try await statuses(live) == ["\(third.id) running/running", "\(second.id) failed/failed",
                                                   "\(first.id) succeeded/failed"])

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Pipeline
+import SlipwayAPI
 import State
 import Testing
 
@@ -56,7 +57,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func tokenOnceRunAndGracefulRestartMidRun() async throws {
-        let site = try HelloSitePipeline()
+        let site = try await HelloSitePipeline()
         defer { site.destroy() }
         // A build long enough to be stopped in the middle.
         let buildspec = site.repository + "/buildspec.yml"

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
+import SlipwayAPI
 import SlipwayCore
-import State
 
 /// The frame every dashboard page shares and the small formatting helpers the pages use.
 enum DashboardLayout {

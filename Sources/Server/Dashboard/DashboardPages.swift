@@ -1,5 +1,5 @@
 import Foundation
-import State
+import SlipwayAPI
 
 /// The dashboard's pages as HTML fragments (the frame is `DashboardLayout.page`).
 enum DashboardPages {
@@ -56,7 +56,7 @@ enum DashboardPages {
             """
             <tr\(release.current ? " class=\"current\"" as HTML : "")><td>\(release.current ? "●" : "")</td>
             <td><code>\(release.id)</code></td><td><code>\(String((release.commit ?? "–").prefix(10)))</code></td>
-            <td>\(release.state)</td><td>\(L.time(release.time))</td></tr>
+            <td>\(release.state.rawValue)</td><td>\(L.time(release.time))</td></tr>
             """ as HTML
         }
         return """
@@ -99,7 +99,7 @@ enum DashboardPages {
             <span id="run-status" data-final="\(run.status.isFinal ? "true" : "false")">\(L.status(run.status))</span></h1>
             \(commit)
             <p class="meta">Triggered by \(run.trigger.kind.rawValue) · \(run.trigger.actor), \(L.time(run.created))\
-            \(run.artifact.map { " · artifact <code>\(String($0.prefix(19)))</code>" as HTML } ?? "")\
+            \(run.artifact.map { " · artifact <code>\(String($0.description.prefix(19)))</code>" as HTML } ?? "")\
             \(run.release.map { " · release <code>\($0)</code>" as HTML } ?? "")</p>
             <p class="actions">\(buttons)</p>
             <h2>Stages</h2><table id="stages"><tr><th>Stage</th><th>Kind</th><th>Status</th><th>Started</th><th>Took</th><th>Detail</th></tr>\(stages)</table>

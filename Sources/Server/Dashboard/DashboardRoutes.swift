@@ -1,8 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Pipeline
-import State
+import SlipwayAPI
 
 /// The dashboard's pages, its two static assets and the token login.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 
 /// A fragment of HTML. Interpolated strings are escaped unless they are `HTML` themselves, so
 /// text from outside (commit messages, authors, stage details, pipeline names) can only ever
@@ -16,6 +17,8 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
         mutating func appendLiteral(_ literal: String) { markup += literal }
         mutating func appendInterpolation(_ text: String) { markup += HTML.escape(text) }
         mutating func appendInterpolation(_ number: some BinaryInteger) { markup += String(number) }
+        mutating func appendInterpolation(_ run: RunID) { markup += String(run.rawValue) }
+        mutating func appendInterpolation(_ release: ReleaseID) { markup += HTML.escape(release.rawValue) }
         mutating func appendInterpolation(_ html: HTML) { markup += html.markup }
         mutating func appendInterpolation(_ parts: [HTML]) { parts.forEach { markup += $0.markup } }
     }

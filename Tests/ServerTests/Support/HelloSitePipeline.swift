@@ -14,8 +14,10 @@ struct HelloSitePipeline {
     let target: String
     let home: SlipwayHome
     let orchestrator: Orchestrator
+    /// The orchestrator's service, as `slipway serve` runs it beside the HTTP server.
+    private let service: Task<Void, Never>
 
-    init(approval: Bool = false) throws {
+    init(approval: Bool = false) async throws {
         root = makeTempDir("slipway-serve-e2e")
         repository = root + "/hello-site"
         target = root + "/target"
@@ -27,13 +29,15 @@ struct HelloSitePipeline {
         try Self.git(repository, "add", "-A")
         try Self.git(repository, "commit", "-q", "-m", "Initial site")
         _ = try ImageStore(home: home).busyboxForTests()
-        orchestrator = try Orchestrator(home: home)
+        let orchestrator = try Orchestrator(home: home)
+        self.orchestrator = orchestrator
+        service = Task { await orchestrator.run() }
         var spec = PipelineSpec(name: Self.name, source: .init(repository: repository, branch: "main"))
         var stage = PipelineSpec.DeployStage(name: "local", targets: [target])
         stage.appRoot = "/srv/hello-site"
         stage.approval = approval
         spec.stages = [stage]
-        try orchestrator.register(spec)
+        try await orchestrator.register(spec)
     }
 
     /// Commits a change to the page; returns the new commit id.
@@ -68,5 +72,9 @@ struct HelloSitePipeline {
         return String(decoding: data, as: UTF8.self)
     }
 
-    func destroy() { removeTree(root) }
+    /// Stops the orchestrator (its runs end interrupted) and removes everything.
+    func destroy() {
+        service.cancel()
+        removeTree(root)
+    }
 }

@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import Pipeline
 import Server
 import ServiceLifecycle
+import SlipwayAPI
 import SlipwayCore
 import Testing
 

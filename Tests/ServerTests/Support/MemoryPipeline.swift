@@ -1,7 +1,6 @@
 import Foundation
-import Pipeline
+import SlipwayAPI
 import SlipwayCore
-import State
 
 /// A `PipelineControl` held in memory, for the HTTP layer's own tests (routes, errors, the
 /// event stream's framing) and for faults the real orchestrator cannot be made to show on
@@ -13,13 +12,13 @@ actor MemoryPipeline: PipelineControl {
     }
 
     var summaries: [PipelineSummary]
-    var records: [Int64: RunRecord] = [:]
-    var chunks: [Int64: [LogChunk]] = [:]
+    var records: [RunID: RunRecord] = [:]
+    var chunks: [RunID: [LogChunk]] = [:]
     var pushes: [Pushed] = []
     var actions: [String] = []
     /// How long `runs` takes to answer.
     var runsDelay: Duration = .zero
-    private var followers: [Int64: [AsyncThrowingStream<LogChunk, any Error>.Continuation]] = [:]
+    private var followers: [RunID: [AsyncThrowingStream<LogChunk, any Error>.Continuation]] = [:]
     private var subscribers: [AsyncStream<RunEvent>.Continuation] = []
 
     init(pipelines: [String] = ["web"], repository: String = "/srv/git/web.git") {
@@ -33,7 +32,7 @@ actor MemoryPipeline: PipelineControl {
     @discardableResult
     func addRun(pipeline: String = "web", status: RunStatus = .running, message: String = "Initial commit",
                 trigger: Trigger = Trigger(.cli, actor: "test")) -> RunRecord {
-        let id = (records.keys.max() ?? 0) + 1
+        let id = RunID((records.keys.max()?.rawValue ?? 0) + 1)
         let commit = CommitInfo(id: String(repeating: "ab", count: 20), author: "A U Thor", time: Date(), message: message)
         let record = RunRecord(id: id, pipeline: pipeline, status: status, trigger: trigger, commit: commit, created: Date(),
                                started: Date(), stages: [StageRecord(name: "build", kind: .build, status: .running, started: Date())])
@@ -49,7 +48,7 @@ actor MemoryPipeline: PipelineControl {
         }
     }
 
-    func finish(_ id: Int64, status: RunStatus) {
+    func finish(_ id: RunID, status: RunStatus) {
         guard var record = records[id] else { return }
         record.status = status
         record.finished = Date()
@@ -60,7 +59,7 @@ actor MemoryPipeline: PipelineControl {
         update(record)
     }
 
-    func appendLog(_ id: Int64, _ text: String) {
+    func appendLog(_ id: RunID, _ text: String) {
         let offset = chunks[id]?.last.map { $0.offset + Int64($0.text.utf8.count) } ?? 0
         let chunk = LogChunk(run: id, offset: offset, stage: "build", text: text)
         chunks[id, default: []].append(chunk)
@@ -78,28 +77,28 @@ actor MemoryPipeline: PipelineControl {
         }
     }
 
-    func runs(pipeline: String?, limit: Int, before: Int64?) async throws -> [RunRecord] {
+    func runs(pipeline: String?, limit: Int, before: RunID?) async throws -> [RunRecord] {
         try await Task.sleep(for: runsDelay)
         return records.values.filter { (pipeline == nil || $0.pipeline == pipeline) && (before == nil || $0.id < before!) }
             .sorted { $0.id > $1.id }.prefix(limit).map { $0 }
     }
 
-    func run(_ id: Int64) async throws -> RunRecord {
+    func run(_ id: RunID) async throws -> RunRecord {
         guard let record = records[id] else { throw SlipwayError.notFound("no run \(id)") }
         return record
     }
 
-    func logs(run: Int64, after offset: Int64) async throws -> [LogChunk] {
+    func logs(run: RunID, after offset: Int64) async throws -> [LogChunk] {
         (chunks[run] ?? []).filter { $0.offset >= offset }
     }
 
-    nonisolated func followLogs(run: Int64, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error> {
+    nonisolated func followLogs(run: RunID, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: LogChunk.self)
         Task { await self.follow(run: run, after: offset, continuation) }
         return stream
     }
 
-    private func follow(run: Int64, after offset: Int64, _ continuation: AsyncThrowingStream<LogChunk, any Error>.Continuation) {
+    private func follow(run: RunID, after offset: Int64, _ continuation: AsyncThrowingStream<LogChunk, any Error>.Continuation) {
         (chunks[run] ?? []).filter { $0.offset >= offset }.forEach { continuation.yield($0) }
         if records[run]?.status.isFinal ?? true { continuation.finish() } else { followers[run, default: []].append(continuation) }
     }
@@ -109,34 +108,34 @@ actor MemoryPipeline: PipelineControl {
         return [TargetReleases(target: "/srv/\(pipeline)", releases: [])]
     }
 
-    func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> Int64? {
+    func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> RunID? {
         guard summaries.contains(where: { $0.name == pipeline }) else { throw SlipwayError.notFound("no pipeline \(pipeline)") }
         if let commit, !force, records.values.contains(where: { $0.commit?.id == commit }) { return nil }
         return addRun(pipeline: pipeline, status: .queued, trigger: trigger).id
     }
 
-    func pushed(repository: String, branch: String, trigger: Trigger) async throws -> [Int64] {
+    func pushed(repository: String, branch: String, trigger: Trigger) async throws -> [RunID] {
         pushes.append(Pushed(repository: repository, branch: branch))
         return summaries.filter { $0.repository == repository && $0.branch == branch }
             .map { addRun(pipeline: $0.name, status: .queued, trigger: trigger).id }
     }
 
-    func approve(run: Int64, by actor: String, comment: String?) async throws {
+    func approve(run: RunID, by actor: String, comment: String?) async throws {
         guard try await self.run(run).status == .waitingApproval else { throw SlipwayError.failed("run \(run) is not waiting for approval") }
         actions.append("approve \(run) by \(actor)")
     }
 
-    func reject(run: Int64, by actor: String, comment: String?) async throws { actions.append("reject \(run) by \(actor)") }
-    func cancel(run: Int64, by actor: String) async throws { actions.append("cancel \(run) by \(actor)") }
+    func reject(run: RunID, by actor: String, comment: String?) async throws { actions.append("reject \(run) by \(actor)") }
+    func cancel(run: RunID, by actor: String) async throws { actions.append("cancel \(run) by \(actor)") }
 
-    func retry(run: Int64, by actor: String) async throws -> Int64 {
+    func retry(run: RunID, by actor: String) async throws -> RunID {
         let old = try await self.run(run)
         return addRun(pipeline: old.pipeline, status: .queued, trigger: Trigger(.retry, actor: actor)).id
     }
 
     func rollback(pipeline: String, target: String, to release: String?, by actor: String) async throws -> RollbackSummary {
         actions.append("rollback \(pipeline) \(target) by \(actor)")
-        return RollbackSummary(target: target, from: "r2", to: release ?? "r1")
+        return RollbackSummary(target: target, from: "r2", to: ReleaseID(release ?? "r1"))
     }
 
     nonisolated func events() -> AsyncStream<RunEvent> {

@@ -1,5 +1,4 @@
 import Foundation
-import State
 
 /// What `slipway run` reports at the end (and prints with `--json`).
 public struct RunSummary: Codable, Sendable {

@@ -1,0 +1,67 @@
+import Foundation
+import SlipwayCore
+
+/// A registered pipeline with its latest run.
+public struct PipelineSummary: Codable, Sendable, Hashable {
+    public var name: String
+    public var repository: String
+    public var branch: String
+    /// Deploy targets in stage order, as written (`/srv/app`, `ssh://host/srv/app`).
+    public var targets: [String]
+    public var latest: RunRecord?
+
+    public init(name: String, repository: String, branch: String, targets: [String], latest: RunRecord?) {
+        self.name = name
+        self.repository = repository
+        self.branch = branch
+        self.targets = targets
+        self.latest = latest
+    }
+}
+
+/// A release of a target as the pipeline's deploys and rollbacks recorded it.
+public struct ReleaseSummary: Codable, Sendable, Hashable {
+    /// `published`: deployed and switched to; `bad`: left behind by a rollback. (The same
+    /// words as a target's own journal.)
+    public enum State: String, Codable, Sendable { case published, bad }
+
+    public var id: ReleaseID
+    public var artifact: Digest
+    public var commit: String?
+    public var state: State
+    public var time: Date
+    public var current: Bool
+
+    public init(id: ReleaseID, artifact: Digest, commit: String?, state: State, time: Date, current: Bool) {
+        self.id = id
+        self.artifact = artifact
+        self.commit = commit
+        self.state = state
+        self.time = time
+        self.current = current
+    }
+}
+
+/// The releases of one deploy target, newest first.
+public struct TargetReleases: Codable, Sendable, Hashable {
+    public var target: String
+    public var releases: [ReleaseSummary]
+
+    public init(target: String, releases: [ReleaseSummary]) {
+        self.target = target
+        self.releases = releases
+    }
+}
+
+/// What a rollback switched: from the release that was current to the one that is now.
+public struct RollbackSummary: Codable, Sendable, Hashable {
+    public var target: String
+    public var from: ReleaseID?
+    public var to: ReleaseID
+
+    public init(target: String, from: ReleaseID?, to: ReleaseID) {
+        self.target = target
+        self.from = from
+        self.to = to
+    }
+}
