@@ -1,9 +1,14 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependency arrows point down:
-// CLinux/CArchive/CZstd → SlipwayCore → Archive → Artifacts, Images, Sandbox, Specs
-// → Build, Deploy → State → Pipeline → Server → SlipwayCLI → executables.
+// Dependency arrows point down: a target imports only targets in the rows above it.
+//   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
+//   SlipwayCore (errors, hashing, paths)        Specs (buildspec, appspec, slipway.yml: Yams only)
+//   Archive (SlipwayCore, the C libraries)      Sandbox (SlipwayCore, CLinux)     State (SlipwayCore, GRDB)
+//   Artifacts (Archive)    Images (Archive, CLinux)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)
+//   Pipeline (Build, Deploy, State) → Server → SlipwayCLI → slipway
+//   SandboxHelper (slipway-sandbox) stands alone on CLinux.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -33,19 +38,18 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SlipwayCore", dependencies: [
-            "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Archive", dependencies: ["SlipwayCore", "CArchive", "CZstd", "CZlib", "CLinux"]),
         .target(name: "Artifacts", dependencies: ["SlipwayCore", "Archive"]),
-        .target(name: "Images", dependencies: ["SlipwayCore", "Archive"]),
-        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images"]),
+        .target(name: "Images", dependencies: ["SlipwayCore", "Archive", "CLinux"]),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux"]),
         // A fully static executable (Swift runtime and glibc): no dynamic loader, no libstdc++
         // to load and relocate. The shared runtime cost ~4 ms per sandbox start, -static-stdlib
         // with a dynamic libc ~1.2 ms of CPU more than this.
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        .target(name: "Specs", dependencies: ["Yams"]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs, releases and audit in SQLite.
