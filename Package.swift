@@ -9,6 +9,7 @@ import PackageDescription
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)
 //   Pipeline (Build, Deploy, State) → Server → SlipwayCLI → slipway
 //   SandboxHelper (slipway-sandbox) stands alone on CLinux.
+// Tests: SlipwayTestSupport (Images, SlipwayCore) is shared by every test target.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -73,19 +74,24 @@ let package = Package(
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
-        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCore"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Images", "Archive"]),
-        .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
+        // Temporary directories, the `slipway` runner, size tags, deadline-bound waits, git and
+        // busybox fixtures, and the compatibility corpus (Fixtures/compat) as a resource.
+        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images"], path: "Tests/SlipwayTestSupport",
+                resources: [.copy("Fixtures/compat")]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayTestSupport"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "SpecsTests", dependencies: ["Specs", "SlipwayTestSupport"]),
+        .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
+                                                      "SlipwayTestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Pipeline", "State", "Specs", "Images", "SlipwayCore",
-            .product(name: "Hummingbird", package: "hummingbird"),
+            "Server", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

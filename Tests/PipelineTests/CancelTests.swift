@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -23,11 +24,9 @@ struct CancelTests {
         let before = Set(processes(running: ["sleep", "600"]))
         let id = try #require(try await f.start())
         _ = try await f.waitFor(id) { $0.stages[1].status == .running }
-        let deadline = Date().addingTimeInterval(30)
-        while Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the build's sleep 600 to start", timeout: .seconds(30)) {
+            !Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty
         }
-        #expect(!Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
         let asked = Date()
         try await f.orchestrator.cancel(run: id, by: "ops")
         let run = try await f.finished(id)
@@ -46,11 +45,9 @@ struct CancelTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // The sandbox dies with the process that started it.
-        let gone = Date().addingTimeInterval(10)
-        while !Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < gone {
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the sandbox's sleep 600 to die with its runner", timeout: .seconds(10)) {
+            Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty
         }
-        #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
 
         let reopened = try Orchestrator(home: f.home)
         let interrupted = try await reopened.run(run.id)
@@ -60,8 +57,7 @@ struct CancelTests {
 
         try f.write("buildspec.yml", PipelineFixture.buildspec)
         _ = try f.commit("fixed")
-        let next = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.repository, "--target", f.target, "--json"],
-                                           environment: ["SLIPWAY_HOME": f.home.path])
+        let next = try f.slipway.run(["run", f.repository, "--target", f.target, "--json"])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(f.served() == "one")
     }
@@ -71,20 +67,20 @@ struct CancelTests {
         let before = Set(processes(running: ["sleep", "600"]))
         let runner = try Self.startRun(f)
         let run = try await Self.waitForBuild(f)
-        let cancel = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        let cancel = try f.slipway.run(["cancel", String(run.id)])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         runner.waitUntilExit()
         #expect(runner.terminationStatus == 1)
         #expect(try await f.orchestrator.run(run.id).status == .cancelled)
         #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
-        let again = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", String(run.id)], environment: ["SLIPWAY_HOME": f.home.path])
+        let again = try f.slipway.run(["cancel", String(run.id)])
         #expect(again.status == 2 && again.stderr.contains("already ended"))
     }
 
     /// `slipway run` of the fixture's repository in the background.
     static func startRun(_ f: PipelineFixture) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: PipelineFixture.slipway)
+        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
         process.arguments = ["run", f.repository, "--target", f.target]
         process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
         process.standardError = FileHandle.nullDevice
@@ -95,15 +91,12 @@ struct CancelTests {
 
     /// The newest run once its build is running (and its command has started).
     static func waitForBuild(_ f: PipelineFixture) async throws -> RunRecord {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let run = try f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
-               run.stages.count > 1, run.stages[1].status == .running,
-               try f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") }) {
-                return run
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the build to start", timeout: .seconds(60), every: .milliseconds(50)) {
+            guard let run = try f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
+                  run.stages.count > 1, run.stages[1].status == .running,
+                  try f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") })
+            else { return nil }
+            return run
         }
-        throw SlipwayError.failed("the build did not start in 60 s")
     }
 }

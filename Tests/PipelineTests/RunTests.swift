@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 

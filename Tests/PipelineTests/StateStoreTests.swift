@@ -1,9 +1,11 @@
 import Foundation
 import GRDB
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
+@Suite(.tags(.small))
 struct StateStoreTests {
     func temporaryStore() throws -> (StateStore, String) {
         let dir = FileManager.default.temporaryDirectory.path + "/slipway-state-\(UUID().uuidString.prefix(8))"

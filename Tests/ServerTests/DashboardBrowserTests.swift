@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 /// Where tests leave files for people to look at (screenshots): `.build/test-artifacts/`.
@@ -12,7 +13,6 @@ func testArtifact(_ name: String) -> String {
           .timeLimit(.minutes(2)))
     func runButtonDeploysTheNewCommit() async throws {
         let site = try HelloSitePipeline()
-        defer { site.destroy() }
         try site.commit(DashboardTests.hostile)
         let first = try #require(try await site.orchestrator.start(pipeline: HelloSitePipeline.name, commit: nil,
                                                                     trigger: .init(.cli, actor: "test"), force: false))

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -9,7 +10,6 @@ import Testing
     @Test(.timeLimit(.minutes(3)))
     func signedPushDeploysTheCommitAndRollbackRestoresThePrevious() async throws {
         let site = try HelloSitePipeline()
-        defer { site.destroy() }
         try await LiveService.with(control: site.orchestrator) { live throws in
             let first = try site.commit("First change")
             let body = pushPayload(repository: site.repository, after: first)
@@ -60,11 +60,9 @@ import Testing
             #expect(site.served?.contains("Release: \(first)") == true, "rolled back to the first commit")
 
             // The metrics follow the event stream, a moment behind the store.
-            var metrics = ""
-            for _ in 0..<200 {
-                metrics = try await live.get("/metrics").text
-                if metrics.contains(#"slipway_runs{status="succeeded"} 2"#) { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let metrics = try await eventually("the metrics to count both runs", timeout: .seconds(10), every: .milliseconds(50)) {
+                let text = try await live.get("/metrics").text
+                return text.contains(#"slipway_runs{status="succeeded"} 2"#) ? text : nil
             }
             #expect(metrics.contains(#"slipway_stages_total{kind="build",status="succeeded"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"slipway_stages_total{kind="deploy",status="succeeded"} 2"#))
@@ -74,7 +72,6 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func approvalThroughTheAPI() async throws {
         let site = try HelloSitePipeline(approval: true)
-        defer { site.destroy() }
         try await LiveService.with(control: site.orchestrator) { live throws in
             let path = "/api/pipelines/\(HelloSitePipeline.name)/runs"
             let id = try #require((try await live.post(path, token: live.token).json() as? [String: Any])?["run"] as? Int)
@@ -97,10 +94,8 @@ import Testing
     }
 
     private func waitForStatus(_ live: LiveService, run: Int, _ status: String) async throws {
-        for _ in 0..<600 {
-            if try (await live.get("/api/runs/\(run)").json() as? [String: Any])?["status"] as? String == status { return }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("run \(run) to reach \(status)", timeout: .seconds(30), every: .milliseconds(50)) {
+            try (await live.get("/api/runs/\(run)").json() as? [String: Any])?["status"] as? String == status
         }
-        Issue.record("run \(run) never reached \(status)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -29,8 +30,8 @@ struct RunListingTests {
     }
 
     @Test(.tags(.small)) func listingShowsWhatAnotherProcessWrote() async throws {
-        let home = SlipwayHome(path: makeTempDir("slipway-listing"))
-        defer { removeTree(home.path) }
+        let directory = try TemporaryDirectory("slipway-listing")
+        let home = SlipwayHome(path: directory.path)
         let orchestrator = try Orchestrator(home: home)
         let cli = try StateStore(home: home)  // the store a `slipway run` in another process opens
         var first = try cli.insertRun(record(1, status: .succeeded), owner: nil)
