@@ -13,9 +13,11 @@ build: deps
 demo: build
 	@scripts/demo
 
-# Every test: unit, CLI end to end, sandbox, deploy.
+# Every test: unit, CLI end to end, sandbox, deploy. First Package.swift is held to the imports:
+# a target that imports what it does not declare, or declares what it does not import, fails.
 test: deps
-	$(SWIFT) build --build-tests
+	scripts/check-imports
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	$(SWIFT) test --skip-build
 
 # Benchmarks against the usual tools (not part of the tests); figures go to docs/benchmarks.md.
