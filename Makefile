@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test quick bench clean
 
 deps:
 	@scripts/install-deps
@@ -19,6 +19,12 @@ test: deps
 	scripts/check-imports
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	$(SWIFT) test --skip-build
+
+# The quick loop: only the suites tagged small (no sandbox, no `slipway` binary, no end to end);
+# `scripts/suites-tagged small medium` gives a wider filter.
+quick:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged small)"
 
 # Benchmarks against the usual tools (not part of the tests); figures go to docs/benchmarks.md.
 bench: deps

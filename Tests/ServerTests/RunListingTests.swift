@@ -8,6 +8,7 @@ import Testing
 /// `GET /api/runs` over the real state store. The service keeps runs and their JSON between
 /// requests; what another process writes to the same database must still show in the next
 /// listing.
+@Suite(.tags(.small))
 struct RunListingTests {
     func record(_ n: Int, status: RunStatus) -> RunRecord {
         RunRecord(id: 0, pipeline: "hello-site", status: status, trigger: Trigger(.cli, actor: "ada"),
@@ -29,7 +30,7 @@ struct RunListingTests {
         }
     }
 
-    @Test(.tags(.small)) func listingShowsWhatAnotherProcessWrote() async throws {
+    @Test func listingShowsWhatAnotherProcessWrote() async throws {
         let directory = try TemporaryDirectory("slipway-listing")
         let home = SlipwayHome(path: directory.path)
         let orchestrator = try Orchestrator(home: home)
