@@ -51,12 +51,14 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["Yams"]),
+        // Secrets sealed at rest for builds (`slipway secret`).
+        .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs, releases and audit in SQLite.
         .target(name: "State", dependencies: ["SlipwayCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
-        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State"]),
+        .target(name: "Pipeline", dependencies: ["SlipwayCore", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets"]),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
             "SlipwayCore", "Pipeline", "State",
@@ -69,7 +71,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "State", "Pipeline", "Server",
+            "State", "Pipeline", "Server", "Secrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -78,12 +80,14 @@ let package = Package(
         // busybox fixtures, and the compatibility corpus (Fixtures/compat) as a resource.
         .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images"], path: "Tests/SlipwayTestSupport",
                 resources: [.copy("Fixtures/compat")]),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "SlipwayTestSupport"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),

@@ -15,8 +15,12 @@ public struct BuildRequest: Sendable {
     public var projectEnvironment: [String: String] = [:]
     /// Run-time overrides (`--env K=V`): override everything else.
     public var environment: [String: String] = [:]
-    /// Secret values by the name `parameter-store`/`secrets-manager` uses for them.
+    /// Secret values by the name `parameter-store`/`secrets-manager` uses for them; only the
+    /// ones the buildspec references reach the build.
     public var secrets: [String: String] = [:]
+    /// Variables whose values are secrets (a pipeline's `build.secrets`): set like the
+    /// buildspec's secret variables, masked in the log, kept out of the result key.
+    public var secretVariables: [String: String] = [:]
     /// Extra inputs by name: each is copied like the source and appears at
     /// `CODEBUILD_SRC_DIR_<name>` (`/codebuild/output/src_<name>`).
     public var secondarySources: [String: String] = [:]

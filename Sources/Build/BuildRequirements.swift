@@ -35,7 +35,7 @@ public struct BuildRequirements {
             }
         }
         for secret in spec.env.secrets where secrets[secret.reference] == nil {
-            diagnostics.append(secret.location.diagnostic(.error, "\(secret.store.rawValue) entry '\(secret.reference)' for \(secret.variable) has no secret configured in Slipway; add it (slipway build --secret '\(secret.reference)=VALUE', or the pipeline's secrets) or remove the variable", file: file))
+            diagnostics.append(secret.location.diagnostic(.error, "\(secret.store.rawValue) entry '\(secret.reference)' for \(secret.variable) has no secret configured in Slipway; store it (slipway secret set '\(secret.reference)' [--pipeline NAME], reading the value from stdin) or remove the variable", file: file))
         }
         let shell = spec.env.shell.path
         var st = stat()

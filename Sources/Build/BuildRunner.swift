@@ -78,7 +78,7 @@ public struct BuildRunner: Sendable {
         let buildDir = home.builds + "/" + project + "/" + uuid
         try makeDirectories(buildDir)
         let workspace = buildDir + "/src"
-        var secretValues: [String: String] = [:]
+        var secretValues = request.secretVariables
         for secret in spec.env.secrets { secretValues[secret.variable] = request.secrets[secret.reference] }
         let masker = SecretMasker(secrets: Array(secretValues.values))
         let log = try BuildLog(path: buildDir + "/build.log", masker: masker, sink: events)
@@ -98,6 +98,7 @@ public struct BuildRunner: Sendable {
         let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest,
                                   environment: variables.effective,
                                   extra: [source.commit ?? "", requirements.user.name, request.network == .host ? "network=host" : ""]
+                                      + (secretValues.isEmpty ? [] : ["secret-variables=" + secretValues.keys.sorted().joined(separator: ",")])
                                       + inputs.secondaryTrees)
         var context = BuildContext(request: request, spec: spec, specFile: specFile, specData: specData, source: source,
                                    project: project, buildID: buildID, number: number, buildDir: buildDir,
@@ -155,8 +156,11 @@ public struct BuildRunner: Sendable {
         guard let spec, !diagnostics.hasErrors else {
             throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n"))
         }
-        if spec.phases.isEmpty {
-            throw SlipwayError.badInput("\(file): the buildspec has no phases to run" + (spec.batch != nil ? " (it only lists batch builds: run them with runBatch, or 'slipway build')" : ""))
+        // Without phases CodeBuild still collects the artifacts from the source (AWS's own
+        // ecs-agent release buildspec is only `artifacts`); a batch-only buildspec has nothing
+        // to run as a single build.
+        if spec.phases.isEmpty, spec.batch != nil {
+            throw SlipwayError.badInput("\(file): the buildspec only lists batch builds, which 'slipway build' runs; it has no phases to run as one build")
         }
         return (spec, diagnostics.map(\.description))
     }

@@ -10,7 +10,8 @@ struct BuildVariables {
     /// Names and values in the order they are set (later wins).
     var ordered: [(String, String)] = []
 
-    /// The values the result cache keys on: everything except what differs per run.
+    /// The values the result cache keys on: everything except what differs per run and
+    /// secret values (which variables hold secrets is keyed on instead, by the caller).
     var effective: [String: String] = [:]
 
     init(spec: BuildSpec, request: BuildRequest, secrets: [String: String], builtins: [String: String],
@@ -22,7 +23,7 @@ struct BuildVariables {
         for (name, value) in secrets { values[name] = value }
         for (name, value) in builtins { values[name] = value }
         ordered = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        effective = values.filter { !perRun.contains($0.key) }
+        effective = values.filter { !perRun.contains($0.key) && secrets[$0.key] == nil }
     }
 
     var dictionary: [String: String] { Dictionary(uniqueKeysWithValues: ordered) }

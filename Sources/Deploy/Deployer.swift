@@ -5,8 +5,8 @@ import Synchronization
 
 /// Deploys an artifact to one or more targets.
 ///
-/// Every host is locked and prepared first (unpacked, laid out, hooks through AfterInstall);
-/// nothing is live until all are ready. Then hosts switch in batches, each batch health-checked;
+/// Every host is locked and prepared first (unpacked, laid out, BeforeInstall and
+/// AfterInstall); nothing live is touched until all are ready. Then hosts switch in batches, each batch health-checked;
 /// the first failure stops the rollout and switches every already-switched host back.
 public struct Deployer: Sendable {
     public let store: ArtifactStore
@@ -63,7 +63,7 @@ public struct Deployer: Sendable {
             var failed: String?
             for run in batch {
                 switched.append(run)
-                do { try run.activate(); try run.checkHealth() } catch {
+                do { try run.activate(); try run.checkHealth(); try run.allowTraffic() } catch {
                     run.failure = message(error)
                     failed = "\(run.host.name): \(message(error))"
                     break

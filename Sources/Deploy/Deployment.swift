@@ -17,6 +17,12 @@ final class HostDeployment: @unchecked Sendable {
     private(set) var id = ""
     private(set) var spec = AppSpec()
     private(set) var switched = false
+    /// The live release's appspec (read in `prepare`): its traffic and stop hooks run before
+    /// the switch, and it is what comes back on a revert.
+    private(set) var previousSpec: AppSpec?
+    /// How far `activate` took the live release out of service, so `revert` knows what to undo.
+    private var trafficBlocked = false
+    private var previousStopped = false
     private(set) var prepared = false
     private(set) var status = HostOutcome.Status.failed
     var failure: String?
@@ -50,7 +56,8 @@ final class HostDeployment: @unchecked Sendable {
                     releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "")
     }
 
-    /// Unpacks, lays out and runs the hooks up to AfterInstall; nothing is live yet.
+    /// Unpacks, lays out and runs BeforeInstall and AfterInstall; the live release is not
+    /// touched yet (its stop and traffic hooks run in `activate`, host by host).
     func prepare(id: String, artifact: ArtifactRecord, store: ArtifactStore) throws {
         self.id = id
         try host.append(JournalRecord(event: .created, release: id, artifact: artifact.digest, commit: artifact.provenance.sourceCommit))
@@ -71,8 +78,8 @@ final class HostDeployment: @unchecked Sendable {
             events(DeployEvent(host: host.name, kind: .warning, text: "the artifact has no appspec.yml: installing it as it is, with no hooks"))
         }
         let plan = try InstallPlan(spec: spec, appRoot: options.appRoot ?? host.layout.root)
-        if let previous, let text = host.loadAppSpec(id: previous), let old = AppSpec.parse(contents: text, file: "releases/\(previous) appspec").spec {
-            try host.runHooks(.applicationStop, scripts: old.scripts(for: .applicationStop), bundle: host.bundlePath(id: previous), context: context)
+        if let previous, let text = host.loadAppSpec(id: previous) {
+            previousSpec = AppSpec.parse(contents: text, file: "releases/\(previous) appspec").spec
         }
         try host.runHooks(.beforeInstall, scripts: spec.scripts(for: .beforeInstall), bundle: staged.root, context: context)
         try host.install(staged, id: id, plan: plan)
@@ -82,15 +89,29 @@ final class HostDeployment: @unchecked Sendable {
         status = .notSwitched
     }
 
-    /// Switches to the prepared release and runs ApplicationStart and ValidateService.
+    /// Takes the host out of service in CodeDeploy's order (the live release's
+    /// BeforeBlockTraffic, AfterBlockTraffic, ApplicationStop), switches to the prepared
+    /// release and runs its ApplicationStart and ValidateService. Stopping only here, right
+    /// before the switch, keeps the old release serving while the new one installs.
     func activate() throws {
+        if let previous, let old = previousSpec {
+            trafficBlocked = true
+            try run([.beforeBlockTraffic, .afterBlockTraffic], of: previous, spec: old, context: context)
+            previousStopped = true
+            try run([.applicationStop], of: previous, spec: old, context: context)
+        }
         step("switching current to releases/\(id)")
         try host.switchTo(id)
         switched = true
         try host.append(JournalRecord(event: .switched, release: id, previous: previous))
-        try host.runHooks(.applicationStart, scripts: spec.scripts(for: .applicationStart), bundle: host.bundlePath(id: id), context: context)
-        try host.runHooks(.validateService, scripts: spec.scripts(for: .validateService), bundle: host.bundlePath(id: id), context: context)
+        try run([.applicationStart, .validateService], of: id, spec: spec, context: context)
         status = .live
+    }
+
+    /// Puts the host back in service once the new release is healthy: its BeforeAllowTraffic
+    /// and AfterAllowTraffic.
+    func allowTraffic() throws {
+        try run([.beforeAllowTraffic, .afterAllowTraffic], of: id, spec: spec, context: context)
     }
 
     /// The health check after ValidateService.
@@ -108,6 +129,16 @@ final class HostDeployment: @unchecked Sendable {
         try? host.append(JournalRecord(event: .bad, release: id, note: reason))
         guard switched else {
             if status == .live { status = .failed }
+            // The switch never happened, but the live release may have been stopped or taken
+            // out of service on the way: bring it back.
+            if let previous, trafficBlocked {
+                do {
+                    if previousStopped { try restart(previous, reverting: id) }
+                    try allowTraffic(to: previous, reverting: id)
+                } catch {
+                    events(DeployEvent(host: host.name, kind: .warning, text: "bringing releases/\(previous) back into service failed: \(error)"))
+                }
+            }
             return
         }
         status = .failed
@@ -122,6 +153,7 @@ final class HostDeployment: @unchecked Sendable {
             status = .reverted
             try host.append(JournalRecord(event: .switched, release: previous, previous: id, note: "automatic rollback: \(reason)"))
             try restart(previous, reverting: id)
+            try allowTraffic(to: previous, reverting: id)
         } catch {
             events(DeployEvent(host: host.name, kind: .warning, text: "switching back failed: \(error)"))
         }
@@ -129,12 +161,33 @@ final class HostDeployment: @unchecked Sendable {
 
     /// Runs a release's ApplicationStart and ValidateService after a switch back to it.
     func restart(_ release: String, reverting from: String) throws {
+        try run([.applicationStart, .validateService], ofStored: release, reverting: from)
+    }
+
+    /// Runs a release's BeforeAllowTraffic and AfterAllowTraffic when it is back in service.
+    func allowTraffic(to release: String, reverting from: String) throws {
+        try run([.beforeAllowTraffic, .afterAllowTraffic], ofStored: release, reverting: from)
+    }
+
+    /// Runs a release's BeforeBlockTraffic, AfterBlockTraffic and ApplicationStop before a
+    /// rollback switches away from it.
+    func stop(_ release: String, for target: String) throws {
+        try run([.beforeBlockTraffic, .afterBlockTraffic, .applicationStop], ofStored: release, reverting: target)
+    }
+
+    /// Runs `events` from an installed release's stored appspec (none stored: nothing to run).
+    private func run(_ lifecycle: [LifecycleEvent], ofStored release: String, reverting from: String) throws {
         guard let text = host.loadAppSpec(id: release), let spec = AppSpec.parse(contents: text, file: "appspec").spec else { return }
         let ctx = HookContext(deploymentID: release, applicationName: context.applicationName,
                               deploymentGroupName: context.deploymentGroupName, deploymentGroupID: context.deploymentGroupID,
                               releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from))
-        try host.runHooks(.applicationStart, scripts: spec.scripts(for: .applicationStart), bundle: host.bundlePath(id: release), context: ctx)
-        try host.runHooks(.validateService, scripts: spec.scripts(for: .validateService), bundle: host.bundlePath(id: release), context: ctx)
+        try run(lifecycle, of: release, spec: spec, context: ctx)
+    }
+
+    private func run(_ lifecycle: [LifecycleEvent], of release: String, spec: AppSpec, context: HookContext) throws {
+        for event in lifecycle {
+            try host.runHooks(event, scripts: spec.scripts(for: event), bundle: host.bundlePath(id: release), context: context)
+        }
     }
 
     /// Prunes old releases and releases the lock.

@@ -59,16 +59,12 @@ public struct ReleaseHistory: Sendable {
         (records.map { ReleaseID.sequence(of: $0.release) }.max() ?? 0) + 1
     }
 
-    /// Where a rollback from `current` goes: the release most recently live before it that
-    /// is published and not bad or pruned.
+    /// Where a plain rollback from `current` goes, as Capistrano's does: the newest good
+    /// (published, not bad or pruned) release older than `current`, so rollbacks in a row
+    /// walk back one good release at a time. With no current, the newest good release.
     public func rollbackCandidate(from current: String?) -> String? {
-        var seen: Set<String> = []
-        for s in switches.reversed() {
-            for id in [s.to, s.from].compactMap({ $0 }) where id != current && !seen.contains(id) {
-                seen.insert(id)
-                if releases[id]?.state == .published { return id }
-            }
-        }
-        return nil
+        let all = ordered
+        let older = all.firstIndex { $0.id == current }.map { all[..<$0] } ?? all[...]
+        return older.last { $0.state == .published }?.id
     }
 }

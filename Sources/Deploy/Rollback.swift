@@ -3,8 +3,11 @@ import SlipwayCore
 import Specs
 
 /// Switches a target back to an earlier release on disk: the previous published, not-bad one
-/// or a named one. The same atomic switch as a deploy, then the release's ApplicationStart and
-/// ValidateService; the release left behind is marked bad. Database migrations and files in
+/// or a named one. The release left behind goes out of service (its BeforeBlockTraffic,
+/// AfterBlockTraffic, ApplicationStop), then the same atomic switch as a deploy, the target's
+/// ApplicationStart, ValidateService, health check, BeforeAllowTraffic and AfterAllowTraffic;
+/// the release left behind stays good (only a failed hook or health check marks a release
+/// bad), so `rollback --to` can return to it. Database migrations and files in
 /// `shared/` are not reverted.
 public struct Rollback: Sendable {
     public let host: any ReleaseHost
@@ -45,14 +48,22 @@ public struct Rollback: Sendable {
         guard target != current else {
             return RollbackResult(host: host.name, current: target, previous: current, status: "unchanged", error: nil)
         }
+        if let current {
+            // Out of service first, in CodeDeploy's order, as a deploy does.
+            do { try run.stop(current, for: target) } catch {
+                try? run.restart(current, reverting: target)
+                try? run.allowTraffic(to: current, reverting: target)
+                throw SlipwayError.failed("\(host.name): rollback stopped before the switch: \(message(error))")
+            }
+        }
         events(DeployEvent(host: host.name, kind: .step, text: "switching current to releases/\(target)"))
         try host.switchTo(target)
         try host.append(JournalRecord(event: .switched, release: target, previous: current, note: "rollback"))
-        if let current { try host.append(JournalRecord(event: .bad, release: current, note: "rolled back from")) }
         events(DeployEvent(host: host.name, kind: .warning, text: "database migrations and files in shared/ are not reverted"))
         do {
             try run.restart(target, reverting: current ?? "")
             if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy) }
+            try run.allowTraffic(to: target, reverting: current ?? "")
         } catch {
             return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error))
         }

@@ -3,6 +3,7 @@ import Build
 import Deploy
 import Foundation
 import Images
+import Secrets
 import SlipwayCore
 import Specs
 import State
@@ -47,6 +48,14 @@ extension Orchestrator {
         var request = BuildRequest(source: checkout, image: try ImageStore(home: home).resolve(spec.build.image),
                                    buildspec: spec.build.buildspec)
         request.projectEnvironment = spec.build.environment
+        let secrets = SecretStore(home: home)
+        request.secrets = try secrets.values(pipeline: spec.name)
+        for (variable, name) in spec.build.secrets {
+            guard let value = request.secrets[name] else {
+                throw StageStop.failed("build.secrets.\(variable): no secret '\(name)'; store it with: slipway secret set '\(name)' --pipeline \(spec.name)")
+            }
+            request.secretVariables[variable] = value
+        }
         request.timeout = spec.build.timeout
         request.memoryBytes = spec.build.memoryBytes
         request.network = spec.build.network == .host ? .host : .none

@@ -3,6 +3,7 @@ import Build
 import Foundation
 import Images
 import Sandbox
+import Secrets
 import SlipwayCore
 
 struct BuildCommand: ParsableCommand {
@@ -32,7 +33,8 @@ struct BuildCommand: ParsableCommand {
         let home = SlipwayHome.fromEnvironment()
         var request = BuildRequest(source: directory, image: try Self.resolveImage(image, home: home), buildspec: buildspec)
         request.environment = try Self.pairs(environment, "--env")
-        request.secrets = try Self.pairs(secrets, "--secret")
+        // Stored global secrets, then --secret values over them; only referenced ones are used.
+        request.secrets = try SecretStore(home: home).values().merging(try Self.pairs(secrets, "--secret")) { _, given in given }
         request.useResultCache = !noCache
         request.keepWorkspace = keepWorkspace
         request.dirty = dirty

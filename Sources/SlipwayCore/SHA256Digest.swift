@@ -15,6 +15,11 @@ public struct SHA256Stream {
         hasher.update(data: data)
     }
 
+    /// The digest; the stream should not be used afterwards.
+    public func finalize() -> Digest {
+        Digest(trustedHex: finalizeHex())
+    }
+
     /// The hex digest; the stream should not be used afterwards.
     public func finalizeHex() -> String {
         hasher.finalize().map { String(format: "%02x", $0) }.joined()

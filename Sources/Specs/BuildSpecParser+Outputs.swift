@@ -122,7 +122,7 @@ extension BuildSpecParser {
             return batch
         }
         guard let list = keys[kind.rawValue], let items = reader.sequence(list.value, path) else { return batch }
-        var warnedAboutEnvironment = false
+        var warned = false
         for (i, item) in items.enumerated() {
             let itemPath = "\(path)[\(i)]"
             guard let fields = reader.mapping(item, itemPath) else { continue }
@@ -135,23 +135,12 @@ extension BuildSpecParser {
             entry.buildspec = k["buildspec"].flatMap { reader.string($0.value, itemPath + ".buildspec") }
             entry.dependOn = k["depend-on"].flatMap { reader.strings($0.value, itemPath + ".depend-on") } ?? []
             if let ignore = k["ignore-failure"] { entry.ignoreFailure = bool(ignore.value, itemPath + ".ignore-failure") }
+            if let debug = k["debug-session"] { ignoredDebugSession(debug.keyNode, itemPath) }
             if let env = k["env"], let envEntries = reader.mapping(env.value, itemPath + ".env") {
-                for e in envEntries {
-                    switch e.key {
-                    case "variables":
-                        for v in namedValues(e.value, itemPath + ".env.variables") { entry.variables[v.name] = v.value }
-                    case "type":
-                        if let type = reader.string(e.value, itemPath + ".env.type"), type.uppercased().hasPrefix("WINDOWS") {
-                            reader.error("'\(type)' is a Windows environment; Slipway runs Linux builds only", at: e.value, itemPath + ".env.type")
-                        }
-                    case "image", "compute-type", "privileged-mode":
-                        if !warnedAboutEnvironment {
-                            warnedAboutEnvironment = true
-                            reader.warning("batch builds run on the build's image with its limits; '\(e.key)' and the other compute settings of batch entries are ignored", at: e.keyNode, itemPath + ".env." + e.key)
-                        }
-                    default: break
-                    }
+                for e in envEntries where e.key == "variables" {
+                    for v in namedValues(e.value, itemPath + ".env.variables") { entry.variables[v.name] = v.value }
                 }
+                ignoredComputeSettings(envEntries, itemPath + ".env", warned: &warned)
             }
             batch.entries.append(entry)
         }
@@ -170,9 +159,18 @@ extension BuildSpecParser {
         guard let sections = reader.mapping(node, path) else { return [] }
         let keys = reader.checkKeys(sections, known: ["static", "dynamic"], path)
         var ignoreFailure = false
+        var warned = false
+        var fixedVariables: [String: String] = [:]
         if let fixed = keys["static"], let fields = reader.mapping(fixed.value, path + ".static") {
             let k = reader.checkKeys(fields, known: ["ignore-failure", "env", "debug-session"], path + ".static")
             if let ignore = k["ignore-failure"] { ignoreFailure = bool(ignore.value, path + ".static.ignore-failure") }
+            if let debug = k["debug-session"] { ignoredDebugSession(debug.keyNode, path + ".static") }
+            if let env = k["env"], let envEntries = reader.mapping(env.value, path + ".static.env") {
+                for e in envEntries where e.key == "variables" {
+                    for v in namedValues(e.value, path + ".static.env.variables") { fixedVariables[v.name] = v.value }
+                }
+                ignoredComputeSettings(envEntries, path + ".static.env", warned: &warned)
+            }
         }
         var buildspecs: [String?] = [nil]
         var axes: [(name: String, values: [String])] = []
@@ -181,16 +179,18 @@ extension BuildSpecParser {
             if let specs = k["buildspec"], let list = reader.strings(specs.value, path + ".dynamic.buildspec"), !list.isEmpty {
                 buildspecs = list
             }
-            if let env = k["env"], let envFields = reader.mapping(env.value, path + ".dynamic.env"),
-               let variables = envFields.first(where: { $0.key == "variables" }),
-               let names = reader.mapping(variables.value, path + ".dynamic.env.variables") {
-                for entry in names {
-                    let values = reader.strings(entry.value, path + ".dynamic.env.variables." + entry.key) ?? []
-                    if !values.isEmpty { axes.append((entry.key, values)) }
+            if let env = k["env"], let envFields = reader.mapping(env.value, path + ".dynamic.env") {
+                if let variables = envFields.first(where: { $0.key == "variables" }),
+                   let names = reader.mapping(variables.value, path + ".dynamic.env.variables") {
+                    for entry in names {
+                        let values = reader.strings(entry.value, path + ".dynamic.env.variables." + entry.key) ?? []
+                        if !values.isEmpty { axes.append((entry.key, values)) }
+                    }
                 }
+                ignoredComputeSettings(envFields, path + ".dynamic.env", warned: &warned)
             }
         }
-        var combinations: [[String: String]] = [[:]]
+        var combinations: [[String: String]] = [fixedVariables]
         for axis in axes {
             combinations = combinations.flatMap { partial in axis.values.map { partial.merging([axis.name: $0]) { _, new in new } } }
         }
@@ -202,5 +202,29 @@ extension BuildSpecParser {
             }
         }
         return entries
+    }
+
+    /// A batch entry's `env` keys other than `variables`: Windows environments are refused;
+    /// image and compute settings are not honoured (every batch build runs on the build's own
+    /// image and limits), said once per batch, at the first place that sets one.
+    private func ignoredComputeSettings(_ env: [SpecReader.Entry], _ path: String, warned: inout Bool) {
+        for e in env {
+            switch e.key {
+            case "type":
+                if let type = reader.string(e.value, path + ".type"), type.uppercased().hasPrefix("WINDOWS") {
+                    reader.error("'\(type)' is a Windows environment; Slipway runs Linux builds only", at: e.value, path + ".type")
+                }
+            case "image", "compute-type", "privileged-mode", "fleet":
+                if !warned {
+                    warned = true
+                    reader.warning("batch builds run on the build's image with its limits; '\(e.key)' and the other compute settings of batch entries are ignored", at: e.keyNode, path + "." + e.key)
+                }
+            default: break
+            }
+        }
+    }
+
+    private func ignoredDebugSession(_ keyNode: Node, _ path: String) {
+        reader.warning("debug-session is a CodeBuild console feature; Slipway ignores it", at: keyNode, path + ".debug-session")
     }
 }

@@ -53,7 +53,7 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "timeout", "memory", "network"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep"]
     static let healthKeys = ["url", "command", "timeout"]
 
@@ -113,6 +113,20 @@ struct PipelineSpecParser {
         if let entry = keys["environment"] {
             build.environment = Dictionary(helper.namedValues(entry.value, "build.environment").map { ($0.name, $0.value) }) { _, b in b }
         }
+        if let entry = keys["secrets"], let pairs = reader.mapping(entry.value, "build.secrets") {
+            for pair in pairs {
+                let path = "build.secrets." + pair.key
+                guard Self.isVariableName(pair.key) else {
+                    reader.error("'\(pair.key)' is not an environment variable name (letters, digits and '_', not starting with a digit)", at: pair.keyNode, path)
+                    continue
+                }
+                guard let name = reader.string(pair.value, path), !name.isEmpty else {
+                    reader.error("give the name of a stored secret (slipway secret set NAME)", at: pair.value, path)
+                    continue
+                }
+                build.secrets[pair.key] = name
+            }
+        }
         if let entry = keys["timeout"], let value = seconds(entry.value, "build.timeout", minimum: 1) { build.timeout = value }
         if let entry = keys["memory"], let text = reader.string(entry.value, "build.memory") {
             if let bytes = Self.bytes(text), bytes >= 4 << 20 { build.memoryBytes = bytes } else {
@@ -125,6 +139,11 @@ struct PipelineSpecParser {
             }
         }
         return build
+    }
+
+    static func isVariableName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
     }
 
     private func stage(_ node: Node, _ path: String) -> PipelineSpec.DeployStage? {

@@ -32,10 +32,13 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var memoryBytes: Int64?
         /// `host` lets the build reach the network; default `none` (its own loopback only).
         public var network: Network = .none
+        /// Environment variables whose values come from `slipway secret` (variable → secret
+        /// name); only names are kept here, never values.
+        public var secrets: [String: String] = [:]
 
         public init() {}
 
-        /// Definitions stored before `network` existed still decode (as `none`).
+        /// Definitions stored before `network` or `secrets` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
@@ -44,6 +47,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             timeout = try c.decode(Double.self, forKey: .timeout)
             memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
             network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
+            secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
         }
     }
 

@@ -16,16 +16,51 @@ import Testing
         let back = try Rollback(host: f.host, events: f.events).run()
         #expect(back.current == v1.release && back.previous == v2.release && back.status == "succeeded")
         #expect(f.read("current/index.html") == "v1")
-        #expect(f.history.releases[v2.release!]?.state == .bad)
+        // Leaving a release by hand says nothing about it; only its own failure marks it bad.
+        #expect(f.history.releases[v2.release!]?.state == .published)
         #expect(f.history.releases[failing.release!]?.state == .bad)
 
         // Nothing good is left behind v1.
         #expect(throws: SlipwayError.self) { try Rollback(host: f.host, events: f.events).run() }
 
-        // A named rollback goes where it is told, even to a release marked bad.
+        // A named rollback goes where it is told.
         let named = try Rollback(host: f.host, events: f.events).run(to: String(ReleaseID.sequence(of: v2.release!)))
         #expect(named.current == v2.release)
         #expect(f.read("current/index.html") == "v2")
+
+        // Even to a release marked bad, with a warning.
+        f.log.clear()
+        let toBad = try Rollback(host: f.host, events: f.events).run(to: failing.release!)
+        #expect(toBad.current == failing.release)
+        #expect(f.log.withLock { $0.contains { $0.kind == .warning && $0.text.contains("was marked bad") } })
+    }
+
+    @Test func rollbacksWalkBackAndAnyKeptReleaseCanComeBack() throws {
+        let f = try Fixture()
+        let ids = try (1...3).map { i in try #require(f.deploy(try f.artifact(["index.html": "v\(i)"])).release) }
+        #expect(try Rollback(host: f.host, events: f.events).run().current == ids[1])
+        #expect(try Rollback(host: f.host, events: f.events).run().current == ids[0])
+        #expect(throws: SlipwayError.self) { try Rollback(host: f.host, events: f.events).run() }
+        // Back to the newest again, then one step back from it.
+        #expect(try Rollback(host: f.host, events: f.events).run(to: ids[2]).current == ids[2])
+        #expect(try Rollback(host: f.host, events: f.events).run().current == ids[1])
+        #expect(ids.allSatisfy { f.history.releases[$0]?.state == .published })
+        #expect(f.read("current/index.html") == "v2")
+    }
+
+    @Test func pruningKeepsTheNewestGoodReleaseBeforeCurrent() throws {
+        let f = try Fixture()
+        let good = try #require(f.deploy(try f.artifact(["index.html": "good"])).release)
+        let middle = try #require(f.deploy(try f.artifact(["index.html": "middle"])).release)
+        _ = try Rollback(host: f.host, events: f.events).run()  // back to good; middle stays good
+        let next = f.deploy(try f.artifact(["index.html": "next"])) { $0.keep = 0 }
+        #expect(next.succeeded)
+        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: f.target + "/releases"))
+        // keep 0 still keeps current and the release a rollback returns to: the newest good
+        // one before current (middle), not merely the one live last (good).
+        #expect(onDisk == [next.release!, middle])
+        #expect(try Rollback(host: f.host, events: f.events).run().current == middle)
+        _ = good
     }
 
     @Test func rollbackRunsStartAndValidateHooks() throws {
