@@ -5,9 +5,9 @@ import PackageDescription
 //   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
 //   SlipwayCore (errors, hashing, paths)        Specs (buildspec, appspec, slipway.yml: Yams only)
 //   Archive (SlipwayCore, the C libraries)      Sandbox (SlipwayCore, CLinux)     State (SlipwayCore, GRDB)
-//   Artifacts (Archive)    Images (Archive, CLinux)
+//   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)
-//   Pipeline (Build, Deploy, State) → Server → SlipwayCLI → slipway
+//   Pipeline (Build, Deploy, State, Secrets) → Server → SlipwayCLI → slipway
 //   SandboxHelper (slipway-sandbox) stands alone on CLinux.
 // Tests: SlipwayTestSupport (Images, SlipwayCore) is shared by every test target.
 let package = Package(
