@@ -45,6 +45,11 @@ RUN apt-get update \
 # slipway finds slipway-sandbox next to itself.
 COPY --from=build /out/slipway /out/slipway-sandbox /usr/local/bin/
 ENV SLIPWAY_HOME=/var/lib/slipway
+# The default build image ("busybox") is made here, before the volume is declared, so a new
+# volume starts with it and `docker run` can run a pipeline out of the box. The recipes stay
+# in the image for `slipway image build /usr/share/slipway/images/NAME`.
+COPY images /usr/share/slipway/images
+RUN slipway image build /usr/share/slipway/images/busybox
 VOLUME /var/lib/slipway
 EXPOSE 8080
 # SIGTERM (docker stop) shuts down gracefully: requests in flight finish, live log streams end.

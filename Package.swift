@@ -6,7 +6,7 @@ import PackageDescription
 //   SlipwayCore (errors, hashing, paths)        Specs (buildspec, appspec, slipway.yml: Yams only)
 //   Archive (SlipwayCore, the C libraries)      Sandbox (SlipwayCore, CLinux)     State (SlipwayCore, GRDB)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
-//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
 //   Pipeline (Build, Deploy, State, Secrets) → Server → SlipwayCLI → slipway
 //   SandboxHelper (slipway-sandbox) stands alone on CLinux.
 // Tests: SlipwayTestSupport (Images, SlipwayCore) is shared by every test target.
@@ -51,6 +51,14 @@ let package = Package(
         .executableTarget(name: "SandboxHelper", dependencies: ["CLinux"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["Yams"]),
+        // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
+        .target(name: "Notifications", dependencies: [
+            "Specs",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Secrets sealed at rest for builds (`slipway secret`).
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
@@ -88,6 +96,11 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "SlipwayTestSupport"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "Notifications", "Specs", "SlipwayTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),

@@ -81,6 +81,11 @@ struct BuildCommand: ParsableCommand {
             if keepWorkspace && result.cache.result != .hit {
                 Terminal.note("  workspace: " + (result.logPath as NSString).deletingLastPathComponent + "/src")
             }
+            // The primary artifact on stdout, as `artifact pack` prints its digest, so
+            // `digest=$(slipway build .)` can feed a deploy.
+            if result.succeeded, let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first {
+                print(primary.digest)
+            }
         }
         if !result.succeeded { throw ExitCode(1) }
     }

@@ -5,6 +5,10 @@ import SlipwayCore
 /// Runs the CLI with Slipway's exit statuses: 0 success, 1 the job failed, 2 bad usage or input.
 public enum SlipwayMain {
     public static func run(_ arguments: [String]? = nil) async -> Never {
+        if let unknown = CommandSuggestion.check(arguments ?? Array(CommandLine.arguments.dropFirst()), root: SlipwayCommand.self) {
+            Terminal.error(unknown)
+            exit(2)
+        }
         do {
             var command = try SlipwayCommand.parseAsRoot(arguments)
             if var command = command as? AsyncParsableCommand {
@@ -40,6 +44,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
             ~/.local/share/slipway otherwise).
             Exit status: 0 success, 1 the job failed, 2 bad usage or bad input.
             """,
+        version: SlipwayVersion.number,
         subcommands: [
             ArtifactCommand.self, ImageCommand.self, SandboxCommand.self, ValidateCommand.self,
             BuildCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self,

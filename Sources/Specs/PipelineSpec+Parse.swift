@@ -51,10 +51,12 @@ struct PipelineSpecParser {
     let base: String
     var reader: SpecReader { helper.reader }
 
-    static let topLevelKeys = ["name", "source", "build", "stages"]
+    static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify"]
     static let sourceKeys = ["repository", "branch", "poll"]
     static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network"]
-    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep"]
+    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
+    static let scheduleKeys = ["cron", "timezone"]
+    static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
     static let healthKeys = ["url", "command", "timeout"]
 
     func parse(_ root: Node) -> PipelineSpec? {
@@ -76,7 +78,67 @@ struct PipelineSpecParser {
                 reader.error("duplicate stage name '\(stage.name)'", at: items[i], "stages[\(i)].name")
             }
         }
+        if let entry = keys["schedule"], !reader.isNull(entry.value) { spec.schedule = schedule(entry.value) }
+        if let entry = keys["notify"], !reader.isNull(entry.value), let items = reader.sequence(entry.value, "notify") {
+            spec.notify = items.enumerated().compactMap { notification($1, "notify[\($0)]") }
+        }
         return spec
+    }
+
+    /// `"0 3 * * *"` (UTC) or `{cron: "0 3 * * *", timezone: Europe/Berlin}`.
+    private func schedule(_ node: Node) -> CronSchedule? {
+        var expression: (String, Node)?
+        var zone = "UTC"
+        let scalar: Bool
+        if case .scalar = node { scalar = true } else { scalar = false }
+        if scalar, let text = reader.string(node, "schedule") {
+            expression = (text, node)
+        } else if let entries = reader.mapping(node, "schedule") {
+            let keys = reader.checkKeys(entries, known: Self.scheduleKeys, "schedule")
+            if let entry = keys["cron"], let text = reader.string(entry.value, "schedule.cron") { expression = (text, entry.value) }
+            else if keys["cron"] == nil { reader.error("the schedule has no 'cron'", at: node, "schedule") }
+            if let entry = keys["timezone"], let text = reader.string(entry.value, "schedule.timezone") { zone = text }
+        }
+        guard let (text, at) = expression else { return nil }
+        do { return try CronSchedule(text, timeZone: zone) } catch {
+            reader.error(error.description, at: at, scalar ? "schedule" : "schedule.cron")
+            return nil
+        }
+    }
+
+    private func notification(_ node: Node, _ path: String) -> PipelineSpec.Notification? {
+        guard let entries = reader.mapping(node, path) else { return nil }
+        let keys = reader.checkKeys(entries, known: Self.notifyKeys, path)
+        let given = ["url", "url-secret", "slack", "slack-secret"].filter { keys[$0] != nil }
+        guard given.count == 1, let key = given.first, let entry = keys[key], let text = reader.string(entry.value, path + "." + key) else {
+            reader.error("give exactly one of url, url-secret, slack or slack-secret", at: node, path)
+            return nil
+        }
+        var notification = PipelineSpec.Notification(format: key.hasPrefix("slack") ? .slack : .json)
+        if key.hasSuffix("-secret") { notification.urlSecret = text } else if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            notification.url = text
+        } else {
+            reader.error("'\(text)' is not an http:// or https:// URL", at: entry.value, path + "." + key)
+            return nil
+        }
+        if let entry = keys["secret"], let name = reader.string(entry.value, path + ".secret") {
+            if notification.format == .slack {
+                reader.warning("Slack-compatible webhooks are not signed; 'secret' is ignored", at: entry.keyNode, path + ".secret")
+            } else {
+                notification.signingSecret = name
+            }
+        }
+        if let entry = keys["events"], let names = reader.strings(entry.value, path + ".events") {
+            var events: [PipelineSpec.Notification.Event] = []
+            for (i, name) in names.enumerated() {
+                if let event = PipelineSpec.Notification.Event(rawValue: name) { events.append(event) } else {
+                    reader.error("unknown event '\(name)': use \(PipelineSpec.Notification.Event.allCases.map(\.rawValue).joined(separator: ", "))",
+                                 at: entry.value, "\(path).events[\(i)]")
+                }
+            }
+            notification.events = events
+        }
+        return notification
     }
 
     private func source(_ node: Node) -> PipelineSpec.Source {
@@ -178,6 +240,9 @@ struct PipelineSpecParser {
             if text.hasPrefix("/") { stage.appRoot = text } else {
                 reader.error("app-root must be an absolute path", at: entry.value, path + ".app-root")
             }
+        }
+        if let entry = keys["environment"] {
+            stage.environment = Dictionary(helper.namedValues(entry.value, path + ".environment").map { ($0.name, $0.value) }) { _, b in b }
         }
         if let entry = keys["keep"], let text = reader.string(entry.value, path + ".keep") {
             if let n = Int(text), n >= 0 { stage.keep = n } else {

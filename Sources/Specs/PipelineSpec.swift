@@ -85,10 +85,52 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var appRoot: String?
         /// Published releases kept besides current and previous.
         public var keep = 5
+        /// Variables the stage's hooks and health command get (staging vs production).
+        public var environment: [String: String] = [:]
 
         public init(name: String, targets: [String]) {
             self.name = name
             self.targets = targets
+        }
+
+        /// Definitions stored before `environment` existed still decode.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            targets = try c.decode([String].self, forKey: .targets)
+            strategy = try c.decode(Strategy.self, forKey: .strategy)
+            health = try c.decodeIfPresent(Health.self, forKey: .health)
+            approval = try c.decode(Bool.self, forKey: .approval)
+            approvalTimeout = try c.decodeIfPresent(Double.self, forKey: .approvalTimeout)
+            appRoot = try c.decodeIfPresent(String.self, forKey: .appRoot)
+            keep = try c.decode(Int.self, forKey: .keep)
+            environment = try c.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+        }
+    }
+
+    /// Where a run's news goes: a JSON POST signed with HMAC-SHA256, or a Slack-compatible
+    /// incoming webhook.
+    public struct Notification: Codable, Sendable, Equatable {
+        public enum Format: String, Codable, Sendable, CaseIterable { case json, slack }
+        /// What a run reports.
+        public enum Event: String, Codable, Sendable, CaseIterable {
+            case started, succeeded, failed, cancelled
+            case waitingApproval = "waiting-approval"
+        }
+
+        /// The URL as written, or nil when `urlSecret` names a stored secret holding it
+        /// (Slack's URLs are credentials).
+        public var url: String?
+        public var urlSecret: String?
+        public var format: Format = .json
+        /// The stored secret whose value keys the HMAC signature (JSON deliveries).
+        public var signingSecret: String?
+        public var events: [Event] = Event.allCases
+
+        public init(url: String? = nil, urlSecret: String? = nil, format: Format = .json) {
+            self.url = url
+            self.urlSecret = urlSecret
+            self.format = format
         }
     }
 
@@ -96,10 +138,24 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
     public var source: Source
     public var build = Build()
     public var stages: [DeployStage] = []
+    /// Runs the branch head on a timer, even without new commits.
+    public var schedule: CronSchedule?
+    public var notify: [Notification] = []
 
     public init(name: String, source: Source) {
         self.name = name
         self.source = source
+    }
+
+    /// Definitions stored before `schedule` and `notify` existed still decode.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        source = try c.decode(Source.self, forKey: .source)
+        build = try c.decode(Build.self, forKey: .build)
+        stages = try c.decode([DeployStage].self, forKey: .stages)
+        schedule = try c.decodeIfPresent(CronSchedule.self, forKey: .schedule)
+        notify = try c.decodeIfPresent([Notification].self, forKey: .notify) ?? []
     }
 
     /// Every target in stage order.

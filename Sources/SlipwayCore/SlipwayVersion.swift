@@ -1,0 +1,4 @@
+/// The version `slipway --version` prints.
+public enum SlipwayVersion {
+    public static let number = "0.9.0"
+}
