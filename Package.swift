@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependency arrows point down: a target imports only targets in the rows above it.
 //   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
-//   SlipwayCore (errors, hashing, paths)        Specs (buildspec, appspec, slipway.yml: Yams only)
+//   SlipwayCore (errors, hashing, paths, processes; CLinux)    Specs (buildspec, appspec, slipway.yml: Yams only)
 //   Archive (SlipwayCore, the C libraries)      Sandbox (SlipwayCore, CLinux)     State (SlipwayCore, GRDB)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
@@ -16,6 +16,9 @@ let package = Package(
     products: [
         .executable(name: "slipway", targets: ["slipway"]),
         .executable(name: "slipway-sandbox", targets: ["SandboxHelper"]),
+        // For the fuzzing package in fuzz/.
+        .library(name: "SlipwayArchive", targets: ["Archive"]),
+        .library(name: "SlipwaySpecs", targets: ["Specs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +42,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SlipwayCore", dependencies: [
+            "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Archive", dependencies: ["SlipwayCore", "CArchive", "CZstd", "CZlib", "CLinux"]),
@@ -91,7 +95,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SpecsTests", dependencies: ["Specs", "SlipwayTestSupport"]),

@@ -31,6 +31,8 @@ public struct DeployOptions: Sendable {
     public var deploymentGroup: String = "default"
     /// Seconds to wait for another deploy's lock before failing.
     public var lockWait: TimeInterval = 0
+    /// Variables every hook and the health command get (a pipeline stage's `environment`).
+    public var environment: [String: String] = [:]
     /// Seconds to keep reading a hook's output after it exits.
     public var outputGrace: TimeInterval = 2
 

@@ -40,10 +40,11 @@ public enum DeployTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The host object that carries out operations on this target.
-    public func host(events: @escaping DeployEventSink, outputGrace: TimeInterval = 2) -> any ReleaseHost {
+    public func host(events: @escaping DeployEventSink, outputGrace: TimeInterval = 2,
+                     sshTimeouts: SSHTimeouts = .fromEnvironment()) -> any ReleaseHost {
         switch self {
         case .local(let path): return LocalHost(root: path, events: events, outputGrace: outputGrace)
-        case .remote(let destination): return RemoteHost(destination: destination, events: events)
+        case .remote(let destination): return RemoteHost(destination: destination, events: events, timeouts: sshTimeouts)
         }
     }
 

@@ -53,7 +53,8 @@ final class HostDeployment: @unchecked Sendable {
         HookContext(deploymentID: id, applicationName: options.applicationName ?? (host.layout.root as NSString).lastPathComponent,
                     deploymentGroupName: options.deploymentGroup,
                     deploymentGroupID: String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)),
-                    releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "")
+                    releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "",
+                    variables: options.environment)
     }
 
     /// Unpacks, lays out and runs BeforeInstall and AfterInstall; the live release is not
@@ -180,7 +181,8 @@ final class HostDeployment: @unchecked Sendable {
         guard let text = host.loadAppSpec(id: release), let spec = AppSpec.parse(contents: text, file: "appspec").spec else { return }
         let ctx = HookContext(deploymentID: release, applicationName: context.applicationName,
                               deploymentGroupName: context.deploymentGroupName, deploymentGroupID: context.deploymentGroupID,
-                              releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from))
+                              releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from),
+                              variables: options.environment)
         try run(lifecycle, of: release, spec: spec, context: ctx)
     }
 

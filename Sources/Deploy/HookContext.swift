@@ -13,19 +13,23 @@ public struct HookContext: Sendable, Equatable {
     public var releasePath: String
     /// The release that was live before (empty on a first deploy).
     public var previousReleasePath: String
+    /// The stage's own variables (`environment:` of a pipeline stage); CodeDeploy's and
+    /// Slipway's variables above win over them.
+    public var variables: [String: String] = [:]
 
     public init(deploymentID: String, applicationName: String, deploymentGroupName: String,
-                deploymentGroupID: String, releasePath: String, previousReleasePath: String) {
+                deploymentGroupID: String, releasePath: String, previousReleasePath: String, variables: [String: String] = [:]) {
         self.deploymentID = deploymentID
         self.applicationName = applicationName
         self.deploymentGroupName = deploymentGroupName
         self.deploymentGroupID = deploymentGroupID
         self.releasePath = releasePath
         self.previousReleasePath = previousReleasePath
+        self.variables = variables
     }
 
     public func environment(for event: LifecycleEvent) -> [String: String] {
-        [
+        variables.merging([
             "LIFECYCLE_EVENT": event.rawValue,
             "DEPLOYMENT_ID": deploymentID,
             "APPLICATION_NAME": applicationName,
@@ -33,7 +37,7 @@ public struct HookContext: Sendable, Equatable {
             "DEPLOYMENT_GROUP_ID": deploymentGroupID,
             "RELEASE_PATH": releasePath,
             "PREVIOUS_RELEASE_PATH": previousReleasePath,
-        ]
+        ]) { _, fixed in fixed }
     }
 }
 

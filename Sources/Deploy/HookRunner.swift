@@ -26,14 +26,14 @@ public struct HookRunner: Sendable {
                 throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle (\(path))")
             }
             if info.st_mode & 0o111 == 0 { chmod(path, (info.st_mode & 0o7777) | 0o111) }
-            var environment = ChildProcess.baseEnvironment()
+            var environment = Command.baseEnvironment()
             environment.merge(context.environment(for: event)) { $1 }
             let argv = ["/bin/sh", "-c", "cd \"$1\" || exit 127; shift; exec \"$@\"", "slipway-hook", bundle]
                 + (try userSwitch(script.runas)) + [path]
             events(DeployEvent(host: host, kind: .step, event: event, text: "running \(script.location)"
                                + (script.runas.map { " as \($0)" } ?? "")))
-            let child = try ChildProcess.spawn(argv, environment: environment)
-            let ending = OutputPump(grace: outputGrace).run(child, deadline: Date().addingTimeInterval(TimeInterval(script.timeout))) { line in
+            // stdout and stderr are one pipe, so the script's lines keep their order.
+            let ending = try Command(argv, environment: environment).runLines(timeout: TimeInterval(script.timeout), grace: outputGrace) { _, line in
                 events(DeployEvent(host: host, kind: .hookOutput, event: event, text: line))
             }
             switch ending {

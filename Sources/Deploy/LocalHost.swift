@@ -105,11 +105,12 @@ public struct LocalHost: ReleaseHost {
     }
 
     public func healthCommand(_ command: String, releasePath: String) -> String? {
-        var env = ChildProcess.baseEnvironment()
+        var env = Command.baseEnvironment()
         env["RELEASE_PATH"] = releasePath
-        guard let child = try? ChildProcess.spawn(["/bin/sh", "-c", command], environment: env) else { return "cannot run /bin/sh" }
         var last = ""
-        let ending = OutputPump(grace: 1).run(child, deadline: Date().addingTimeInterval(60)) { last = $0 }
+        guard let ending = try? Command(["/bin/sh", "-c", command], environment: env).runLines(timeout: 60, grace: 1, line: { last = $1 }) else {
+            return "cannot run /bin/sh"
+        }
         switch ending {
         case .exited(0), .outputHeldOpen(0): return nil
         case .exited(let code), .outputHeldOpen(let code): return "`\(command)` exited with status \(code)" + (last.isEmpty ? "" : ": \(last)")
@@ -120,9 +121,8 @@ public struct LocalHost: ReleaseHost {
     /// Runs a sh script from the target's root; throws with its output on failure.
     func runShell(_ script: String, _ arguments: [String]) throws {
         let argv = ["/bin/sh", "-c", "cd \"$0\" || exit 1\n" + script, layout.root] + arguments
-        let child = try ChildProcess.spawn(argv, environment: ChildProcess.baseEnvironment())
         var output: [String] = []
-        let ending = OutputPump(grace: 1).run(child, deadline: Date().addingTimeInterval(3600)) { output.append($0) }
+        let ending = try Command(argv).runLines(timeout: 3600, grace: 1) { output.append($1) }
         guard ending == .exited(0) else {
             throw SlipwayError.failed(output.suffix(5).joined(separator: "\n").nonEmpty ?? "installing the release failed (\(ending))")
         }

@@ -21,17 +21,20 @@ public struct RemoteHost: ReleaseHost {
     public var name: String { destination.login }
     public var healthHost: String { destination.host }
 
-    public init(destination: SSHDestination, events: @escaping DeployEventSink) {
+    /// `timeouts` bound how long ssh waits for the host (default: 10 s to connect, or
+    /// `SLIPWAY_SSH_CONNECT_TIMEOUT`).
+    public init(destination: SSHDestination, events: @escaping DeployEventSink, timeouts: SSHTimeouts = .fromEnvironment()) {
         self.destination = destination
         layout = ReleaseLayout(root: destination.path)
-        session = SSHSession(destination: destination)
+        session = SSHSession(destination: destination, timeouts: timeouts)
         self.events = events
     }
 
     public func prepareLayout() throws {
         // cd happens first in every script, so create the root from its parent.
         let parent = (layout.root as NSString).deletingLastPathComponent
-        try SSHSession(destination: SSHDestination(user: destination.user, host: destination.host, port: destination.port, path: parent.isEmpty ? "/" : parent))
+        try SSHSession(destination: SSHDestination(user: destination.user, host: destination.host, port: destination.port, path: parent.isEmpty ? "/" : parent),
+                       timeouts: session.timeouts)
             .run("mkdir -p \"$1/releases\" \"$1/shared\" \"$1/.slipway/appspec\"", [layout.root])
     }
 
@@ -70,36 +73,35 @@ public struct RemoteHost: ReleaseHost {
     public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
         let scan = try BundleScan(blob: store.blobPath(artifact.hex))
         let staging = layout.releases + "/.\(id).bundle"
-        let errors = try ErrorLog()
-        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe, errors: errors)
+        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe)
         var verified = false
-        defer { if !verified { child.killGroup(); _ = child.wait() } }
+        defer { if !verified { child.signal(SIGKILL); child.wait() } }
         // Stream the decompressed tar, hashing it on the way; the release is only named after
         // both digests match.
         let reader = try TarReader(path: store.blobPath(artifact.hex), mode: .raw)
         var tar = SHA256Stream()
-        guard let input = child.input else { throw SlipwayError.failed("ssh has no stdin") }
         do {
             if try reader.next() != nil {
                 try reader.readData { chunk, _ in
                     tar.update(chunk)
-                    try Syscall.writeAll(input, chunk, what: "send the artifact to \(name)")
+                    try child.send(chunk)
                 }
             }
             try reader.drain()
         } catch {
-            Syscall.close(input)
+            child.closeInput()
             throw SlipwayError.failed("\(name): sending the artifact failed: \(message(error))")
         }
-        Syscall.close(input)
-        var output: [String] = []
-        let ending = OutputPump(grace: 2).run(child, deadline: Date().addingTimeInterval(3600)) { output.append($0) }
+        child.closeInput()
+        var output = LastLines()
+        let ending = child.pumpLines(deadline: Date().addingTimeInterval(3600), grace: 2) { output.append($1) }
         verified = true
         guard "sha256:" + reader.rawDigest == artifact.blob.digest, "sha256:" + tar.finalizeHex() == artifact.digest else {
             throw SlipwayError.corrupt("\(artifact.digest): the stored blob is corrupt; nothing was installed on \(name)")
         }
         guard ending == .exited(0) else {
-            throw SlipwayError.failed("\(name): unpacking failed: " + ((output + errors.lines()).suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
+            if ending == .exited(255) { throw session.connectionFailure(output.lines) }
+            throw SlipwayError.failed("\(name): unpacking failed: " + (output.lines.suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
         }
         let root = scan.rootFolder.map { staging + "/" + $0 } ?? staging
         return StagedBundle(root: root, appspec: scan.appspec)
@@ -232,18 +234,15 @@ final class BundleCache: Sendable {
 /// connection. When this process dies (even by SIGKILL), ssh's stdin closes, the remote `cat`
 /// ends and the kernel drops the lock: a dead deploy never leaves a stale remote lock.
 final class RemoteLock: HostLock {
-    let pid: pid_t
-    let stdin: Int32
+    let ssh: ChildProcess
     let staleOwner: String? = nil
 
-    private init(pid: pid_t, stdin: Int32) {
-        self.pid = pid
-        self.stdin = stdin
+    private init(ssh: ChildProcess) {
+        self.ssh = ssh
     }
 
     /// The lock, or nil when another deploy holds it.
     static func acquire(_ session: SSHSession, owner: String) throws -> RemoteLock? {
-        let errors = try ErrorLog()
         let child = try session.start("""
             exec 9>>.slipway/lock
             if ! flock -n 9; then echo BUSY; exit 0; fi
@@ -251,25 +250,23 @@ final class RemoteLock: HostLock {
             echo LOCKED
             cat >/dev/null
             : > .slipway/lock
-            """, [owner], input: .pipe, errors: errors)
-        guard let out = child.output, let input = child.input else { throw SlipwayError.failed("ssh pipes missing") }
-        var line = [UInt8]()
-        var byte: UInt8 = 0
-        while read(out, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
-        let answer = String(decoding: line, as: UTF8.self)
-        Syscall.close(out)
-        if answer == "LOCKED" { return RemoteLock(pid: child.pid, stdin: input) }
-        Syscall.close(input)
-        let status = child.wait()
+            """, [owner], input: .pipe)
+        // ssh's own timeouts bound this; the deadline is for a host that answers and then stalls.
+        let answer = child.readLine(deadline: Date().addingTimeInterval(TimeInterval(session.timeouts.connect) + 120)) ?? ""
+        if answer == "LOCKED" { return RemoteLock(ssh: child) }
+        var errors = LastLines()
+        let ending = child.pumpLines(deadline: Date().addingTimeInterval(10), grace: 1) { stream, text in
+            if stream == .stderr { errors.append(text) }
+        }
         if answer == "BUSY" { return nil }
-        let reason = errors.lines().last ?? answer
-        throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh exited with \(status)\(reason.isEmpty ? "" : ": \(reason)"))")
+        if ending == .exited(255) { throw session.connectionFailure(errors.lines) }
+        let reason = errors.lines.last ?? answer
+        throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh \(ending == .timedOut ? "did not answer" : "exited with \(ending.status ?? 0)")\(reason.isEmpty ? "" : ": \(reason)"))")
     }
 
     func release() {
-        Syscall.close(stdin)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        ssh.closeInput()
+        _ = ssh.pump(deadline: Date().addingTimeInterval(30)) { _, _ in }
     }
 }
 

@@ -9,12 +9,14 @@ import SlipwayCore
 /// multiplexing, socket under `$SLIPWAY_HOME/tmp`, kept 60 s): a handshake costs 0.3-0.6 s.
 struct SSHSession: Sendable {
     let destination: SSHDestination
+    var timeouts = SSHTimeouts.fromEnvironment()
 
     /// The argv that runs `script` with `$0` = the target root and `$1…` = `arguments`.
     func argv(_ script: String, _ arguments: [String]) -> [String] {
         let remote = (["sh", "-c", "cd -- \"$0\" || exit 1\n" + script, destination.path] + arguments)
             .map(shellQuote).joined(separator: " ")
-        var options = ["-o", "BatchMode=yes"]
+        // ssh takes the first value it sees for an option: SLIPWAY_SSH_COMMAND's own come first.
+        var options = ["-o", "BatchMode=yes"] + timeouts.options
         if let control = Self.controlDirectory {
             options += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(control)/%C", "-o", "ControlPersist=60"]
         }
@@ -39,10 +41,10 @@ struct SSHSession: Sendable {
         return "/usr/bin/ssh"
     }()
 
-    /// Starts a script; the caller owns the child. Its stderr (ssh's and the script's) goes
-    /// to `errors` when given, so banners and warnings never mix with the script's output.
-    func start(_ script: String, _ arguments: [String] = [], input: ChildProcess.Input = .null, errors: ErrorLog? = nil) throws -> ChildProcess {
-        try ChildProcess.spawn(argv(script, arguments), environment: ChildProcess.baseEnvironment(), input: input, errors: errors?.fd)
+    /// Starts a script; the caller owns the child. stdout and stderr (ssh's and the script's)
+    /// are separate pipes, so banners and warnings never mix with the script's output.
+    func start(_ script: String, _ arguments: [String] = [], input: Command.Input = .null) throws -> ChildProcess {
+        try Command(argv(script, arguments), input: input, stdout: .pipe, stderr: .pipe).spawn()
     }
 
     /// Runs a script to completion, feeding `input`; returns its output lines, or throws with
@@ -50,26 +52,58 @@ struct SSHSession: Sendable {
     @discardableResult
     func run(_ script: String, _ arguments: [String] = [], input: Data? = nil, timeout: TimeInterval = 600,
              line: ((String) -> Void)? = nil) throws -> [String] {
-        let errors = try ErrorLog()
-        let child = try start(script, arguments, input: input == nil ? .null : .pipe, errors: errors)
-        if let fd = child.input {
-            if let input { try input.withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "write to ssh") } }
-            Syscall.close(fd)
-        }
+        let child = try start(script, arguments, input: input.map { .bytes(Array($0)) } ?? .null)
         var lines: [String] = []
-        let ending = OutputPump(grace: 2).run(child, deadline: Date().addingTimeInterval(timeout)) { text in
+        var errors = LastLines()
+        let ending = child.pumpLines(deadline: Date().addingTimeInterval(timeout), grace: 2) { stream, text in
+            guard stream == .stdout else { return errors.append(text) }
             lines.append(text)
             line?(text)
         }
         switch ending {
         case .exited(0), .outputHeldOpen(0): return lines
-        case .exited(255):
-            throw SlipwayError.failed("ssh to \(destination.login) failed: " + (errors.lines().last ?? "connection error"))
+        case .exited(255): throw connectionFailure(errors.lines)
         case .exited(let code), .outputHeldOpen(let code):
-            throw RemoteFailure(status: code, lines: lines + errors.lines())
+            throw RemoteFailure(status: code, lines: lines + errors.lines)
         case .timedOut:
             throw SlipwayError.failed("\(destination.login): a remote step did not finish in \(Int(timeout)) s")
         }
+    }
+
+    /// ssh's own failure (exit 255): which host, and what ssh said.
+    func connectionFailure(_ errors: [String]) -> SlipwayError {
+        let said = errors.last ?? "connection error"
+        var text = "ssh to \(destination.login)\(destination.port.map { " port \($0)" } ?? "") failed: \(said)"
+        if said.contains("timed out") {
+            text += " (no answer within \(timeouts.connect) s; SLIPWAY_SSH_CONNECT_TIMEOUT sets how long to wait)"
+        }
+        return .failed(text)
+    }
+}
+
+/// How long ssh may take to connect and how long a connection may stay silent, so a host that
+/// is down or dies mid-deploy fails in bounded time instead of hanging on TCP retries.
+public struct SSHTimeouts: Sendable, Equatable {
+    /// Seconds for the TCP connection and SSH's banner exchange (ssh's ConnectTimeout).
+    public var connect: Int
+    /// Seconds between keep-alives on a quiet connection (ServerAliveInterval), and how many
+    /// may go unanswered (ServerAliveCountMax): a dead connection fails after their product.
+    public var keepAliveInterval = 10
+    public var keepAliveCount = 3
+
+    public init(connect: Int = 10) { self.connect = connect }
+
+    /// The defaults, with the connect timeout from `SLIPWAY_SSH_CONNECT_TIMEOUT` (seconds) when set.
+    public static func fromEnvironment() -> SSHTimeouts {
+        var timeouts = SSHTimeouts()
+        if let text = ProcessInfo.processInfo.environment["SLIPWAY_SSH_CONNECT_TIMEOUT"], let seconds = Int(text), seconds > 0 {
+            timeouts.connect = seconds
+        }
+        return timeouts
+    }
+
+    var options: [String] {
+        ["-o", "ConnectTimeout=\(connect)", "-o", "ServerAliveInterval=\(keepAliveInterval)", "-o", "ServerAliveCountMax=\(keepAliveCount)"]
     }
 }
 
@@ -81,25 +115,15 @@ struct RemoteFailure: Error {
     var message: String { lines.suffix(5).joined(separator: "\n").nonEmpty ?? "exited with status \(status)" }
 }
 
-/// An anonymous temp file that collects a child's stderr.
-final class ErrorLog: Sendable {
-    let fd: Int32
+/// The last lines ssh and a remote script wrote (for an error message), minus OpenSSH's
+/// home-directory notice; bounded, so a chatty script cannot grow memory.
+struct LastLines {
+    static let kept = 50
+    private(set) var lines: [String] = []
 
-    init() throws {
-        // O_TMPFILE (020000000 | O_DIRECTORY), which Glibc's overlay does not export: a file
-        // with no name, gone when closed.
-        let tmpfile: Int32 = 0o20000000 | O_DIRECTORY
-        fd = try Syscall.retrying("create a temp file") { open("/tmp", tmpfile | O_RDWR | O_CLOEXEC, 0o600) }
-    }
-
-    deinit { Syscall.close(fd) }
-
-    /// What was written so far, minus OpenSSH's home-directory notice.
-    func lines() -> [String] {
-        var data = [UInt8](repeating: 0, count: 16384)
-        let n = pread(fd, &data, data.count, 0)
-        guard n > 0 else { return [] }
-        return String(decoding: data[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)
-            .filter { !$0.hasPrefix("Could not chdir to home directory") }
+    mutating func append(_ line: String) {
+        guard !line.hasPrefix("Could not chdir to home directory") else { return }
+        if lines.count == Self.kept { lines.removeFirst() }
+        lines.append(line)
     }
 }

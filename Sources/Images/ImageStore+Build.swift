@@ -23,18 +23,16 @@ extension ImageStore {
 
     /// Runs a recipe with stdout sent to stderr, so a caller's stdout stays machine-readable.
     static func run(_ executable: String, _ arguments: [String], what: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.standardError
+        let command = Command([executable] + arguments, environment: ProcessInfo.processInfo.environment,
+                              stdout: .descriptor(STDERR_FILENO), stderr: .descriptor(STDERR_FILENO))
+        let ending: ChildProcess.Ending
         do {
-            try process.run()
+            ending = try command.run().ending
         } catch {
-            throw SlipwayError.failed("\(what): cannot run \(executable): \(error.localizedDescription)")
+            throw SlipwayError.failed("\(what): cannot run \(executable): \((error as? SlipwayError)?.message ?? "\(error)")")
         }
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw SlipwayError.failed("\(what) failed (\(process.terminationReason == .exit ? "exit status" : "signal") \(process.terminationStatus)); see its output above")
+        guard ending == .exited(0) else {
+            throw SlipwayError.failed("\(what) failed (exit status \(ending.status ?? 0)); see its output above")
         }
     }
 }

@@ -123,6 +123,7 @@ extension Orchestrator {
         options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
         options.healthPolicy.deadline = stage.health?.timeout ?? 30
         options.applicationName = run.spec.name
+        options.environment = stage.environment
         options.deploymentGroup = stage.name
         let id = run.id
         let events: DeployEventSink = { [self] event in self.log(id, stage: name, event.description) }

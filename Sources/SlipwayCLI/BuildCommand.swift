@@ -56,7 +56,7 @@ struct BuildCommand: ParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
         let outcome = try BuildRunner(home: home).runBuildOrBatch(request) { entry, event in
-            if case let .log(line, _) = event { Terminal.note(entry.map { "[\($0)] " + line } ?? line) }
+            if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
         }
         let result: BuildResult
         switch outcome {

@@ -70,7 +70,7 @@ struct DeployCommand: ParsableCommand {
     }
 
     static let printEvents: DeployEventSink = { event in
-        FileHandle.standardError.write(Data((event.description + "\n").utf8))
+        Terminal.output(event.description)
     }
 }
 

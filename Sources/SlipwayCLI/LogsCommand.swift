@@ -25,6 +25,6 @@ struct LogsCommand: AsyncParsableCommand {
     /// The first chunk may start before `offset`: only its bytes from `offset` on are printed.
     private func write(_ chunk: LogChunk, from offset: Int64) {
         let bytes = Data(chunk.text.utf8)
-        FileHandle.standardOutput.write(bytes.dropFirst(Int(max(0, offset - chunk.offset))))
+        Terminal.outputToStandardOutput(bytes.dropFirst(Int(max(0, offset - chunk.offset))))
     }
 }

@@ -14,7 +14,7 @@ struct RunProgress {
         switch event {
         case let .log(chunk) where chunk.run == run:
             for line in chunk.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-                Terminal.note("  │ " + line)
+                Terminal.output("  │ " + line)
             }
         case let .run(record) where record.id == run:
             for stage in record.stages where stages[stage.name] != stage.status {

@@ -11,6 +11,20 @@ enum Terminal {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }
 
+    /// A line of build or hook output on stderr: escaped on a terminal, as it is otherwise.
+    static func output(_ line: String) {
+        note(stderrIsTerminal ? TerminalText.escaped(line) : line)
+    }
+
+    /// Stored log text on stdout: escaped on a terminal, the stored bytes otherwise.
+    static func outputToStandardOutput(_ bytes: Data) {
+        guard stdoutIsTerminal else { return FileHandle.standardOutput.write(bytes) }
+        FileHandle.standardOutput.write(Data(TerminalText.escaped(String(decoding: bytes, as: UTF8.self)).utf8))
+    }
+
+    static let stderrIsTerminal = isatty(2) == 1
+    static let stdoutIsTerminal = isatty(1) == 1
+
     static func json<T: Encodable>(_ value: T) throws {
         print(try JSONOutput.encode(value))
     }

@@ -1,108 +1,142 @@
+import CLinux
 import Foundation
+import Synchronization
 
-/// A child process started with `posix_spawn` in its own process group, so a timeout can
-/// kill everything it started (scripts that fork, `sleep` in a loop) with one `kill(-pgid)`.
-public struct ChildProcess: Sendable {
+/// A child started by `Command.spawn()`. One thread reads it (`pump`, `readLine`, `send`);
+/// any thread may `signal` it. Its pipes close when a pump ends or the object goes away.
+public final class ChildProcess: Sendable {
+    public enum Stream: Sendable, Equatable { case stdout, stderr }
+
+    /// How a pump ended.
+    public enum Ending: Sendable, Equatable {
+        /// The child exited and its output reached end of file: its exit status (128+signal
+        /// when a signal killed it).
+        case exited(Int32)
+        /// The deadline passed first; the child's process group was killed.
+        case timedOut
+        /// The child exited, but something it started still held its output open when the
+        /// grace period ran out.
+        case outputHeldOpen(Int32)
+
+        /// The exit status, when the child exited by itself.
+        public var status: Int32? {
+            switch self {
+            case .exited(let code), .outputHeldOpen(let code): return code
+            case .timedOut: return nil
+            }
+        }
+    }
+
     public let pid: pid_t
-    /// Read end of the child's stdout+stderr, when captured.
-    public let output: Int32?
-    /// Write end of the child's stdin, when piped.
-    public let input: Int32?
+    private let groupLeader: Bool
+    let life: Mutex<Life>
+    let io: Mutex<Pipes>
 
-    public enum Input: Sendable { case null, pipe }
-
-    /// Spawns `argv` with `environment`; stdout and stderr share one pipe unless `errors`
-    /// names a descriptor for stderr.
-    public static func spawn(_ argv: [String], environment: [String: String], input: Input = .null, errors: Int32? = nil) throws -> ChildProcess {
-        var out: [Int32] = [-1, -1]
-        // A socketpair made close-on-exec atomically (Glibc's Swift overlay lacks pipe2), so a
-        // child spawned concurrently on another thread cannot inherit, and hold open, its
-        // write end: a reader would never see end of file.
-        guard cloexecPair(&out) == 0 else { throw SlipwayError.system("socketpair") }
-        var inp: [Int32] = [-1, -1]
-        if input == .pipe, cloexecPair(&inp) != 0 {
-            Syscall.close(out[0]); Syscall.close(out[1])
-            throw SlipwayError.system("pipe")
-        }
-        defer {
-            Syscall.close(out[1])
-            if inp[0] >= 0 { Syscall.close(inp[0]) }
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if inp[0] >= 0 {
-            posix_spawn_file_actions_adddup2(&actions, inp[0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errors ?? out[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        sigaddset(&defaults, SIGTERM)
-        sigaddset(&defaults, SIGINT)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let args = argv.map { strdup($0) } + [nil]
-        let env = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            args.forEach { free($0) }
-            env.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, args, env)
-        guard rc == 0 else {
-            Syscall.close(out[0])
-            if inp[1] >= 0 { Syscall.close(inp[1]) }
-            throw SlipwayError.system("run \(argv[0])", errno: rc)
-        }
-        return ChildProcess(pid: pid, output: out[0], input: inp[1] >= 0 ? inp[1] : nil)
+    /// Whether the child is reaped; signals go out only before, so they never reach a process
+    /// that took over its PID.
+    struct Life {
+        /// pidfd: readable once the child exits, so waiting for an exit is one more descriptor
+        /// in the poll set. -1 on kernels without pidfd_open (before 5.3): then the pump looks
+        /// every 50 ms.
+        var pidfd: Int32
+        var status: Int32?
     }
 
-    private static func cloexecPair(_ fds: inout [Int32]) -> Int32 {
-        socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+    struct Pipes {
+        var input: Int32?
+        var pendingInput: [UInt8]
+        var outputs: [Output]
+        /// Output read while writing input or looking for a line, not yet handed out.
+        var held: [(stream: Stream, bytes: [UInt8])] = []
     }
 
-    /// Waits without blocking; the exit status (128+signal when killed) once it has exited.
-    public func poll() -> Int32? {
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        guard r == pid else { return r < 0 ? 255 : nil }
-        return Self.exitCode(status)
+    struct Output {
+        var stream: Stream
+        var fd: Int32
     }
 
+    init(pid: pid_t, groupLeader: Bool, input: Int32?, pendingInput: [UInt8]?, outputs: [(ChildProcess.Stream, Int32)]) {
+        self.pid = pid
+        self.groupLeader = groupLeader
+        life = Mutex(Life(pidfd: cl_pidfd_open(pid), status: nil))
+        if groupLeader { cl_child_group_add(pid) }
+        var stdin = input
+        if let writer = input, pendingInput?.isEmpty == true {
+            Syscall.close(writer)
+            stdin = nil
+        }
+        io = Mutex(Pipes(input: stdin, pendingInput: pendingInput ?? [], outputs: outputs.map { Output(stream: $0.0, fd: $0.1) }))
+    }
+
+    deinit {
+        io.withLock { pipes in
+            if let fd = pipes.input { Syscall.close(fd) }
+            for output in pipes.outputs { Syscall.close(output.fd) }
+        }
+        life.withLock { life in
+            if life.pidfd >= 0 { Syscall.close(life.pidfd) }
+            if life.status == nil && groupLeader { cl_child_group_remove(pid) }
+        }
+    }
+
+    // MARK: Signals and exit
+
+    /// Sends `signal` to the child's process group (or the child alone when it has none of its
+    /// own). Nothing once the child has been reaped. Safe from any thread.
+    public func signal(_ signal: Int32) {
+        life.withLock { life in
+            guard life.status == nil else { return }
+            if groupLeader {
+                kill(-pid, signal)
+            } else if life.pidfd >= 0 {
+                _ = cl_pidfd_send_signal(life.pidfd, signal)
+            } else {
+                kill(pid, signal)
+            }
+        }
+    }
+
+    /// The exit status (128+signal when killed) once the child has exited; nil while it runs.
+    public func exitStatus() -> Int32? {
+        life.withLock { life in
+            if let status = life.status { return status }
+            var raw: Int32 = 0
+            var r: pid_t
+            repeat { r = waitpid(pid, &raw, WNOHANG) } while r < 0 && errno == EINTR
+            guard r == pid || r < 0 else { return nil }
+            return reaped(&life, raw: r < 0 ? 255 << 8 : raw)
+        }
+    }
+
+    /// Blocks until the child exits; its exit status (128+signal when killed).
+    @discardableResult
     public func wait() -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return Self.exitCode(status)
+        if let status = life.withLock({ $0.status }) { return status }
+        // Wait without reaping, so `signal` from another thread is never held up and never
+        // races the PID's reuse; reap under the lock.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        return life.withLock { life in
+            if let status = life.status { return status }
+            var raw: Int32 = 0
+            var r: pid_t
+            repeat { r = waitpid(pid, &raw, 0) } while r < 0 && errno == EINTR
+            return reaped(&life, raw: r < 0 ? 255 << 8 : raw)
+        }
     }
 
-    /// Kills the whole process group.
-    public func killGroup(_ signal: Int32 = SIGKILL) {
-        kill(-pid, signal)
+    private func reaped(_ life: inout Life, raw: Int32) -> Int32 {
+        // Its PID may be reused from now on: no more signals to it or its group.
+        if groupLeader { cl_child_group_remove(pid) }
+        let status = Self.exitCode(raw)
+        life.status = status
+        if life.pidfd >= 0 { Syscall.close(life.pidfd); life.pidfd = -1 }
+        return status
     }
 
+    /// A `waitpid` status as a shell reports it: the exit code, or 128+signal.
     public static func exitCode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    /// The environment every child starts from: this process's PATH and locale only, so a
-    /// deploy behaves the same from a shell or a service.
-    public static func baseEnvironment() -> [String: String] {
-        let env = ProcessInfo.processInfo.environment
-        var base = ["PATH": env["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        for key in ["HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SSH_AUTH_SOCK"] { base[key] = env[key] }
-        return base
     }
 }

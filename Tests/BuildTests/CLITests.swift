@@ -7,7 +7,7 @@ import SlipwayCore
 /// The real `slipway` binary, end to end: `validate` output and exit statuses, `build --json`.
 @Suite("slipway validate and build", .tags(.large), .serialized)
 struct CommandLineTests {
-    static func run(_ arguments: [String], home: String) throws -> CommandOutput {
+    static func run(_ arguments: [String], home: String) throws -> ProgramOutput {
         try SlipwayCommand(home: home).run(arguments)
     }
 

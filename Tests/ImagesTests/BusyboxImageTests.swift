@@ -20,7 +20,7 @@ struct BusyboxImageTests {
         for dir in ["tmp", "workspace", "proc", "dev", "sys", "root"] { #expect(tree[dir] == "dir", "\(dir)") }
         let tmpMode = try FileManager.default.attributesOfItem(atPath: record.rootfs + "/tmp")[.posixPermissions] as? Int
         #expect(tmpMode == 0o1777)
-        #expect(try Command.output(record.rootfs + "/bin/sh", ["-c", "echo hello from busybox"]) == "hello from busybox\n")
+        #expect(try Program.output(record.rootfs + "/bin/sh", ["-c", "echo hello from busybox"]) == "hello from busybox\n")
     }
 
     @Test("busyboxForTests is cached and deterministic: two stores get the same digest")

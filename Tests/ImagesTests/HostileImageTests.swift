@@ -99,7 +99,7 @@ struct HostileImageTests {
     func deviceNode() throws {
         let scratch = try TemporaryDirectory("slipway-images")
         let tree = try scratch.directory("tree")
-        try Command.output("/bin/mknod", [tree + "/null", "c", "1", "3"])
+        try Program.output("/bin/mknod", [tree + "/null", "c", "1", "3"])
         _ = try FixtureLayer.gnuTar(tree, paths: ["null"], to: scratch.path + "/dev.tar")
         let message = errorMessage { _ = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/dev.tar", reference: "x") }
         #expect(message?.contains("'null'") == true)

@@ -77,7 +77,7 @@ struct LayeredImageTests {
         let scratch = try TemporaryDirectory("slipway-images")
         let digest = try ImageFixture.dockerOCI(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
         try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
-        try Command.output("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
+        try Program.output("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar.gz", reference: "newer")
         #expect(record.digest == digest)
         #expect(record.format == "docker-save")
@@ -148,7 +148,7 @@ struct LayeredImageTests {
         let scratch = try TemporaryDirectory("slipway-images")
         let tree = try scratch.directory("tree")
         try makeTree(tree, [("etc/motd", .file("hi"))])
-        try Command.output("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
+        try Program.output("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/twice.tar", reference: "twice")
         #expect(try snapshot(record.rootfs) == ["etc": "dir", "etc/motd": "file:hi"])
     }

@@ -6,9 +6,9 @@ import Testing
 /// only where slipway.yml maps it, masked in the run's log and absent from the state.
 @Suite(.tags(.large))
 struct SecretPipelineTests {
-    func slipway(_ f: PipelineFixture, _ arguments: String, stdin: String? = nil) throws -> CommandOutput {
+    func slipway(_ f: PipelineFixture, _ arguments: String, stdin: String? = nil) throws -> ProgramOutput {
         let command = (stdin.map { "printf '%s\\n' '\($0)' | " } ?? "") + "'\(SlipwayCommand.binary)' \(arguments)"
-        return try Command.run("/bin/sh", ["-c", command], environment: ["SLIPWAY_HOME": f.home.path])
+        return try Program.run("/bin/sh", ["-c", command], environment: ["SLIPWAY_HOME": f.home.path])
     }
 
     @Test func aMappedSecretReachesTheBuildMaskedAndIsStoredNowhereInClear() throws {

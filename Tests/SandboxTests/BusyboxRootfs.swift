@@ -41,7 +41,7 @@ enum BusyboxRootfs {
 
     @discardableResult
     static func shell(_ script: String) -> Int32 {
-        (try? Command.run("/bin/sh", ["-c", script], timeout: .seconds(60)).status) ?? -1
+        (try? Program.run("/bin/sh", ["-c", script], timeout: .seconds(60)).status) ?? -1
     }
 
     /// A fresh directory for one test (mode 777 so the unprivileged runs can write it),

@@ -17,7 +17,7 @@ public enum Busybox {
         let busybox = try binary()
         try makeDirectories(root + "/bin")
         try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
-        let list = try Command.run(busybox, ["--list"], timeout: .seconds(30))
+        let list = try Program.run(busybox, ["--list"], timeout: .seconds(30))
         guard list.succeeded else { throw TestFailure("busybox --list: \(list)") }
         for applet in list.stdout.split(separator: "\n") where applet != "busybox" {
             try? FileManager.default.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
@@ -50,7 +50,7 @@ extension ImageStore {
             try makeDirectories(cache)
             let partial = tarball + ".partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             defer { unlink(partial) }
-            let built = try Command.run(recipe + "/build", [partial], timeout: .seconds(120))
+            let built = try Program.run(recipe + "/build", [partial], timeout: .seconds(120))
             guard built.succeeded else { throw TestFailure("recipe images/busybox failed: \(built)") }
             guard rename(partial, tarball) == 0 else { throw TestFailure("rename \(partial) to \(tarball): \(String(cString: strerror(errno)))") }
         }

@@ -48,7 +48,7 @@ public struct GitRepository: Sendable {
         var env = ["GIT_AUTHOR_NAME": Self.author.name, "GIT_AUTHOR_EMAIL": Self.author.email,
                    "GIT_COMMITTER_NAME": Self.author.name, "GIT_COMMITTER_EMAIL": Self.author.email]
         env.merge(environment) { $1 }
-        let output = try Command.run("/usr/bin/git", ["-C", path] + arguments, environment: env, timeout: .seconds(60))
+        let output = try Program.run("/usr/bin/git", ["-C", path] + arguments, environment: env, timeout: .seconds(60))
         guard output.succeeded else { throw TestFailure("git \(arguments.joined(separator: " ")) in \(path): \(output)") }
         return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -28,11 +28,11 @@ public struct SlipwayCommand: Sendable {
     /// Runs `slipway arguments...`, after `prefix` (a launcher such as `setpriv ...`) if any.
     @discardableResult
     public func run(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [],
-                    timeout: Duration = .seconds(300)) throws -> CommandOutput {
+                    timeout: Duration = .seconds(300)) throws -> ProgramOutput {
         var env = self.environment
         if let home { env["SLIPWAY_HOME"] = home }
         env.merge(environment) { $1 }
         let command = prefix + [Self.binary] + arguments
-        return try Command.run(command[0], Array(command.dropFirst()), environment: env, timeout: timeout)
+        return try Program.run(command[0], Array(command.dropFirst()), environment: env, timeout: timeout)
     }
 }

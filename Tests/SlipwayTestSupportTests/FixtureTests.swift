@@ -66,6 +66,6 @@ import Testing
         try Busybox.install(into: directory.path + "/rootfs")
         let shell = directory.path + "/rootfs/bin/sh"
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: shell) == "busybox")
-        #expect(try Command.output(shell, ["-c", "echo hello"]) == "hello\n")
+        #expect(try Program.output(shell, ["-c", "echo hello"]) == "hello\n")
     }
 }

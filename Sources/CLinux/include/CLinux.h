@@ -1,5 +1,6 @@
 #ifndef CLINUX_H
 #define CLINUX_H
+#include <spawn.h>
 #include <sys/types.h>
 #include <stdint.h>
 
@@ -58,6 +59,19 @@ int cl_close_fds_from(int lowest);
 /// pidfd_open(2) and pidfd_send_signal(2): signal a process without PID-reuse races.
 int cl_pidfd_open(pid_t pid);
 int cl_pidfd_send_signal(int pidfd, int signal);
+
+/// Makes a posix_spawn close every descriptor >= lowest in the child (after its dup2 actions):
+/// posix_spawn_file_actions_addclosefrom_np where glibc has it, else (or with `listed`) one
+/// close action per descriptor open now. 0, or -1 with errno set.
+int cl_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest, int listed);
+
+/// Records and forgets a running child's process group (a table of 1024; more are not recorded).
+void cl_child_group_add(pid_t group);
+void cl_child_group_remove(pid_t group);
+
+/// For SIGHUP, SIGINT, SIGQUIT and SIGTERM, where this process has no handler: a handler that
+/// sends the signal on to every recorded child group, then lets it end this process as before.
+void cl_forward_signals_to_child_groups(void);
 
 /// pipe2(fds, O_CLOEXEC).
 int cl_pipe_cloexec(int fds[2]);

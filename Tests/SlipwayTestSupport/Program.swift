@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// What a finished command printed and how it ended.
-public struct CommandOutput: Sendable, CustomStringConvertible {
+public struct ProgramOutput: Sendable, CustomStringConvertible {
     /// The exit status, or 128 + the signal that killed it.
     public var status: Int32
     public var stdout: String
@@ -16,14 +16,14 @@ public struct CommandOutput: Sendable, CustomStringConvertible {
 /// Runs programs for tests: both output streams are read at the same time (reading one to its
 /// end first stalls a child that fills the other pipe), and every run has a deadline after
 /// which the child is killed and the test fails with what it had printed.
-public enum Command {
+public enum Program {
     /// Runs `executable` to completion. `environment` is added to this process's environment,
     /// or is the whole environment when `inheritEnvironment` is false. Standard input is
     /// /dev/null.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                            inheritEnvironment: Bool = true, directory: String? = nil,
-                           timeout: Duration = .seconds(300)) throws -> CommandOutput {
+                           timeout: Duration = .seconds(300)) throws -> ProgramOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -56,11 +56,11 @@ public enum Command {
             throw TestFailure("\(command) exited but its output stayed open past \(timeout) (a background child still holds it)")
         }
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return CommandOutput(status: status, stdout: stdout.text, stderr: stderr.text)
+        return ProgramOutput(status: status, stdout: stdout.text, stderr: stderr.text)
     }
 }
 
-extension Command {
+extension Program {
     /// Runs a tool that must succeed and returns its stdout; throws with all it printed when
     /// it fails.
     @discardableResult

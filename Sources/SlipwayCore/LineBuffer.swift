@@ -1,11 +1,13 @@
 /// Splits a byte stream into lines. A line longer than `maximum` is emitted in pieces, so a
 /// build printing megabytes without a newline cannot grow the service's memory without bound.
-struct LineBuffer {
-    static let maximum = 64 * 1024
+public struct LineBuffer: Sendable {
+    public static let maximum = 64 * 1024
     private var pending: [UInt8] = []
 
+    public init() {}
+
     /// Appends bytes and returns the complete lines (without their newline).
-    mutating func append(_ bytes: UnsafeRawBufferPointer) -> [String] {
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) -> [String] {
         var lines: [String] = []
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {
@@ -23,7 +25,7 @@ struct LineBuffer {
     }
 
     /// The unterminated last line, if any.
-    mutating func finish() -> String? {
+    public mutating func finish() -> String? {
         defer { pending.removeAll() }
         return pending.isEmpty ? nil : String(decoding: pending, as: UTF8.self)
     }

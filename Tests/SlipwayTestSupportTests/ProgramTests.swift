@@ -2,12 +2,12 @@ import Foundation
 import SlipwayTestSupport
 import Testing
 
-@Suite(.tags(.small)) struct CommandTests {
+@Suite(.tags(.small)) struct ProgramTests {
     /// A child that fills the stderr pipe before writing stdout stalls a runner that reads
     /// stdout to its end first; both streams are read at once, so this finishes.
     @Test func bothStreamsAreReadAtOnce() throws {
         let script = "head -c 1048576 /dev/zero >&2; echo out"
-        let output = try Command.run("/bin/sh", ["-c", script], timeout: .seconds(20))
+        let output = try Program.run("/bin/sh", ["-c", script], timeout: .seconds(20))
         #expect(output.succeeded)
         #expect(output.stdout == "out\n")
         #expect(output.stderr.utf8.count == 1 << 20)
@@ -16,7 +16,7 @@ import Testing
     @Test func aCommandPastItsDeadlineIsKilledAndReported() throws {
         let started = ContinuousClock.now
         #expect {
-            try Command.run("/bin/sh", ["-c", "echo started; exec sleep 300"], timeout: .milliseconds(300))
+            try Program.run("/bin/sh", ["-c", "echo started; exec sleep 300"], timeout: .milliseconds(300))
         } throws: { error in
             let message = "\(error)"
             return message.contains("did not finish in") && message.contains("started")
@@ -26,13 +26,13 @@ import Testing
 
     @Test func statusEnvironmentAndDirectory() throws {
         let directory = try TemporaryDirectory()
-        let output = try Command.run("/bin/sh", ["-c", "pwd; echo \"$GREETING\"; exit 3"], environment: ["GREETING": "hi"],
+        let output = try Program.run("/bin/sh", ["-c", "pwd; echo \"$GREETING\"; exit 3"], environment: ["GREETING": "hi"],
                                      directory: directory.path)
         #expect(output.status == 3 && !output.succeeded)
         #expect(output.stdout == directory.path + "\nhi\n")
-        let killed = try Command.run("/bin/sh", ["-c", "kill -9 $$"])
+        let killed = try Program.run("/bin/sh", ["-c", "kill -9 $$"])
         #expect(killed.status == 128 + SIGKILL)
-        #expect { try Command.output("/bin/sh", ["-c", "echo why >&2; exit 1"]) } throws: { "\($0)".contains("why") }
+        #expect { try Program.output("/bin/sh", ["-c", "echo why >&2; exit 1"]) } throws: { "\($0)".contains("why") }
     }
 
     @Test func theSlipwayBinaryIsFoundBesideTheTests() throws {
