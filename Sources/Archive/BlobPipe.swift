@@ -27,7 +27,7 @@ final class BlobPipe {
         let lengths = Mutex<[Int]>(Array(repeating: 0, count: slots))
         let free = DispatchSemaphore(value: 0), filled = DispatchSemaphore(value: 0)
         let abandoned = Atomic<Bool>(false)
-        let outcome = Mutex<Result<(hex: String, bytes: Int64), SlipwayError>?>(nil)
+        let outcome = Mutex<Result<(digest: Digest, bytes: Int64), SlipwayError>?>(nil)
         let done = DispatchSemaphore(value: 0)
 
         init() {
@@ -46,7 +46,7 @@ final class BlobPipe {
     /// Opens `path` and starts the thread.
     convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         self.init(fd: fd, source: path)
     }
 
@@ -62,13 +62,13 @@ final class BlobPipe {
         // (a refused entry) abandons the ring and the thread ends instead of waiting.
         Thread.detachNewThread {
             let filler = Filler(ring)
-            let result: Result<(hex: String, bytes: Int64), SlipwayError>
+            let result: Result<(digest: Digest, bytes: Int64), SlipwayError>
             do {
                 result = .success(try Self.pump(from: fd, into: filler, decode: decodes, source: source))
             } catch let error as SlipwayError {
                 result = .failure(error)
             } catch {
-                result = .failure(.failed("\(source): \(error)"))
+                result = .failure(.wrapping(error, "read \(source)"))
             }
             Syscall.close(fd)
             ring.outcome.withLock { $0 = result }
@@ -103,9 +103,9 @@ final class BlobPipe {
         return UnsafeRawBufferPointer(rebasing: ring.slot(i)[0..<length])
     }
 
-    /// Waits for the thread: the blob's SHA-256 hex and size, or the error that stopped it
+    /// Waits for the thread: the blob's SHA-256 and size, or the error that stopped it
     /// (a corrupt or truncated zstd stream, a read error).
-    func finish() throws -> (hex: String, bytes: Int64) {
+    func finish() throws -> (digest: Digest, bytes: Int64) {
         ring.done.wait()
         ring.done.signal()  // later calls and deinit pass too
         return try ring.outcome.withLock { $0! }.get()
@@ -174,7 +174,7 @@ final class BlobPipe {
         }
     }
 
-    private static func pump(from fd: Int32, into filler: Filler, decode: Bool, source: String) throws -> (hex: String, bytes: Int64) {
+    private static func pump(from fd: Int32, into filler: Filler, decode: Bool, source: String) throws -> (digest: Digest, bytes: Int64) {
         var digest = SHA256Stream()
         var total: Int64 = 0
         guard decode else {
@@ -182,7 +182,7 @@ final class BlobPipe {
                 digest.update(block)
                 total += Int64(block.count)
             }
-            return (digest.finalizeHex(), total)
+            return (digest.finalize(), total)
         }
         let decoder = try ZstdStreamDecoder(source: source)
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 17, alignment: 16)
@@ -198,6 +198,6 @@ final class BlobPipe {
                 total += Int64(n)
             }
         } catch is Abandoned {}
-        return (digest.finalizeHex(), total)
+        return (digest.finalize(), total)
     }
 }

@@ -75,7 +75,7 @@ public final class ZstdCompressor: Compressor {
     private let out: UnsafeMutableRawBufferPointer
 
     public init(level: Int, into sink: ByteSink) throws {
-        guard let cctx = ZSTD_createCCtx() else { throw SlipwayError.failed("zstd: out of memory") }
+        guard let cctx = ZSTD_createCCtx() else { throw SlipwayError.system(call: "ZSTD_createCCtx", errno: ENOMEM) }
         self.cctx = cctx
         self.sink = sink
         self.out = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)

@@ -24,13 +24,13 @@ public enum Extraction {
         let parent = (destination as NSString).deletingLastPathComponent
         try makeDirectories(parent)
         let staging = parent + "/." + (destination as NSString).lastPathComponent + ".partial-" + randomSuffix()
-        guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.system("mkdir \(staging)") }
+        guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.mkdir(staging) }
         do {
             let stats = try SafeExtractor(rootPath: staging, options: options).extract(reader)
             try reader.drain()
             try check?(reader)
             guard chmod(staging, 0o755) == 0, rename(staging, destination) == 0 else {
-                throw SlipwayError.system("rename \(staging) to \(destination)")
+                throw SlipwayError.rename(staging, to: destination)
             }
             return stats
         } catch {

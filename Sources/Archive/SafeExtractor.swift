@@ -24,7 +24,7 @@ public final class SafeExtractor {
         self.rootPath = rootPath
         self.options = options
         rootFD = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard rootFD >= 0 else { throw SlipwayError.system("open \(rootPath)") }
+        guard rootFD >= 0 else { throw SlipwayError.open(rootPath) }
     }
 
     deinit {

@@ -5,7 +5,7 @@ import SlipwayCore
 /// What packing a tree produced.
 public struct PackResult: Sendable {
     /// SHA-256 of the uncompressed tar stream: the artifact's identity.
-    public var tarDigest: String
+    public var tarDigest: Digest
     public var tarSize: Int64
     public var files: Int
     public var entries: Int
@@ -87,7 +87,7 @@ public enum TarPacker {
         }
         try out.rethrow()
         try sink.finish()
-        return PackResult(tarDigest: out.digest.finalizeHex(), tarSize: out.size, files: files, entries: tree.count)
+        return PackResult(tarDigest: out.digest.finalize(), tarSize: out.size, files: files, entries: tree.count)
     }
 
     /// Streams exactly `expected` bytes of a file; a file that changes size while packed is an error.

@@ -31,7 +31,7 @@ public final class TarReader {
     /// Opens `path` ("-" is not accepted: callers open stdin themselves and pass `fd`).
     public convenience init(path: String, mode: Mode = .tar) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         try self.init(fd: fd, source: path, mode: mode, ownsFD: true)
     }
 
@@ -143,13 +143,16 @@ public final class TarReader {
         try input.drain()
     }
 
-    /// SHA-256 hex of the stream libarchive read, for a reader made with `hashingDecoded`.
-    public var decodedDigest: String { input.digest.finalizeHex() }
+    /// SHA-256 of the stream libarchive read, for a reader made with `hashingDecoded`.
+    public var decodedDigest: Digest { input.digest.finalize() }
 
-    /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file).
-    public var rawDigest: String {
-        if case .pipe(let pipe) = input.origin { return (try? pipe.finish().hex) ?? "" }
-        return input.digest.finalizeHex()
+    /// SHA-256 of the raw bytes read so far (call `drain()` first for the whole file); throws
+    /// what stopped the read-ahead thread, if it failed.
+    public var rawDigest: Digest {
+        get throws {
+            if case .pipe(let pipe) = input.origin { return try pipe.finish().digest }
+            return input.digest.finalize()
+        }
     }
     public var rawBytes: Int64 {
         if case .pipe(let pipe) = input.origin { return (try? pipe.finish().bytes) ?? 0 }

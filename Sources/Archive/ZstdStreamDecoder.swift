@@ -1,4 +1,5 @@
 import CZstd
+import Glibc
 import SlipwayCore
 
 /// Streaming zstd decompression (any number of frames, skippable ones included), with the
@@ -11,7 +12,7 @@ final class ZstdStreamDecoder {
     private var atFrameEnd = true
 
     init(source: String) throws {
-        guard let dctx = ZSTD_createDCtx() else { throw SlipwayError.failed("zstd: out of memory") }
+        guard let dctx = ZSTD_createDCtx() else { throw SlipwayError.system(call: "ZSTD_createDCtx", errno: ENOMEM) }
         self.dctx = dctx
         self.source = source
         out = .allocate(byteCount: ZSTD_DStreamOutSize(), alignment: 16)

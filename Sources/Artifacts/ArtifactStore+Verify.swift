@@ -5,7 +5,7 @@ import SlipwayCore
 extension ArtifactStore {
     /// Re-hashes a blob: its stored bytes and its uncompressed tar stream must both match.
     public func verify(_ record: ArtifactRecord) throws {
-        let path = blobPath(record.hex)
+        let path = blobPath(record.digest)
         guard FileManager.default.fileExists(atPath: path) else {
             throw SlipwayError.corrupt("\(record.digest): blob missing at \(path)")
         }
@@ -16,13 +16,13 @@ extension ArtifactStore {
                 try reader.readData { chunk, _ in tar.update(chunk) }
             }
             try reader.drain()
-            guard "sha256:" + reader.rawDigest == record.blob.digest else {
+            guard try reader.rawDigest == record.blob.digest else {
                 throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (its bytes do not match sha256 \(record.blob.digest))")
             }
         } catch let error as SlipwayError where error.kind != .corrupt {
-            throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (\(error.message))")
+            throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt", cause: error)
         }
-        guard "sha256:" + tar.finalizeHex() == record.digest else {
+        guard tar.finalize() == record.digest else {
             throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (its tar stream does not match its digest)")
         }
     }
@@ -32,54 +32,58 @@ extension ArtifactStore {
     @discardableResult
     public func unpack(_ record: ArtifactRecord, to directory: String,
                        options: ExtractOptions = .artifact) throws -> ExtractStats {
-        let path = blobPath(record.hex)
+        let hold = try use(record.digest)
+        defer { withExtendedLifetime(hold) {} }
+        let path = blobPath(record.digest)
         let reader: TarReader
         do {
             reader = try TarReader(decodingAhead: path)
         } catch let error as SlipwayError {
-            throw SlipwayError.corrupt("\(record.digest): blob \(path) is unreadable (\(error.message))")
+            throw SlipwayError.corrupt("\(record.digest): blob \(path) is unreadable", cause: error)
         }
         do {
             return try Extraction.extract(reader, to: directory, options: options) { reader in
-                try checkBlob(record, rawDigest: reader.rawDigest, path: path)
+                try checkBlob(record, rawDigest: try reader.rawDigest, path: path)
             }
         } catch let error as SlipwayError where error.kind == .badInput && error.message.hasPrefix(path) {
             // A damaged stream shows up as a tar error; say what it really is.
-            throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (\(error.message))")
+            throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt", cause: error)
         }
     }
 
     /// Copies the stored blob to `destination` (a path, or "-" for stdout), verified first:
     /// a file destination appears only complete; stdout gets nothing from a corrupt blob.
     public func export(_ record: ArtifactRecord, to destination: String) throws {
+        let hold = try use(record.digest)
+        defer { withExtendedLifetime(hold) {} }
         try verify(record)
-        let source = blobPath(record.hex)
+        let source = blobPath(record.digest)
         if destination == "-" {
             try copy(source, toFD: STDOUT_FILENO, name: "stdout")
             return
         }
         let staging = destination + ".partial-\(Extraction.randomSuffix())"
         let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.system("create \(staging)") }
+        guard fd >= 0 else { throw SlipwayError.create(staging) }
         defer { Syscall.close(fd) }
         do {
             try copy(source, toFD: fd, name: staging)
-            guard rename(staging, destination) == 0 else { throw SlipwayError.system("rename to \(destination)") }
+            guard rename(staging, destination) == 0 else { throw SlipwayError.rename(staging, to: destination) }
         } catch {
             unlink(staging)
             throw error
         }
     }
 
-    private func checkBlob(_ record: ArtifactRecord, rawDigest: String, path: String) throws {
-        guard "sha256:" + rawDigest == record.blob.digest else {
+    private func checkBlob(_ record: ArtifactRecord, rawDigest: Digest, path: String) throws {
+        guard rawDigest == record.blob.digest else {
             throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (its bytes do not match sha256 \(record.blob.digest))")
         }
     }
 
     private func copy(_ source: String, toFD fd: Int32, name: String) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SlipwayError.system("open \(source)") }
+        guard input >= 0 else { throw SlipwayError.open(source) }
         defer { Syscall.close(input) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

@@ -26,8 +26,8 @@ public struct ArtifactStore: Sendable {
     var tmpDir: String { root + "/tmp" }
     var refsDir: String { root + "/refs" }
 
-    public func blobPath(_ hex: String) -> String { "\(blobsDir)/\(hex.prefix(2))/\(hex)" }
-    func recordPath(_ hex: String) -> String { blobPath(hex) + ".json" }
+    public func blobPath(_ digest: Digest) -> String { "\(blobsDir)/\(digest.hex.prefix(2))/\(digest.hex)" }
+    func recordPath(_ digest: Digest) -> String { blobPath(digest) + ".json" }
 
     // MARK: - Writing
 
@@ -40,7 +40,7 @@ public struct ArtifactStore: Sendable {
             let result = try TarPacker.pack(directory: directory, mtime: mtime, into: compressor, progress: progress)
             return (result.tarDigest, result.tarSize, result.files, result.entries)
         } makeRecord: { tar, blob, files, entries in
-            ArtifactRecord(digest: "sha256:" + tar.digest, size: tar.size, mediaType: compression.mediaType,
+            ArtifactRecord(digest: tar.digest, size: tar.size, mediaType: compression.mediaType,
                            created: Date(), files: files, entries: entries, blob: blob, provenance: provenance)
         }
     }
@@ -68,24 +68,24 @@ public struct ArtifactStore: Sendable {
             }
             try reader.drain()
             try copyFile(path, into: sink)
-            return (tar.finalizeHex(), size, files, entries)
+            return (tar.finalize(), size, files, entries)
         } makeRecord: { tar, blob, files, entries in
             var blob = blob
             blob.compression = compression
-            return ArtifactRecord(digest: "sha256:" + tar.digest, size: tar.size, mediaType: compression.mediaType,
+            return ArtifactRecord(digest: tar.digest, size: tar.size, mediaType: compression.mediaType,
                                   created: Date(), files: files, entries: entries, blob: blob, provenance: provenance)
         }
     }
 
-    private typealias Produced = (digest: String, size: Int64, files: Int, entries: Int)
+    private typealias Produced = (digest: Digest, size: Int64, files: Int, entries: Int)
 
     /// Stages a blob in tmp, then publishes it under its identity with its record.
     private func ingest(compression: Compression?, _ write: (FileSink) throws -> Produced,
-                        makeRecord: ((digest: String, size: Int64), BlobInfo, Int, Int) -> ArtifactRecord) throws -> ArtifactRecord {
+                        makeRecord: ((digest: Digest, size: Int64), BlobInfo, Int, Int) -> ArtifactRecord) throws -> ArtifactRecord {
         try makeDirectories(tmpDir)
         let staging = "\(tmpDir)/blob-\(getpid())-\(Extraction.randomSuffix())"
         let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.system("create \(staging)") }
+        guard fd >= 0 else { throw SlipwayError.create(staging) }
         var published = false
         defer {
             Syscall.close(fd)
@@ -94,14 +94,14 @@ public struct ArtifactStore: Sendable {
         let sink = FileSink(fd: fd, path: staging)
         let produced = try write(sink)
         try Syscall.fsync(fd, what: "fsync \(staging)")
-        let blob = BlobInfo(digest: "sha256:" + sink.digest.finalizeHex(), size: sink.bytesWritten,
+        let blob = BlobInfo(digest: sink.digest.finalize(), size: sink.bytesWritten,
                             compression: compression ?? .none)
         if let existing = try? record(produced.digest) {
             return existing  // already stored: keep the first record and its provenance
         }
         let final = blobPath(produced.digest)
         try makeDirectories((final as NSString).deletingLastPathComponent)
-        guard rename(staging, final) == 0 else { throw SlipwayError.system("rename \(staging) to \(final)") }
+        guard rename(staging, final) == 0 else { throw SlipwayError.rename(staging, to: final) }
         published = true
         let new = makeRecord((produced.digest, produced.size), blob, produced.files, produced.entries)
         try writeRecord(new)
@@ -110,12 +110,12 @@ public struct ArtifactStore: Sendable {
     }
 
     private func writeRecord(_ record: ArtifactRecord) throws {
-        try writeFileAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.hex))
+        try writeFileAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.digest))
     }
 
     private func copyFile(_ path: String, into sink: FileSink) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         defer { Syscall.close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
@@ -128,51 +128,45 @@ public struct ArtifactStore: Sendable {
 
     // MARK: - Reading
 
-    /// The record for a full hex digest.
-    public func record(_ hex: String) throws -> ArtifactRecord {
-        let path = recordPath(hex)
+    /// The record for a digest.
+    public func record(_ digest: Digest) throws -> ArtifactRecord {
+        let path = recordPath(digest)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SlipwayError.notFound("no artifact sha256:\(hex)")
+            throw SlipwayError.notFound("no artifact \(digest)")
         }
         do {
             return try Timestamp.decoder().decode(ArtifactRecord.self, from: data)
         } catch {
-            throw SlipwayError.corrupt("\(path): unreadable artifact record (\(error))")
+            throw SlipwayError.corrupt("\(path): unreadable artifact record", cause: error)
         }
     }
 
     /// Every artifact, newest first.
     public func list() throws -> [ArtifactRecord] {
-        allHexes().compactMap { try? record($0) }.sorted { $0.created > $1.created }
+        allDigests().compactMap { try? record($0) }.sorted { $0.created > $1.created }
     }
 
-    /// Hex digests of stored blobs (whether or not a record exists).
-    func allHexes() -> [String] {
+    /// Digests of stored blobs (whether or not a record exists), from their file names.
+    func allDigests() -> [Digest] {
         let fm = FileManager.default
         guard let fans = try? fm.contentsOfDirectory(atPath: blobsDir) else { return [] }
         return fans.flatMap { fan in
-            ((try? fm.contentsOfDirectory(atPath: blobsDir + "/" + fan)) ?? []).filter { $0.count == 64 && !$0.contains(".") }
+            ((try? fm.contentsOfDirectory(atPath: blobsDir + "/" + fan)) ?? []).compactMap { try? Digest(hex: $0) }
         }
     }
 
     /// Resolves a digest or a unique prefix (`sha256:` optional), like git's short ids.
     public func resolve(_ reference: String) throws -> ArtifactRecord {
-        var text = reference.lowercased()
-        if text.hasPrefix("sha256:") { text.removeFirst("sha256:".count) }
-        guard !text.isEmpty, text.count <= 64, text.allSatisfy(\.isHexDigit) else {
-            throw SlipwayError.badInput("'\(reference)' is not a digest: expected sha256:<hex> or a hex prefix")
+        try resolve(try DigestPrefix(parsing: reference))
+    }
+
+    /// The artifact `prefix` names: all 64 digits, or a prefix only one stored artifact has.
+    public func resolve(_ prefix: DigestPrefix) throws -> ArtifactRecord {
+        if let digest = prefix.digest { return try record(digest) }
+        let stored = allDigests().filter { FileManager.default.fileExists(atPath: recordPath($0)) }
+        guard let digest = try prefix.unique(in: stored, noun: "artifacts") else {
+            throw SlipwayError.notFound("no artifact matches '\(prefix)'")
         }
-        if text.count == 64 { return try record(text) }
-        guard text.count >= 4 else {
-            throw SlipwayError.badInput("digest prefix '\(reference)' is too short: give at least 4 hex digits")
-        }
-        let matches = allHexes().filter { $0.hasPrefix(text) && FileManager.default.fileExists(atPath: recordPath($0)) }
-        switch matches.count {
-        case 0: throw SlipwayError.notFound("no artifact matches '\(reference)'")
-        case 1: return try record(matches[0])
-        default:
-            let names = matches.sorted().prefix(5).map { "sha256:" + $0.prefix(16) + "…" }.joined(separator: ", ")
-            throw SlipwayError.badInput("digest prefix '\(reference)' is ambiguous: it matches \(matches.count) artifacts (\(names)); give more digits")
-        }
+        return try record(digest)
     }
 }

@@ -52,7 +52,7 @@ public struct BuildCacheStore: Sendable {
         let final = root + "/" + name
         let old = root + "/.old-" + name + "-" + UUID().uuidString
         _ = rename(final, old)
-        guard rename(staging, final) == 0 else { throw SlipwayError.system("rename \(staging) to \(final)") }
+        guard rename(staging, final) == 0 else { throw SlipwayError.rename(staging, to: final) }
         removeTree(old)
     }
 }

@@ -16,7 +16,7 @@ final class BuildLog: Sendable {
         self.masker = masker
         self.sink = sink
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.system("create \(path)") }
+        guard fd >= 0 else { throw SlipwayError.create(path) }
         self.fd = Mutex(fd)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 import Specs
 
 /// An artifact the build stored.
@@ -7,8 +8,8 @@ public struct BuiltArtifact: Codable, Sendable, Equatable {
     public var id: String
     /// `artifacts.name`, expanded, when given.
     public var name: String?
-    /// `sha256:<hex>` of the canonical tar stream.
-    public var digest: String
+    /// SHA-256 of the canonical tar stream.
+    public var digest: Digest
     public var files: Int
     public var size: Int64
 }

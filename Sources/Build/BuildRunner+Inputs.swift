@@ -22,7 +22,7 @@ extension BuildRunner {
         } else {
             try source.export(to: workspace, scratch: buildDir, excluding: [home.path])
             inputs.exported = true
-            inputs.tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest)
+            inputs.tree = "tar:" + (try TarPacker.pack(directory: workspace, into: DiscardSink()).tarDigest.hex)
         }
         for (name, directory) in request.secondarySources.sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
@@ -32,7 +32,7 @@ extension BuildRunner {
             let target = buildDir + "/src_" + name
             try snapshot.export(to: target, scratch: buildDir, excluding: [home.path])
             inputs.secondary.append((name, target))
-            inputs.secondaryTrees.append(name + "=" + (try TarPacker.pack(directory: target, into: DiscardSink()).tarDigest))
+            inputs.secondaryTrees.append(name + "=" + (try TarPacker.pack(directory: target, into: DiscardSink()).tarDigest.hex))
         }
         return inputs
     }

@@ -45,7 +45,7 @@ extension BuildRunner {
                 defer { removeTree(staging) }
                 let provenance = Provenance(sourceCommit: context.source.commit, sourcePath: context.source.directory,
                                             buildID: context.buildID,
-                                            buildspecDigest: "sha256:" + SHA256Stream.hex(of: context.specData),
+                                            buildspecDigest: Digest.of(context.specData),
                                             imageDigest: context.request.image.digest)
                 let record = try store.pack(directory: staging, mtime: context.epoch, provenance: provenance)
                 let refName = "\(context.project)-\(context.number)" + (artifact.id == "primary" ? "" : "-" + Self.pathSafe(artifact.id, fallback: "secondary\(index)"))

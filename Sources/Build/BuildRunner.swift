@@ -95,7 +95,7 @@ public struct BuildRunner: Sendable {
         for (name, _) in secondary { builtins["CODEBUILD_SRC_DIR_" + name] = SandboxLayout.sourceDirectory + "_" + name }
         let variables = BuildVariables(spec: spec, request: request, secrets: secretValues, builtins: builtins,
                                        perRun: ["CODEBUILD_BUILD_ID", "CODEBUILD_BUILD_NUMBER", "CODEBUILD_START_TIME", "CODEBUILD_INITIATOR"])
-        let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest,
+        let key = ResultCache.key(sourceTree: inputs.tree, buildspec: specData, imageDigest: request.image.digest.description,
                                   environment: variables.effective,
                                   extra: [source.commit ?? "", requirements.user.name, request.network == .host ? "network=host" : ""]
                                       + (secretValues.isEmpty ? [] : ["secret-variables=" + secretValues.keys.sorted().joined(separator: ",")])
@@ -146,7 +146,7 @@ public struct BuildRunner: Sendable {
     private func cachedResult(_ key: String) -> BuildResult? {
         guard let earlier = ResultCache(home: home).lookup(key), earlier.status == .succeeded else { return nil }
         let store = ArtifactStore(home: home)
-        let complete = earlier.artifacts.allSatisfy { (try? store.record(String($0.digest.dropFirst(7)))) != nil }
+        let complete = earlier.artifacts.allSatisfy { (try? store.record($0.digest)) != nil }
         return complete ? earlier : nil
     }
 
@@ -190,7 +190,7 @@ public struct BuildRunner: Sendable {
     private func nextBuildNumber(_ project: String) throws -> Int {
         let path = home.builds + "/" + project + "/number"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.system("open \(path)") }
+        guard fd >= 0 else { throw SlipwayError.open(path) }
         defer { Syscall.close(fd) }
         try Syscall.retrying("lock \(path)") { flock(fd, LOCK_EX) }
         var buffer = [UInt8](repeating: 0, count: 32)

@@ -19,7 +19,7 @@ public enum Git {
         do {
             outcome = try command.run()
         } catch {
-            throw SlipwayError.failed("cannot run git (\((error as? SlipwayError)?.message ?? "\(error)")): install git to build from a checkout")
+            throw SlipwayError.wrapping(error, "cannot run git (install git to build from a checkout)")
         }
         guard outcome.ending == .exited(0) else {
             let text = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

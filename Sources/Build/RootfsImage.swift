@@ -7,7 +7,7 @@ extension ImageRecord {
     /// identified by the digest of its canonical tar stream.
     public static func rootfsDirectory(_ path: String) throws -> ImageRecord {
         let digest = try TarPacker.pack(directory: path, into: DiscardSink()).tarDigest
-        return ImageRecord(reference: path, digest: "sha256:" + digest, rootfs: path, created: Date(), size: 0,
+        return ImageRecord(reference: path, digest: digest, rootfs: path, created: Date(), size: 0,
                            format: "rootfs-directory", layers: [])
     }
 }

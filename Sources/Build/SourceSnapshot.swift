@@ -143,7 +143,7 @@ struct SourceSnapshot: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: source)
         } catch {
-            throw SlipwayError.failed("cannot read \(source): \(error.localizedDescription)")
+            throw SlipwayError.wrapping(error, "cannot read \(source)")
         }
         for name in names.sorted() where !skipped(source + "/" + name) {
             var st = stat()
@@ -164,7 +164,7 @@ struct SourceSnapshot: Sendable {
         do {
             try FileManager.default.copyItem(atPath: source, toPath: destination)
         } catch {
-            throw SlipwayError.failed("cannot copy \(source) into the build's workspace: \(error.localizedDescription)")
+            throw SlipwayError.wrapping(error, "cannot copy \(source) into the build's workspace")
         }
     }
 }

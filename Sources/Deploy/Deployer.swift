@@ -23,7 +23,13 @@ public struct Deployer: Sendable {
     /// happened on each host), only for bad input found before anything changed.
     public func deploy(_ artifact: ArtifactRecord, to hosts: [any ReleaseHost]) -> DeployResult {
         let runs = hosts.map { HostDeployment(host: $0, options: options, events: events) }
-        defer { runs.forEach { $0.finish() } }
+        defer { runs.forEach { $0.finish(store: store) } }
+        // Held until every host has its copy: garbage collection leaves it alone meanwhile.
+        let hold: ArtifactUse
+        do { hold = try store.use(artifact.digest) } catch {
+            return result(runs, error: "\(artifact.digest): \(message(error))")
+        }
+        defer { withExtendedLifetime(hold) {} }
 
         // 1. Lock every host; one shared release id from the highest sequence.
         var sequence = 1
@@ -93,5 +99,5 @@ public struct Deployer: Sendable {
 }
 
 func message(_ error: any Error) -> String {
-    (error as? SlipwayError)?.message ?? "\(error)"
+    String(describing: error)
 }

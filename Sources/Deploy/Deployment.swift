@@ -52,7 +52,7 @@ final class HostDeployment: @unchecked Sendable {
     var context: HookContext {
         HookContext(deploymentID: id, applicationName: options.applicationName ?? (host.layout.root as NSString).lastPathComponent,
                     deploymentGroupName: options.deploymentGroup,
-                    deploymentGroupID: String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)),
+                    deploymentGroupID: targetKey,
                     releasePath: host.layout.release(id), previousReleasePath: previous.map(host.layout.release) ?? "",
                     variables: options.environment)
     }
@@ -62,6 +62,7 @@ final class HostDeployment: @unchecked Sendable {
     func prepare(id: String, artifact: ArtifactRecord, store: ArtifactStore) throws {
         self.id = id
         try host.append(JournalRecord(event: .created, release: id, artifact: artifact.digest, commit: artifact.provenance.sourceCommit))
+        try store.addReference(kind: "releases", name: releaseReference(id), digest: artifact.digest)
         step("unpacking \(artifact.shortDigest) into releases/\(id)")
         let staged = try host.stage(artifact, from: store, id: id)
         let source = options.appspecOverride ?? staged.appspec
@@ -119,7 +120,7 @@ final class HostDeployment: @unchecked Sendable {
     func checkHealth() throws {
         guard let health = options.health else { return }
         step("health check")
-        try runHealthCheck(health, on: host, release: id, policy: options.healthPolicy)
+        try runHealthCheck(health, on: host, release: id, policy: options.healthPolicy, environment: options.environment)
     }
 
     /// Marks the new release bad and, if it went live, switches back to the previous one and
@@ -192,10 +193,21 @@ final class HostDeployment: @unchecked Sendable {
         }
     }
 
-    /// Prunes old releases and releases the lock.
-    func finish() {
+    /// Names this target (host and path) in ids and references: stable across deploys.
+    var targetKey: String { String(SHA256Stream.hex(of: Data((host.name + ":" + host.layout.root).utf8)).prefix(16)) }
+
+    /// The store reference that keeps a release's artifact from garbage collection while the
+    /// release is on this target's disk.
+    func releaseReference(_ release: String) -> String { targetKey + "--" + release }
+
+    /// Prunes old releases (and their store references) and releases the lock.
+    func finish(store: ArtifactStore? = nil) {
         if lock != nil {
-            do { try ReleasePruner(host: host, keep: options.keep, events: events).prune() } catch {
+            do {
+                for pruned in try ReleasePruner(host: host, keep: options.keep, events: events).prune() {
+                    store?.removeReference(kind: "releases", name: releaseReference(pruned))
+                }
+            } catch {
                 events(DeployEvent(host: host.name, kind: .warning, text: "pruning failed: \(error)"))
             }
         }
@@ -210,7 +222,8 @@ final class HostDeployment: @unchecked Sendable {
 }
 
 /// Runs one health check with retries until its deadline.
-func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: String, policy: HealthCheck.Policy) throws {
+func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: String, policy: HealthCheck.Policy,
+                    environment: [String: String]) throws {
     switch health {
     case .http(let url):
         let resolved = url.replacingOccurrences(of: "{host}", with: host.healthHost)
@@ -218,12 +231,12 @@ func runHealthCheck(_ health: HealthCheck, on host: any ReleaseHost, release: St
             switch HTTPProbe.get(resolved, timeout: policy.requestTimeout) {
             case .success(let code) where (200..<400).contains(code): return nil
             case .success(let code): return "status \(code)"
-            case .failure(let error): return error.message
+            case .failure(let error): return error.description
             }
         }
     case .command(let command):
         try HealthCheck.retry(policy, what: "`\(command)`") {
-            host.healthCommand(command, releasePath: host.layout.release(release))
+            host.healthCommand(command, releasePath: host.layout.release(release), environment: environment)
         }
     }
 }

@@ -60,10 +60,8 @@ public enum HTTPProbe {
         let request = "GET \(parts.path) HTTP/1.1\r\nHost: \(parts.host)\r\nUser-Agent: slipway-health\r\nConnection: close\r\n\r\n"
         do {
             try Array(request.utf8).withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "send to \(url)") }
-        } catch let error as SlipwayError {
-            return .failure(error)
         } catch {
-            return .failure(.failed("\(error)"))
+            return .failure(.wrapping(error, "GET \(url)"))
         }
         var response = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -21,12 +21,12 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     public var time: Date
     public var event: Event
     public var release: String
-    public var artifact: String?
+    public var artifact: Digest?
     public var commit: String?
     public var previous: String?
     public var note: String?
 
-    public init(event: Event, release: String, artifact: String? = nil, commit: String? = nil,
+    public init(event: Event, release: String, artifact: Digest? = nil, commit: String? = nil,
                 previous: String? = nil, note: String? = nil, time: Date = Date()) {
         self.time = time
         self.event = event

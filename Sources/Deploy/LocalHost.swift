@@ -104,8 +104,8 @@ public struct LocalHost: ReleaseHost {
         }
     }
 
-    public func healthCommand(_ command: String, releasePath: String) -> String? {
-        var env = Command.baseEnvironment()
+    public func healthCommand(_ command: String, releasePath: String, environment: [String: String]) -> String? {
+        var env = Command.baseEnvironment().merging(environment) { _, stage in stage }
         env["RELEASE_PATH"] = releasePath
         var last = ""
         guard let ending = try? Command(["/bin/sh", "-c", command], environment: env).runLines(timeout: 60, grace: 1, line: { last = $1 }) else {

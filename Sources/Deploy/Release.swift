@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// A release's life: created → prepared → published → (bad | pruned).
 public enum ReleaseState: String, Codable, Sendable {
@@ -8,7 +9,7 @@ public enum ReleaseState: String, Codable, Sendable {
 /// One release of a target, as its journal tells it.
 public struct Release: Codable, Sendable, Equatable {
     public var id: String
-    public var artifact: String?
+    public var artifact: Digest?
     public var commit: String?
     public var state: ReleaseState
     public var created: Date

@@ -52,7 +52,7 @@ public protocol ReleaseHost: Sendable {
     /// Removes what crashed deploys left: staging directories and temp links. Lock held.
     func sweep() throws
     /// Runs a health command on the host; nil when it exits 0, else why not.
-    func healthCommand(_ command: String, releasePath: String) -> String?
+    func healthCommand(_ command: String, releasePath: String, environment: [String: String]) -> String?
     /// The host name an HTTP health URL's `{host}` stands for.
     var healthHost: String { get }
 }

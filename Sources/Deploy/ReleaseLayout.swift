@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// Where things live under a target's root, on this machine or a remote one:
 ///
@@ -44,13 +45,12 @@ public struct ReleaseLayout: Sendable, Equatable {
 /// artifact's short digest (`000042-20261128T044305Z-3f2a9c1b0d4e`), so they sort by age
 /// without trusting any clock or directory mtime.
 public enum ReleaseID {
-    public static func make(sequence: Int, time: Date, digest: String) -> String {
+    public static func make(sequence: Int, time: Date, digest: Digest) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let hex = digest.hasPrefix("sha256:") ? String(digest.dropFirst(7)) : digest
-        return String(format: "%06d", sequence) + "-" + formatter.string(from: time) + "-" + hex.prefix(12)
+        return String(format: "%06d", sequence) + "-" + formatter.string(from: time) + "-" + digest.short
     }
 
     /// The sequence number at the front of an id (0 when it has another shape).

@@ -71,14 +71,14 @@ public struct RemoteHost: ReleaseHost {
     }
 
     public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
-        let scan = try BundleScan(blob: store.blobPath(artifact.hex))
+        let scan = try BundleScan(blob: store.blobPath(artifact.digest))
         let staging = layout.releases + "/.\(id).bundle"
         let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe)
         var verified = false
         defer { if !verified { child.signal(SIGKILL); child.wait() } }
         // Stream the decompressed tar, hashing it on the way; the release is only named after
         // both digests match.
-        let reader = try TarReader(path: store.blobPath(artifact.hex), mode: .raw)
+        let reader = try TarReader(path: store.blobPath(artifact.digest), mode: .raw)
         var tar = SHA256Stream()
         do {
             if try reader.next() != nil {
@@ -90,13 +90,13 @@ public struct RemoteHost: ReleaseHost {
             try reader.drain()
         } catch {
             child.closeInput()
-            throw SlipwayError.failed("\(name): sending the artifact failed: \(message(error))")
+            throw SlipwayError.wrapping(error, "\(name): sending the artifact failed", otherwise: .failed)
         }
         child.closeInput()
         var output = LastLines()
         let ending = child.pumpLines(deadline: Date().addingTimeInterval(3600), grace: 2) { output.append($1) }
         verified = true
-        guard "sha256:" + reader.rawDigest == artifact.blob.digest, "sha256:" + tar.finalizeHex() == artifact.digest else {
+        guard try reader.rawDigest == artifact.blob.digest, tar.finalize() == artifact.digest else {
             throw SlipwayError.corrupt("\(artifact.digest): the stored blob is corrupt; nothing was installed on \(name)")
         }
         guard ending == .exited(0) else {
@@ -200,9 +200,11 @@ public struct RemoteHost: ReleaseHost {
         try remote("rm -f .current.tmp-*; for d in releases/.[!.]*; do [ -e \"$d\" ] && rm -rf \"$d\"; done; true")
     }
 
-    public func healthCommand(_ command: String, releasePath: String) -> String? {
+    public func healthCommand(_ command: String, releasePath: String, environment: [String: String]) -> String? {
         do {
-            try remote("RELEASE_PATH=$1 sh -c \"$2\"", [releasePath, command])
+            let variables = environment.map { "\($0.key)=\($0.value)" }.sorted()
+            try remote("release=$1 command=$2; shift 2; RELEASE_PATH=$release exec env \"$@\" RELEASE_PATH=\"$release\" sh -c \"$command\"",
+                       [releasePath, command] + variables)
             return nil
         } catch let failure as RemoteFailure {
             return "`\(command)` exited with status \(failure.status)" + (failure.lines.last.map { ": \($0)" } ?? "")

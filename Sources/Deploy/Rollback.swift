@@ -53,7 +53,7 @@ public struct Rollback: Sendable {
             do { try run.stop(current, for: target) } catch {
                 try? run.restart(current, reverting: target)
                 try? run.allowTraffic(to: current, reverting: target)
-                throw SlipwayError.failed("\(host.name): rollback stopped before the switch: \(message(error))")
+                throw SlipwayError.failed("\(host.name): rollback stopped before the switch", cause: error)
             }
         }
         events(DeployEvent(host: host.name, kind: .step, text: "switching current to releases/\(target)"))
@@ -62,7 +62,7 @@ public struct Rollback: Sendable {
         events(DeployEvent(host: host.name, kind: .warning, text: "database migrations and files in shared/ are not reverted"))
         do {
             try run.restart(target, reverting: current ?? "")
-            if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy) }
+            if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy, environment: options.environment) }
             try run.allowTraffic(to: target, reverting: current ?? "")
         } catch {
             return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error))

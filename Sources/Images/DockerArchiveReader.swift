@@ -14,30 +14,30 @@ enum DockerArchiveReader {
                 : "\(bundle.source): 'manifest.json' lists \(entries.count) images (\(tags.joined(separator: ", "))); save and import one image at a time")
         }
         let configPath = try relative(entry.Config, bundle, field: "Config")
-        let configHex = try configDigestHex(configPath, bundle)
-        let config = try bundle.decode(OCIImageConfig.self, configPath, expectedDigest: "sha256:" + configHex)
+        let configDigest = try self.configDigest(configPath, bundle)
+        let config = try bundle.decode(OCIImageConfig.self, configPath, expectedDigest: configDigest)
         try OCILayoutReader.checkLayerCount(entry.Layers.count, config, bundle: bundle, configPath: configPath)
         let layers = try entry.Layers.enumerated().map { i, path in
             let path = try relative(path, bundle, field: "Layers[\(i)]")
-            return ImagePlan.Layer(path: path, digest: blobDigest(path), diffID: config.rootfs.diffIDs[i])
+            return ImagePlan.Layer(path: path, digest: blobDigest(path),
+                                   diffID: try bundle.digest(config.rootfs.diffIDs[i], what: "\(configPath): rootfs.diff_ids[\(i)]"))
         }
-        return ImagePlan(format: .dockerSave, digest: "sha256:" + configHex, layers: layers,
+        return ImagePlan(format: .dockerSave, digest: configDigest, layers: layers,
                          environment: config.config?.Env)
     }
 
     /// Legacy archives name the config `<hex>.json`, newer ones `blobs/sha256/<hex>`; either way
     /// the name is the config's digest. Anything else is hashed as found.
-    private static func configDigestHex(_ path: String, _ bundle: ImageBundle) throws -> String {
+    private static func configDigest(_ path: String, _ bundle: ImageBundle) throws -> Digest {
         let name = (path as NSString).lastPathComponent
-        let stem = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
-        if let hex = try? ImageBundle.hex(of: "sha256:" + stem, what: "") { return hex }
-        return SHA256Stream.hex(of: try bundle.read(path))
+        let stem = name.hasSuffix(".json") ? name.dropLast(5) : Substring(name)
+        if let digest = try? Digest(hex: stem) { return digest }
+        return Digest.of(try bundle.read(path))
     }
 
-    private static func blobDigest(_ path: String) -> String? {
+    private static func blobDigest(_ path: String) -> Digest? {
         guard path.hasPrefix("blobs/sha256/") else { return nil }
-        let digest = "sha256:" + path.dropFirst("blobs/sha256/".count)
-        return (try? ImageBundle.hex(of: digest, what: "")) != nil ? digest : nil
+        return try? Digest(hex: path.dropFirst("blobs/sha256/".count))
     }
 
     private static func relative(_ path: String, _ bundle: ImageBundle, field: String) throws -> String {

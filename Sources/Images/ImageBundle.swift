@@ -18,7 +18,7 @@ final class ImageBundle {
         self.path = path
         self.source = source
         fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(source)") }
+        guard fd >= 0 else { throw SlipwayError.open(source) }
     }
 
     deinit {
@@ -39,7 +39,7 @@ final class ImageBundle {
         }
         if errno == ENOENT { throw SlipwayError.badInput("\(source): '\(relative)' is missing") }
         if errno == ENOSYS { throw SlipwayError.failed("openat2 is not available: Linux 5.6 or later is required to import images") }
-        throw SlipwayError.system("open \(source)/\(relative)")
+        throw SlipwayError.open("\(source)/\(relative)")
     }
 
     func exists(_ relative: String) -> Bool {
@@ -66,10 +66,10 @@ final class ImageBundle {
     }
 
     /// A JSON document of the bundle, decoded; errors name the file and the field.
-    func decode<T: Decodable>(_ type: T.Type, _ relative: String, expectedDigest: String? = nil) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ relative: String, expectedDigest: Digest? = nil) throws -> T {
         let data = try read(relative)
         if let expectedDigest {
-            let actual = "sha256:" + SHA256Stream.hex(of: data)
+            let actual = Digest.of(data)
             guard actual == expectedDigest else {
                 throw SlipwayError.badInput("\(source): '\(relative)' does not match its digest: expected \(expectedDigest), found \(actual)")
             }
@@ -93,20 +93,18 @@ final class ImageBundle {
         path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
     }
 
-    /// `blobs/sha256/<hex>` for a descriptor digest; other algorithms and malformed digests are refused.
-    func blobPath(_ digest: String, what: String) throws -> String {
-        "blobs/sha256/" + (try Self.hex(of: digest, what: "\(source): \(what)"))
+    /// `blobs/sha256/<hex>`: where a layout keeps the blob with `digest`.
+    static func blobPath(_ digest: Digest) -> String {
+        "blobs/sha256/" + digest.hex
     }
 
-    /// The hex part of `sha256:<64 hex>`.
-    static func hex(of digest: String, what: String) throws -> String {
-        guard digest.hasPrefix("sha256:") else {
-            throw SlipwayError.badInput("\(what): digest '\(digest)' is not sha256; only sha256 digests are supported")
+    /// A digest the bundle's documents give (`what` says where); other algorithms and
+    /// malformed digests are refused.
+    func digest(_ text: String, what: String) throws -> Digest {
+        do {
+            return try Digest(parsing: text)
+        } catch {
+            throw SlipwayError.badInput("\(source): \(what)", cause: error)
         }
-        let hex = String(digest.dropFirst(7))
-        guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-            throw SlipwayError.badInput("\(what): '\(digest)' is not a valid sha256 digest (64 lowercase hex digits)")
-        }
-        return hex
     }
 }

@@ -1,19 +1,21 @@
+import SlipwayCore
+
 /// What an import found in its input: the image's identity and the layers to apply, bottom
 /// first, each with the digests it must have.
 struct ImagePlan {
     struct Layer {
         /// Path of the blob inside the bundle directory.
         var path: String
-        /// `sha256:<hex>` of the blob as stored, when the format records it.
-        var digest: String?
-        /// `sha256:<hex>` of the uncompressed tar (the config's `diff_ids` entry).
-        var diffID: String?
+        /// SHA-256 of the blob as stored, when the format records it.
+        var digest: Digest?
+        /// SHA-256 of the uncompressed tar (the config's `diff_ids` entry).
+        var diffID: Digest?
     }
 
     var format: ImageFormat
-    /// `sha256:<hex>` of the image config (Docker's image ID): the same image imported as an
+    /// SHA-256 of the image config (Docker's image ID): the same image imported as an
     /// OCI layout or a `docker save` tarball gets the same digest and shares one unpacked tree.
-    var digest: String
+    var digest: Digest
     var layers: [Layer]
     var environment: [String]?
 }

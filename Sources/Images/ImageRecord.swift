@@ -1,12 +1,13 @@
 import Foundation
+import SlipwayCore
 
 /// An imported toolchain image: a name, a digest, and its unpacked read-only root filesystem.
 public struct ImageRecord: Codable, Sendable {
     /// `name:tag`, or `sha256:<hex>` when looked up by a digest no tag points at.
     public var reference: String
-    /// `sha256:<hex>` identifying the image content: the config digest (Docker's image ID)
+    /// The SHA-256 identifying the image content: the config digest (Docker's image ID)
     /// for OCI layouts and `docker save` archives, the uncompressed tar's for a rootfs tarball.
-    public var digest: String
+    public var digest: Digest
     /// The unpacked root filesystem, shared read-only by every sandbox that uses the image.
     public var rootfs: String
     public var created: Date
@@ -15,12 +16,12 @@ public struct ImageRecord: Codable, Sendable {
     /// rootfs-tarball, oci-layout, docker-save (`ImageFormat`).
     public var format: String
     /// Layer digests, bottom first (the blob digest, or the uncompressed one where the format has no other).
-    public var layers: [String]
+    public var layers: [Digest]
     /// `KEY=value` pairs from the image config (`config.Env`), when it has one.
     public var environment: [String]?
 
-    public init(reference: String, digest: String, rootfs: String, created: Date, size: Int64, format: String,
-                layers: [String], environment: [String]? = nil) {
+    public init(reference: String, digest: Digest, rootfs: String, created: Date, size: Int64, format: String,
+                layers: [Digest], environment: [String]? = nil) {
         self.reference = reference
         self.digest = digest
         self.rootfs = rootfs

@@ -29,7 +29,7 @@ extension ImageStore {
         do {
             ending = try command.run().ending
         } catch {
-            throw SlipwayError.failed("\(what): cannot run \(executable): \((error as? SlipwayError)?.message ?? "\(error)")")
+            throw SlipwayError.wrapping(error, "\(what): cannot run \(executable)")
         }
         guard ending == .exited(0) else {
             throw SlipwayError.failed("\(what) failed (exit status \(ending.status ?? 0)); see its output above")

@@ -20,41 +20,41 @@ extension ImageStore {
         try makeDirectories(rootfsDir, mode: 0o700)
         try makeDirectories(tmpDir, mode: 0o700)
         let work = "\(tmpDir)/import-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard mkdir(work, 0o700) == 0 else { throw SlipwayError.system("mkdir \(work)") }
+        guard mkdir(work, 0o700) == 0 else { throw SlipwayError.mkdir(work) }
         defer { removeWritableTree(work) }
 
-        let hex: String
+        let digest: Digest
         if st.st_mode & S_IFMT == S_IFDIR {
             let bundle = try ImageBundle(path: source, source: path)
             guard let plan = try Self.plan(bundle) else {
                 throw SlipwayError.badInput("\(path): a directory must be an OCI image layout (oci-layout, index.json, blobs/) or an unpacked docker save (manifest.json)")
             }
-            hex = try unpack(plan, from: bundle, work: work)
+            digest = try unpack(plan, from: bundle, work: work)
         } else {
-            hex = try importTarball(source, label: path, work: work)
+            digest = try importTarball(source, label: path, work: work)
         }
-        try setTag(tag, hex: hex)
-        return try record(hex, reference: tag.description)
+        try setTag(tag, digest: digest)
+        return try record(digest, reference: tag.description)
     }
 
     /// A tarball is unpacked once: it is either the root filesystem itself or an image
     /// archive whose blobs are then applied as layers.
-    private func importTarball(_ path: String, label: String, work: String) throws -> String {
+    private func importTarball(_ path: String, label: String, work: String) throws -> Digest {
         let unpacked = work + "/tarball"
-        guard mkdir(unpacked, 0o700) == 0 else { throw SlipwayError.system("mkdir \(unpacked)") }
+        guard mkdir(unpacked, 0o700) == 0 else { throw SlipwayError.mkdir(unpacked) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SlipwayError.system("open \(label)") }
+        guard fd >= 0 else { throw SlipwayError.open(label) }
         let result = try LayerApplier(root: unpacked).apply(fd: fd, source: label)
         let bundle = try ImageBundle(path: unpacked, source: label)
         if let plan = try Self.plan(bundle) {
             return try unpack(plan, from: bundle, work: work)
         }
-        let hex = String(result.tarDigest.dropFirst("sha256:".count))
-        let record = ImageRecord(reference: "", digest: result.tarDigest, rootfs: rootfsPath(hex), created: Date(),
+        let digest = result.tarDigest
+        let record = ImageRecord(reference: "", digest: digest, rootfs: rootfsPath(digest), created: Date(),
                                  size: result.stats.bytes, format: ImageFormat.rootfsTarball.rawValue,
                                  layers: [result.tarDigest])
-        try publish(unpacked, record: record, hex: hex)
-        return hex
+        try publish(unpacked, record: record)
+        return digest
     }
 
     /// Which image format a bundle is; nil when it is neither (a plain root filesystem).
@@ -65,11 +65,11 @@ extension ImageStore {
     }
 
     /// Applies the plan's layers into a staging tree, verifying each, then publishes it.
-    private func unpack(_ plan: ImagePlan, from bundle: ImageBundle, work: String) throws -> String {
-        let hex = try ImageBundle.hex(of: plan.digest, what: "\(bundle.source): image digest")
-        if isUnpacked(hex) { return hex }
+    private func unpack(_ plan: ImagePlan, from bundle: ImageBundle, work: String) throws -> Digest {
+        let digest = plan.digest
+        if isUnpacked(digest) { return digest }
         let staging = work + "/rootfs"
-        guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.system("mkdir \(staging)") }
+        guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.mkdir(staging) }
         let applier = LayerApplier(root: staging)
         var size: Int64 = 0
         var writable = WritableDirectories()
@@ -86,28 +86,28 @@ extension ImageStore {
             size += result.stats.bytes
         }
         try writable.restore()
-        let record = ImageRecord(reference: "", digest: plan.digest, rootfs: rootfsPath(hex), created: Date(), size: size,
-                                 format: plan.format.rawValue, layers: plan.layers.map { $0.digest ?? $0.diffID ?? "" },
+        let record = ImageRecord(reference: "", digest: digest, rootfs: rootfsPath(digest), created: Date(), size: size,
+                                 format: plan.format.rawValue, layers: plan.layers.compactMap { $0.digest ?? $0.diffID },
                                  environment: plan.environment)
-        try publish(staging, record: record, hex: hex)
-        return hex
+        try publish(staging, record: record)
+        return digest
     }
 
-    private func isUnpacked(_ hex: String) -> Bool {
+    private func isUnpacked(_ digest: Digest) -> Bool {
         var st = stat()
-        return stat(rootfsPath(hex), &st) == 0 && FileManager.default.fileExists(atPath: metaPath(hex))
+        return stat(rootfsPath(digest), &st) == 0 && FileManager.default.fileExists(atPath: metaPath(digest))
     }
 
     /// Renames a finished tree under its digest; when another import got there first, its
     /// tree (the same content) stays and ours is discarded with the work directory.
-    private func publish(_ tree: String, record: ImageRecord, hex: String) throws {
-        if !isUnpacked(hex) {
-            guard chmod(tree, 0o755) == 0 else { throw SlipwayError.system("chmod \(tree)") }
-            if rename(tree, rootfsPath(hex)) != 0 && errno != EEXIST && errno != ENOTEMPTY {
-                throw SlipwayError.system("rename \(tree) to \(rootfsPath(hex))")
+    private func publish(_ tree: String, record: ImageRecord) throws {
+        if !isUnpacked(record.digest) {
+            guard chmod(tree, 0o755) == 0 else { throw SlipwayError.chmod(tree) }
+            if rename(tree, rootfsPath(record.digest)) != 0 && errno != EEXIST && errno != ENOTEMPTY {
+                throw SlipwayError.rename(tree, to: rootfsPath(record.digest))
             }
         }
-        if !FileManager.default.fileExists(atPath: metaPath(hex)) { try writeRecord(record, hex: hex) }
+        if !FileManager.default.fileExists(atPath: metaPath(record.digest)) { try writeRecord(record) }
     }
 }
 

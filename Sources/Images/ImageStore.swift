@@ -24,14 +24,14 @@ public struct ImageStore: Sendable {
     var tagsDir: String { root + "/tags" }
     var tmpDir: String { root + "/tmp" }
 
-    func rootfsPath(_ hex: String) -> String { "\(rootfsDir)/\(hex)" }
-    func metaPath(_ hex: String) -> String { "\(metaDir)/\(hex).json" }
+    func rootfsPath(_ digest: Digest) -> String { "\(rootfsDir)/\(digest.hex)" }
+    func metaPath(_ digest: Digest) -> String { "\(metaDir)/\(digest.hex).json" }
 
     // MARK: - Looking up
 
     /// Every tag, sorted by reference.
     public func list() throws -> [ImageRecord] {
-        try allTags().map { reference, hex in try record(hex, reference: reference.description) }
+        try allTags().map { reference, digest in try record(digest, reference: reference.description) }
             .sorted { $0.reference < $1.reference }
     }
 
@@ -39,14 +39,15 @@ public struct ImageStore: Sendable {
     /// at least 4 hex digits (`sha256:` optional). `rootfs` of the result is the unpacked tree.
     public func resolve(_ reference: String) throws -> ImageRecord {
         let parsed = try? ImageReference(parsing: reference)
-        if let parsed, let hex = try tagTarget(parsed) {
-            return try record(hex, reference: parsed.description)
+        if let parsed, let digest = try tagTarget(parsed) {
+            return try record(digest, reference: parsed.description)
         }
-        if let hex = try matchDigest(reference) {
-            let tag = try allTags().first { $0.1 == hex }?.0.description
-            return try record(hex, reference: tag ?? "sha256:" + hex)
+        let prefix = try? DigestPrefix(parsing: reference)
+        if let prefix, let digest = try prefix.unique(in: storedDigests(), noun: "images") {
+            let tag = try allTags().first { $0.1 == digest }?.0.description
+            return try record(digest, reference: tag ?? digest.description)
         }
-        if parsed == nil && !Self.looksLikeDigest(reference) {
+        if parsed == nil && prefix == nil {
             _ = try ImageReference(parsing: reference)  // throws the naming rule that was broken
         }
         throw SlipwayError.notFound("no image '\(reference)'; see 'slipway image ls', or import one with 'slipway image import PATH --name NAME'")
@@ -55,101 +56,92 @@ public struct ImageStore: Sendable {
     /// Removes a tag; the unpacked tree and record go with the last tag pointing at them. A
     /// digest removes the image and every tag pointing at it.
     public func remove(_ reference: String) throws {
-        let hex: String
+        let digest: Digest
         if let parsed = try? ImageReference(parsing: reference), let target = try tagTarget(parsed) {
             try removeTag(parsed)
-            hex = target
+            digest = target
         } else {
-            hex = String(try resolve(reference).digest.dropFirst("sha256:".count))
-            for (tag, target) in try allTags() where target == hex { try removeTag(tag) }
+            digest = try resolve(reference).digest
+            for (tag, target) in try allTags() where target == digest { try removeTag(tag) }
         }
-        if try allTags().contains(where: { $0.1 == hex }) { return }
-        try removeContent(hex)
+        if try allTags().contains(where: { $0.1 == digest }) { return }
+        try removeContent(digest)
     }
 
     // MARK: - Records and tags
 
-    func record(_ hex: String, reference: String) throws -> ImageRecord {
-        let path = metaPath(hex)
+    func record(_ digest: Digest, reference: String) throws -> ImageRecord {
+        let path = metaPath(digest)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SlipwayError.corrupt("\(reference) points at sha256:\(hex), which has no record (\(path)); re-import the image")
+            throw SlipwayError.corrupt("\(reference) points at \(digest), which has no record (\(path)); re-import the image")
         }
         let decoder = Timestamp.decoder()
         var record: ImageRecord
         do {
             record = try decoder.decode(ImageRecord.self, from: data)
         } catch {
-            throw SlipwayError.corrupt("\(path): unreadable image record (\(error))")
+            throw SlipwayError.corrupt("\(path): unreadable image record", cause: error)
         }
         record.reference = reference
-        record.rootfs = rootfsPath(hex)  // where it is now, even if the home moved
+        record.rootfs = rootfsPath(digest)  // where it is now, even if the home moved
         return record
     }
 
-    func writeRecord(_ record: ImageRecord, hex: String) throws {
+    func writeRecord(_ record: ImageRecord) throws {
         let encoder = Timestamp.encoder()
         var stored = record
         stored.reference = ""
         try makeDirectories(metaDir)
-        try writeFileAtomically(try encoder.encode(stored), to: metaPath(hex))
+        try writeFileAtomically(try encoder.encode(stored), to: metaPath(record.digest))
     }
 
-    func setTag(_ reference: ImageReference, hex: String) throws {
+    func setTag(_ reference: ImageReference, digest: Digest) throws {
         let path = tagsDir + "/" + reference.tagFile
         try makeDirectories((path as NSString).deletingLastPathComponent)
-        try writeFileAtomically(Data("sha256:\(hex)\n".utf8), to: path)
+        try writeFileAtomically(Data("\(digest)\n".utf8), to: path)
     }
 
     private func removeTag(_ reference: ImageReference) throws {
         let path = tagsDir + "/" + reference.tagFile
-        guard unlink(path) == 0 || errno == ENOENT else { throw SlipwayError.system("remove \(path)") }
+        guard unlink(path) == 0 || errno == ENOENT else { throw SlipwayError.system(call: "unlink", path) }
         rmdir((path as NSString).deletingLastPathComponent)  // fails harmlessly while other tags remain
     }
 
-    private func tagTarget(_ reference: ImageReference) throws -> String? {
+    private func tagTarget(_ reference: ImageReference) throws -> Digest? {
         let path = tagsDir + "/" + reference.tagFile
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return try ImageBundle.hex(of: text, what: "tag file \(path)")
+        do {
+            return try Digest(parsing: text)
+        } catch {
+            throw SlipwayError.corrupt("tag file \(path)", cause: error)
+        }
     }
 
-    private func allTags() throws -> [(ImageReference, String)] {
+    private func allTags() throws -> [(ImageReference, Digest)] {
         let fm = FileManager.default
-        var found: [(ImageReference, String)] = []
+        var found: [(ImageReference, Digest)] = []
         for name in (try? fm.contentsOfDirectory(atPath: tagsDir)) ?? [] {
             for tag in (try? fm.contentsOfDirectory(atPath: tagsDir + "/" + name)) ?? [] where !tag.contains(".tmp-") {
                 let text = name.replacingOccurrences(of: "+", with: "/") + ":" + tag
-                guard let reference = try? ImageReference(parsing: text), let hex = try tagTarget(reference) else { continue }
-                found.append((reference, hex))
+                guard let reference = try? ImageReference(parsing: text), let digest = try tagTarget(reference) else { continue }
+                found.append((reference, digest))
             }
         }
         return found
     }
 
-    private static func looksLikeDigest(_ text: String) -> Bool {
-        let hex = text.hasPrefix("sha256:") ? text.dropFirst(7) : Substring(text)
-        return !hex.isEmpty && hex.allSatisfy(\.isHexDigit)
-    }
-
-    /// The full hex of the one stored image whose digest starts with `text`, if any.
-    private func matchDigest(_ text: String) throws -> String? {
-        guard Self.looksLikeDigest(text) else { return nil }
-        let prefix = (text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text).lowercased()
-        guard prefix.count >= 4 else { return nil }
-        let all = ((try? FileManager.default.contentsOfDirectory(atPath: metaDir)) ?? [])
-            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
-        let matches = all.filter { $0.hasPrefix(prefix) }
-        guard matches.count <= 1 else {
-            throw SlipwayError.badInput("digest prefix '\(text)' is ambiguous: it matches \(matches.count) images; give more digits")
-        }
-        return matches.first
+    /// Digests of the images with a record, from the record files' names.
+    private func storedDigests() -> [Digest] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: metaDir)) ?? [])
+            .filter { $0.hasSuffix(".json") }.compactMap { try? Digest(hex: $0.dropLast(5)) }
     }
 
     /// Moves the tree aside first, so a half-deleted tree never sits under its digest.
-    private func removeContent(_ hex: String) throws {
-        unlink(metaPath(hex))
+    private func removeContent(_ digest: Digest) throws {
+        unlink(metaPath(digest))
         try makeDirectories(tmpDir, mode: 0o700)
-        let doomed = "\(tmpDir)/removing-\(hex)-\(UInt64.random(in: 0...UInt64.max))"
-        if rename(rootfsPath(hex), doomed) == 0 { removeWritableTree(doomed) }
+        let doomed = "\(tmpDir)/removing-\(digest.hex)-\(UInt64.random(in: 0...UInt64.max))"
+        if rename(rootfsPath(digest), doomed) == 0 { removeWritableTree(doomed) }
     }
 }

@@ -7,10 +7,10 @@ import SlipwayCore
 struct LayerApplier {
     /// What applying one layer found.
     struct Result {
-        /// `sha256:<hex>` of the bytes as stored.
-        var blobDigest: String
-        /// `sha256:<hex>` of the uncompressed tar.
-        var tarDigest: String
+        /// SHA-256 of the bytes as stored.
+        var blobDigest: Digest
+        /// SHA-256 of the uncompressed tar.
+        var tarDigest: Digest
         var stats: ExtractStats
     }
 
@@ -41,13 +41,13 @@ struct LayerApplier {
             // Read, hashed and (zstd) decoded on a second thread, as `zstd -dc | tar -x` would.
             guard lseek(fd, 0, SEEK_SET) == 0 else {
                 Syscall.close(fd)
-                throw SlipwayError.system("seek \(source)")
+                throw SlipwayError.system(call: "lseek", source)
             }
             let reader = try TarReader(decodingAhead: fd, source: source, hashingDecoded: sniffer.isCompressed)
             let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
             try reader.drain()
-            let blobDigest = "sha256:" + reader.rawDigest
-            let tarDigest = sniffer.isCompressed ? "sha256:" + reader.decodedDigest : blobDigest
+            let blobDigest = try reader.rawDigest
+            let tarDigest = sniffer.isCompressed ? reader.decodedDigest : blobDigest
             return Result(blobDigest: blobDigest, tarDigest: tarDigest, stats: stats)
         default:
             return try applyDecodingHere(fd: fd, compressed: sniffer, source: source)
@@ -64,6 +64,6 @@ struct LayerApplier {
         let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
         let blobDigest = try hasher.wait()
         try reader.drain()
-        return Result(blobDigest: blobDigest, tarDigest: "sha256:" + reader.rawDigest, stats: stats)
+        return Result(blobDigest: blobDigest, tarDigest: try reader.rawDigest, stats: stats)
     }
 }

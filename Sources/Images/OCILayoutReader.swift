@@ -21,16 +21,19 @@ enum OCILayoutReader {
 
     /// The plan for one image manifest blob; shared with newer `docker save` archives.
     static func plan(manifest descriptor: OCIDescriptor, in bundle: ImageBundle, format: ImageFormat) throws -> ImagePlan {
-        let manifestPath = try bundle.blobPath(descriptor.digest, what: "manifest")
-        let manifest = try bundle.decode(OCIManifest.self, manifestPath, expectedDigest: descriptor.digest)
-        let configPath = try bundle.blobPath(manifest.config.digest, what: "\(manifestPath): config")
-        let config = try bundle.decode(OCIImageConfig.self, configPath, expectedDigest: manifest.config.digest)
+        let manifestDigest = try bundle.digest(descriptor.digest, what: "manifest")
+        let manifestPath = ImageBundle.blobPath(manifestDigest)
+        let manifest = try bundle.decode(OCIManifest.self, manifestPath, expectedDigest: manifestDigest)
+        let configDigest = try bundle.digest(manifest.config.digest, what: "\(manifestPath): config")
+        let configPath = ImageBundle.blobPath(configDigest)
+        let config = try bundle.decode(OCIImageConfig.self, configPath, expectedDigest: configDigest)
         try checkLayerCount(manifest.layers.count, config, bundle: bundle, configPath: configPath)
         let layers = try manifest.layers.enumerated().map { i, layer in
-            ImagePlan.Layer(path: try bundle.blobPath(layer.digest, what: "\(manifestPath): layers[\(i)]"),
-                            digest: layer.digest, diffID: config.rootfs.diffIDs[i])
+            let digest = try bundle.digest(layer.digest, what: "\(manifestPath): layers[\(i)]")
+            return ImagePlan.Layer(path: ImageBundle.blobPath(digest), digest: digest,
+                                   diffID: try bundle.digest(config.rootfs.diffIDs[i], what: "\(configPath): rootfs.diff_ids[\(i)]"))
         }
-        return ImagePlan(format: format, digest: manifest.config.digest, layers: layers,
+        return ImagePlan(format: format, digest: configDigest, layers: layers,
                          environment: config.config?.Env)
     }
 
@@ -53,8 +56,9 @@ enum OCILayoutReader {
                 : "\(bundle.source): \(what) holds \(candidates.count) images for linux/\(hostArchitecture); import a layout with one image")
         }
         guard let type = chosen.mediaType, indexTypes.contains(type) else { return chosen }
-        let path = try bundle.blobPath(chosen.digest, what: "\(what): manifests")
-        let nested = try bundle.decode(OCIIndex.self, path, expectedDigest: chosen.digest)
+        let digest = try bundle.digest(chosen.digest, what: "\(what): manifests")
+        let path = ImageBundle.blobPath(digest)
+        let nested = try bundle.decode(OCIIndex.self, path, expectedDigest: digest)
         return try pickManifest(nested, in: bundle, what: path, depth: depth + 1)
     }
 

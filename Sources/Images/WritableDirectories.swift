@@ -19,7 +19,7 @@ struct WritableDirectories {
             var st = stat()
             guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
                   st.st_mode & 0o7777 == (mode | 0o700) & 0o7777 else { continue }
-            guard chmod(path, mode & 0o7777) == 0 else { throw SlipwayError.system("chmod \(path)") }
+            guard chmod(path, mode & 0o7777) == 0 else { throw SlipwayError.chmod(path) }
         }
     }
 
@@ -28,9 +28,9 @@ struct WritableDirectories {
         guard lstat(directory, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return }
         if st.st_mode & 0o700 != 0o700 {
             if opened[directory] == nil { opened[directory] = st.st_mode & 0o7777 }
-            guard chmod(directory, (st.st_mode | 0o700) & 0o7777) == 0 else { throw SlipwayError.system("chmod \(directory)") }
+            guard chmod(directory, (st.st_mode | 0o700) & 0o7777) == 0 else { throw SlipwayError.chmod(directory) }
         }
-        guard let dir = opendir(directory) else { throw SlipwayError.system("open \(directory)") }
+        guard let dir = opendir(directory) else { throw SlipwayError.open(directory) }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             guard entry.pointee.d_type == DT_DIR || entry.pointee.d_type == DT_UNKNOWN else { continue }

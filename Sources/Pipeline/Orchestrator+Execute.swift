@@ -41,7 +41,7 @@ extension Orchestrator {
             } catch is CancellationError {
                 outcome = .failure(.cancelled)
             } catch {
-                outcome = .failure(run.cancelledBy != nil ? .cancelled : .failed((error as? SlipwayError)?.message ?? "\(error)"))
+                outcome = .failure(run.cancelledBy != nil ? .cancelled : .failed("\(error)"))
             }
             gate.leave(name, run: run.id)
             let cancelledBy = run.cancelledBy ?? "?"

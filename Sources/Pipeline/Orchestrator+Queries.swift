@@ -60,7 +60,7 @@ extension Orchestrator {
         try spec(pipeline).targets.map { target in
             let host = try DeployTarget.parse(target).host(events: { _ in })
             let releases = try listReleases(on: host).map {
-                ReleaseSummary(id: $0.id, artifact: $0.artifact ?? "", commit: $0.commit, state: $0.state.rawValue,
+                ReleaseSummary(id: $0.id, artifact: $0.artifact?.description ?? "", commit: $0.commit, state: $0.state.rawValue,
                                time: $0.switched ?? $0.created, current: $0.current)
             }
             return TargetReleases(target: target, releases: releases)

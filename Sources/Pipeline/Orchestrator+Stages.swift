@@ -76,8 +76,8 @@ extension Orchestrator {
         guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
             throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
         }
-        publish(run.update { $0.artifact = artifact.digest })
-        return artifact.digest
+        publish(run.update { $0.artifact = artifact.digest.description })
+        return artifact.digest.description
     }
 
     /// Waits for a decision recorded by any process (`slipway approve`, the API); without one

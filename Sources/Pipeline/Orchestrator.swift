@@ -40,7 +40,7 @@ public final class Orchestrator: PipelineControl {
             throw SlipwayError.notFound("no pipeline '\(pipeline)'; see 'slipway pipeline ls'")
         }
         do { return try JSONDecoder().decode(PipelineSpec.self, from: row.definition) } catch {
-            throw SlipwayError.corrupt("pipeline '\(pipeline)': its stored definition does not decode (\(error)); register it again")
+            throw SlipwayError.corrupt("pipeline '\(pipeline)': its stored definition does not decode (register it again)", cause: error)
         }
     }
 

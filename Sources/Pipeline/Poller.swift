@@ -55,6 +55,6 @@ public final class Poller: Sendable {
     }
 
     private func report(_ error: any Error) {
-        FileHandle.standardError.write(Data("slipway: poll: \((error as? SlipwayError)?.message ?? "\(error)")\n".utf8))
+        FileHandle.standardError.write(Data("slipway: poll: \(error)\n".utf8))
     }
 }

@@ -36,19 +36,23 @@ struct APIError: HTTPResponseError {
     }
 }
 
-/// Domain errors keep their message; the kind picks the status. A valid request the current
-/// state refuses (approving a finished run, a duplicate commit) is a conflict.
+/// Domain errors answer with their whole chain as the message; their own `httpStatus` picks
+/// the status (SlipwayCore's classification), so this layer needs no switch over error types:
+/// a request the current state refuses (approving a finished run, a duplicate commit) is 409,
+/// a failure of the machine (disk, database, a system call) 500 or 503.
 extension SlipwayError: HTTPResponseError {
     public var status: HTTPResponse.Status {
-        switch kind {
-        case .badInput: .badRequest
-        case .notFound: .notFound
-        case .failed: .conflict
-        case .corrupt: .internalServerError
-        }
+        APIError.knownStatuses.first { $0.code == httpStatus } ?? HTTPResponse.Status(code: httpStatus)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try APIError(status, message).response(from: request, context: context)
+        try APIError(status, description).response(from: request, context: context)
     }
+}
+
+extension APIError {
+    /// The statuses errors classify to, with their reason phrases.
+    static let knownStatuses: [HTTPResponse.Status] = [
+        .badRequest, .notFound, .conflict, .unprocessableContent, .internalServerError, .serviceUnavailable,
+    ]
 }

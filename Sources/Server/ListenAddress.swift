@@ -28,8 +28,17 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Only this machine can connect: the default that lets read-only requests go without a token.
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    public var isLoopback: Bool { Self.isLoopback(host: host) }
+
+    /// Exactly `localhost`, or an IP address literal inside 127.0.0.0/8 or equal to ::1, read
+    /// by the C library's parser: `127.0.0.1.attacker.example` is a DNS name, not a literal.
+    static func isLoopback(host: String) -> Bool {
+        if host.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1]) }
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

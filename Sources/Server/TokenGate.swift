@@ -50,10 +50,26 @@ struct TokenGate: RouterMiddleware {
         return "dashboard@\(context.remoteAddress)"
     }
 
+    /// A `Host` value naming this machine's loopback: `HOST` or `HOST:PORT`, where HOST is
+    /// `localhost`, an IPv4 literal in 127.0.0.0/8 or `[::1]`; nothing may follow.
     static func isLoopbackHost(_ authority: String) -> Bool {
-        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }.dropFirst())
-                                            : String(authority.prefix { $0 != ":" })
-        return ListenAddress(host: host.lowercased(), port: 0).isLoopback
+        let host: Substring, rest: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return false }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            rest = authority[authority.index(after: close)...]
+            guard host.contains(":") else { return false }  // brackets hold IPv6 only
+        } else {
+            let colon = authority.firstIndex(of: ":") ?? authority.endIndex
+            host = authority[..<colon]
+            rest = authority[colon...]
+            guard !host.contains(":") else { return false }
+        }
+        if !rest.isEmpty {
+            let port = rest.dropFirst()
+            guard rest.first == ":", (1...5).contains(port.count), port.allSatisfy(\.isASCII), let n = Int(port), n <= 65535 else { return false }
+        }
+        return ListenAddress.isLoopback(host: String(host))
     }
 
     static func isSameOrigin(_ request: Request) -> Bool {

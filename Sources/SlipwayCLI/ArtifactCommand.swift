@@ -81,7 +81,7 @@ struct ArtifactCommand: ParsableCommand {
                 created:     \(ISO8601DateFormatter().string(from: record.created))
                 commit:      \(record.provenance.sourceCommit ?? "-")
                 build:       \(record.provenance.buildID ?? "-")
-                image:       \(record.provenance.imageDigest ?? "-")
+                image:       \(record.provenance.imageDigest?.description ?? "-")
                 """)
         }
     }
@@ -131,13 +131,13 @@ struct ArtifactCommand: ParsableCommand {
                     try store.verify(record)
                     results.append(VerifyOutput(digest: record.digest, ok: true, error: nil))
                 } catch let error as SlipwayError {
-                    results.append(VerifyOutput(digest: record.digest, ok: false, error: error.message))
+                    results.append(VerifyOutput(digest: record.digest, ok: false, error: error.description))
                 }
             }
             if json {
                 try Terminal.json(results)
             } else {
-                for r in results { print(r.ok ? "ok       \(r.digest)" : "CORRUPT  \(r.error ?? r.digest)") }
+                for r in results { print(r.ok ? "ok       \(r.digest)" : "CORRUPT  \(r.error ?? r.digest.description)") }
             }
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
@@ -145,13 +145,21 @@ struct ArtifactCommand: ParsableCommand {
 
     struct GC: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Remove artifacts no build or release references, keeping the newest N.")
+            commandName: "gc", abstract: "Remove artifacts nothing needs, keeping the newest N.",
+            discussion: """
+                Kept: artifacts of every release still on a target's disk, of builds younger than \
+                --keep-builds-for, artifacts a deploy or unpack is reading right now, and the newest \
+                --keep-last. Everything else goes, built artifacts included.
+                """)
         @Option(help: "Keep this many newest artifacts even if unreferenced.") var keepLast = 10
+        @Option(help: "Days a build keeps its artifacts.") var keepBuildsFor = 30
         @Flag(help: "Only say what would be removed.") var dryRun = false
         @Flag var json = false
 
         func run() throws {
-            let report = try ArtifactCommand.store.collectGarbage(keepLast: keepLast, dryRun: dryRun)
+            guard keepBuildsFor >= 0 else { throw SlipwayError.badInput("--keep-builds-for must be 0 or more days") }
+            let report = try ArtifactCommand.store.collectGarbage(keepLast: keepLast, dryRun: dryRun,
+                                                                  buildRetention: Double(keepBuildsFor) * 86400)
             if json { return try Terminal.json(report) }
             for item in report.removed { print((dryRun ? "would remove " : "removed ") + item) }
             print("\(report.kept) kept, \(report.removed.count) \(dryRun ? "to remove" : "removed"), \(Terminal.bytes(report.freedBytes)) \(dryRun ? "to free" : "freed")")
@@ -160,7 +168,7 @@ struct ArtifactCommand: ParsableCommand {
 }
 
 struct PackOutput: Encodable {
-    var digest: String
+    var digest: Digest
     var size: Int64
     var files: Int
     var blob: BlobInfo
@@ -174,7 +182,7 @@ struct PackOutput: Encodable {
 }
 
 struct VerifyOutput: Encodable {
-    var digest: String
+    var digest: Digest
     var ok: Bool
     var error: String?
 }

@@ -59,7 +59,7 @@ struct ImageCommand: ParsableCommand {
             let formatter = ISO8601DateFormatter()
             for r in records {
                 print([r.reference.padding(toLength: 29, withPad: " ", startingAt: 0),
-                       String(r.digest.prefix(19)).padding(toLength: 20, withPad: " ", startingAt: 0),
+                       (Digest.algorithmPrefix + r.digest.short).padding(toLength: 20, withPad: " ", startingAt: 0),
                        Terminal.bytes(r.size).padding(toLength: 11, withPad: " ", startingAt: 0),
                        r.format.padding(toLength: 15, withPad: " ", startingAt: 0),
                        formatter.string(from: r.created)].joined(separator: " "))

@@ -18,7 +18,7 @@ struct ReleasesCommand: ParsableCommand {
         print("   ID                                       STATE      ARTIFACT      COMMIT        CREATED")
         let formatter = ISO8601DateFormatter()
         for r in releases {
-            let artifact = r.artifact.map { String($0.dropFirst("sha256:".count).prefix(12)) } ?? "-"
+            let artifact = r.artifact?.short ?? "-"
             print("\(r.current ? "*" : " ")  \(r.id.padding(toLength: 40, withPad: " ", startingAt: 0)) "
                   + "\(r.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(artifact.padding(toLength: 13, withPad: " ", startingAt: 0)) "
                   + "\((r.commit.map { String($0.prefix(12)) } ?? "-").padding(toLength: 13, withPad: " ", startingAt: 0)) \(formatter.string(from: r.created))")

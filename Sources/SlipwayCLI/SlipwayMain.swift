@@ -18,7 +18,7 @@ public enum SlipwayMain {
             }
             exit(0)
         } catch let error as SlipwayError {
-            Terminal.error(error.message)
+            Terminal.error(error.description)
             exit(error.exitCode)
         } catch let code as ExitCode {
             exit(code.rawValue)

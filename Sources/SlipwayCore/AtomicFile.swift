@@ -9,7 +9,7 @@ public func writeFileAtomically(_ data: Data, to path: String, mode: mode_t = 0o
     do {
         try data.withUnsafeBytes { try Syscall.writeAll(fd, $0, what: "write \(staging)") }
         try Syscall.fsync(fd, what: "fsync \(staging)")
-        guard rename(staging, path) == 0 else { throw SlipwayError.system("rename \(staging) to \(path)") }
+        guard rename(staging, path) == 0 else { throw SlipwayError.rename(staging, to: path) }
     } catch {
         unlink(staging)
         throw error

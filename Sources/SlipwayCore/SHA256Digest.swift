@@ -39,6 +39,11 @@ public struct SHA256Stream {
         return try hex(ofFD: fd, what: path)
     }
 
+    /// SHA-256 of an open file's bytes with pread, as a digest.
+    public static func digest(ofFD fd: Int32, what path: String) throws -> Digest {
+        Digest(trustedHex: try hex(ofFD: fd, what: path))
+    }
+
     /// SHA-256 of an open file's bytes with pread, so the fd's offset (which another reader
     /// may share) is left alone.
     public static func hex(ofFD fd: Int32, what path: String) throws -> String {

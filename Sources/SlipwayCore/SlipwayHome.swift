@@ -36,10 +36,10 @@ public struct SlipwayHome: Sendable {
 /// Creates a directory and its parents; an existing directory is fine.
 public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
     if mkdir(path, mode) == 0 || errno == EEXIST { return }
-    guard errno == ENOENT else { throw SlipwayError.system("mkdir \(path)") }
+    guard errno == ENOENT else { throw SlipwayError.mkdir(path) }
     let parent = (path as NSString).deletingLastPathComponent
     if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
-    if mkdir(path, mode) != 0 && errno != EEXIST { throw SlipwayError.system("mkdir \(path)") }
+    if mkdir(path, mode) != 0 && errno != EEXIST { throw SlipwayError.mkdir(path) }
 }
 
 /// Removes a file or directory tree; a missing path is fine.

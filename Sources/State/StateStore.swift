@@ -26,7 +26,7 @@ public final class StateStore: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
-            throw SlipwayError.failed("cannot open the state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "cannot open the state database \(path)")
         }
     }
 
@@ -36,13 +36,13 @@ public final class StateStore: Sendable {
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let error as SlipwayError { throw error } catch {
-            throw SlipwayError.failed("state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "state database \(path)")
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let error as SlipwayError { throw error } catch {
-            throw SlipwayError.failed("state database \(path): \(error)")
+            throw SlipwayError.wrapping(error, "state database \(path)")
         }
     }
 }

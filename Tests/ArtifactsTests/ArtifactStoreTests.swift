@@ -22,7 +22,7 @@ struct StoreFixture {
     }
 
     func flipByte(_ record: ArtifactRecord, at offset: Int = 40) throws {
-        let fd = open(store.blobPath(record.hex), O_RDWR)
+        let fd = open(store.blobPath(record.digest), O_RDWR)
         defer { close(fd) }
         var byte: UInt8 = 0
         pread(fd, &byte, 1, off_t(offset))
@@ -37,7 +37,7 @@ struct StoreFixture {
     @Test func packVerifyUnpack() throws {
         let f = try StoreFixture()
         let record = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(sourceCommit: "abc123"))
-        #expect(record.digest.hasPrefix("sha256:") && record.hex.count == 64)
+        #expect(record.digest.description.hasPrefix("sha256:") && record.hex.count == 64)
         #expect(record.files == 2)
         #expect(record.blob.compression == .zstd && record.blob.size < record.size)
         #expect(record.provenance.sourceCommit == "abc123")
@@ -59,7 +59,7 @@ struct StoreFixture {
 
     @Test func concurrentWritersOfOneDigest() throws {
         let f = try StoreFixture()
-        let digests = Mutex<Set<String>>([])
+        let digests = Mutex<Set<Digest>>([])
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             if let r = try? f.store.pack(directory: f.dir + "/src") { digests.withLock { _ = $0.insert(r.digest) } }
         }
@@ -76,7 +76,7 @@ struct StoreFixture {
         try f.flipByte(record)
         #expect { try f.store.verify(record) } throws: { e in
             let e = e as! SlipwayError
-            return e.kind == .corrupt && e.message.contains(f.store.blobPath(record.hex)) && e.exitCode == 1
+            return e.kind == .corrupt && e.message.contains(f.store.blobPath(record.digest)) && e.exitCode == 1
         }
         #expect(throws: SlipwayError.self) { try f.store.unpack(record, to: f.dir + "/out") }
         #expect(!FileManager.default.fileExists(atPath: f.dir + "/out"))
@@ -99,14 +99,14 @@ struct StoreFixture {
         let record = try f.store.pack(directory: f.dir + "/src")
         #expect(try f.store.resolve(String(record.hex.prefix(8))).digest == record.digest)
         #expect(try f.store.resolve("sha256:" + record.hex.prefix(6)).digest == record.digest)
-        #expect(try f.store.resolve(record.digest.uppercased()).digest == record.digest)
+        #expect(try f.store.resolve(record.digest.description.uppercased()).digest == record.digest)
         // Unknown, too short, not hex.
         #expect { try f.store.resolve("0000000") } throws: { ($0 as! SlipwayError).kind == .notFound }
         #expect { try f.store.resolve("ab") } throws: { ($0 as! SlipwayError).message.contains("too short") }
         #expect { try f.store.resolve("xyz123") } throws: { ($0 as! SlipwayError).message.contains("not a digest") }
         // Ambiguous: a second record sharing the first 8 digits.
-        let twin = String(record.hex.prefix(8)) + String(repeating: "0", count: 56)
-        let blob = f.store.blobPath(record.hex), twinBlob = f.store.blobPath(twin)
+        let twin = try Digest(hex: String(record.hex.prefix(8)) + String(repeating: "0", count: 56))
+        let blob = f.store.blobPath(record.digest), twinBlob = f.store.blobPath(twin)
         try FileManager.default.copyItem(atPath: blob, toPath: twinBlob)
         try FileManager.default.copyItem(atPath: blob + ".json", toPath: twinBlob + ".json")
         #expect { try f.store.resolve(String(record.hex.prefix(6))) } throws: { e in
@@ -140,12 +140,12 @@ struct StoreFixture {
         }
         try f.store.addReference(kind: "releases", name: "r1", digest: records[0].digest)
         let dry = try f.store.collectGarbage(keepLast: 1, dryRun: true)
-        #expect(dry.removed == [records[2].digest, records[1].digest])
+        #expect(dry.removed == [records[2].digest.description, records[1].digest.description])
         #expect(try f.store.list().count == 4)
         let real = try f.store.collectGarbage(keepLast: 1, dryRun: false)
         #expect(real.removed.count == 2 && real.kept == 2)
         #expect(Set(try f.store.list().map(\.digest)) == [records[3].digest, records[0].digest])
-        #expect(!FileManager.default.fileExists(atPath: f.store.blobPath(records[1].hex)))
+        #expect(!FileManager.default.fileExists(atPath: f.store.blobPath(records[1].digest)))
     }
 
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
@@ -159,7 +159,7 @@ struct StoreFixture {
         try Data(random).write(to: URL(fileURLWithPath: f.dir + "/src/noise"))
         #expect { try f.store.pack(directory: f.dir + "/src") } throws: { e in
             let e = e as! SlipwayError
-            return e.errno == ENOSPC && e.message.contains("disk is full")
+            return e.errno == ENOSPC && e.description.contains("disk is full")
         }
         #expect(try f.store.list().isEmpty)
         #expect(f.stagingFiles.isEmpty)

@@ -25,7 +25,7 @@ enum BusyboxImage {
         try "python 3.12 3.11\n".write(toFile: root + "/etc/slipway/runtimes", atomically: true, encoding: .utf8)
         chown(root + "/home/builder", 1000, 1000)
         chmod(root + "/tmp", 0o1777)
-        return ImageRecord(reference: "busybox:test", digest: "sha256:" + String(repeating: "b", count: 64), rootfs: root,
+        return ImageRecord(reference: "busybox:test", digest: try Digest(hex: String(repeating: "b", count: 64)), rootfs: root,
                            created: Date(timeIntervalSince1970: 0), size: 0, format: "rootfs-directory", layers: [])
     }
 }

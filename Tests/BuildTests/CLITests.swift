@@ -54,7 +54,7 @@ struct CommandLineTests {
         let result = try Timestamp.decoder().decode(BuildResult.self, from: Data(first.stdout.utf8))
         #expect(result.status == .succeeded)
         #expect(result.phases.first?.phase == .build)
-        #expect(result.artifacts.first?.digest.hasPrefix("sha256:") == true)
+        #expect(result.artifacts.first?.digest.description.hasPrefix("sha256:") == true)
         #expect(result.exportedVariables == ["V": "7"])
         #expect(result.cache.result == .miss)
         #expect(FileManager.default.fileExists(atPath: result.logPath))

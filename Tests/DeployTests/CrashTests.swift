@@ -26,7 +26,7 @@ import Testing
             try Data(hook.utf8).write(to: URL(fileURLWithPath: source + "/h.sh"))
             chmod(source + "/h.sh", 0o755)
             try Data("artifact \(i)".utf8).write(to: URL(fileURLWithPath: source + "/marker"))
-            artifacts.append((try store.pack(directory: source).digest, "artifact \(i)"))
+            artifacts.append((try store.pack(directory: source).digest.description, "artifact \(i)"))
         }
         let env = ["SLIPWAY_HOME": home]
         // A first good release; its duration scales the kill moments, so they land inside a

@@ -64,7 +64,7 @@ import Testing
         try Data(appspec([("AfterInstall", "slow.sh")]).utf8).write(to: URL(fileURLWithPath: f.dir + "/src/appspec.yml"))
         try Data(script.utf8).write(to: URL(fileURLWithPath: f.dir + "/src/slow.sh"))
         chmod(f.dir + "/src/slow.sh", 0o755)
-        let digest = try store.pack(directory: f.dir + "/src").digest
+        let digest = try store.pack(directory: f.dir + "/src").digest.description
 
         let deploy = spawnChild([slipwayBinary, "deploy", digest, "--target", f.target], env: ["SLIPWAY_HOME": home])
         #expect(deploy > 0)

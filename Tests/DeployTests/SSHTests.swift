@@ -95,7 +95,7 @@ final class LoopbackSSHD: Sendable {
             // Single top folder rule: the bundle's root is app/.
             try Data(appspec([("AfterInstall", "scripts/start.sh"), ("ApplicationStart", "scripts/start.sh")]).utf8)
                 .write(to: URL(fileURLWithPath: source + "/app/appspec.yml"))
-            return try store.pack(directory: source).digest
+            return try store.pack(directory: source).digest.description
         }
         let v1 = try pack("v1"), v2 = try pack("v2")
         let roots = ["a", "b", "c"].map { f.dir + "/host-" + $0 }

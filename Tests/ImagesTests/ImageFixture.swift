@@ -26,7 +26,7 @@ struct FixtureLayer {
         defer { close(fd) }
         let sink = FileSink(fd: fd, path: file)
         let result = try TarPacker.pack(directory: directory, into: try makeCompressor(compression, into: sink))
-        return FixtureLayer(file: file, digest: "sha256:" + sink.digest.finalizeHex(), diffID: "sha256:" + result.tarDigest,
+        return FixtureLayer(file: file, digest: "sha256:" + sink.digest.finalizeHex(), diffID: result.tarDigest.description,
                             size: sink.bytesWritten, compression: compression)
     }
 

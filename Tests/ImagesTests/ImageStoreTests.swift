@@ -22,11 +22,11 @@ struct ImageStoreTests {
         try store.importImage(path: a.file, reference: "tools/base:1.0")
         try store.importImage(path: a.file, reference: "tools/base")
         #expect(try store.resolve("tools/base").reference == "tools/base:latest")
-        #expect(try store.resolve("tools/base:1.0").digest == a.diffID)
+        #expect(try store.resolve("tools/base:1.0").digest.description == a.diffID)
         let byDigest = try store.resolve(String(a.diffID.dropFirst(7).prefix(12)))
-        #expect(byDigest.digest == a.diffID)
+        #expect(byDigest.digest.description == a.diffID)
         #expect(byDigest.rootfs.hasSuffix("/images/rootfs/" + a.diffID.dropFirst(7)))
-        #expect(try store.resolve(a.diffID).digest == a.diffID)
+        #expect(try store.resolve(a.diffID).digest.description == a.diffID)
         let missing = #expect(throws: SlipwayError.self) { try store.resolve("tools/base:2.0") }
         #expect(missing?.kind == .notFound)
         let bad = #expect(throws: SlipwayError.self) { try store.resolve("Bad Name!") }
@@ -109,5 +109,24 @@ struct ImageStoreTests {
         var st = stat()
         #expect(stat(record.rootfs + "/shared", &st) == 0 && st.st_mode & S_ISGID != 0 && st.st_gid == 1234)
         #expect(stat(record.rootfs + "/shared/new", &st) == 0 && st.st_uid == 0 && st.st_gid == 0)
+    }
+
+    @Test("tag files, records and rootfs names keep their text; a hand-edited tag is reported as corrupt")
+    func tagsAndRecordsKeepTheirText() throws {
+        let scratch = try TemporaryDirectory("slipway-images")
+        let layer = try tarball(scratch, "a")
+        let store = ImageStore(home: scratch.home)
+        let record = try store.importImage(path: layer.file, reference: "tools/base:1.0")
+        let images = scratch.home.images
+        #expect(try String(contentsOfFile: images + "/tags/tools+base/1.0", encoding: .utf8) == "\(record.digest)\n")
+        #expect(record.rootfs == images + "/rootfs/" + record.digest.hex)
+        let json = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: images + "/meta/\(record.digest.hex).json"))) as? [String: Any])
+        #expect(json["digest"] as? String == layer.diffID)
+        #expect(json["layers"] as? [String] == [layer.diffID])
+
+        try Data("sha256:not-a-digest\n".utf8).write(to: URL(fileURLWithPath: images + "/tags/tools+base/1.0"))
+        #expect(errorMessage { _ = try store.resolve("tools/base:1.0") }?
+            .hasPrefix("tag file \(images)/tags/tools+base/1.0: 'sha256:not-a-digest' is not a valid sha256 digest") == true)
     }
 }

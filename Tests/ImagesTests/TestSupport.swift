@@ -45,7 +45,7 @@ func errorMessage(_ body: () throws -> Void) -> String? {
         try body()
         return nil
     } catch let error as SlipwayError {
-        return error.message
+        return error.description
     } catch {
         return "\(error)"
     }

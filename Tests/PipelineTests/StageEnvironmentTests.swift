@@ -3,7 +3,7 @@ import SlipwayTestSupport
 import Specs
 import Testing
 
-/// Each deploy stage's `environment` reaches its hooks: the same artifact learns whether it
+/// Each deploy stage's `environment` reaches its hooks and health command: the same artifact learns whether it
 /// is in staging or production.
 @Suite(.tags(.large))
 struct StageEnvironmentTests {
@@ -28,6 +28,8 @@ struct StageEnvironmentTests {
             var second = PipelineSpec.DeployStage(name: "production", targets: [production])
             // A stage cannot pretend to be another deployment group.
             second.environment = ["MODE": "production", "DEPLOYMENT_GROUP_NAME": "spoofed"]
+            // The health command sees them too.
+            second.health = PipelineSpec.Health(command: "test \"$MODE\" = production")
             spec.stages = [first, second]
         }
         let run = try #require(try await f.start())

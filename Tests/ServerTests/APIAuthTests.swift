@@ -51,6 +51,14 @@ import Testing
             // A page on a rebound DNS name reaching 127.0.0.1 is not this machine asking.
             let rebound = try await live.request(.GET, "/api/runs", headers: ["Host": "attacker.example:8080"])
             #expect(rebound.status == 421)
+            // Names that merely start like a loopback literal are DNS names an attacker controls.
+            for host in ["127.0.0.1.attacker.example", "127.0.0.1.attacker.example:8080", "[::1].attacker.example",
+                         "[::1]x", "127.0.0.1:8080x", "localhost.attacker.example", "127.1", "[127.0.0.1]"] {
+                #expect(try await live.request(.GET, "/api/runs", headers: ["Host": host]).status == 421, "\(host)")
+            }
+            for host in ["127.0.0.1", "127.0.0.1:8080", "127.8.9.10", "[::1]:8080", "[::1]", "LOCALHOST"] {
+                #expect(try await live.request(.GET, "/api/runs", headers: ["Host": host]).status == 200, "\(host)")
+            }
             #expect(try await live.request(.GET, "/api/runs", headers: ["Host": "localhost:8080"]).status == 200)
             #expect(try await live.request(.GET, "/api/runs", token: live.token, headers: ["Host": "attacker.example"]).status == 200)
         }

@@ -4,6 +4,15 @@ import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.small)) struct ServerPiecesTests {
+    @Test func loopbackHostsAreLiteralsNotPrefixes() {
+        #expect(TokenGate.isLoopbackHost("127.0.0.1:8080") && TokenGate.isLoopbackHost("[::1]:1") && TokenGate.isLoopbackHost("localhost"))
+        #expect(TokenGate.isLoopbackHost("[0:0:0:0:0:0:0:1]"))
+        for host in ["127.0.0.1.attacker.example", "[::1].x", "[::2]", "127.0.0.1:", "127.0.0.1:99999", "::1", "localhost:80:80", ""] {
+            #expect(!TokenGate.isLoopbackHost(host), "\(host)")
+        }
+        #expect(!ListenAddress(host: "127.0.0.1.attacker.example", port: 80).isLoopback)
+    }
+
     @Test func listenAddresses() throws {
         #expect(try ListenAddress.parse("127.0.0.1:8080") == ListenAddress(host: "127.0.0.1", port: 8080))
         #expect(try ListenAddress.parse("[::1]:0") == ListenAddress(host: "::1", port: 0))
