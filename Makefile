@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test quick bench clean
 
 deps:
 	@scripts/install-deps
@@ -13,10 +13,18 @@ build: deps
 demo: build
 	@scripts/demo
 
-# Every test: unit, CLI end to end, sandbox, deploy.
+# Every test: unit, CLI end to end, sandbox, deploy. First Package.swift is held to the imports:
+# a target that imports what it does not declare, or declares what it does not import, fails.
 test: deps
-	$(SWIFT) build --build-tests
+	scripts/check-imports
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
 	$(SWIFT) test --skip-build
+
+# The quick loop: only the suites tagged small (no sandbox, no `slipway` binary, no end to end);
+# `scripts/suites-tagged small medium` gives a wider filter.
+quick:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged small)"
 
 # Benchmarks against the usual tools (not part of the tests); figures go to docs/benchmarks.md.
 bench: deps

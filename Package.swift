@@ -1,11 +1,19 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependency arrows point down:
-// CLinux/CArchive/CZstd → SlipwayCore → Archive → Artifacts, Images, Sandbox, Specs
-// → Build, Deploy → Pipeline → SlipwayCLI → executables; SlipwayCore → SlipwayAPI (the run records
-// and the control protocol) → State, Server, Pipeline. Server knows the pipeline only through
-// SlipwayAPI; the CLI hands it the orchestrator.
+// Dependency arrows point down: a target imports only targets in the rows above it.
+//   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
+//   SlipwayCore (errors, hashing, paths, processes; CLinux)    Specs (buildspec, appspec, slipway.yml: Yams only)
+//   SandboxWire (the sandbox's spec and reports: the standard library only)
+//   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, SandboxWire)
+//   SlipwayAPI (run records and the control protocol: SlipwayCore)
+//   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
+//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Hummingbird: knows the pipeline only through SlipwayAPI)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
+//   Pipeline (Build, Deploy, State, Secrets: implements SlipwayAPI's control protocol)
+//   SlipwayCLI (wires Pipeline into Server) → slipway
+//   SandboxRuntime (the helper's logic: CLinux, SandboxWire) → SandboxHelper (slipway-sandbox, static).
+// Tests: SlipwayTestSupport (Images, SlipwayCore) is shared by every test target.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -43,12 +51,12 @@ let package = Package(
         ]),
         .target(name: "Archive", dependencies: ["SlipwayCore", "CArchive", "CZstd", "CZlib", "CLinux"]),
         .target(name: "Artifacts", dependencies: ["SlipwayCore", "Archive"]),
-        .target(name: "Images", dependencies: ["SlipwayCore", "Archive"]),
+        .target(name: "Images", dependencies: ["SlipwayCore", "Archive", "CLinux"]),
         // The sandbox spec and report records on the pipes between Sandbox and the helper, one
         // encoder and decoder for both sides; the standard library only (the helper links no
         // Foundation).
         .target(name: "SandboxWire"),
-        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "Images", "SandboxWire"]),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "SandboxWire"]),
         // The helper's logic (namespaces, mounts, cgroups, supervision), a library so that its
         // pure parts are tested without starting a sandbox.
         .target(name: "SandboxRuntime", dependencies: ["CLinux", "SandboxWire"]),
@@ -57,7 +65,7 @@ let package = Package(
         // with a dynamic libc ~1.2 ms of CPU more than this.
         .executableTarget(name: "SandboxHelper", dependencies: ["SandboxRuntime"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .target(name: "Specs", dependencies: ["SlipwayCore", "Yams"]),
+        .target(name: "Specs", dependencies: ["Yams"]),
         // Run notifications: signed JSON and Slack-compatible webhooks, with retries.
         .target(name: "Notifications", dependencies: [
             "Specs",
@@ -98,27 +106,33 @@ let package = Package(
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
-        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive"]),
-        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCore", "SlipwayCLI"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "Images", "Archive"]),
+        // Temporary directories, the `slipway` runner, size tags, deadline-bound waits, git and
+        // busybox fixtures, and the compatibility corpus (Fixtures/compat) as a resource.
+        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images"], path: "Tests/SlipwayTestSupport",
+                resources: [.copy("Fixtures/compat")]),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),
         .testTarget(name: "SandboxRuntimeTests", dependencies: ["SandboxRuntime", "SandboxWire", "CLinux"]),
-        .testTarget(name: "SpecsTests", dependencies: ["Specs"]),
-        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore"]),
+        .testTarget(name: "SpecsTests", dependencies: ["Specs", "SlipwayTestSupport"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
-            "Notifications", "Specs",
+            "Notifications", "Specs", "SlipwayTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Build", "Deploy", "Artifacts", "Images", "SlipwayCore",
+        .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
+                                                      "SlipwayTestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore",
+            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

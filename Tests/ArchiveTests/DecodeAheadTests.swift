@@ -1,11 +1,12 @@
 import Archive
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// `TarReader(decodingAhead:)` decodes and hashes on a second thread: it must read exactly what
 /// the single-threaded reader reads, and report corrupt, truncated or abandoned input.
-@Suite struct DecodeAheadTests {
+@Suite(.tags(.small)) struct DecodeAheadTests {
     typealias E = TarFixture.Entry
 
     /// Small files and one large one, so the decoder fills the pipe and has to wait.
@@ -24,8 +25,7 @@ import Testing
 
     @Test(arguments: ["none", "gzip", "zstd"])
     func readsWhatTheSingleThreadedReaderReads(_ filter: String) throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/a.tar"
         try TarFixture.write(entries, to: archive, filter: filter)
         let plain = try TarReader(path: archive), ahead = try TarReader(decodingAhead: archive)
@@ -38,8 +38,7 @@ import Testing
     }
 
     @Test func rawModeYieldsTheDecompressedStream() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try writeZstd(entries, to: tmp.path + "/a.tar.zst")  // leaves the plain tar beside it
         var tar = SHA256Stream()
         let reader = try TarReader(decodingAhead: tmp.path + "/a.tar.zst", mode: .raw)
@@ -64,8 +63,7 @@ import Testing
     /// no tree, and the error names the archive.
     @Test(arguments: ["truncate", "flip"])
     func damagedZstdLeavesNothing(_ damage: String) throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/a.tar.zst"
         try writeZstd(entries, to: archive)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: archive)[.size] as? Int)
@@ -88,8 +86,7 @@ import Testing
     /// A refused entry before the end: the reader stops while the decoder still has data to
     /// write; the decoder thread must stop too (no hang, no SIGPIPE for the process).
     @Test func stoppingEarlyStopsTheDecoder() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/a.tar.zst"
         try TarFixture.write([E(path: "../evil", kind: .file("x"))] + entries, to: archive, filter: "zstd")
         #expect(throws: SlipwayError.self) { try Extraction.extract(archive: archive, to: tmp.path + "/out/t") }

@@ -2,6 +2,7 @@ import Archive
 import CArchive
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 final class MemorySink: ByteSink {
@@ -10,7 +11,7 @@ final class MemorySink: ByteSink {
     func finish() throws {}
 }
 
-@Suite struct DeterministicPackTests {
+@Suite(.tags(.small)) struct DeterministicPackTests {
     /// A small tree with every kind of entry the packer handles.
     func makeTree(_ root: String) throws {
         let fm = FileManager.default
@@ -33,8 +34,7 @@ final class MemorySink: ByteSink {
 
     @Test(arguments: [Compression.none, .zstd, .gzip])
     func sameTreeSameBytesAnywhere(_ compression: Compression) throws {
-        let one = TempDir("pack-one"), two = TempDir("pack-two-other-path")
-        defer { one.cleanup(); two.cleanup() }
+        let one = try TemporaryDirectory("pack-one"), two = try TemporaryDirectory("pack-two-other-path")
         try makeTree(one.path)
         sleep(1)  // different mtimes, ctimes, inode numbers and paths
         try makeTree(two.path + "/deeper")
@@ -46,8 +46,7 @@ final class MemorySink: ByteSink {
     }
 
     @Test func identityDoesNotDependOnCompression() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try makeTree(tmp.path)
         let digests = try [Compression.none, .zstd, .gzip].map { try pack(tmp.path, $0).0.tarDigest }
         #expect(Set(digests).count == 1)
@@ -56,8 +55,7 @@ final class MemorySink: ByteSink {
     }
 
     @Test func headersAreNormalised() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try makeTree(tmp.path + "/t")
         let (_, bytes) = try pack(tmp.path + "/t", .none, mtime: 1_700_000_000)
         try bytes.write(to: URL(fileURLWithPath: tmp.path + "/t.tar"))
@@ -86,8 +84,7 @@ final class MemorySink: ByteSink {
     }
 
     @Test func unreadableEntriesAreNamed() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: tmp.path + "/t", withIntermediateDirectories: true)
         mkfifo(tmp.path + "/t/pipe", 0o644)
         #expect { try pack(tmp.path + "/t", .zstd) } throws: { error in
@@ -97,8 +94,7 @@ final class MemorySink: ByteSink {
     }
 
     @Test func roundTripThroughSafeExtraction() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try makeTree(tmp.path + "/src")
         let (first, bytes) = try pack(tmp.path + "/src", .zstd)
         try bytes.write(to: URL(fileURLWithPath: tmp.path + "/a.tar.zst"))

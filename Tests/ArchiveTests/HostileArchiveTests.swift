@@ -1,17 +1,17 @@
 import Archive
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// Every hostile archive is refused with the entry named, writes nothing outside the target,
 /// and leaves no partial tree behind.
-@Suite struct HostileArchiveTests {
+@Suite(.tags(.small)) struct HostileArchiveTests {
     typealias E = TarFixture.Entry
 
     /// Extracts `entries` into `<tmp>/out` and returns the error message; checks the aftermath.
     func refused(_ entries: [E], filter: String = "none", options: ExtractOptions = .artifact) throws -> String {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: tmp.path + "/outside", withIntermediateDirectories: true)
         let archive = tmp.path + "/evil.tar"
         try TarFixture.write(entries, to: archive, filter: filter)
@@ -44,8 +44,7 @@ import Testing
 
     /// Paths are written where their canonical form says, however they are spelt.
     @Test func unusualSpellingsLandInPlace() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/a.tar"
         try TarFixture.write([
             E(path: "./d/", kind: .dir), E(path: "d//one", kind: .file("1")), E(path: "./d/./two", kind: .file("2")),
@@ -117,8 +116,7 @@ import Testing
     }
 
     @Test func truncatedArchiveLeavesNothing() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/t.tar.zst"
         try TarFixture.write((0..<20).map { E(path: "f\($0)", kind: .hugeFile(100_000)) }, to: archive, filter: "zstd")
         let size = (try FileManager.default.attributesOfItem(atPath: archive)[.size] as! NSNumber).intValue
@@ -129,8 +127,7 @@ import Testing
     }
 
     @Test func benignLinksStillWork() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/ok.tar"
         try TarFixture.write([
             E(path: "dir", kind: .dir),
@@ -149,8 +146,7 @@ import Testing
     }
 
     @Test func imageLayersResolveSymlinksInsideTheRoot() throws {
-        let tmp = TempDir()
-        defer { tmp.cleanup() }
+        let tmp = try TemporaryDirectory()
         let archive = tmp.path + "/layer.tar"
         try TarFixture.write([
             E(path: "usr/lib", kind: .dir),

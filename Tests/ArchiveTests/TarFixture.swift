@@ -69,28 +69,3 @@ struct TarFixture {
 
     enum FixtureError: Error { case open(String) }
 }
-
-/// A fresh temporary directory, removed by the caller with `cleanup()`.
-struct TempDir {
-    let path: String
-
-    init(_ label: String = "slipway-test") {
-        var template = Array("\(NSTemporaryDirectory())/\(label)-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ relative: String, _ text: String, mode: Int = 0o644) throws {
-        let full = path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-        chmod(full, mode_t(mode))
-    }
-
-    /// Every path under `sub` (relative), sorted.
-    func tree(_ sub: String = "") -> [String] {
-        let root = sub.isEmpty ? path : path + "/" + sub
-        return ((FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []).sorted()
-    }
-}

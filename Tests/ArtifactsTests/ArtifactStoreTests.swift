@@ -2,24 +2,24 @@ import Archive
 import Artifacts
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Synchronization
 import Testing
 
 /// A store in a fresh temp dir, with a small source tree beside it.
 struct StoreFixture {
-    let dir: String
+    let directory: TemporaryDirectory
+    var dir: String { directory.path }
     let store: ArtifactStore
 
     init() throws {
-        var template = Array("/tmp/slipway-store-XXXXXX".utf8CString)
-        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        directory = try TemporaryDirectory("slipway-store")
+        let dir = directory.path
         store = ArtifactStore(root: dir + "/store")
         try FileManager.default.createDirectory(atPath: dir + "/src/sub", withIntermediateDirectories: true)
         try Data("hello".utf8).write(to: URL(fileURLWithPath: dir + "/src/a"))
         try Data(String(repeating: "data ", count: 50_000).utf8).write(to: URL(fileURLWithPath: dir + "/src/sub/b"))
     }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: dir) }
 
     func flipByte(_ record: ArtifactRecord, at offset: Int = 40) throws {
         let fd = open(store.blobPath(record.digest), O_RDWR)
@@ -33,10 +33,9 @@ struct StoreFixture {
     var stagingFiles: [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir + "/store/tmp")) ?? [] }
 }
 
-@Suite struct ArtifactStoreTests {
+@Suite(.tags(.small)) struct ArtifactStoreTests {
     @Test func packVerifyUnpack() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(sourceCommit: "abc123"))
         #expect(record.digest.description.hasPrefix("sha256:") && record.hex.count == 64)
         #expect(record.files == 2)
@@ -51,7 +50,6 @@ struct StoreFixture {
 
     @Test func sameTreeIsStoredOnce() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let first = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(buildID: "first"))
         let second = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(buildID: "second"))
         #expect(first.digest == second.digest)
@@ -61,7 +59,6 @@ struct StoreFixture {
 
     @Test func concurrentWritersOfOneDigest() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let digests = Mutex<Set<Digest>>([])
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             if let r = try? f.store.pack(directory: f.dir + "/src") { digests.withLock { _ = $0.insert(r.digest) } }
@@ -75,7 +72,6 @@ struct StoreFixture {
 
     @Test func aFlippedByteIsCaughtEverywhere() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try f.store.pack(directory: f.dir + "/src")
         try f.flipByte(record)
         #expect { try f.store.verify(record) } throws: { e in
@@ -91,7 +87,6 @@ struct StoreFixture {
 
     @Test func aFlippedByteAtTheEndIsCaughtToo() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try f.store.pack(directory: f.dir + "/src", compression: .none)
         try f.flipByte(record, at: Int(record.blob.size) - 1)  // in the end-of-archive padding
         #expect(throws: SlipwayError.self) { try f.store.verify(record) }
@@ -101,7 +96,6 @@ struct StoreFixture {
 
     @Test func digestPrefixes() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try f.store.pack(directory: f.dir + "/src")
         #expect(try f.store.resolve(String(record.hex.prefix(8))).digest == record.digest)
         #expect(try f.store.resolve("sha256:" + record.hex.prefix(6)).digest == record.digest)
@@ -123,7 +117,6 @@ struct StoreFixture {
 
     @Test func importKeepsTheEncodingAndFindsTheIdentity() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let packed = try f.store.pack(directory: f.dir + "/src", compression: .gzip)
         try f.store.export(packed, to: f.dir + "/a.tar.gz")
         let other = ArtifactStore(root: f.dir + "/other")
@@ -139,7 +132,6 @@ struct StoreFixture {
 
     @Test func garbageCollection() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         var records: [ArtifactRecord] = []
         for i in 0..<4 {
             try Data("version \(i)".utf8).write(to: URL(fileURLWithPath: f.dir + "/src/a"))
@@ -159,10 +151,7 @@ struct StoreFixture {
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aFullDiskLeavesNoPartialBlob() throws {
         let f = try StoreFixture()
-        defer {
-            umount(f.dir + "/store")
-            f.cleanup()
-        }
+        defer { umount(f.dir + "/store") }
         try FileManager.default.createDirectory(atPath: f.dir + "/store", withIntermediateDirectories: true)
         #expect(mount("tmpfs", f.dir + "/store", "tmpfs", 0, "size=256k") == 0)
         var random = [UInt8](repeating: 0, count: 2 << 20)

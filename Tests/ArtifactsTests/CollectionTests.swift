@@ -1,11 +1,12 @@
 import Artifacts
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// What garbage collection keeps: artifacts in use, releases' and recent builds' artifacts;
 /// and what it takes: everything else, built artifacts past their retention included.
-@Suite struct CollectionTests {
+@Suite(.tags(.small)) struct CollectionTests {
     func artifact(_ f: StoreFixture, _ text: String) throws -> ArtifactRecord {
         try Data(text.utf8).write(to: URL(fileURLWithPath: f.dir + "/src/a"))
         return try f.store.pack(directory: f.dir + "/src")
@@ -13,7 +14,6 @@ import Testing
 
     @Test func anArtifactBeingReadIsKeptUntilItsReaderLetsGo() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try artifact(f, "in use")
         var hold: ArtifactUse? = try f.store.use(record.digest)
         let during = try f.store.collectGarbage(keepLast: 0, dryRun: false)
@@ -27,7 +27,6 @@ import Testing
 
     @Test func buildReferencesExpireAndTheirArtifactsGo() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let old = try artifact(f, "old build")
         let recent = try artifact(f, "recent build")
         let released = try artifact(f, "released long ago")

@@ -1,13 +1,13 @@
 import Artifacts
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// Digests are typed in memory and plain `sha256:<hex>` text on disk, as before the type.
-@Suite struct StoredFormatTests {
+@Suite(.tags(.small)) struct StoredFormatTests {
     @Test func recordsAndRefsKeepTheirText() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let record = try f.store.pack(directory: f.dir + "/src", provenance: Provenance(buildspecDigest: Digest.of(Data("b".utf8))))
         let path = f.store.blobPath(record.digest)
         #expect(path == f.dir + "/store/blobs/sha256/" + record.hex.prefix(2) + "/" + record.hex)
@@ -24,7 +24,6 @@ import Testing
 
     @Test func aRecordWrittenBeforeTheTypeReadsBack() throws {
         let f = try StoreFixture()
-        defer { f.cleanup() }
         let hex = String(repeating: "3f", count: 32)
         let digest = try Digest(hex: hex)
         let path = f.store.blobPath(digest)

@@ -1,10 +1,11 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 @testable import Build
 
 /// Result cache, build cache and reproducibility, in the real sandbox.
-@Suite("Build caching and reproducibility", .serialized)
+@Suite("Build caching and reproducibility", .tags(.medium), .serialized)
 struct BuildCachingTests {
     static let spec = """
         version: 0.2
@@ -18,7 +19,6 @@ struct BuildCachingTests {
 
     @Test func resultCacheHitsThenMissesWhenAnyInputChanges() throws {
         let f = try BuildFixture(buildspec: Self.spec, files: ["src.txt": "v1"], git: true)
-        defer { f.cleanup() }
         let first = try f.build { $0.environment = ["MESSAGE": "a"] }
         #expect(first.status == .succeeded, "\(f.log(first))")
         #expect(first.cache.result == .miss)
@@ -42,7 +42,6 @@ struct BuildCachingTests {
     @Test func twoBuildsOfTheSameCommitGiveTheSameDigest() throws {
         let a = try BuildFixture(buildspec: Self.spec, files: ["src.txt": "same"], git: true)
         let b = try BuildFixture(buildspec: Self.spec, files: ["src.txt": "same"], git: true)
-        defer { a.cleanup(); b.cleanup() }
         let first = try a.build { $0.useResultCache = false; $0.environment = ["MESSAGE": "m"] }
         Thread.sleep(forTimeInterval: 1.1)
         let second = try b.build { $0.useResultCache = false; $0.environment = ["MESSAGE": "m"] }
@@ -65,7 +64,6 @@ struct BuildCachingTests {
               fallback-keys: [ deps- ]
               paths: [ 'deps/**/*', /opt/tool ]
             """)
-        defer { f.cleanup() }
         let first = try f.build { $0.environment = ["CACHE_ID": "one"] }
         #expect(f.log(first).contains("\nfresh\n"), "\(f.log(first))")
         #expect(first.cache.savedKey == "deps-one")

@@ -1,11 +1,12 @@
 import Foundation
 import SlipwayCore
 import Sandbox
+import SlipwayTestSupport
 import Specs
 import Testing
 @testable import Build
 
-@Suite("Globs, masking, reports, caches")
+@Suite("Globs, masking, reports, caches", .tags(.small))
 struct BuildPiecesTests {
     @Test func globsMatchWithinAndAcrossComponents() {
         #expect(PathGlob("**/*").matches("a/b/c.txt"))
@@ -62,8 +63,8 @@ struct BuildPiecesTests {
     }
 
     @Test func cacheLookupIsExactThenFallbackPrefixesInOrder() throws {
-        let home = SlipwayHome(path: FileManager.default.temporaryDirectory.path + "/slipway-cache-\(UUID().uuidString)")
-        defer { removeTree(home.path) }
+        let directory = try TemporaryDirectory("slipway-cache")
+        let home = directory.home
         let store = BuildCacheStore(home: home, project: "p")
         for key in ["deps-aaa", "deps-bbb", "tools-1"] {
             let tree = home.path + "/t-" + key
@@ -127,9 +128,14 @@ struct BuildPiecesTests {
     }
 }
 
-@Suite("Artifact selection")
+@Suite("Artifact selection", .tags(.small))
 struct ArtifactSelectionTests {
-    let root = FileManager.default.temporaryDirectory.path + "/slipway-art-\(UUID().uuidString)"
+    let directory: TemporaryDirectory
+    var root: String { directory.path }
+
+    init() throws {
+        directory = try TemporaryDirectory("slipway-art")
+    }
 
     func collector(_ files: [String]) throws -> ArtifactCollector {
         for file in files {
@@ -146,7 +152,6 @@ struct ArtifactSelectionTests {
     }
 
     @Test func globsBaseDirectoryDiscardAndExclude() throws {
-        defer { removeTree(root) }
         let c = try collector(["README", "dist/app.js", "dist/lib/util.js", "dist/lib/util.js.map", "out/x/report.txt"])
         #expect(try paths(c, ["**/*"]).count == 5)
         #expect(try paths(c, ["dist/*"]) == ["dist/app.js"])
@@ -159,7 +164,6 @@ struct ArtifactSelectionTests {
     }
 
     @Test func noMatchFailsWithAMessage() throws {
-        defer { removeTree(root) }
         let c = try collector(["a.txt"])
         #expect(throws: SlipwayError.self) { try paths(c, ["missing/*"]) }
         do {
@@ -170,7 +174,6 @@ struct ArtifactSelectionTests {
     }
 
     @Test func absolutePathsOutsideTheSourceComeFromTheExport() throws {
-        defer { removeTree(root) }
         let c = try collector([])
         try makeDirectories(root + "/export/tmp/out")
         FileManager.default.createFile(atPath: root + "/export/tmp/out/plugin.zip", contents: Data())
@@ -179,7 +182,6 @@ struct ArtifactSelectionTests {
     }
 
     @Test func symlinksAreKeptOnlyWhenEnabledAndNeverFollowedOnTheHost() throws {
-        defer { removeTree(root) }
         let c = try collector(["real.txt"])
         try FileManager.default.createSymbolicLink(atPath: root + "/ws/link.txt", withDestinationPath: "real.txt")
         try FileManager.default.createSymbolicLink(atPath: root + "/ws/escape", withDestinationPath: "/etc/passwd")
@@ -192,7 +194,6 @@ struct ArtifactSelectionTests {
     }
 
     @Test func pathsNeverLeadOutOfTheBuildsTrees() throws {
-        defer { removeTree(root) }
         let c = try collector(["ok.txt"])
         try FileManager.default.createSymbolicLink(atPath: root + "/ws/etc", withDestinationPath: "/etc")
         try makeDirectories(root + "/export/tmp")

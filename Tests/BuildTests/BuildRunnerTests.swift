@@ -2,12 +2,13 @@ import Archive
 import Artifacts
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Specs
 import Testing
 @testable import Build
 
 /// Whole builds in the real sandbox on a busybox image.
-@Suite("Builds in the sandbox", .serialized)
+@Suite("Builds in the sandbox", .tags(.medium), .serialized)
 struct BuildRunnerTests {
     @Test func trivialBuildStoresItsArtifactWithProvenance() throws {
         let f = try BuildFixture(buildspec: """
@@ -23,7 +24,6 @@ struct BuildRunnerTests {
               files: [ 'out/*' ]
               name: hello-$GREETING
             """)
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(result.status == .succeeded, "\(f.log(result))")
         #expect(result.phases.map(\.status) == [.succeeded])
@@ -50,7 +50,6 @@ struct BuildRunnerTests {
                   - echo "src=$CODEBUILD_SRC_DIR pwd=$(pwd) n=$CODEBUILD_BUILD_NUMBER tz=$TZ lc=$LC_ALL host=$(hostname) umask=$(umask)"
                   - echo "commit=$CODEBUILD_RESOLVED_SOURCE_VERSION epoch=$SOURCE_DATE_EPOCH id=$CODEBUILD_BUILD_ID"
             """, git: true)
-        defer { f.cleanup() }
         let result = try f.build()
         let log = f.log(result)
         #expect(log.contains("src=/codebuild/output/src pwd=/codebuild/output/src n=1 tz=UTC lc=C.UTF-8 host=slipway-build umask=0022"), "\(log)")
@@ -79,7 +78,6 @@ struct BuildRunnerTests {
                   files: [ '**/*' ]
                   base-directory: /tmp/tools
             """)
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(result.status == .succeeded, "\(f.log(result))")
         #expect(result.artifacts.map(\.id) == ["primary", "plugin", "tools"])
@@ -100,7 +98,6 @@ struct BuildRunnerTests {
                 commands:
                   - echo "literal=$LITERAL spec=$FROM_SPEC project=$PROJECT override=$OVERRIDE"
             """)
-        defer { f.cleanup() }
         let result = try f.build {
             $0.projectEnvironment = ["PROJECT": "project", "OVERRIDE": "project"]
             $0.environment = ["OVERRIDE": "run"]
@@ -117,7 +114,6 @@ struct BuildRunnerTests {
                   - cat "$CODEBUILD_SRC_DIR_tools/tool.txt"
                   - echo "dir=$CODEBUILD_SRC_DIR_tools"
             """)
-        defer { f.cleanup() }
         let tools = f.root + "/tools"
         try makeDirectories(tools)
         try "the tool".write(toFile: tools + "/tool.txt", atomically: true, encoding: .utf8)
@@ -150,7 +146,6 @@ struct BuildRunnerTests {
                 commands:
                   - echo "I am $WHO"
             """, files: ["broken.yml": "version: 0.2\nphases:\n  build:\n    commands: [ \"false\" ]\n"])
-        defer { f.cleanup() }
         let runner = BuildRunner(home: f.home)
         let request = try f.request()
         let batch = try #require(try runner.batch(for: request))
@@ -170,7 +165,6 @@ struct BuildRunnerTests {
                 commands:
                   - ls -a | tr '\\n' ' '
             """, files: ["a.txt": "a"])
-        defer { f.cleanup() }
         // SLIPWAY_HOME inside the source: it must not copy itself into its own workspace.
         let result = try BuildRunner(home: SlipwayHome(path: f.source + "/.slipway")).run(try f.request()) { _ in }
         #expect(result.status == .succeeded, "\(f.log(result))")
@@ -186,7 +180,6 @@ struct BuildRunnerTests {
             artifacts:
               files: [ 'dist/**/*' ]
             """)
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(result.status == .failed)
         #expect(result.message?.contains("no file matches 'dist/**/*'") == true)
@@ -202,7 +195,6 @@ struct BuildRunnerTests {
             artifacts:
               files: [ top.txt ]
             """)
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(result.status == .succeeded, "\(f.log(result))")
     }
@@ -222,7 +214,6 @@ struct BuildRunnerTests {
                   - printf '%s' "$TOKEN" | base64
                   - printf '%s\\n' "$KEY"
             """)
-        defer { f.cleanup() }
         let token = "hunter2-very-secret"
         let key = "-----BEGIN-----\nline-one-secret\nline-two-secret\n-----END-----"
         let result = try f.build { $0.secrets = ["/ci/token": token, "ci/key:pem": key] }
@@ -251,7 +242,6 @@ struct BuildRunnerTests {
               build:
                 commands: [ "true" ]
             """)
-        defer { f.cleanup() }
         do {
             _ = try f.build()
             Issue.record("the build should have been refused")
@@ -265,7 +255,6 @@ struct BuildRunnerTests {
 
     @Test func bashWithoutBashInTheImageIsRefused() throws {
         let f = try BuildFixture(buildspec: "version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands: [ \"true\" ]\n")
-        defer { f.cleanup() }
         #expect {
             _ = try f.build()
         } throws: { error in
@@ -285,7 +274,6 @@ struct BuildRunnerTests {
                 commands:
                   - NETNS=$(readlink /proc/self/ns/net)
             """)
-        defer { f.cleanup() }
         let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
         let isolated = try f.build()
         #expect(isolated.status == .succeeded)
@@ -304,7 +292,6 @@ struct BuildRunnerTests {
                 commands:
                   - echo start; sleep 30
             """)
-        defer { f.cleanup() }
         let started = Date()
         let result = try f.build { $0.timeout = 1 }
         #expect(result.status == .timedOut)
@@ -320,7 +307,6 @@ struct BuildRunnerTests {
                 commands:
                   - sleep 30
             """)
-        defer { f.cleanup() }
         let cancellation = BuildCancellation()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { cancellation.cancel() }
         let started = Date()
@@ -342,7 +328,6 @@ struct BuildRunnerTests {
                 base-directory: reports/
                 file-format: JunitXml
             """, files: ["junit.xml": "<testsuite><testcase name='a'/><testcase name='b'><failure/></testcase></testsuite>"])
-        defer { f.cleanup() }
         let result = try f.build()
         let report = try #require(result.reports.first)
         #expect(report.total == 2 && report.passed == 1 && report.failed == 1)
@@ -357,7 +342,6 @@ struct BuildRunnerTests {
                 commands:
                   - echo "uid=$(id -u) home=$HOME" && touch written-by-builder
             """)
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(f.log(result).contains("uid=1000 home=/home/builder"), "\(f.log(result))")
         #expect(result.status == .succeeded)
@@ -370,7 +354,6 @@ struct BuildRunnerTests {
               build:
                 commands: [ cat file.txt ]
             """, files: ["file.txt": "committed"], git: true)
-        defer { f.cleanup() }
         try f.write("file.txt", "edited")
         try f.write("untracked.txt", "new")
         try f.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: [ cat file.txt, cat untracked.txt ]\n")
@@ -387,7 +370,6 @@ struct BuildRunnerTests {
             "app/buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands: [ ls, cat file.txt ]\n",
             "app/file.txt": "in app",
         ], git: true)
-        defer { f.cleanup() }
         try f.write("app/file.txt", "edited, not committed")
         let result = try f.build { $0.source = f.source + "/app"; $0.useResultCache = false }
         #expect(result.status == .succeeded, "\(f.log(result))")

@@ -1,6 +1,7 @@
 import Foundation
 import Images
 import SlipwayCore
+import SlipwayTestSupport
 @testable import Build
 
 /// A tiny image for sandboxed build tests: Debian's static busybox with its applets as
@@ -11,25 +12,12 @@ enum BusyboxImage {
     static func record() throws -> ImageRecord { try shared.get() }
 
     private static func make() throws -> ImageRecord {
-        let busybox = ["/bin/busybox", "/usr/bin/busybox"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let busybox else { throw TestFailure("busybox-static is not installed (scripts/install-deps)") }
-        let temporary = FileManager.default.temporaryDirectory.path
-        // Images of test processes that have ended are removed, so runs do not pile up.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("slipway-busybox-") {
-            if let pid = Int32(name.dropFirst("slipway-busybox-".count)), pid != getpid(), kill(pid, 0) != 0 {
-                removeTree(temporary + "/" + name)
-            }
-        }
-        let root = temporary + "/slipway-busybox-\(getpid())"
+        let root = try TemporaryDirectory.forThisProcess("slipway-busybox") + "/rootfs"
         removeTree(root)
         for dir in ["bin", "etc", "tmp", "root", "home/builder", "proc", "dev", "sys", "usr/bin", "usr/sbin", "sbin"] {
             try makeDirectories(root + "/" + dir)
         }
-        try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
-        let applets = try String(decoding: run(busybox, ["--list"]), as: UTF8.self).split(separator: "\n")
-        for applet in applets where applet != "busybox" {
-            try? FileManager.default.createSymbolicLink(atPath: root + "/bin/" + applet, withDestinationPath: "busybox")
-        }
+        try Busybox.install(into: root)
         try "root:x:0:0:root:/root:/bin/sh\nbuilder:x:1000:1000:builder:/home/builder:/bin/sh\n"
             .write(toFile: root + "/etc/passwd", atomically: true, encoding: .utf8)
         try "root:x:0:\nbuilder:x:1000:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
@@ -40,30 +28,17 @@ enum BusyboxImage {
         return ImageRecord(reference: "busybox:test", digest: try Digest(hex: String(repeating: "b", count: 64)), rootfs: root,
                            created: Date(timeIntervalSince1970: 0), size: 0, format: "rootfs-directory", layers: [])
     }
-
-    static func run(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("\(tool) \(arguments) failed") }
-        return data
-    }
 }
 
 /// A project directory with a buildspec, optionally a git repository, in a fresh SLIPWAY_HOME.
 struct BuildFixture {
-    let root = FileManager.default.temporaryDirectory.path + "/slipway-build-\(UUID().uuidString)"
+    let directory: TemporaryDirectory
+    var root: String { directory.path }
     var source: String { root + "/project" }
     var home: SlipwayHome { SlipwayHome(path: root + "/home") }
 
     init(buildspec: String, files: [String: String] = [:], git: Bool = false) throws {
+        directory = try TemporaryDirectory("slipway-build")
         try makeDirectories(source)
         try write("buildspec.yml", buildspec)
         for (path, text) in files { try write(path, text) }
@@ -77,11 +52,8 @@ struct BuildFixture {
     }
 
     func commit(message: String, date: String) throws {
-        let git = "/usr/bin/git"
-        if !FileManager.default.fileExists(atPath: source + "/.git") { _ = try BusyboxImage.run(git, ["init", "-q", source]) }
-        _ = try BusyboxImage.run(git, ["-C", source, "add", "-A"])
-        _ = try BusyboxImage.run("/usr/bin/env", ["GIT_AUTHOR_DATE=\(date)", "GIT_COMMITTER_DATE=\(date)", git, "-C", source,
-                                                  "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", message])
+        let exists = FileManager.default.fileExists(atPath: source + "/.git")
+        try (exists ? GitRepository(existing: source) : GitRepository(at: source)).commit(message, date: date)
     }
 
     func request(_ configure: (inout BuildRequest) -> Void = { _ in }) throws -> BuildRequest {
@@ -98,6 +70,4 @@ struct BuildFixture {
     func log(_ result: BuildResult) -> String {
         (try? String(contentsOfFile: result.logPath, encoding: .utf8)) ?? ""
     }
-
-    func cleanup() { removeTree(root) }
 }

@@ -1,39 +1,19 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Build
 import SlipwayCore
 
 /// The real `slipway` binary, end to end: `validate` output and exit statuses, `build --json`.
-@Suite("slipway validate and build", .serialized)
+@Suite("slipway validate and build", .tags(.large), .serialized)
 struct CommandLineTests {
-    /// The binary next to the test bundle (same build products directory).
-    static let slipway = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/slipway"
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    static func run(_ arguments: [String], home: String) throws -> ProgramOutput {
+        try SlipwayCommand(home: home).run(arguments)
     }
 
-    static func run(_ arguments: [String], home: String) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: slipway)
-        process.arguments = arguments
-        process.environment = ["SLIPWAY_HOME": home, "PATH": "/usr/bin:/bin"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: slipway)))
+    @Test(.enabled(if: SlipwayCommand.isBuilt))
     func validatePrintsPositionedFindingsAndExitStatuses() throws {
         let f = try BuildFixture(buildspec: "version: 0.2\nphases:\n  build:\n    Commands: [x]\n    commands:\n      - echo a: b\n")
-        defer { f.cleanup() }
         let file = f.source + "/buildspec.yml"
         let bad = try Self.run(["validate", file], home: f.home.path)
         #expect(bad.status == 1)
@@ -54,7 +34,7 @@ struct CommandLineTests {
         #expect(json.stdout.contains("\"keyPath\" : \"phases.build.commands[0]\""))
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: slipway)))
+    @Test(.enabled(if: SlipwayCommand.isBuilt))
     func buildJSONCarriesStatusPhasesArtifactsAndCache() throws {
         let f = try BuildFixture(buildspec: """
             version: 0.2
@@ -67,7 +47,6 @@ struct CommandLineTests {
             artifacts:
               files: [ out.txt ]
             """, git: true)
-        defer { f.cleanup() }
         let image = try BusyboxImage.record().rootfs
         let first = try Self.run(["build", f.source, "--image", image, "--json"], home: f.home.path)
         #expect(first.status == 0, "\(first.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 import Specs
 import Synchronization
 @testable import Build
@@ -19,8 +20,8 @@ struct HostDriver {
     static func run(_ yaml: String, environment: [(String, String)] = [], files: [String: String] = [:]) throws -> Run {
         let (spec, diagnostics) = BuildSpec.parse(contents: yaml, file: "buildspec.yml")
         guard let spec else { throw TestFailure("buildspec rejected: \(diagnostics)") }
-        let root = FileManager.default.temporaryDirectory.path + "/slipway-host-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = try TemporaryDirectory("slipway-host")
+        let root = directory.path
         let control = root + "/control", src = root + "/src"
         try FileManager.default.createDirectory(atPath: control + "/cmd", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
@@ -63,9 +64,4 @@ struct HostDriver {
         return Run(lines: lines.withLock { $0 }, phases: tracker.results(interrupted: .failed), expanded: expanded,
                    exported: exported, state: tracker.state.withLock { $0 })
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

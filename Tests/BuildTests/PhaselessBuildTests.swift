@@ -1,11 +1,12 @@
 import Artifacts
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Build
 
 /// Buildspecs without `phases`: CodeBuild runs them (no commands) and still collects the
 /// artifacts, as AWS's own ecs-agent release buildspec relies on.
-@Suite("Buildspecs without phases", .serialized)
+@Suite("Buildspecs without phases", .tags(.medium), .serialized)
 struct PhaselessBuildTests {
     @Test func artifactsOnlyBuildspecCollectsFromTheSource() throws {
         let f = try BuildFixture(buildspec: """
@@ -14,7 +15,6 @@ struct PhaselessBuildTests {
               files:
                 - 'dist/**/*'
             """, files: ["dist/app.txt": "shipped\n", "dist/sub/more.txt": "more\n", "other.txt": "left out\n"])
-        defer { f.cleanup() }
         let result = try f.build()
         #expect(result.status == .succeeded, "\(f.log(result))")
         #expect(result.phases.isEmpty)
@@ -30,7 +30,6 @@ struct PhaselessBuildTests {
               build-list:
                 - identifier: one
             """)
-        defer { f.cleanup() }
         #expect {
             _ = try f.build()
         } throws: { error in

@@ -1,10 +1,11 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Build
 
 /// Secret variables a pipeline maps (`build.secrets`) reach the build masked, and never key
 /// its result.
-@Suite("Secret variables in builds", .serialized)
+@Suite("Secret variables in builds", .tags(.medium), .serialized)
 struct SecretBuildTests {
     @Test func urlEncodedFormsAreMasked() {
         let masker = SecretMasker(secrets: ["p@ss word/+1"])
@@ -25,7 +26,6 @@ struct SecretBuildTests {
             artifacts:
               files: [ 'out/*' ]
             """)
-        defer { f.cleanup() }
         let first = try f.build { $0.secretVariables = ["NPM_TOKEN": "npm_first-secret-value"] }
         let log = f.log(first)
         #expect(first.status == .succeeded, "\(log)")

@@ -1,11 +1,12 @@
 import Foundation
+import SlipwayTestSupport
 import Specs
 import Testing
 @testable import Build
 
 /// formats.md's buildspec rules, each pinned by a tiny buildspec run through the generated
 /// scripts with the host's /bin/sh (dash on Debian, as in the images).
-@Suite("Buildspec shell semantics")
+@Suite("Buildspec shell semantics", .tags(.medium))
 struct ShellSemanticsTests {
     @Test func workingDirectoryAndVariablesPersistAcrossCommandsAndPhases() throws {
         let run = try HostDriver.run("""

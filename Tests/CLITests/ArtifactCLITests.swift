@@ -1,10 +1,16 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 /// The `slipway artifact` commands, end to end through the real binary.
-@Suite struct ArtifactCLITests {
-    let dir = makeTempDir()
-    var cli: CLI { CLI(home: dir + "/home") }
+@Suite(.tags(.large)) struct ArtifactCLITests {
+    let directory: TemporaryDirectory
+    var dir: String { directory.path }
+    var cli: SlipwayCommand { SlipwayCommand(home: dir + "/home") }
+
+    init() throws {
+        directory = try TemporaryDirectory("slipway-cli")
+    }
 
     func makeSource() throws -> String {
         let src = dir + "/src"
@@ -62,7 +68,7 @@ import Testing
         #expect(try cli.run(["artifact", "unpack", prefix, dir + "/out"]).status == 0)
         #expect(try String(contentsOfFile: dir + "/out/index.html", encoding: .utf8) == "hello\n")
         #expect(try cli.run(["artifact", "export", prefix, dir + "/a.tar.zst"]).status == 0)
-        let other = CLI(home: dir + "/other")
+        let other = SlipwayCommand(home: dir + "/other")
         let imported = try other.run(["artifact", "import", dir + "/a.tar.zst"])
         #expect(imported.stdout == digest + "\n")
         let ls = try cli.run(["artifact", "ls", "--json"])

@@ -1,9 +1,15 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 /// The command line itself: its version, and what a mistyped command is told.
-@Suite struct CommandLineTests {
-    let cli = CLI(home: FileManager.default.temporaryDirectory.path + "/slipway-cli-\(UUID().uuidString)")
+@Suite(.tags(.large)) struct CommandLineTests {
+    let home: TemporaryDirectory
+    var cli: SlipwayCommand { SlipwayCommand(home: home.path) }
+
+    init() throws {
+        home = try TemporaryDirectory("slipway-cli")
+    }
 
     @Test func versionIsPrinted() throws {
         let r = try cli.run(["--version"])

@@ -1,9 +1,10 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 /// The README's tour, run as a newcomer would paste it: every `sh` block under "## Tour", line
 /// by line in one bash, from the top of the checkout. A tour line that stops working fails here.
-@Suite struct ReadmeTourTests {
+@Suite(.tags(.large)) struct ReadmeTourTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
@@ -25,9 +26,8 @@ import Testing
     @Test func everyTourLineWorks() throws {
         let lines = try Self.tourLines()
         #expect(lines.count > 30, "the tour was not found in README.md")
-        let scratch = FileManager.default.temporaryDirectory.path + "/slipway-tour-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let directory = try TemporaryDirectory("slipway-tour")
+        let scratch = directory.path
         let script = "set -eo pipefail\n" + lines.joined(separator: "\n") + "\n"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -35,7 +35,7 @@ import Testing
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
         var env = ProcessInfo.processInfo.environment
         env["TMPDIR"] = scratch
-        env["PATH"] = (CLI.binary as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["PATH"] = (SlipwayCommand.binary as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         process.environment = env
         let output = scratch + "/output"
         FileManager.default.createFile(atPath: output, contents: nil)

@@ -1,16 +1,17 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import SlipwayCLI
 
 /// Build output reaches a terminal with its control characters spelt out, and a file or pipe
 /// with its bytes as they are.
-@Suite struct TerminalEscapeTests {
+@Suite(.tags(.large)) struct TerminalEscapeTests {
     static let hostile = #"printf 'before\033]0;pwned\007\033[2J\rFAKE OK\n'"#
 
     @Test func escapeSequencesAreShownEscapedOnATerminalAndKeptInTheLog() throws {
-        let home = FileManager.default.temporaryDirectory.path + "/slipway-escape-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: home) }
-        let cli = CLI(home: home)
+        let directory = try TemporaryDirectory("slipway-escape")
+        let home = directory.path
+        let cli = SlipwayCommand(home: home)
         let project = home + "/project"
         try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
         try "version: 0.2\nphases:\n  build:\n    commands:\n      - \(Self.hostile)\n"
@@ -19,7 +20,7 @@ import Testing
         #expect(try cli.run(["image", "build", recipe]).status == 0)
 
         // Under a pseudo-terminal (util-linux `script`), stderr is a TTY.
-        let command = "'\(CLI.binary)' build '\(project)' --image busybox"
+        let command = "'\(SlipwayCommand.binary)' build '\(project)' --image busybox"
         let script = Process()
         script.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         script.arguments = ["-qec", command, "/dev/null"]

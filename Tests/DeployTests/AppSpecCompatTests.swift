@@ -1,10 +1,11 @@
 import Foundation
+import SlipwayTestSupport
 import Specs
 import Testing
 
-/// Every real appspec in ../shared/compat/appspec parses to a precise outcome.
+/// Every real appspec in the compatibility corpus parses to a precise outcome.
 @Suite(.tags(.small)) struct AppSpecCompatTests {
-    static let compat = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().path + "/shared/compat/appspec"
+    static let compat = CompatCorpus.appspecs
 
     /// File name → nil for a clean parse, or a substring of the single expected error.
     static let expected: [String: String?] = [

@@ -2,6 +2,7 @@ import Artifacts
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.large)) struct CrashTests {

@@ -2,32 +2,23 @@ import Artifacts
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Synchronization
-import Testing
-
-extension Tag {
-    @Tag static var small: Self
-    @Tag static var medium: Self
-    @Tag static var large: Self
-}
 
 /// A throwaway target, artifact store and event log under a temp directory.
 final class Fixture: Sendable {
-    let dir: String
+    let directory: TemporaryDirectory
+    var dir: String { directory.path }
     let store: ArtifactStore
     let target: String
     let log = EventLog()
 
     init() throws {
-        let template = FileManager.default.temporaryDirectory.path + "/slipway-deploy-XXXXXX"
-        var chars = Array(template.utf8CString)
-        guard mkdtemp(&chars) != nil else { throw SlipwayError.system("mkdtemp") }
-        dir = String(decoding: chars.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        directory = try TemporaryDirectory("slipway-deploy")
+        let dir = directory.path
         store = ArtifactStore(root: dir + "/store")
         target = dir + "/target"
     }
-
-    deinit { removeTree(dir) }
 
     var events: DeployEventSink { { [log] event in log.append(event) } }
     var lines: [String] { log.withLock { $0.filter { $0.kind == .hookOutput }.map(\.text) } }
@@ -80,16 +71,8 @@ func appspec(_ hooks: [(String, String)], extra: String = "", timeout: Int? = ni
     return text
 }
 
-/// The repository root (this file is Tests/DeployTests/Fixture.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// The `slipway` binary built next to the test bundle.
-var slipwayBinary: String {
-    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-    for candidate in [bundleDir + "/slipway", repositoryRoot + "/.build-deploy/debug/slipway", repositoryRoot + "/.build/debug/slipway"]
-    where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    return repositoryRoot + "/.build/debug/slipway"
-}
+/// The `slipway` binary built with the tests.
+var slipwayBinary: String { SlipwayCommand.binary }
 
 /// Starts `argv` with this process's environment plus `env`, stdout and stderr to `output`
 /// (a path); returns its pid. posix_spawn and waitpid directly, so tests do not depend on

@@ -2,6 +2,7 @@ import Artifacts
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// What a hook script gets from the process that runs it: real pipes, and no descriptors but

@@ -1,6 +1,7 @@
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.medium)) struct HookTests {
@@ -73,8 +74,9 @@ import Testing
         #expect(result.error?.contains("ran longer than its timeout of 1 s") == true, "\(result)")
         #expect(Date().timeIntervalSince(started) < 10)
         let pid = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
-        usleep(100_000)
-        #expect(!isRunning(pid), "the script's background child survived the timeout")
+        #expect(throws: Never.self, "the script's background child survived the timeout") {
+            try blockUntil("the script's background child to be killed", timeout: .seconds(2)) { !isRunning(pid) }
+        }
         #expect(f.current == nil)
         #expect(f.history.releases[result.release ?? ""]?.state == .bad)
     }

@@ -1,6 +1,7 @@
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Synchronization
 import Testing
 
@@ -12,14 +13,12 @@ import Testing
         let first = Mutex<DeployResult?>(nil)
         let thread = Thread { first.withLock { $0 = f.deploy(slow) } }
         thread.start()
-        // Wait until the first deploy holds the lock (its release is created).
-        let deadline = Date().addingTimeInterval(10)
-        while f.history.records.isEmpty && Date() < deadline { usleep(20_000) }
+        try blockUntil("the first deploy to hold the lock (its release created)", timeout: .seconds(10)) { !f.history.records.isEmpty }
         let second = f.deploy(other)
         #expect(!second.succeeded)
         #expect(second.error?.contains("another deploy holds this target") == true, "\(second)")
         #expect(second.error?.contains("pid \(getpid())") == true)
-        while first.withLock({ $0 == nil }) { usleep(20_000) }
+        try blockUntil("the first deploy to finish", timeout: .seconds(60)) { first.withLock { $0 != nil } }
         #expect(first.withLock { $0?.succeeded } == true)
         #expect(f.history.switches.count == 1)
 
@@ -27,10 +26,12 @@ import Testing
         let queued = Mutex<DeployResult?>(nil)
         let t2 = Thread { queued.withLock { $0 = f.deploy(slow) } }
         t2.start()
-        while f.history.records.filter({ $0.event == .created }).count < 2 { usleep(20_000) }
+        try blockUntil("the queued deploy to hold the lock", timeout: .seconds(30)) {
+            f.history.records.filter { $0.event == .created }.count >= 2
+        }
         let waiting = f.deploy(other) { $0.lockWait = 30 }
         #expect(waiting.succeeded, "\(waiting)")
-        while queued.withLock({ $0 == nil }) { usleep(20_000) }
+        try blockUntil("the queued deploy to finish", timeout: .seconds(60)) { queued.withLock { $0 != nil } }
         let switches = f.history.switches
         #expect(switches.count == 3)
         #expect(switches.last?.to == waiting.release && switches.last?.from == queued.withLock { $0?.release })

@@ -1,6 +1,7 @@
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.medium)) struct RollbackTests {

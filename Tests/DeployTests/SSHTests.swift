@@ -2,6 +2,7 @@ import Artifacts
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// A real sshd on 127.0.0.1 with a throwaway host key and client key.

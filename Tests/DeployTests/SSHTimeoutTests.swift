@@ -2,6 +2,7 @@ import Artifacts
 @testable import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// A TCP port on 127.0.0.1 that takes no connection and never answers.

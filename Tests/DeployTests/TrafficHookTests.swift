@@ -1,6 +1,7 @@
 import Deploy
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// The load-balancer hooks run in CodeDeploy's order around the switch: the live release

@@ -1,5 +1,6 @@
 import Deploy
 import Foundation
+import SlipwayTestSupport
 import Synchronization
 import Testing
 

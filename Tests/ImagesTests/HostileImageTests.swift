@@ -2,17 +2,17 @@ import Archive
 import Foundation
 import Images
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Hostile images", .tags(.small))
 struct HostileImageTests {
     @Test("a layer writing through an earlier layer's absolute symlink stays inside the image")
     func symlinkFromLowerLayer() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let outside = "/tmp/slipway-outside-\(UInt64.random(in: 0...UInt64.max))"
-        defer { _ = try? run("/bin/rm", ["-rf", outside]) }
-        let base = scratch.dir("base"), top = scratch.dir("top")
+        defer { removeTree(outside) }
+        let base = try scratch.directory("base"), top = try scratch.directory("top")
         try makeTree(base, [("evil", .symlink(outside)), ("abs", .symlink("/")), ("up", .symlink("../../.."))])
         try makeTree(top, [("evil/pwned", .file("owned")), ("abs/tmp/via-root", .file("r")), ("up/etc/via-dotdot", .file("d"))])
         let layers = [
@@ -31,8 +31,7 @@ struct HostileImageTests {
 
     @Test("a blob whose digest does not match is refused, naming the blob; nothing is kept")
     func tamperedBlob() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let layers = try WhiteoutImage.layers(in: scratch, compression: .gzip)
         try ImageFixture.ociLayout(layers, at: scratch.path + "/layout")
         // Replace layer 2's bytes with layer 3's (a valid tar.gz) under layer 2's name.
@@ -51,8 +50,7 @@ struct HostileImageTests {
 
     @Test("a layer whose uncompressed digest is not the config's diff_id is refused")
     func wrongDiffID() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let layers = try WhiteoutImage.layers(in: scratch, compression: .zstd)
         try ImageFixture.ociLayout(layers, at: scratch.path + "/layout",
                                    diffIDs: [layers[0].diffID, layers[2].diffID, layers[2].diffID])
@@ -63,8 +61,7 @@ struct HostileImageTests {
 
     @Test("a legacy docker save layer that was altered is caught by diff_ids")
     func tamperedLegacyLayer() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let layers = try WhiteoutImage.layers(in: scratch, compression: .none)
         try ImageFixture.dockerLegacy(layers, at: scratch.path + "/saved")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/saved/manifest.json"))) as! [[String: Any]]
@@ -78,10 +75,9 @@ struct HostileImageTests {
 
     @Test("broken documents: errors name the file and the field")
     func brokenDocuments() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let store = ImageStore(home: scratch.home)
-        let layout = scratch.dir("layout")
+        let layout = try scratch.directory("layout")
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: layout + "/oci-layout"))
         #expect(errorMessage { _ = try store.importImage(path: layout, reference: "x") }?.contains("'index.json' is missing") == true)
         try Data(#"{"schemaVersion":2}"#.utf8).write(to: URL(fileURLWithPath: layout + "/index.json"))
@@ -91,7 +87,7 @@ struct HostileImageTests {
         let missing = "sha256:" + String(repeating: "a", count: 64)
         try Data(#"{"manifests":[{"digest":"\#(missing)"}]}"#.utf8).write(to: URL(fileURLWithPath: layout + "/index.json"))
         #expect(errorMessage { _ = try store.importImage(path: layout, reference: "x") }?.contains("blobs/sha256/aaaa") == true)
-        let empty = scratch.dir("empty")
+        let empty = try scratch.directory("empty")
         #expect(errorMessage { _ = try store.importImage(path: empty, reference: "x") }?.contains("OCI image layout") == true)
         #expect(errorMessage { _ = try store.importImage(path: scratch.path + "/nope", reference: "x") }?.contains("nope") == true)
         let notTar = scratch.path + "/garbage.tar"
@@ -101,10 +97,9 @@ struct HostileImageTests {
 
     @Test("device nodes in a layer are refused, naming the entry", .enabled(if: geteuid() == 0, "mknod needs root"))
     func deviceNode() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let tree = scratch.dir("tree")
-        try run("/bin/mknod", [tree + "/null", "c", "1", "3"])
+        let scratch = try TemporaryDirectory("slipway-images")
+        let tree = try scratch.directory("tree")
+        try Program.output("/bin/mknod", [tree + "/null", "c", "1", "3"])
         _ = try FixtureLayer.gnuTar(tree, paths: ["null"], to: scratch.path + "/dev.tar")
         let message = errorMessage { _ = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/dev.tar", reference: "x") }
         #expect(message?.contains("'null'") == true)

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 
 /// A layer tarball written for a test, with the digests a manifest and config record for it.
 struct FixtureLayer {
@@ -34,7 +35,7 @@ struct FixtureLayer {
     static func gnuTar(_ directory: String, paths: [String], to file: String, owner: Int? = nil) throws -> FixtureLayer {
         var arguments = ["--no-recursion", "--format=posix", "-cf", file, "-C", directory]
         if let owner { arguments += ["--owner=\(owner)", "--group=\(owner)", "--numeric-owner"] }
-        try run("/bin/tar", arguments + paths)
+        try Program.output("/bin/tar", arguments + paths)
         let digest = "sha256:" + (try SHA256Stream.hex(ofFile: file))
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0
         return FixtureLayer(file: file, digest: digest, diffID: digest, size: size, compression: .none)
@@ -124,6 +125,6 @@ enum ImageFixture {
 
     /// A tar of a directory's contents, as `docker save` or `tar -C layout -cf x.tar .` writes.
     static func tarball(of directory: String, to file: String) throws {
-        try run("/bin/tar", ["--format=posix", "-cf", file, "-C", directory, "."])
+        try Program.output("/bin/tar", ["--format=posix", "-cf", file, "-C", directory, "."])
     }
 }

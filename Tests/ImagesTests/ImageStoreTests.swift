@@ -2,21 +2,21 @@ import Archive
 import Foundation
 import Images
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Image store", .tags(.small))
 struct ImageStoreTests {
     /// A one-file rootfs tarball whose content (and so digest) depends on `text`.
-    func tarball(_ scratch: Scratch, _ text: String) throws -> FixtureLayer {
-        let tree = scratch.dir("tree-\(text)")
+    func tarball(_ scratch: TemporaryDirectory, _ text: String) throws -> FixtureLayer {
+        let tree = try scratch.directory("tree-\(text)")
         try makeTree(tree, [("etc/id", .file(text))])
         return try FixtureLayer.pack(tree, to: "\(scratch.path)/\(text).tar")
     }
 
     @Test("names, tags and digest prefixes resolve; unknown ones are not found")
     func resolve() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let store = ImageStore(home: scratch.home)
         let a = try tarball(scratch, "a")
         try store.importImage(path: a.file, reference: "tools/base:1.0")
@@ -45,8 +45,7 @@ struct ImageStoreTests {
 
     @Test("rm drops a tag; the tree goes with the last tag; a digest removes every tag")
     func remove() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let store = ImageStore(home: scratch.home)
         let a = try tarball(scratch, "a"), b = try tarball(scratch, "b")
         let first = try store.importImage(path: a.file, reference: "app:1")
@@ -66,9 +65,8 @@ struct ImageStoreTests {
 
     @Test("ownership: kept as root (files and directories); the caller's otherwise")
     func ownership() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let tree = scratch.dir("tree")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let tree = try scratch.directory("tree")
         try makeTree(tree, [("home/user/.profile", .file("p"))])
         let layer = try FixtureLayer.gnuTar(tree, paths: ["home", "home/user", "home/user/.profile"], to: scratch.path + "/owned.tar", owner: 1234)
         let record = try ImageStore(home: scratch.home).importImage(path: layer.file, reference: "owned")
@@ -82,9 +80,8 @@ struct ImageStoreTests {
     /// Permission bits arrive exactly as the layer has them, whatever the umask would take
     /// away, setuid and setgid included.
     @Test func modesAreKeptExactly() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let tree = scratch.dir("tree")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let tree = try scratch.directory("tree")
         let modes: [String: mode_t] = ["open": 0o666, "readonly": 0o444, "private": 0o600, "setuid": 0o4755, "setgid": 0o2711, "none": 0]
         try makeTree(tree, modes.keys.map { ("bin/\($0)", .file($0)) })
         for (name, mode) in modes { chmod(tree + "/bin/" + name, mode) }
@@ -100,9 +97,8 @@ struct ImageStoreTests {
     /// not the one the kernel gives new files there.
     @Test(.enabled(if: geteuid() == 0, "chown needs root"))
     func ownershipUnderASetgidDirectory() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let lowerTree = scratch.dir("lower"), upperTree = scratch.dir("upper")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let lowerTree = try scratch.directory("lower"), upperTree = try scratch.directory("upper")
         try makeTree(lowerTree, [("shared/old", .file("o"))])
         chmod(lowerTree + "/shared", 0o2775)
         try makeTree(upperTree, [("shared/new", .file("n"))])
@@ -117,8 +113,7 @@ struct ImageStoreTests {
 
     @Test("tag files, records and rootfs names keep their text; a hand-edited tag is reported as corrupt")
     func tagsAndRecordsKeepTheirText() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let layer = try tarball(scratch, "a")
         let store = ImageStore(home: scratch.home)
         let record = try store.importImage(path: layer.file, reference: "tools/base:1.0")

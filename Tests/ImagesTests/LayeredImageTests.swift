@@ -2,12 +2,13 @@ import Archive
 import Foundation
 import Images
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 /// Three layers exercising whiteouts and an opaque directory, and the exact tree they make.
 enum WhiteoutImage {
-    static func layers(in scratch: Scratch, compression: Compression) throws -> [FixtureLayer] {
-        let base = scratch.dir("l1"), change = scratch.dir("l2"), top = scratch.dir("l3")
+    static func layers(in scratch: TemporaryDirectory, compression: Compression) throws -> [FixtureLayer] {
+        let base = try scratch.directory("l1"), change = try scratch.directory("l2"), top = try scratch.directory("l3")
         try makeTree(base, [
             ("etc/keep", .file("k")), ("etc/gone", .file("g")),
             ("opt/old1", .file("1")), ("opt/sub/old2", .file("2")),
@@ -39,8 +40,7 @@ enum WhiteoutImage {
 struct LayeredImageTests {
     @Test("OCI layout directory: whiteouts and an opaque directory give exactly the expected tree")
     func ociLayoutWhiteouts() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .gzip), at: scratch.path + "/layout")
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout", reference: "layered:1")
         #expect(record.digest.description == digest)
@@ -52,8 +52,7 @@ struct LayeredImageTests {
 
     @Test("OCI layout as a tar, zstd layers: same digest and tree as the directory form")
     func ociLayoutTarball() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .zstd), at: scratch.path + "/layout")
         try ImageFixture.tarball(of: scratch.path + "/layout", to: scratch.path + "/layout.tar")
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout.tar", reference: "layered")
@@ -64,8 +63,7 @@ struct LayeredImageTests {
 
     @Test("docker save, legacy layout (<id>/layer.tar), as a tar")
     func dockerSaveLegacy() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let digest = try ImageFixture.dockerLegacy(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
         try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar", reference: "legacy")
@@ -76,11 +74,10 @@ struct LayeredImageTests {
 
     @Test("docker save, OCI-based layout (Docker 25+), gzip-compressed tar")
     func dockerSaveOCI() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let digest = try ImageFixture.dockerOCI(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
         try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
-        try run("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
+        try Program.output("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar.gz", reference: "newer")
         #expect(record.digest.description == digest)
         #expect(record.format == "docker-save")
@@ -89,8 +86,7 @@ struct LayeredImageTests {
 
     @Test("the same image in two formats is unpacked once")
     func unpackedOncePerDigest() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
+        let scratch = try TemporaryDirectory("slipway-images")
         let layers = try WhiteoutImage.layers(in: scratch, compression: .none)
         try ImageFixture.ociLayout(layers, at: scratch.path + "/layout")
         try ImageFixture.dockerLegacy(layers, at: scratch.path + "/saved")
@@ -106,9 +102,8 @@ struct LayeredImageTests {
 
     @Test("plain rootfs tarballs: tar, tar.gz and tar.zst of one tree are one image")
     func rootfsTarballs() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let tree = scratch.dir("tree")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let tree = try scratch.directory("tree")
         try makeTree(tree, [("bin/sh", .file("#!")), ("lib", .symlink("usr/lib")), ("usr/lib/libc.so", .file("c"))])
         let store = ImageStore(home: scratch.home)
         var digests: Set<String> = []
@@ -127,9 +122,8 @@ struct LayeredImageTests {
 
     @Test("merged /usr: files under lib/ and bin/ land in usr/ through the lower layer's links")
     func mergedUsr() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let base = scratch.dir("base"), top = scratch.dir("top")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let base = try scratch.directory("base"), top = try scratch.directory("top")
         try makeTree(base, [("lib", .symlink("usr/lib")), ("bin", .symlink("usr/bin")), ("usr/lib", .dir), ("usr/bin", .dir),
                             ("lib64", .symlink("/usr/lib64")), ("usr/lib64", .dir)])
         try makeTree(top, [("lib/x86_64-linux-gnu/libc.so.6", .file("libc")), ("bin/sh", .file("sh")),
@@ -151,11 +145,10 @@ struct LayeredImageTests {
 
     @Test("a tarball listing a file twice (GNU tar then writes a hardlink to itself) imports")
     func repeatedEntry() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let tree = scratch.dir("tree")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let tree = try scratch.directory("tree")
         try makeTree(tree, [("etc/motd", .file("hi"))])
-        try run("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
+        try Program.output("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/twice.tar", reference: "twice")
         #expect(try snapshot(record.rootfs) == ["etc": "dir", "etc/motd": "file:hi"])
     }

@@ -1,35 +1,5 @@
 import Foundation
 import SlipwayCore
-import Testing
-
-extension Tag {
-    /// Milliseconds: generated fixtures only.
-    @Tag static var small: Self
-    /// Runs a recipe or an external tool.
-    @Tag static var medium: Self
-}
-
-/// A fresh temporary directory with its own Slipway home, removed on `cleanup()`.
-struct Scratch {
-    let path: String
-
-    init(_ label: String = "slipway-images-test") {
-        var template = Array("\(NSTemporaryDirectory())/\(label)-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
-    var home: SlipwayHome { SlipwayHome(path: path + "/home") }
-
-    func cleanup() {
-        _ = try? run("/bin/rm", ["-rf", path])
-    }
-
-    func dir(_ name: String) -> String {
-        let p = path + "/" + name
-        try? FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
-        return p
-    }
-}
 
 /// One thing to create in a fixture tree.
 enum Node {
@@ -67,26 +37,6 @@ func snapshot(_ root: String) throws -> [String: String] {
         }
     }
     return result
-}
-
-/// Runs a tool and returns its stdout; throws with its stderr when it fails.
-@discardableResult
-func run(_ tool: String, _ arguments: [String], cwd: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw SlipwayError.failed("\(tool) \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
-    }
-    return String(decoding: output, as: UTF8.self)
 }
 
 /// The error message a throwing call produced, or nil when it did not throw.

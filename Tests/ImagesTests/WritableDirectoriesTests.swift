@@ -1,14 +1,14 @@
 import Foundation
 @testable import Images
+import SlipwayTestSupport
 import Testing
 
 @Suite("Unprivileged imports", .tags(.small))
 struct WritableDirectoriesTests {
     @Test("read-only directories of lower layers are opened for upper layers, then restored")
     func openAndRestore() throws {
-        let scratch = Scratch()
-        defer { scratch.cleanup() }
-        let root = scratch.dir("root")
+        let scratch = try TemporaryDirectory("slipway-images")
+        let root = try scratch.directory("root")
         try makeTree(root, [("ro/inner/file", .file("x")), ("locked", .dir), ("plain", .dir)])
         chmod(root + "/ro/inner", 0o555)
         chmod(root + "/ro", 0o555)

@@ -1,13 +1,14 @@
 import Crypto
 import Foundation
 import Hummingbird
+import SlipwayTestSupport
 import Specs
 import Synchronization
 import Testing
 @testable import Notifications
 
 /// Deliveries against a real HTTP receiver on loopback.
-@Suite struct NotifierTests {
+@Suite(.tags(.medium)) struct NotifierTests {
     /// Records every request; answers 503 to the first `failFirst` of them.
     final class Receiver: Sendable {
         struct Received: Sendable { var headers: [String: String]; var body: Data }

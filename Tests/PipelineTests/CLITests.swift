@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import SlipwayCore
+import SlipwayTestSupport
 import Specs
 import Testing
 
@@ -8,8 +9,7 @@ import Testing
 struct CLITests {
     @Test func runJSONDescribesTheRunAndWhereItIsServed() async throws {
         let f = try PipelineFixture(content: "from the cli")
-        let out = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.repository, "--target", f.target, "--json"],
-                                          environment: ["SLIPWAY_HOME": f.home.path])
+        let out = try f.slipway.run(["run", f.repository, "--target", f.target, "--json"])
         #expect(out.status == 0, "\(out.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         #expect(Set(json.keys) == ["run", "served", "timings", "total"])
@@ -23,17 +23,16 @@ struct CLITests {
         #expect(f.served() == "from the cli")
 
         // Again: the same commit is reported, not rebuilt.
-        let again = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.repository, "--target", f.target],
-                                            environment: ["SLIPWAY_HOME": f.home.path])
+        let again = try f.slipway.run(["run", f.repository, "--target", f.target])
         #expect(again.status == 0)
         #expect(again.stderr.contains("already ran as run"))
 
-        let runs = try PipelineFixture.run(PipelineFixture.slipway, ["runs", "--json"], environment: ["SLIPWAY_HOME": f.home.path])
+        let runs = try f.slipway.run(["runs", "--json"])
         #expect(runs.status == 0)
         #expect((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [Any])?.count == 1)
-        let logs = try PipelineFixture.run(PipelineFixture.slipway, ["logs", "1"], environment: ["SLIPWAY_HOME": f.home.path])
+        let logs = try f.slipway.run(["logs", "1"])
         #expect(logs.status == 0 && logs.stdout.contains("run 1: succeeded"))
-        let missing = try PipelineFixture.run(PipelineFixture.slipway, ["logs", "99"], environment: ["SLIPWAY_HOME": f.home.path])
+        let missing = try f.slipway.run(["logs", "99"])
         #expect(missing.status == 2)
     }
 
@@ -41,22 +40,21 @@ struct CLITests {
         let f = try PipelineFixture()
         try f.write("slipway.yml", "name: site\nstages:\n  - name: live\n    targets: [/tmp/x]\n    strategy: sideways\n")
         _ = try f.commit("bad pipeline")
-        let out = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.repository],
-                                          environment: ["SLIPWAY_HOME": f.home.path])
+        let out = try f.slipway.run(["run", f.repository])
         #expect(out.status == 2)
         #expect(out.stderr.contains(f.repository + "/slipway.yml:5:15: error: unknown strategy 'sideways'"), "\(out.stderr)")
         #expect(try await f.orchestrator.store.runs(pipeline: nil, limit: 10, before: nil).isEmpty)
 
-        let validate = try PipelineFixture.run(PipelineFixture.slipway, ["validate", f.repository + "/slipway.yml"])
+        let validate = try SlipwayCommand().run(["validate", f.repository + "/slipway.yml"])
         #expect(validate.status == 1 && validate.stdout.contains("(stages[0].strategy)"))
-        let noTarget = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.root], environment: ["SLIPWAY_HOME": f.home.path])
+        let noTarget = try f.slipway.run(["run", f.root])
         #expect(noTarget.status == 2 && noTarget.stderr.contains("not a git repository"))
     }
 
     @Test func everyPipelineCommandHasHelp() throws {
         for command in [["run"], ["runs"], ["logs"], ["approve"], ["cancel"], ["retry"], ["hook"], ["hook", "install"], ["hook", "notify"],
                         ["pipeline"], ["pipeline", "add"], ["pipeline", "ls"], ["pipeline", "rollback"]] {
-            let out = try PipelineFixture.run(PipelineFixture.slipway, command + ["--help"])
+            let out = try SlipwayCommand().run(command + ["--help"])
             #expect(out.status == 0 && out.stdout.contains("USAGE"), "\(command)")
         }
     }

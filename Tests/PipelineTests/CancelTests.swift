@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -24,11 +25,9 @@ struct CancelTests {
         let before = Set(processes(running: ["sleep", "600"]))
         let id = try #require(try await f.start())
         _ = try await f.waitFor(id) { $0.stages[1].status == .running }
-        let deadline = Date().addingTimeInterval(30)
-        while Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the build's sleep 600 to start", timeout: .seconds(30)) {
+            !Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty
         }
-        #expect(!Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
         let asked = Date()
         try await f.orchestrator.cancel(run: id, by: "ops")
         let run = try await f.finished(id)
@@ -47,11 +46,9 @@ struct CancelTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // The sandbox dies with the process that started it.
-        let gone = Date().addingTimeInterval(10)
-        while !Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty && Date() < gone {
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the sandbox's sleep 600 to die with its runner", timeout: .seconds(10)) {
+            Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty
         }
-        #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
 
         // A writing process that opens the state marks the runs of the dead one.
         let reopened = try Orchestrator(home: f.home)
@@ -62,8 +59,7 @@ struct CancelTests {
 
         try f.write("buildspec.yml", PipelineFixture.buildspec)
         _ = try f.commit("fixed")
-        let next = try PipelineFixture.run(PipelineFixture.slipway, ["run", f.repository, "--target", f.target, "--json"],
-                                           environment: ["SLIPWAY_HOME": f.home.path])
+        let next = try f.slipway.run(["run", f.repository, "--target", f.target, "--json"])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(f.served() == "one")
     }
@@ -73,13 +69,13 @@ struct CancelTests {
         let before = Set(processes(running: ["sleep", "600"]))
         let runner = try Self.startRun(f)
         let run = try await Self.waitForBuild(f)
-        let cancel = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", run.id.description], environment: ["SLIPWAY_HOME": f.home.path])
+        let cancel = try f.slipway.run(["cancel", run.id.description])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         runner.waitUntilExit()
         #expect(runner.terminationStatus == 1)
         #expect(try await f.orchestrator.run(run.id).status == .cancelled)
         #expect(Set(processes(running: ["sleep", "600"])).subtracting(before).isEmpty)
-        let again = try PipelineFixture.run(PipelineFixture.slipway, ["cancel", run.id.description], environment: ["SLIPWAY_HOME": f.home.path])
+        let again = try f.slipway.run(["cancel", run.id.description])
         #expect(again.status == 2 && again.stderr.contains("already ended"))
     }
 
@@ -140,7 +136,7 @@ struct CancelTests {
     /// `slipway run` of the fixture's repository in the background.
     static func startRun(_ f: PipelineFixture) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: PipelineFixture.slipway)
+        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
         process.arguments = ["run", f.repository, "--target", f.target]
         process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
         process.standardError = FileHandle.nullDevice
@@ -151,15 +147,12 @@ struct CancelTests {
 
     /// The newest run once its build is running (and its command has started).
     static func waitForBuild(_ f: PipelineFixture) async throws -> RunRecord {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let run = try await f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
-               run.stages.count > 1, run.stages[1].status == .running,
-               try await f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") }) {
-                return run
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the build to start", timeout: .seconds(60), every: .milliseconds(50)) {
+            guard let run = try await f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first,
+                  run.stages.count > 1, run.stages[1].status == .running,
+                  try await f.orchestrator.store.logs(run: run.id, after: 0).contains(where: { $0.text.contains("Running command sleep 600") })
+            else { return nil }
+            return run
         }
-        throw SlipwayError.failed("the build did not start in 60 s")
     }
 }

@@ -3,21 +3,17 @@ import Images
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import Specs
 import State
-import Synchronization
-import Testing
-
-extension Tag {
-    @Tag static var medium: Self
-    @Tag static var large: Self
-}
 
 /// A git repository with a buildspec and appspec, a fresh SLIPWAY_HOME holding the busybox
 /// image, a local deploy target and an orchestrator over them.
 final class PipelineFixture: Sendable {
-    let root: String
-    var repository: String { root + "/repo" }
+    let directory: TemporaryDirectory
+    var root: String { directory.path }
+    let repo: GitRepository
+    var repository: String { repo.path }
     var target: String { root + "/target" }
     var home: SlipwayHome { SlipwayHome(path: root + "/home") }
     let orchestrator: Orchestrator
@@ -40,42 +36,35 @@ final class PipelineFixture: Sendable {
     static let appspec = "version: 0.0\nos: linux\n"
 
     init(buildspec: String = PipelineFixture.buildspec, content: String = "one") throws {
-        root = FileManager.default.temporaryDirectory.path + "/slipway-pipeline-\(UUID().uuidString.prefix(8))"
-        try makeDirectories(root + "/repo")
-        _ = try ImageStore(home: SlipwayHome(path: root + "/home")).busyboxForTests()
-        let orchestrator = try Orchestrator(home: SlipwayHome(path: root + "/home"))
+        directory = try TemporaryDirectory("slipway-pipeline")
+        repo = try GitRepository(at: directory.path + "/repo")
+        _ = try ImageStore(home: directory.home).busyboxForTests()
+        let orchestrator = try Orchestrator(home: directory.home)
         self.orchestrator = orchestrator
         service = Task { await orchestrator.run() }
-        try git("init", "-q", "-b", "main")
         try write("buildspec.yml", buildspec)
         try write("appspec.yml", Self.appspec)
         try write("content", content)
         _ = try commit("first")
     }
 
-    deinit {
-        service.cancel()
-        removeTree(root)
-    }
+    deinit { service.cancel() }
+
+    /// `slipway` against the fixture's home.
+    var slipway: SlipwayCommand { SlipwayCommand(home: home.path) }
 
     func write(_ path: String, _ text: String) throws {
-        let full = repository + "/" + path
-        try makeDirectories((full as NSString).deletingLastPathComponent)
-        try text.write(toFile: full, atomically: true, encoding: .utf8)
+        try repo.write(path, text)
     }
 
     /// Commits everything; returns the commit id.
     func commit(_ message: String) throws -> String {
-        try git("add", "-A")
-        try git("-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q", "-m", message)
-        return try git("rev-parse", "HEAD")
+        try repo.commit(message)
     }
 
     @discardableResult
     func git(_ arguments: String...) throws -> String {
-        let result = try Self.run("/usr/bin/git", ["-C", repository] + arguments)
-        guard result.status == 0 else { throw SlipwayError.failed("git \(arguments): \(result.stderr)") }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try repo.git(arguments)
     }
 
     /// A pipeline over the repository with one deploy stage to `target`; registered.
@@ -99,12 +88,15 @@ final class PipelineFixture: Sendable {
 
     /// Waits until `condition` holds for the run (polling the store), at most `seconds`.
     func waitFor(_ run: RunID, seconds: Double = 60, _ condition: (RunRecord) -> Bool) async throws -> RunRecord {
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            let record = try await orchestrator.run(run)
-            if condition(record) { return record }
-            if Date() > deadline { throw SlipwayError.failed("run \(run) did not get there in \(seconds) s: \(record.status) \(record.stages)") }
-            try await Task.sleep(for: .milliseconds(50))
+        var last: RunRecord?
+        do {
+            return try await eventually("run \(run) to get there", timeout: .seconds(seconds), every: .milliseconds(50)) {
+                let record = try await orchestrator.run(run)
+                last = record
+                return condition(record) ? record : nil
+            }
+        } catch let error as TestFailure {
+            throw TestFailure("\(error); last seen: \(last.map { "\($0.status) \($0.stages)" } ?? "nothing")")
         }
     }
 
@@ -114,33 +106,5 @@ final class PipelineFixture: Sendable {
 
     func log(_ run: RunID) async throws -> String {
         try await orchestrator.logs(run: run, after: 0).map(\.text).joined()
-    }
-
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b } }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both before waiting so a full pipe cannot stall the child.
-        let errData = Mutex<Data?>(nil)
-        let reader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while errData.withLock({ $0 == nil }) { usleep(1000) }
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: errData.withLock { $0 ?? Data() }, as: UTF8.self))
-    }
-
-    /// The `slipway` binary built from this checkout.
-    static var slipway: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .path + "/.build/debug/slipway"
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import SlipwayTestSupport
 import Specs
 import Testing
 
+@Suite(.tags(.small))
 struct PipelineSpecTests {
     @Test func aFullDefinitionParses() throws {
         let text = """

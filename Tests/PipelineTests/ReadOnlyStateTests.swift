@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -26,7 +27,7 @@ import Testing
         #expect(try await reader.pipelines().isEmpty)
         await #expect(throws: SlipwayError.self) { try await reader.start(pipeline: "site", commit: "abcd", trigger: Trigger(.cli, actor: "t"), force: true) }
         for command in [["runs", "--json"], ["logs", "1"], ["pipeline", "ls"]] {
-            let out = try PipelineFixture.run(PipelineFixture.slipway, command, environment: ["SLIPWAY_HOME": home.path])
+            let out = try SlipwayCommand(home: home.path).run(command)
             #expect(out.status == 0, "\(command): \(out.stderr)")
         }
         #expect(Self.fingerprint(path) == before)
@@ -43,7 +44,7 @@ import Testing
         let home = SlipwayHome(path: FileManager.default.temporaryDirectory.path + "/slipway-empty-\(UUID().uuidString.prefix(8))")
         defer { removeTree(home.path) }
         #expect(try await Orchestrator(home: home, readOnly: true).runs(pipeline: nil, limit: 5, before: nil).isEmpty)
-        let out = try PipelineFixture.run(PipelineFixture.slipway, ["runs"], environment: ["SLIPWAY_HOME": home.path])
+        let out = try SlipwayCommand(home: home.path).run(["runs"])
         #expect(out.status == 0 && out.stdout.isEmpty, "\(out.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home.path + "/state.sqlite"))
     }

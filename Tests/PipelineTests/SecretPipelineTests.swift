@@ -1,13 +1,14 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 /// `slipway secret` end to end: stored sealed, listed by name, handed to a pipeline's build
 /// only where slipway.yml maps it, masked in the run's log and absent from the state.
 @Suite(.tags(.large))
 struct SecretPipelineTests {
-    func slipway(_ f: PipelineFixture, _ arguments: String, stdin: String? = nil) throws -> PipelineFixture.Output {
-        let command = (stdin.map { "printf '%s\\n' '\($0)' | " } ?? "") + "'\(PipelineFixture.slipway)' \(arguments)"
-        return try PipelineFixture.run("/bin/sh", ["-c", command], environment: ["SLIPWAY_HOME": f.home.path])
+    func slipway(_ f: PipelineFixture, _ arguments: String, stdin: String? = nil) throws -> ProgramOutput {
+        let command = (stdin.map { "printf '%s\\n' '\($0)' | " } ?? "") + "'\(SlipwayCommand.binary)' \(arguments)"
+        return try Program.run("/bin/sh", ["-c", command], environment: ["SLIPWAY_HOME": f.home.path])
     }
 
     @Test func aMappedSecretReachesTheBuildMaskedAndIsStoredNowhereInClear() throws {
@@ -69,7 +70,7 @@ struct SecretPipelineTests {
     @Test func aBadSecretsMappingIsReportedWithItsPosition() throws {
         let f = try PipelineFixture()
         try f.write("slipway.yml", "name: site\nbuild:\n  secrets:\n    9BAD: x\n")
-        let out = try PipelineFixture.run(PipelineFixture.slipway, ["validate", f.repository + "/slipway.yml"])
+        let out = try SlipwayCommand().run(["validate", f.repository + "/slipway.yml"])
         #expect(out.status == 1)
         #expect(out.stdout.contains("slipway.yml:4:5: error: '9BAD' is not an environment variable name"), "\(out.stdout)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 import Specs
 import Testing
 

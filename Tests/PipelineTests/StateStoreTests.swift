@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
+@Suite(.tags(.small))
 struct StateStoreTests {
     func temporaryStore() throws -> (StateStore, String) {
         let dir = FileManager.default.temporaryDirectory.path + "/slipway-state-\(UUID().uuidString.prefix(8))"

@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -30,14 +31,14 @@ struct TriggerTests {
         try await f.register()
         // A bare repository receives the push; the pipeline watches it.
         let bare = f.root + "/origin.git"
-        #expect(try PipelineFixture.run("/usr/bin/git", ["clone", "-q", "--bare", f.repository, bare]).status == 0)
+        #expect(try Program.run("/usr/bin/git", ["clone", "-q", "--bare", f.repository, bare]).status == 0)
         try await f.register { $0.source.repository = bare }
-        let hook = try HookScript.install(repository: bare, slipway: PipelineFixture.slipway, home: f.home)
+        let hook = try HookScript.install(repository: bare, slipway: SlipwayCommand.binary, home: f.home)
         #expect(hook == bare + "/hooks/post-receive")
         try f.git("remote", "add", "origin", bare)
         try f.write("content", "pushed")
         let pushed = try f.commit("pushed")
-        let push = try PipelineFixture.run("/usr/bin/git", ["-C", f.repository, "push", "-q", "origin", "main"])
+        let push = try Program.run("/usr/bin/git", ["-C", f.repository, "push", "-q", "origin", "main"])
         #expect(push.status == 0, "\(push.stderr)")
         let started = await Poller(orchestrator: f.orchestrator).poll()
         #expect(started.count == 1)

@@ -1,9 +1,10 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Sandbox
 
 /// What a build must not be able to do from inside, as root and as an unprivileged user.
-@Suite("Isolation")
+@Suite("Isolation", .tags(.medium))
 struct IsolationTests {
     @Test("cannot see host processes", arguments: SandboxRun.Mode.allCases)
     func hostProcessesInvisible(mode: SandboxRun.Mode) throws {
@@ -18,32 +19,31 @@ struct IsolationTests {
     @Test("cannot read or write host files outside its binds", arguments: SandboxRun.Mode.allCases)
     func hostFilesOutsideBinds(mode: SandboxRun.Mode) throws {
         guard mode.available else { return }
-        let outside = BusyboxRootfs.scratch("outside")
-        try "secret".write(toFile: outside + "/secret", atomically: true, encoding: .utf8)
-        let workspace = BusyboxRootfs.scratch("workspace")
+        let outside = try BusyboxRootfs.scratch("outside"), workspace = try BusyboxRootfs.scratch("workspace")
+        try outside.write("secret", "secret")
         let run = try SandboxRun.run(mode, """
-            cat \(outside)/secret && echo READ
-            mkdir -p \(outside) && echo pwned > \(outside)/pwned
+            cat \(outside.path)/secret && echo READ
+            mkdir -p \(outside.path) && echo pwned > \(outside.path)/pwned
             echo inside > /workspace/made-inside
             cat /etc/shadow 2>/dev/null; ls /home /root /work 2>/dev/null
             pwd
-            """) { $0.workspace = workspace }
+            """) { $0.workspace = workspace.path }
         #expect(!run.stdout.contains("READ") && !run.stdout.contains("secret"))
-        #expect(!FileManager.default.fileExists(atPath: outside + "/pwned"))
-        #expect((try? String(contentsOfFile: workspace + "/made-inside", encoding: .utf8)) == "inside\n")
+        #expect(!FileManager.default.fileExists(atPath: outside.path + "/pwned"))
+        #expect((try? String(contentsOfFile: workspace.path + "/made-inside", encoding: .utf8)) == "inside\n")
         #expect(run.stdout.hasSuffix("/workspace"))
     }
 
     @Test("read-only binds stay read-only", arguments: SandboxRun.Mode.allCases)
     func readOnlyBind(mode: SandboxRun.Mode) throws {
         guard mode.available else { return }
-        let cache = BusyboxRootfs.scratch("cache")
-        try "cached".write(toFile: cache + "/item", atomically: true, encoding: .utf8)
+        let cache = try BusyboxRootfs.scratch("cache")
+        try cache.write("item", "cached")
         let run = try SandboxRun.run(mode, "cat /cache/item; echo x > /cache/item || echo REFUSED") {
-            $0.binds = [.init(source: cache, destination: "/cache", readOnly: true)]
+            $0.binds = [.init(source: cache.path, destination: "/cache", readOnly: true)]
         }
         #expect(run.stdout == "cachedREFUSED")
-        #expect((try? String(contentsOfFile: cache + "/item", encoding: .utf8)) == "cached")
+        #expect((try? String(contentsOfFile: cache.path + "/item", encoding: .utf8)) == "cached")
     }
 
     @Test("cannot reach a listener on the host's 127.0.0.1 unless host networking is asked for", arguments: SandboxRun.Mode.allCases)

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import SlipwayCore
+import SlipwayTestSupport
 @testable import Sandbox
 
 /// Output, exit status, cancellation and setup errors.
-@Suite("Lifecycle")
+@Suite("Lifecycle", .tags(.medium))
 struct LifecycleTests {
     @Test("stdout and stderr stream line by line; the status is the command's", arguments: SandboxRun.Mode.allCases)
     func outputAndStatus(mode: SandboxRun.Mode) throws {
@@ -77,9 +78,9 @@ struct LifecycleTests {
 
     @Test("the kept upper directory holds the sandbox's changes; the image does not")
     func keepUpper() throws {
-        let keep = BusyboxRootfs.scratch("upper")
-        _ = try SandboxRun.run(.root, "echo changed > /etc/changed") { $0.keepUpperDirectory = keep }
-        #expect((try? String(contentsOfFile: keep + "/upper/etc/changed", encoding: .utf8)) == "changed\n")
+        let keep = try BusyboxRootfs.scratch("upper")
+        _ = try SandboxRun.run(.root, "echo changed > /etc/changed") { $0.keepUpperDirectory = keep.path }
+        #expect((try? String(contentsOfFile: keep.path + "/upper/etc/changed", encoding: .utf8)) == "changed\n")
         #expect(!FileManager.default.fileExists(atPath: BusyboxRootfs.root + "/etc/changed"))
     }
 }

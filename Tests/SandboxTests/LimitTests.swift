@@ -1,9 +1,10 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Sandbox
 
 /// Resource limits and the timeout: enforced, reported, and said plainly when they cannot be.
-@Suite("Limits")
+@Suite("Limits", .tags(.medium))
 struct LimitTests {
     @Test("a memory hog is killed and reported with 137")
     func memoryHog() throws {

@@ -1,17 +1,20 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 @testable import Secrets
 
-@Suite struct SecretStoreTests {
-    final class Home {
-        let path = FileManager.default.temporaryDirectory.path + "/slipway-secrets-\(UUID().uuidString)"
+@Suite(.tags(.small)) struct SecretStoreTests {
+    /// A fresh Slipway home, removed after the test.
+    struct Home {
+        let directory: TemporaryDirectory
+        var path: String { directory.path }
         var home: SlipwayHome { SlipwayHome(path: path) }
-        deinit { removeTree(path) }
+        init() throws { directory = try TemporaryDirectory("slipway-secrets") }
     }
 
     @Test func valuesAreSealedAtRestAndNamesListed() throws {
-        let h = Home()
+        let h = try Home()
         let store = SecretStore(home: h.home, environment: [:])
         try store.set("/CodeBuild/token", value: "hunter2-very-secret")
         try store.set("npm-token", value: "npm_abc")
@@ -29,7 +32,7 @@ import Testing
     }
 
     @Test func aPipelinesOwnSecretWinsOverAGlobalOne() throws {
-        let h = Home()
+        let h = try Home()
         let store = SecretStore(home: h.home, environment: [:])
         try store.set("db", value: "global-value")
         try store.set("db", value: "shop-value", scope: .pipeline("shop"))
@@ -44,7 +47,7 @@ import Testing
     }
 
     @Test func aFileMovedToAnotherNameDoesNotOpen() throws {
-        let h = Home()
+        let h = try Home()
         let store = SecretStore(home: h.home, environment: [:])
         try store.set("a", value: "alpha")
         try store.set("b", value: "beta")
@@ -53,7 +56,7 @@ import Testing
     }
 
     @Test func aKeyFromTheEnvironmentIsUsedAndAWrongOneRefused() throws {
-        let h = Home()
+        let h = try Home()
         let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         let store = SecretStore(home: h.home, environment: ["SLIPWAY_SECRET_KEY": key])
         try store.set("x", value: "from-env-key")
@@ -69,7 +72,7 @@ import Testing
     }
 
     @Test func badNamesAndValuesAreRefused() throws {
-        let h = Home()
+        let h = try Home()
         let store = SecretStore(home: h.home, environment: [:])
         #expect(throws: SlipwayError.self) { try store.set("", value: "v") }
         #expect(throws: SlipwayError.self) { try store.set("a\nb", value: "v") }
@@ -80,7 +83,7 @@ import Testing
     }
 
     @Test func aKeyReadableByOthersIsRefused() throws {
-        let h = Home()
+        let h = try Home()
         let store = SecretStore(home: h.home, environment: [:])
         try store.set("x", value: "v")
         chmod(h.path + "/secrets/key", 0o644)

@@ -1,6 +1,7 @@
 import Foundation
 import Server
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.small)) struct APIAuthTests {
@@ -75,7 +76,8 @@ import Testing
     }
 
     @Test func tokenIsStoredHashedAndRotates() async throws {
-        let home = SlipwayHome(path: makeTempDir("slipway-token"))
+        let directory = try TemporaryDirectory("slipway-token")
+        let home = SlipwayHome(path: directory.path)
         let token = APIToken(home: home)
         let first = try #require(try token.issueIfMissing())
         #expect(try token.issueIfMissing() == nil, "shown once: a second start makes no new token")

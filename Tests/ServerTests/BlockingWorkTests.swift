@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import Specs
 import Testing
 
@@ -42,8 +43,8 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")), .timeLimit(.minutes(1)))
     func readsAnswerWhileStartsWaitForTheWriteLock() async throws {
-        let home = SlipwayHome(path: makeTempDir("slipway-blocking"))
-        defer { removeTree(home.path) }
+        let scratch = try TemporaryDirectory("slipway-blocking")
+        let home = SlipwayHome(path: scratch.path)
         let orchestrator = try Orchestrator(home: home)
         var spec = PipelineSpec(name: "web", source: .init(repository: home.path + "/nowhere", branch: "main"))
         spec.stages = [PipelineSpec.DeployStage(name: "live", targets: [home.path + "/target"])]

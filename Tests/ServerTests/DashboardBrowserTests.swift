@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayAPI
+import SlipwayTestSupport
 import Testing
 
 /// Where tests leave files for people to look at (screenshots): `.build/test-artifacts/`.

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.small)) struct DashboardTests {

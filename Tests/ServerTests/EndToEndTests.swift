@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import SlipwayAPI
+import SlipwayTestSupport
 import State
 import Testing
 
@@ -61,11 +62,9 @@ import Testing
             #expect(site.served?.contains("Release: \(first)") == true, "rolled back to the first commit")
 
             // The metrics follow the event stream, a moment behind the store.
-            var metrics = ""
-            for _ in 0..<200 {
-                metrics = try await live.get("/metrics").text
-                if metrics.contains(#"slipway_runs{status="succeeded"} 2"#) { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let metrics = try await eventually("the metrics to count both runs", timeout: .seconds(10), every: .milliseconds(50)) {
+                let text = try await live.get("/metrics").text
+                return text.contains(#"slipway_runs{status="succeeded"} 2"#) ? text : nil
             }
             #expect(metrics.contains(#"slipway_stages_total{kind="build",status="succeeded"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"slipway_stages_total{kind="deploy",status="succeeded"} 2"#))
@@ -98,10 +97,8 @@ import Testing
     }
 
     private func waitForStatus(_ live: LiveService, run: Int, _ status: String) async throws {
-        for _ in 0..<600 {
-            if try (await live.get("/api/runs/\(run)").json() as? [String: Any])?["status"] as? String == status { return }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("run \(run) to reach \(status)", timeout: .seconds(30), every: .milliseconds(50)) {
+            try (await live.get("/api/runs/\(run)").json() as? [String: Any])?["status"] as? String == status
         }
-        Issue.record("run \(run) never reached \(status)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.small)) struct MetricsTests {
@@ -13,10 +14,9 @@ import Testing
             _ = try await live.get("/api/runs/2")
             _ = try await live.post("/api/pipelines/web/runs")
             // The events feed is asynchronous: wait until it has seen both runs.
-            var reply = try await live.get("/metrics")
-            for _ in 0..<200 where !reply.text.contains(#"slipway_runs{status="running"} 1"#) {
-                try await Task.sleep(for: .milliseconds(50))
-                reply = try await live.get("/metrics")
+            let reply = try await eventually("the metrics to see both runs", timeout: .seconds(10), every: .milliseconds(50)) {
+                let reply = try await live.get("/metrics")
+                return reply.text.contains(#"slipway_runs{status="running"} 1"#) ? reply : nil
             }
             #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             let text = reply.text

@@ -2,12 +2,14 @@ import Foundation
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
+import SlipwayTestSupport
 import State
 import Testing
 
 /// `GET /api/runs` over the real state store. The service keeps runs and their JSON between
 /// requests; what another process writes to the same database must still show in the next
 /// listing.
+@Suite(.tags(.small))
 struct RunListingTests {
     func record(_ n: Int, status: RunStatus) -> RunRecord {
         RunRecord(id: 0, pipeline: "hello-site", status: status, trigger: Trigger(.cli, actor: "ada"),
@@ -29,9 +31,9 @@ struct RunListingTests {
         }
     }
 
-    @Test(.tags(.small)) func listingShowsWhatAnotherProcessWrote() async throws {
-        let home = SlipwayHome(path: makeTempDir("slipway-listing"))
-        defer { removeTree(home.path) }
+    @Test func listingShowsWhatAnotherProcessWrote() async throws {
+        let directory = try TemporaryDirectory("slipway-listing")
+        let home = SlipwayHome(path: directory.path)
         let orchestrator = try Orchestrator(home: home)
         let cli = try StateStore(home: home)  // the store a `slipway run` in another process opens
         var first = try await cli.insertRun(record(1, status: .succeeded), owner: nil).record

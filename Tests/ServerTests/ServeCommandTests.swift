@@ -2,21 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import Pipeline
 import SlipwayAPI
+import SlipwayTestSupport
 import State
 import Testing
 
 /// `slipway serve` as a process: the token shown once, a run over the API, SIGTERM in the
 /// middle of that run, and the restarted service marking the run interrupted.
 @Suite(.tags(.large)) struct ServeCommandTests {
-    static let binary: String = {
-        var dir = (((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "") as NSString)
-            .deletingLastPathComponent
-        while !dir.isEmpty, dir != "/", !FileManager.default.isExecutableFile(atPath: dir + "/slipway") {
-            dir = (dir as NSString).deletingLastPathComponent
-        }
-        return dir + "/slipway"
-    }()
-
     /// A running `slipway serve`: its address and what it printed before listening.
     struct ServeProcess {
         let process: Process
@@ -25,7 +17,7 @@ import Testing
 
         static func start(home: String) async throws -> ServeProcess {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: ServeCommandTests.binary)
+            process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
             process.arguments = ["serve", "--listen", "127.0.0.1:0"]
             process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
             let log = home + "/serve-\(UUID().uuidString).log"
@@ -64,7 +56,7 @@ import Testing
         let slow = try String(contentsOfFile: buildspec, encoding: .utf8)
             .replacingOccurrences(of: "      - mkdir -p public\n", with: "      - mkdir -p public\n      - echo building; sleep 4\n")
         try slow.write(toFile: buildspec, atomically: true, encoding: .utf8)
-        try HelloSitePipeline.git(site.repository, "commit", "-q", "-am", "Slow build")
+        try site.repo.commit("Slow build")
 
         let first = try await ServeProcess.start(home: site.home.path)
         let token = try #require(first.printed.range(of: "slw_[0-9a-f]{64}", options: .regularExpression).map { String(first.printed[$0]) },

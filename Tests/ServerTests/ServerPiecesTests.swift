@@ -1,5 +1,6 @@
 import Foundation
 @testable import Server
+import SlipwayTestSupport
 import Testing
 
 @Suite(.tags(.small)) struct ServerPiecesTests {

@@ -1,11 +1,8 @@
 import Foundation
 @testable import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
-extension Tag {
-    @Tag static var small: Self
-    @Tag static var medium: Self
-}
 
 @Suite(.tags(.small)) struct CommandTests {
     static func sh(_ script: String, input: Command.Input = .null, stdout: Command.Output = .pipe,

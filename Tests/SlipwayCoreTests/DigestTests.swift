@@ -1,8 +1,9 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
-@Suite struct DigestTests {
+@Suite(.tags(.small)) struct DigestTests {
     static let hex = "ca1c3de1" + String(repeating: "0123456789abcdef", count: 3) + "01234567"
     static let text = "sha256:" + hex
 

@@ -1,8 +1,9 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Testing
 
-@Suite struct SlipwayErrorTests {
+@Suite(.tags(.small)) struct SlipwayErrorTests {
     /// A real failed open(2), not a made-up errno.
     func failedOpen(_ path: String) -> SlipwayError {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -1,10 +1,11 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Specs
 
-/// Every real buildspec in ../shared/compat/buildspec parses to a precise outcome: accepted
+/// Every real buildspec in the compatibility corpus parses to a precise outcome: accepted
 /// cleanly, or accepted with the named warnings; none is rejected, none crashes.
-@Suite("Compatibility corpus: buildspec")
+@Suite("Compatibility corpus: buildspec", .tags(.small))
 struct BuildSpecCompatTests {
     /// Files with findings: the expected (severity, key path) list. Every other file must
     /// parse with no findings at all.
@@ -16,11 +17,7 @@ struct BuildSpecCompatTests {
         "aws__s2n-tls__codebuild__spec__buildspec_generalbatch.yml": ["warning batch.build-list[0].env.compute-type"],
     ]
 
-    static var directory: String {
-        // shared/ is a sibling of the repository (CI clones it next to the checkout).
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared/compat/buildspec").path
-    }
+    static var directory: String { CompatCorpus.buildspecs }
 
     static var files: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()

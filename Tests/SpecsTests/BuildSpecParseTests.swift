@@ -1,8 +1,9 @@
+import SlipwayTestSupport
 import Testing
 @testable import Specs
 
 /// The buildspec parsing rules of formats.md, each with a tiny file.
-@Suite("Buildspec parsing")
+@Suite("Buildspec parsing", .tags(.small))
 struct BuildSpecParseTests {
     func parse(_ yaml: String) -> (BuildSpec?, [Diagnostic]) {
         BuildSpec.parse(contents: yaml, file: "buildspec.yml")

@@ -1,8 +1,9 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Specs
 
-@Suite struct CronScheduleTests {
+@Suite(.tags(.small)) struct CronScheduleTests {
     func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
     func iso(_ date: Date?) -> String? { date.map { ISO8601DateFormatter().string(from: $0) } }
 

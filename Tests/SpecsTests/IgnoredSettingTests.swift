@@ -1,10 +1,11 @@
 import Foundation
+import SlipwayTestSupport
 import Testing
 @testable import Specs
 
 /// Real files carry settings Slipway does not honour; each is named in a positioned warning,
 /// the same way wherever it appears, and never silently dropped.
-@Suite struct IgnoredSettingTests {
+@Suite(.tags(.small)) struct IgnoredSettingTests {
     func parse(_ text: String) -> (BuildSpec?, [Diagnostic]) {
         BuildSpec.parse(contents: text, file: "buildspec.yml")
     }

@@ -18,12 +18,6 @@
 /// Returns the fd, or -1 with errno set (ENOSYS on kernels before 5.6).
 int cl_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 
-/// renameat2(2) with flags (RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2).
-int cl_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
-
-/// Set a file's timestamps without following symlinks (utimensat AT_SYMLINK_NOFOLLOW).
-int cl_set_mtime(int dirfd, const char *path, int64_t seconds, int follow);
-
 // ---- Sandbox: namespaces, mounts, capabilities, process control ----
 
 #define CL_CLONE_NEWNS     0x00020000

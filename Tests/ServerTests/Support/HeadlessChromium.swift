@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 import Synchronization
 
 /// Debian's Chromium, headless, driven over the DevTools protocol on a pipe
@@ -12,13 +13,15 @@ final class HeadlessChromium: Sendable {
 
     private let process: Process
     private let commands: FileHandle
-    private let directory: String
+    private let scratch: TemporaryDirectory
+    private var directory: String { scratch.path }
     private let nextID = Mutex(0)
     private let pending = Mutex<[Int: CheckedContinuation<Data, any Error>]>([:])
 
     init() throws {
         guard let binary = Self.binary else { throw SlipwayError.notFound("chromium is not installed") }
-        directory = makeTempDir("slipway-chromium")
+        scratch = try TemporaryDirectory("slipway-chromium")
+        let directory = scratch.path
         let toBrowser = directory + "/to-browser", fromBrowser = directory + "/from-browser"
         guard mkfifo(toBrowser, 0o600) == 0, mkfifo(fromBrowser, 0o600) == 0 else { throw SlipwayError.system("mkfifo") }
         // Read-write, so this open does not wait for the browser to open the other end.
@@ -67,7 +70,6 @@ final class HeadlessChromium: Sendable {
     func close() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        removeTree(directory)
     }
 
     private func resolve(_ id: Int, with result: Result<Data, any Error>) {

@@ -2,6 +2,7 @@ import Foundation
 import Images
 import Pipeline
 import SlipwayCore
+import SlipwayTestSupport
 import Specs
 import State
 
@@ -9,8 +10,10 @@ import State
 /// the busybox image and deploys it to a local target: what the end-to-end service tests run.
 struct HelloSitePipeline {
     static let name = "hello-site"
-    let root: String
-    let repository: String
+    let directory: TemporaryDirectory
+    var root: String { directory.path }
+    let repo: GitRepository
+    var repository: String { repo.path }
     let target: String
     let home: SlipwayHome
     let orchestrator: Orchestrator
@@ -18,16 +21,12 @@ struct HelloSitePipeline {
     private let service: Task<Void, Never>
 
     init(approval: Bool = false) async throws {
-        root = makeTempDir("slipway-serve-e2e")
-        repository = root + "/hello-site"
-        target = root + "/target"
-        home = SlipwayHome(path: root + "/home")
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path + "/examples/hello-site"
-        try FileManager.default.copyItem(atPath: example, toPath: repository)
-        try Self.git(repository, "init", "-q", "-b", "main")
-        try Self.git(repository, "add", "-A")
-        try Self.git(repository, "commit", "-q", "-m", "Initial site")
+        directory = try TemporaryDirectory("slipway-serve-e2e")
+        target = directory.path + "/target"
+        home = directory.home
+        try FileManager.default.copyItem(atPath: Busybox.checkout + "/examples/hello-site", toPath: directory.path + "/hello-site")
+        repo = try GitRepository(at: directory.path + "/hello-site")
+        try repo.commit("Initial site")
         _ = try ImageStore(home: home).busyboxForTests()
         let orchestrator = try Orchestrator(home: home)
         self.orchestrator = orchestrator
@@ -47,34 +46,15 @@ struct HelloSitePipeline {
         var html = try String(contentsOfFile: page, encoding: .utf8)
         html = html.replacingOccurrences(of: "</body>", with: "<p>\(message)</p></body>")
         try html.write(toFile: page, atomically: true, encoding: .utf8)
-        try Self.git(repository, "commit", "-q", "-am", message)
-        return try Self.git(repository, "rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        return try repo.commit(message)
     }
 
     /// The page the target serves now.
     var served: String? { try? String(contentsOfFile: target + "/current/index.html", encoding: .utf8) }
 
-    @discardableResult
-    static func git(_ repository: String, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-C", repository] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "GIT_AUTHOR_NAME": "A U Thor", "GIT_AUTHOR_EMAIL": "author@example.com",
-            "GIT_COMMITTER_NAME": "A U Thor", "GIT_COMMITTER_EMAIL": "author@example.com",
-        ]) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SlipwayError.failed("git \(arguments.joined(separator: " ")) failed") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Stops the orchestrator (its runs end interrupted) and removes everything.
+    /// Stops the orchestrator (its runs end interrupted); the directory goes with the last
+    /// reference to it.
     func destroy() {
         service.cancel()
-        removeTree(root)
     }
 }

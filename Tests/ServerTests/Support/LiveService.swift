@@ -6,14 +6,7 @@ import Server
 import ServiceLifecycle
 import SlipwayAPI
 import SlipwayCore
-import Testing
-
-extension Tag {
-    /// Real HTTP on loopback over an in-memory pipeline: milliseconds.
-    @Tag static var small: Self
-    /// The real orchestrator, git, sandbox and deploy, or a browser: seconds.
-    @Tag static var large: Self
-}
+import SlipwayTestSupport
 
 /// A `SlipwayService` listening on an ephemeral loopback port for one test, with its token.
 struct LiveService {
@@ -31,6 +24,8 @@ struct LiveService {
     let token: String
     let home: SlipwayHome
     private let running: Task<Void, any Error>
+    /// The home made for this service when the test gave none.
+    private let scratch: TemporaryDirectory?
 
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -53,7 +48,8 @@ struct LiveService {
 
     static func start(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
                       services: [any Service] = []) async throws -> LiveService {
-        let home = home ?? SlipwayHome(path: makeTempDir("slipway-serve"))
+        let scratch = home == nil ? try TemporaryDirectory("slipway-serve") : nil
+        let home = home ?? SlipwayHome(path: scratch!.path)
         let service = SlipwayService(control: control, home: home, listen: ListenAddress(host: "127.0.0.1", port: 0),
                                      readAccess: readAccess)
         let token = try service.token.issue()
@@ -65,7 +61,7 @@ struct LiveService {
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SlipwayError.failed("the service did not start") }
-        return LiveService(service: service, group: group, port: port, token: token, home: home, running: running)
+        return LiveService(service: service, group: group, port: port, token: token, home: home, running: running, scratch: scratch)
     }
 
     func stop() async throws {
@@ -99,9 +95,4 @@ struct LiveService {
     func post(_ path: String, token: String? = nil, json: String? = nil) async throws -> Reply {
         try await request(.POST, path, token: token, body: json.map { Data($0.utf8) })
     }
-}
-
-func makeTempDir(_ label: String) -> String {
-    var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
-    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }

@@ -1,0 +1,12 @@
+import Testing
+
+extension Tag {
+    /// Milliseconds: in-memory work or fixtures generated in a temporary directory.
+    @Tag public static var small: Self
+    /// Runs an external tool, a recipe, a sandbox or a single deploy: well under a few seconds.
+    @Tag public static var medium: Self
+    /// End to end: real builds and deploys through the orchestrator, the `slipway` binary, a
+    /// server, sshd or a browser. `swift test --skip ...` or a tag filter leaves these out of
+    /// a quick loop.
+    @Tag public static var large: Self
+}
