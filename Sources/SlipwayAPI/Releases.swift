@@ -21,8 +21,8 @@ public struct PipelineSummary: Codable, Sendable, Hashable {
 
 /// A release of a target as the pipeline's deploys and rollbacks recorded it.
 public struct ReleaseSummary: Codable, Sendable, Hashable {
-    /// `published`: deployed and switched to; `bad`: left behind by a rollback. (The same
-    /// words as a target's own journal.)
+    /// `published`: deployed and switched to; `bad`: its own deploy failed. (The same words
+    /// as a target's own journal, where a manual rollback marks nothing bad.)
     public enum State: String, Codable, Sendable { case published, bad }
 
     public var id: ReleaseID

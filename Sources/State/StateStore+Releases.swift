@@ -48,26 +48,25 @@ extension StateStore {
     }
 
     /// The releases of each of `targets`, newest first, as the deploys and rollbacks recorded
-    /// them: the newest switch names the current one, and a release a rollback went back
-    /// past is `bad` (as the target's journal marks it).
+    /// them: the newest switch names the current one. A release a manual rollback left stays
+    /// good, as in the target's journal (only a deploy that failed marks its release bad, and
+    /// such a release is never recorded here).
     public func releases(pipeline: String, targets: [String]) async throws -> [TargetReleases] {
         let switches = try await deployedReleases(pipeline: pipeline)
         return targets.map { target in
             let history = switches.filter { $0.target == target }.reversed()   // oldest first
-            var order: [ReleaseID] = [], first: [ReleaseID: DeployedRelease] = [:], bad = Set<ReleaseID>()
+            var order: [ReleaseID] = [], first: [ReleaseID: DeployedRelease] = [:]
             var current: ReleaseID?
             for entry in history {
                 if first[entry.release] == nil {
                     first[entry.release] = entry
                     order.append(entry.release)
-                } else if let left = current, left != entry.release {
-                    bad.insert(left)   // switched back to an earlier release: a rollback
                 }
                 current = entry.release
             }
             let releases = order.reversed().compactMap { id in
                 first[id].map { entry in
-                    ReleaseSummary(id: id, artifact: entry.artifact, commit: entry.commit, state: bad.contains(id) ? .bad : .published,
+                    ReleaseSummary(id: id, artifact: entry.artifact, commit: entry.commit, state: .published,
                                    time: entry.time, current: id == current)
                 }
             }
