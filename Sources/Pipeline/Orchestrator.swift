@@ -1,6 +1,7 @@
 import Foundation
 import Images
 import Logging
+import Secrets
 import SlipwayAPI
 import SlipwayCore
 import Specs
@@ -32,6 +33,8 @@ public final class Orchestrator: PipelineControl {
     let gates = Mutex<[String: StageGate]>([:])
     /// An approval or rejection was recorded, by this process or another.
     let approvals = ChangeSignal()
+    /// Run news for the pipelines' `notify:` receivers.
+    let notifications = RunNotifications()
     /// How often the store watcher looks for what other processes wrote.
     let watchInterval: Duration = .milliseconds(100)
     private let launches: AsyncStream<ActiveRun>
@@ -61,6 +64,11 @@ public final class Orchestrator: PipelineControl {
     func serve() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask {
+                await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
+                    await self.append(run, stage: "notify", text)
+                }
+            }
             for await run in launches {
                 group.addTask { await self.execute(run) }
             }
@@ -131,6 +139,7 @@ public final class Orchestrator: PipelineControl {
         do {
             let version = try await Task { try await store.updateRun(record) }.value
             hub.send(record, version: version)
+            if let spec = active.withLock({ $0[record.id]?.spec }) { notifications.published(record, spec: spec) }
         } catch {
             logger.error("cannot record run \(record.id): \(error)")
         }
