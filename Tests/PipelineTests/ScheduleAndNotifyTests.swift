@@ -41,15 +41,17 @@ struct ScheduleAndNotifyTests {
             directory = try TemporaryDirectory("slipway-receiver")
             file = directory.path + "/received.jsonl"
             let script = """
-                import http.server, json, sys
-                class H(http.server.BaseHTTPRequestHandler):
+                from http import server
+                from json import dumps
+                from sys import argv
+                class H(server.BaseHTTPRequestHandler):
                     def do_POST(self):
                         body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                        with open(sys.argv[1], 'a') as f:
-                            f.write(json.dumps({'headers': dict(self.headers), 'body': body.decode()}) + '\\n')
+                        with open(argv[1], 'a') as f:
+                            f.write(dumps({'headers': dict(self.headers), 'body': body.decode()}) + '\\n')
                         self.send_response(204); self.end_headers()
                     def log_message(self, *a): pass
-                s = http.server.HTTPServer(('127.0.0.1', 0), H)
+                s = server.HTTPServer(('127.0.0.1', 0), H)
                 print(s.server_address[1], flush=True)
                 s.serve_forever()
                 """
