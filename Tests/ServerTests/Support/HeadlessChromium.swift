@@ -159,8 +159,20 @@ struct BrowserPage {
         _ = try await browser.send("Input.insertText", ["text": text], session: session)
     }
 
+    /// A page still laying out (just after a navigation) has no size yet and Chromium refuses
+    /// to capture it: such a refusal is tried again for a few seconds.
     func screenshot(to path: String) async throws {
-        let shot = try await browser.send("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true], session: session)
+        var attempt = 0
+        var shot: [String: Any] = [:]
+        while true {
+            do {
+                shot = try await browser.send("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true], session: session)
+                break
+            } catch where "\(error)".contains("0 width") && attempt < 25 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
         guard let data = Data(base64Encoded: shot["data"] as? String ?? "") else { throw SlipwayError.failed("no screenshot data") }
         try makeDirectories((path as NSString).deletingLastPathComponent)
         try data.write(to: URL(fileURLWithPath: path))
