@@ -2,6 +2,7 @@ import Foundation
 import Notifications
 import Secrets
 import SlipwayAPI
+import SlipwayCore
 import Specs
 import Synchronization
 
@@ -68,7 +69,7 @@ final class RunNotifications: Sendable {
             }
             let key = try receiver.signingSecret.map { name in
                 guard let value = try secrets.value(name, pipeline: pipeline) else {
-                    throw NotifyError("no secret '\(name)' holds the signing key")
+                    throw SlipwayError.notFound("no secret '\(name)' holds the signing key")
                 }
                 return value
             }
@@ -84,10 +85,5 @@ final class RunNotifications: Sendable {
         } catch {
             return "\(what): \(error)"
         }
-    }
-
-    struct NotifyError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
     }
 }
