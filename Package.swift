@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayAPI", "SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),

@@ -36,20 +36,14 @@ struct RunCommand: AsyncParsableCommand {
                 guard let earlier else { throw ExitCode(1) }
                 return earlier
             }
-            let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-                signal(signo, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-                source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
-                source.resume()
-                return source
+            return try await RunSignals.cancelling(id, with: orchestrator, by: CLIActor.current) {
+                try await RunProgress(run: id).show(events)
             }
-            defer { signals.forEach { $0.cancel() } }
-            return try await RunProgress(run: id).show(events)
         }
-        try report(record, targets: project.spec.targets)
+        try report(record, targets: project.spec.stageTargets)
     }
 
-    private func report(_ record: RunRecord, targets: [String]) throws {
+    private func report(_ record: RunRecord, targets: [String: [String]]) throws {
         let summary = RunSummary(run: record, targets: targets)
         if json {
             try Terminal.json(summary)
@@ -66,12 +60,15 @@ struct RunCommand: AsyncParsableCommand {
             lines.append("  commit    \(c.id.prefix(12)) by \(c.author): \(c.message.split(separator: "\n").first ?? "")")
         }
         if let artifact = run.artifact { lines.append("  artifact  \(artifact)") }
-        if let release = run.release {
+        if let release = run.release, !summary.served.isEmpty {
             lines.append("  release   \(release)")
             for path in summary.served { lines.append("  served    \(path)") }
         }
-        if let failed = run.stages.first(where: { $0.status == .failed }) {
-            lines.append("  failed    \(failed.name): \(failed.detail ?? "")")
+        // The stage that stopped the run, in the words of its status: failed (a rejection,
+        // a deploy rolled back and to what), cancelled, interrupted.
+        if let stopped = run.stages.first(where: { [.failed, .cancelled, .interrupted].contains($0.status) }) {
+            let word = stopped.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            lines.append("  \(word) \(stopped.name)" + (stopped.detail.map { ": " + $0 } ?? ""))
             lines.append("  log       slipway logs \(run.id)")
         }
         let timings = run.stages.compactMap { s in summary.timings[s.name].map { String(format: "%@ %.2f s", s.name, $0) } }
