@@ -14,11 +14,10 @@ import Testing
     init() throws {
         directory = try TemporaryDirectory("slipway-interrupt")
         try FileManager.default.createDirectory(atPath: dir + "/big", withIntermediateDirectories: true)
-        // Incompressible, so packing it takes a while.
-        for n in 0..<4 {
-            let made = try Program.run("/bin/sh", ["-c", "head -c 48M /dev/urandom > '\(dir)/big/part\(n)'"])
-            #expect(made.status == 0)
-        }
+        // Incompressible, and packed at zstd's slowest level: the pack takes many seconds, so
+        // it is still writing when the signal comes, however loaded the machine is.
+        let made = try Program.run("/bin/sh", ["-c", "head -c 64M /dev/urandom > '\(dir)/big/part'"])
+        #expect(made.status == 0)
         try FileManager.default.createDirectory(atPath: dir + "/small", withIntermediateDirectories: true)
         try Data("small\n".utf8).write(to: URL(fileURLWithPath: dir + "/small/index.html"))
     }
@@ -30,7 +29,7 @@ import Testing
     func interruptedPack(_ signal: Int32) async throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["artifact", "pack", dir + "/big"]
+        process.arguments = ["artifact", "pack", dir + "/big", "--level", "19"]
         process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -65,6 +65,7 @@ struct BatchRunTests {
     }
 
     @Test func theOnlyBuildWithAnArtifactIsDeployedWithoutAName() async throws {
+        // The fixture's buildspec (phases and artifacts) behind a batch of two builds.
         let list = """
             version: 0.2
             batch:
@@ -73,16 +74,8 @@ struct BatchRunTests {
                   buildspec: lint.yml
                 - identifier: site
                   depend-on: [lint]
-            phases:
-              build:
-                commands:
-                  - mkdir -p site
-                  - cp content site/index.html
-            artifacts:
-              files:
-                - site/**/*
-                - appspec.yml
-            """
+
+            """ + PipelineFixture.buildspec.dropFirst("version: 0.2\n".count)
         let f = try PipelineFixture(buildspec: list)
         try f.write("lint.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo linted\n")
         _ = try f.commit("lint")
