@@ -104,8 +104,8 @@ extension Orchestrator {
         }
         removeTree(workspace(record.id))
         notifications.adopted(record)
-        await append(record.id, stage: "run", "run \(record.id): resumed after restart (\(gone)): \(what)")
         await audit("slipway", .resumed, pipeline: record.pipeline, run: record.id, "after restart: \(gone); \(what)")
+        await append(record.id, stage: "run", "run \(record.id): resumed after restart (\(gone)): \(what)")
         let version = try await store.updateRun(record)
         try await launch(record, version: version, spec: spec, plan: plan, from: index, resumedDeploy: resumedDeploy)
         return true

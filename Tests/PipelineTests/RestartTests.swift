@@ -13,17 +13,29 @@ import Testing
 struct RestartTests {
     static let signals: [Int32] = [SIGTERM, SIGKILL]
 
+    /// A pipeline whose deploy waits for an approval of `timeout` seconds, a service, and the
+    /// service's first run once it waits.
+    static func waitingForApproval(_ f: PipelineFixture, timeout: Double) async throws -> (Serve, RunRecord) {
+        try await f.register { spec in
+            spec.stages[0].approval = true
+            spec.stages[0].approvalTimeout = timeout
+        }
+        let serve = try await Serve.start(f)
+        do {
+            let id = try await f.pushed(count: 1)
+            return (serve, try await f.waitFor(id) { $0.status == .waitingApproval })
+        } catch {
+            serve.kill()
+            throw error
+        }
+    }
+
     @Test(.timeLimit(.minutes(4)), arguments: signals)
     func runsWaitingForApprovalAndQueuedBehindSurviveARestart(signal: Int32) async throws {
         let f = try PipelineFixture()
-        try await f.register { spec in
-            spec.stages[0].approval = true
-            spec.stages[0].approvalTimeout = 3600
-        }
-        var serve = try await Serve.start(f)
+        var (serve, waiting) = try await Self.waitingForApproval(f, timeout: 3600)
         defer { serve.kill() }
-        let first = try await f.pushed(count: 1)
-        let waiting = try await f.waitFor(first) { $0.status == .waitingApproval }
+        let first = waiting.id
         try f.write("content", "two")
         _ = try f.commit("second")
         let second = try await f.pushed(count: 2)
@@ -64,14 +76,9 @@ struct RestartTests {
     @Test(.timeLimit(.minutes(3)))
     func anApprovalThatExpiredWhileNoServiceRanFailsTheRunOnRestart() async throws {
         let f = try PipelineFixture()
-        try await f.register { spec in
-            spec.stages[0].approval = true
-            spec.stages[0].approvalTimeout = 4
-        }
-        var serve = try await Serve.start(f)
+        var (serve, waiting) = try await Self.waitingForApproval(f, timeout: 4)
         defer { serve.kill() }
-        let id = try await f.pushed(count: 1)
-        let waiting = try await f.waitFor(id) { $0.status == .waitingApproval }
+        let id = waiting.id
         try serve.stop(SIGKILL)
         let expires = try #require(waiting.stages[2].started).addingTimeInterval(4)
         try await Task.sleep(for: .seconds(max(0, expires.timeIntervalSinceNow) + 0.5))
@@ -136,11 +143,11 @@ struct RestartTests {
         #expect(log.contains("carried on from the targets' journals"), "\(log)")
     }
 
-    /// `slipway run` killed while its run waits for approval: the same command started again
+    /// `slipway run` stopped or killed while its run waits for approval: the same command started again
     /// takes the run over; and one killed while `slipway serve` runs leaves its run to the
     /// service, within a second or two.
-    @Test(.timeLimit(.minutes(4)))
-    func aKilledSlipwayRunsRunIsTakenOverByItsNextStartOrByARunningService() async throws {
+    @Test(.timeLimit(.minutes(4)), arguments: signals)
+    func aStoppedSlipwayRunsRunIsTakenOverByItsNextStartOrByARunningService(signal: Int32) async throws {
         let f = try PipelineFixture()
         try f.write("slipway.yml", "name: site\nsource:\n  branch: main\nstages:\n  - name: live\n    approval: yes\n    targets: [\(f.target)]\n")
         _ = try f.commit("approval before live")
@@ -148,8 +155,13 @@ struct RestartTests {
         let id = try await eventually("the run to wait for approval", timeout: .seconds(60)) {
             try await f.orchestrator.runs(pipeline: "site", limit: 1, before: nil).first { $0.status == .waitingApproval }?.id
         }
-        kill(first.processIdentifier, SIGKILL)
+        kill(first.processIdentifier, signal)
         first.waitUntilExit()
+        if signal == SIGTERM {
+            // Stopped, not cancelled: the run is released in its state.
+            #expect(first.terminationStatus == 1)
+            #expect(try await f.orchestrator.store.inFlightRuns().first { $0.run.id == id }.map { $0.owner == nil } == true)
+        }
         #expect(try f.slipway.run(["runs"]).status == 0)
         #expect(try await f.orchestrator.run(id).status == .waitingApproval)
 
