@@ -13,6 +13,16 @@ import Testing
 struct RestartTests {
     static let signals: [Int32] = [SIGTERM, SIGKILL]
 
+    /// A fixture whose appspec runs `hook.sh` at `event`: it appends a line to `$MARK` (the
+    /// returned path, given to the stage's environment by the test), then runs `then`.
+    static func hookOnce(_ event: String, _ then: String) throws -> (PipelineFixture, String) {
+        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(of: "    - appspec.yml", with: "    - appspec.yml\n    - hook.sh"))
+        try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  \(event):\n    - location: hook.sh\n      timeout: 120\n")
+        try f.write("hook.sh", "#!/bin/sh\necho started >> \"$MARK\"\n\(then)\n")
+        _ = try f.commit("a \(event) hook")
+        return (f, f.root + "/started")
+    }
+
     /// A pipeline whose deploy waits for an approval of `timeout` seconds, a service, and the
     /// service's first run once it waits.
     static func waitingForApproval(_ f: PipelineFixture, timeout: Double) async throws -> (Serve, RunRecord) {
@@ -117,13 +127,9 @@ struct RestartTests {
 
     @Test(.timeLimit(.minutes(4)), arguments: signals)
     func aDeployStoppedAfterItsSwitchIsFinishedFromTheJournal(signal: Int32) async throws {
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(of: "    - appspec.yml", with: "    - appspec.yml\n    - start.sh"))
-        try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n      timeout: 120\n")
         // The first ApplicationStart hangs (the service is stopped in it); the one after the
         // restart finds its mark and passes.
-        try f.write("start.sh", "#!/bin/sh\necho started >> \"$MARK\"\n[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20\n")
-        _ = try f.commit("a hook that hangs once")
-        let mark = f.root + "/started"
+        let (f, mark) = try Self.hookOnce("ApplicationStart", "[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20")
         try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
         var serve = try await Serve.start(f)
         defer { serve.kill() }
@@ -141,6 +147,62 @@ struct RestartTests {
         #expect(f.current() == switched && f.served() == "one")
         #expect(try String(contentsOfFile: mark, encoding: .utf8) == "started\nstarted\n", "ApplicationStart ran again")
         #expect(log.contains("carried on from the targets' journals"), "\(log)")
+    }
+
+    /// Killed before its switch (in BeforeInstall): nothing live changed, so the deploy runs
+    /// again as a new release and the half-made one is marked bad.
+    @Test(.timeLimit(.minutes(3)))
+    func aDeployKilledBeforeItsSwitchDeploysAgain() async throws {
+        let (f, mark) = try Self.hookOnce("BeforeInstall", "[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20")
+        try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
+        let serve = try await Serve.start(f)
+        defer { serve.kill() }
+        let id = try await f.pushed(count: 1)
+        try await waitUntil("BeforeInstall to run", timeout: .seconds(90)) { FileManager.default.fileExists(atPath: mark) }
+        try serve.stop(SIGKILL)
+        #expect(f.current() == nil)
+
+        let again = try await Serve.start(f)
+        defer { again.kill() }
+        let run = try await f.finished(id)
+        let log = try await f.log(id)
+        #expect(run.status == .succeeded, "\(run.stages) \(log)")
+        #expect(log.contains("deploying again"), "\(log)")
+        #expect(f.served() == "one" && f.current() == run.release?.rawValue)
+        let journal = try String(contentsOfFile: f.target + "/.slipway/journal", encoding: .utf8)
+        #expect(journal.contains("its deploy stopped before the switch"), "\(journal)")
+    }
+
+    /// Killed after its switch, and ApplicationStart fails when run again: the target is
+    /// switched back to the release before, and the run fails saying so.
+    @Test(.timeLimit(.minutes(3)))
+    func aResumedDeployThatFailsSwitchesBackToThePreviousRelease() async throws {
+        let f = try PipelineFixture()
+        try await f.register()
+        let serve = try await Serve.start(f)
+        defer { serve.kill() }
+        let good = try await f.pushed(count: 1)
+        #expect(try await f.finished(good).status == .succeeded)
+        let previous = try #require(f.current())
+
+        let mark = f.root + "/started"
+        try f.write("buildspec.yml", PipelineFixture.buildspec.replacingOccurrences(of: "    - appspec.yml", with: "    - appspec.yml\n    - hook.sh"))
+        try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: hook.sh\n      timeout: 120\n")
+        try f.write("hook.sh", "#!/bin/sh\necho ran >> \"$MARK\"\n[ \"$(wc -l < \"$MARK\")\" -gt 1 ] && exit 1\nsleep 20\n")
+        try f.write("content", "two")
+        _ = try f.commit("a start hook that hangs, then fails")
+        try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
+        let id = try await f.pushed(count: 2)
+        try await waitUntil("ApplicationStart to run", timeout: .seconds(90)) { FileManager.default.fileExists(atPath: mark) }
+        #expect(f.current() != previous)
+        try serve.stop(SIGKILL)
+
+        let again = try await Serve.start(f)
+        defer { again.kill() }
+        let run = try await f.finished(id)
+        #expect(run.status == .failed, "\(run.stages)")
+        #expect(f.current() == previous && f.served() == "one", "the target is back on the release before")
+        #expect(try String(contentsOfFile: f.target + "/.slipway/journal", encoding: .utf8).contains("automatic rollback"))
     }
 
     /// `slipway run` stopped or killed while its run waits for approval: the same command started again
