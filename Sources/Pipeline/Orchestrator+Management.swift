@@ -50,7 +50,7 @@ extension Orchestrator {
 
     /// Throws `notFound` unless the pipeline is registered or has recorded runs (a removed
     /// pipeline's history can still be listed).
-    func requireKnown(_ pipeline: String) async throws {
+    public func requireKnown(_ pipeline: String) async throws {
         guard try await store.pipeline(pipeline) == nil, !(try await store.hasRuns(pipeline: pipeline)) else { return }
         let names = try await store.pipelines().map(\.name)
         throw SlipwayError.notFound("no pipeline '\(pipeline)'" + (names.isEmpty ? "; none is registered (slipway pipeline add)"

@@ -20,7 +20,10 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runs = try await Orchestrator(home: .fromEnvironment(), readOnly: true).runs(pipeline: pipeline, limit: limit, before: before)
+        let orchestrator = try Orchestrator(home: .fromEnvironment(), readOnly: true)
+        let runs = try await orchestrator.runs(pipeline: pipeline, limit: limit, before: before)
+        // Nothing listed for a name that is no pipeline at all: say so rather than print nothing.
+        if let pipeline, runs.isEmpty { try await orchestrator.requireKnown(pipeline) }
         if json { return try Terminal.json(runs) }
         Terminal.table(["RUN", "PIPELINE", "STATUS", "COMMIT", "STAGE", "CREATED", "TRIGGER"], runs.map { run in
             let stage = run.stages.last { $0.status != .pending && $0.status != .skipped }
