@@ -9,7 +9,7 @@ import PackageDescription
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Hummingbird: knows the pipeline only through SlipwayAPI)
-//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
 //   Pipeline (Build, Deploy, State, Secrets: implements SlipwayAPI's control protocol)
 //   SlipwayCLI (wires Pipeline into Server) → slipway
 //   SandboxRuntime (the helper's logic: CLinux, SandboxWire) → SandboxHelper (slipway-sandbox, static).
@@ -77,7 +77,7 @@ let package = Package(
         // Secrets sealed at rest for builds (`slipway secret`).
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
-        .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
         .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayAPI", "SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),

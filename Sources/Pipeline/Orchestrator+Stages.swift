@@ -70,15 +70,39 @@ extension Orchestrator {
         request.sourceVersion = spec.source.branch
         let runner = BuildRunner(home: home)
         let built = request
-        let result = try await BlockingPool.stages.run {
-            try runner.run(built) { event in
-                if case let .log(line, _) = event { run.log("build", line) }
+        // What `slipway build` runs: the buildspec's batch when it has one, else one build.
+        let outcome = try await BlockingPool.stages.run {
+            try runner.runBuildOrBatch(built) { entry, event in
+                if case let .log(line, _) = event { run.log("build", BuildRunner.label(line, entry: entry)) }
             }
         }
-        if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
-        guard result.succeeded else { throw StageStop.failed("build \(result.status.rawValue): \(result.message ?? "see the log")") }
-        guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
-            throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+        let artifact: BuiltArtifact
+        switch outcome {
+        case let .single(result):
+            if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
+            // The message says what failed; the stage's status already says that it did.
+            guard result.succeeded else { throw StageStop.failed(result.message ?? "the build ended \(result.status.rawValue)") }
+            guard let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
+                throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+            }
+            artifact = primary
+        case let .batch(batch):
+            if run.stop != nil || batch.builds.contains(where: { $0.status == .stopped }) { throw StageStop.cancelled }
+            for entry in batch.builds {
+                run.log("build", "batch build \(entry.identifier): \(entry.status.rawValue)" + (entry.message.map { " (\($0))" } ?? ""))
+            }
+            guard batch.status == .succeeded else {
+                // Each build that failed the batch, with why: `build2: phase BUILD failed: …`.
+                throw StageStop.failed(batch.builds.filter { ![.succeeded, .skipped].contains($0.status) }
+                    .map { "\($0.identifier): \($0.message ?? $0.status.rawValue)" }.joined(separator: "; "))
+            }
+            do {
+                let (entry, chosen) = try batch.deployableArtifact(from: spec.build.deployFrom, setting: "build.deploy-from in slipway.yml")
+                run.log("build", "deploying the artifact of batch build \(entry): \(chosen.digest)")
+                artifact = chosen
+            } catch let error as SlipwayError {
+                throw StageStop.failed(error.description)
+            }
         }
         let digest = artifact.digest
         await publish(run.update { $0.artifact = digest })
@@ -169,7 +193,8 @@ extension Orchestrator {
         }
         if outcome == nil { outcome = try await untilReleased(run, { deployer.deploy(artifact, to: hosts) }) }
         guard let result = outcome, result.succeeded, let release = result.release.map({ ReleaseID($0) }) else {
-            throw StageStop.failed(outcome?.error ?? "deploy \(outcome?.status ?? "failed")")
+            // What failed, then what the targets serve now: rolled back to which release.
+            throw StageStop.failed((outcome?.error ?? "the deploy \(outcome?.status ?? "failed")") + (outcome?.aftermath.map { "; " + $0 } ?? ""))
         }
         for target in stage.targets {
             try await self.store.recordRelease(DeployedRelease(pipeline: run.spec.name, target: target, release: release, artifact: digest,
