@@ -10,7 +10,7 @@ import PackageDescription
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Hummingbird: knows the pipeline only through SlipwayAPI)
 //   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
-//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
 //   Pipeline (Build, Deploy, State, Secrets, Registry: implements SlipwayAPI's control protocol)
 //   SlipwayCLI (wires Pipeline into Server) → slipway
 //   SandboxRuntime (the helper's logic: CLinux, SandboxWire) → SandboxHelper (slipway-sandbox, static).
@@ -88,7 +88,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
-        .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
         .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayAPI", "SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),

@@ -59,20 +59,14 @@ struct BuildCommand: ParsableCommand {
         // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
         let cancellation = BuildCancellation()
         request.cancellation = cancellation
-        let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { cancellation.cancel() }
-            source.resume()
-            return source
-        }
+        let signals = SignalHandlers.install { _ in cancellation.cancel() }
         defer { signals.forEach { $0.cancel() } }
         let runner = BuildRunner(home: home)
         if check, let batch = try runner.batch(for: request) {
             throw SlipwayError.badInput("--check compares one build; this buildspec runs a batch (\(batch.kind.rawValue))")
         }
         let outcome = try runner.runBuildOrBatch(request) { entry, event in
-            if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
+            if case let .log(line, _) = event { Terminal.output(BuildRunner.label(line, entry: entry)) }
         }
         let result: BuildResult
         switch outcome {

@@ -10,7 +10,7 @@ extension PipelineSpec {
         let base = directory ?? (file as NSString).deletingLastPathComponent
         guard let root = helper.reader.parse(contents) else { return (nil, helper.reader.diagnostics) }
         let spec = PipelineSpecParser(helper: helper, base: base).parse(root)
-        let diagnostics = helper.reader.diagnostics
+        let diagnostics = helper.reader.diagnostics.inLineOrder
         return (diagnostics.hasErrors ? nil : spec, diagnostics)
     }
 
@@ -53,7 +53,7 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes", "deploy-from"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
@@ -209,6 +209,10 @@ struct PipelineSpecParser {
             if let bytes = Self.bytes(text), bytes >= 4 << 20 { build.memoryBytes = bytes } else {
                 reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G)", at: entry.value, "build.memory")
             }
+        }
+        if let entry = keys["deploy-from"], let text = reader.string(entry.value, "build.deploy-from") {
+            if text.isEmpty { reader.error("give the identifier of a build in the buildspec's batch", at: entry.value, "build.deploy-from") }
+            else { build.deployFrom = text }
         }
         if let entry = keys["network"], let text = reader.string(entry.value, "build.network") {
             if let network = PipelineSpec.Network(rawValue: text) { build.network = network } else {
