@@ -3,6 +3,7 @@ import Build
 import Deploy
 import Foundation
 import Images
+import Registry
 import Secrets
 import SlipwayAPI
 import SlipwayCore
@@ -49,9 +50,28 @@ extension Orchestrator {
     func build(_ run: ActiveRun) async throws -> Digest {
         let checkout = try await checkout(run)
         let spec = run.spec
-        let images = ImageStore(home: home)
-        let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
-        var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        // A registry reference the store lacks is pulled on first use (plain HTTP only for
+        // SLIPWAY_INSECURE_REGISTRIES); so is an image build.runtimes picks.
+        let puller = ImagePuller(store: ImageStore(home: home), options: RegistryOptions(home: home))
+        var request: BuildRequest
+        do {
+            let image = try await puller.resolve(spec.build.image) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(spec.build.image): \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+            request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        } catch let error as SlipwayError where error.kind == .notFound && !spec.build.runtimes.isEmpty {
+            request = BuildRequest(source: checkout, missingImage: error, buildspec: spec.build.buildspec)  // runtimes may pick one
+        }
+        request.runtimeImages = RuntimeImages(spec.build.runtimes)
+        request.resolveImage = { reference in
+            try puller.resolveBlocking(reference) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(reference) for build.runtimes: \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+        }
         request.projectEnvironment = spec.build.environment
         let secrets = SecretStore(home: home)
         request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }

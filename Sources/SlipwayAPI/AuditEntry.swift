@@ -3,10 +3,11 @@ import Foundation
 /// Who did what, when: triggers, approvals, cancellations, retries, rollbacks, pipelines
 /// removed. What `slipway audit --json` prints and `GET /api/audit` returns.
 public struct AuditEntry: Codable, Sendable, Equatable {
-    /// What was done; stored as its raw text. `resumed`: a process took over a run whose
-    /// owner had stopped (a restart) and carries it on.
+    /// What was done; stored as its raw text.
     public enum Action: String, Codable, Sendable, CaseIterable {
-        case trigger, approve, reject, cancel, retry, rollback, interrupted, resumed
+        case trigger, approve, reject, cancel, retry, rollback, interrupted
+        /// A process took over a run whose owner had stopped (a restart) and carries it on.
+        case resumed
         /// A pipeline was removed (`slipway pipeline rm`).
         case remove
     }

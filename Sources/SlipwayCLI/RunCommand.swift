@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         }
-        let record = try await RunSignals.releasing(work, "the next `slipway serve`, or `slipway run` of this commit, goes on with it")
+        let record = try await RunSignals.stoppable(work)
         try report(record, targets: project.spec.stageTargets)
     }
 

@@ -53,7 +53,9 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "deploy-from"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes", "deploy-from"]
+    /// The runtimes CodeBuild's `runtime-versions` knows.
+    static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
     static let scheduleKeys = ["cron", "timezone"]
     static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
@@ -187,6 +189,19 @@ struct PipelineSpecParser {
                     continue
                 }
                 build.secrets[pair.key] = name
+            }
+        }
+        if let entry = keys["runtimes"], let pairs = reader.mapping(entry.value, "build.runtimes") {
+            for pair in pairs {
+                let path = "build.runtimes." + pair.key
+                if !Self.runtimeNames.contains(pair.key) {
+                    reader.warning("'\(pair.key)' is not a runtime runtime-versions knows (\(Self.runtimeNames.sorted().joined(separator: ", "))); it is used only if a buildspec names it", at: pair.keyNode, path)
+                }
+                guard let image = reader.string(pair.value, path), !image.isEmpty, !image.contains(" ") else {
+                    reader.error("give the image that provides \(pair.key), for example \"node:{version}\" ({version} is the version runtime-versions asks for)", at: pair.value, path)
+                    continue
+                }
+                build.runtimes[pair.key] = image
             }
         }
         if let entry = keys["timeout"], let value = seconds(entry.value, "build.timeout", minimum: 1) { build.timeout = value }

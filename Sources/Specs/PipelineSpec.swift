@@ -35,6 +35,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// Environment variables whose values come from `slipway secret` (variable → secret
         /// name); only names are kept here, never values.
         public var secrets: [String: String] = [:]
+        /// Runtime name (as `runtime-versions` spells it) → the image that provides it; `{version}`
+        /// in the reference is replaced by the version the buildspec asks for.
+        public var runtimes: [String: String] = [:]
         /// A batch build's identifier whose artifact the deploy stages install; nil: the only
         /// build of the batch that stored one.
         public var deployFrom: String?
@@ -51,6 +54,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
             network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
             secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
+            runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
             deployFrom = try c.decodeIfPresent(String.self, forKey: .deployFrom)
         }
     }
