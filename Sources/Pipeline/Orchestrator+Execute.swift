@@ -20,9 +20,9 @@ extension Orchestrator {
 
     /// The run's state machine: each pending stage from the run's first on, one run per stage
     /// at a time; the first failure, cancellation or supersession ends the run. Its log is
-    /// written by one writer, in order, and all of it before the final status.
+    /// written in order, a stage's lines before the stage's status and all of them before the
+    /// run's final status.
     private func runStages(_ run: ActiveRun) async {
-        let writer = Task { for await line in run.logLines { await self.append(run.id, stage: line.stage, line.text) } }
         let gate = gate(run.record.pipeline)
         var final = RunStatus.succeeded
         for index in run.plan.stages.indices where index >= run.first && run.record.stages[index].status == .pending {
@@ -49,6 +49,7 @@ extension Orchestrator {
             } catch {
                 outcome = .failure(run.stop != nil ? .cancelled : .failed("\(error)"))
             }
+            await run.flushLog()
             gate.leave(name, run: run.id)
             let stop = run.stop
             await publish(run.update { r in
@@ -80,8 +81,11 @@ extension Orchestrator {
         }
         if final == .cancelled, run.stop == .interrupted { final = .interrupted }
         run.log("run", "run \(run.id): \(final.rawValue)")
-        run.closeLog()
-        await writer.value
+        await run.closeLog()
+        // Its pipeline's older runs past the retention rule go (this one is still in flight);
+        // in a task of its own, so a cancelled run still prunes.
+        let pipeline = run.record.pipeline
+        await Task { await self.prune(pipeline: pipeline) }.value
         await finish(run, final)
         active.withLock { _ = $0.removeValue(forKey: run.id) }
         removeTree(workspace(run.id))

@@ -71,7 +71,7 @@ extension Orchestrator {
         let built = request
         let result = try await BlockingPool.stages.run {
             try runner.run(built) { event in
-                if case let .log(line, _) = event { run.log("build", line) }
+                if case let .log(line, _) = event { run.output("build", line) }
             }
         }
         if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
@@ -138,7 +138,7 @@ extension Orchestrator {
         options.environment = stage.environment
         options.deploymentGroup = stage.name
         let name = stage.name
-        let events: DeployEventSink = { event in run.log(name, event.description) }
+        let events: DeployEventSink = { event in run.output(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
         let deployer = Deployer(store: store, options: options, events: events)
         let result = try await BlockingPool.stages.run { deployer.deploy(artifact, to: hosts) }

@@ -20,7 +20,8 @@ typealias ReleaseID = SlipwayAPI.ReleaseID
 /// task of it, cancelled and awaited when it is cancelled, so a shutdown leaves them
 /// `interrupted` in the store) and the one store watcher of the process, which feeds the
 /// event hub with what other processes write and passes on their cancel requests and
-/// approvals. Runs whose owner died are marked `interrupted` when the service starts.
+/// approvals. Runs whose owner died are marked `interrupted` when the service starts; the
+/// pipelines' retention rules are applied then, hourly, and when a run ends.
 ///
 /// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing: not even
 /// the interrupted runs, which the next process that writes marks.
@@ -64,6 +65,7 @@ public final class Orchestrator: PipelineControl {
     func serve() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask { await self.pruneRegularly() }
             group.addTask {
                 await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
                     await self.append(run, stage: "notify", text)
@@ -122,7 +124,8 @@ public final class Orchestrator: PipelineControl {
 
     /// Starts executing a stored run from its first stage to execute, as a child of `run()`.
     func launch(_ record: RunRecord, version: Int64, spec: PipelineSpec, plan: RunPlan, from first: Int) async throws {
-        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first)
+        let log = RunLog(run: record.id, limit: spec.retention.maxLogBytes, store: store, hub: hub, logger: logger)
+        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first, log: log)
         active.withLock { $0[record.id] = run }
         hub.send(record, version: version)
         if case .terminated = launcher.yield(run) {

@@ -39,4 +39,10 @@ final class RunRecordCache: Sendable {
             }
         }
     }
+
+    /// Drops runs that were removed from the store.
+    func forget(_ ids: [RunID]) {
+        guard !ids.isEmpty else { return }
+        entries.withLock { entries in for id in ids { entries[id] = nil } }
+    }
 }
