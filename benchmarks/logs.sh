@@ -19,6 +19,7 @@ done
 
 work=$(mktemp -d /tmp/slipway-bench-logs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'echo "logs.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 export SLIPWAY_HOME="$work/home"
 "$slipway" image build "$repo/images/busybox" >/dev/null 2>&1
 
@@ -44,15 +45,25 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 # Warm-up: unpacks the image, fills the page cache, creates the state database.
 "$slipway" build "$project" --no-cache >/dev/null 2>&1
+echo warm-up > "$project/round"; commit warm-up
 "$slipway" run "$project" --target "$work/target" >/dev/null 2>&1
+lines_stored=$(python3 - "$SLIPWAY_HOME/state.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(sum(t.count("\n") for (t,) in db.execute("SELECT text FROM log_chunk WHERE run = 1")))
+PY
+)
+[ "$lines_stored" -gt "$lines" ] || { echo "the warm-up run stored $lines_stored lines, not the build's $lines" >&2; exit 1; }
 
 : > "$work/build"; : > "$work/run"; : > "$work/stage"
 for i in $(seq "$runs"); do
-  echo "$i" > "$project/round"; commit "round $i"
+  # A new commit for each command: the result cache never hits.
+  echo "build $i" > "$project/round"; commit "build $i"
   s=$(now_ms)
   "$slipway" build "$project" --no-cache --json > "$work/build.json" 2>/dev/null
   e=$(now_ms); echo $((e - s)) >> "$work/build"
   grep -q '"status" : "SUCCEEDED"' "$work/build.json" || { echo "the build did not succeed" >&2; exit 1; }
+  echo "run $i" > "$project/round"; commit "run $i"
   s=$(now_ms)
   "$slipway" run "$project" --target "$work/target" --json > "$work/run.json" 2>/dev/null
   e=$(now_ms); echo $((e - s)) >> "$work/run"
