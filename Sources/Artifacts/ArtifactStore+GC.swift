@@ -72,8 +72,11 @@ extension ArtifactStore {
             report.removed.append("\(digest) (orphan blob)")
             if !dryRun { unlink(blobPath(digest)) }
         }
+        let abandoned = removeAbandonedStaging(dryRun: dryRun)
+        report.removed += abandoned.map { $0 + " (staging file of a process that is gone)" }
+        // Anything else an hour old (a writer whose pid was reused, another namespace's).
         let staleBefore = Date().addingTimeInterval(-3600)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] where !abandoned.contains(tmpDir + "/" + name) {
             let path = tmpDir + "/" + name
             if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
                modified < staleBefore {

@@ -13,8 +13,11 @@ extension Orchestrator {
         return summaries
     }
 
+    /// Runs newest first; a pipeline neither registered nor with recorded runs is `notFound`.
     public func runs(pipeline: String?, limit: Int, before: RunID?) async throws -> [RunRecord] {
-        try await store.runs(pipeline: pipeline, limit: limit, before: before)
+        let runs = try await store.runs(pipeline: pipeline, limit: limit, before: before)
+        if let pipeline, runs.isEmpty { try await requireKnown(pipeline) }
+        return runs
     }
 
     public func run(_ id: RunID) async throws -> RunRecord { try await record(id) }

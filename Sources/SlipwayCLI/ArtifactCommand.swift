@@ -13,10 +13,26 @@ struct ArtifactCommand: ParsableCommand {
 
     static var store: ArtifactStore { ArtifactStore(home: .fromEnvironment()) }
 
+    /// Runs a write to the store; SIGINT or SIGTERM meanwhile removes this process's partial
+    /// blob from the store's staging directory and exits 130 (143): nothing is left behind.
+    static func interruptible<T>(_ store: ArtifactStore, _ write: () throws -> T) rethrows -> T {
+        let sources = SignalHandlers.install { signo in
+            store.discardOwnStaging()
+            Terminal.note("\ninterrupted: nothing was stored")
+            _exit(128 + signo)
+        }
+        defer { sources.forEach { $0.cancel() } }
+        return try write()
+    }
+
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "pack",
             abstract: "Pack a directory into a deterministic tarball in the store and print its digest.",
-            discussion: "Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere.")
+            discussion: """
+                Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere. \
+                Interrupted (Ctrl-C, SIGTERM), it leaves nothing in the store; a partial blob of a \
+                pack that was killed is removed by the next pack and by gc.
+                """)
         @Argument(help: "The directory to pack.") var directory: String
         @Option(help: "zstd (default), gzip or none.") var compression: Compression = .zstd
         @Option(help: "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).") var level: Int?
@@ -25,10 +41,12 @@ struct ArtifactCommand: ParsableCommand {
 
         func run() throws {
             let mtime = try sourceDateEpoch()
-            let record = try ArtifactCommand.store.pack(
-                directory: directory, compression: compression, level: level, mtime: mtime,
-                provenance: Provenance(sourceCommit: commit, sourcePath: SlipwayHome.absolute(directory)),
-                progress: Terminal.progress("packing"))
+            let store = ArtifactCommand.store
+            let record = try ArtifactCommand.interruptible(store) {
+                try store.pack(directory: directory, compression: compression, level: level, mtime: mtime,
+                               provenance: Provenance(sourceCommit: commit, sourcePath: SlipwayHome.absolute(directory)),
+                               progress: Terminal.progress("packing"))
+            }
             if json {
                 try Terminal.json(PackOutput(record))
             } else {
@@ -43,7 +61,8 @@ struct ArtifactCommand: ParsableCommand {
         @Flag var json = false
 
         func run() throws {
-            let record = try ArtifactCommand.store.importTarball(file)
+            let store = ArtifactCommand.store
+            let record = try ArtifactCommand.interruptible(store) { try store.importTarball(file) }
             if json { try Terminal.json(PackOutput(record)) } else { print(record.digest) }
         }
     }

@@ -35,10 +35,16 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// Environment variables whose values come from `slipway secret` (variable → secret
         /// name); only names are kept here, never values.
         public var secrets: [String: String] = [:]
+        /// Runtime name (as `runtime-versions` spells it) → the image that provides it; `{version}`
+        /// in the reference is replaced by the version the buildspec asks for.
+        public var runtimes: [String: String] = [:]
+        /// A batch build's identifier whose artifact the deploy stages install; nil: the only
+        /// build of the batch that stored one.
+        public var deployFrom: String?
 
         public init() {}
 
-        /// Definitions stored before `network` or `secrets` existed still decode.
+        /// Definitions stored before `network`, `secrets` or `deployFrom` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
@@ -48,6 +54,8 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
             network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
             secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
+            runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
+            deployFrom = try c.decodeIfPresent(String.self, forKey: .deployFrom)
         }
     }
 
@@ -162,4 +170,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
 
     /// Every target in stage order.
     public var targets: [String] { stages.flatMap(\.targets) }
+
+    /// Each deploy stage's targets, by stage name.
+    public var stageTargets: [String: [String]] {
+        Dictionary(stages.map { ($0.name, $0.targets) }) { first, _ in first }
+    }
 }

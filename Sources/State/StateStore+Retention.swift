@@ -34,7 +34,7 @@ extension StateStore {
     /// transaction; audit entries and recorded releases stay (they describe what happened
     /// and what targets hold).
     public func pruneRuns(pipeline: String, rule: RunRetention, now: Date = Date()) async throws -> PrunedRuns {
-        let pruned = try await write { db in
+        try await write { db in
             var pruned = PrunedRuns()
             let ids = try Self.prunable(db, pipeline: pipeline, rule: rule, now: now)
             for start in stride(from: 0, to: ids.count, by: 500) {
@@ -49,10 +49,10 @@ extension StateStore {
             }
             pruned.runs = ids.map(RunID.init(rawValue:))
             pruned.oldestKept = Self.date(try Double.fetchOne(db, sql: "SELECT MIN(created) FROM run WHERE pipeline = ?", arguments: [pipeline]))
+            // Cached records of removed runs are never asked for again (ids are not reused);
+            // the cache's bound drops them in time.
             return pruned
         }
-        runCache.forget(pruned.runs)
-        return pruned
     }
 
     /// The artifacts of every run the rules keep (each pipeline's rule, `fallback` for a
