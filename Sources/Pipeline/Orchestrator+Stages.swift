@@ -93,7 +93,7 @@ extension Orchestrator {
         // What `slipway build` runs: the buildspec's batch when it has one, else one build.
         let outcome = try await BlockingPool.stages.run {
             try runner.runBuildOrBatch(built) { entry, event in
-                if case let .log(line, _) = event { run.log("build", BuildRunner.label(line, entry: entry)) }
+                if case let .log(line, _) = event { run.output("build", BuildRunner.label(line, entry: entry)) }
             }
         }
         let artifact: BuiltArtifact
@@ -196,7 +196,7 @@ extension Orchestrator {
         options.environment = stage.environment
         options.deploymentGroup = stage.name
         let name = stage.name
-        let events: DeployEventSink = { event in run.log(name, event.description) }
+        let events: DeployEventSink = { event in run.output(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
         let deployer = Deployer(store: store, options: options, events: events)
         var outcome: DeployResult?

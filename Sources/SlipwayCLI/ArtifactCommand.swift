@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Artifacts
 import Foundation
+import Pipeline
 import SlipwayCore
 
 struct ArtifactCommand: ParsableCommand {
@@ -162,23 +163,27 @@ struct ArtifactCommand: ParsableCommand {
         }
     }
 
-    struct GC: ParsableCommand {
+    struct GC: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc", abstract: "Remove artifacts nothing needs, keeping the newest N.",
             discussion: """
-                Kept: artifacts of every release still on a target's disk, of builds younger than \
-                --keep-builds-for, artifacts a deploy or unpack is reading right now, and the newest \
-                --keep-last. Everything else goes, built artifacts included.
+                Kept: artifacts of every release still on a target's disk, of every pipeline run its \
+                pipeline's retention rule keeps (slipway.yml's retention: runs and days), of other \
+                builds younger than --keep-builds-for, artifacts a deploy or unpack is reading right \
+                now, and the newest --keep-last. Everything else goes, built artifacts included.
                 """)
         @Option(help: "Keep this many newest artifacts even if unreferenced.") var keepLast = 10
-        @Option(help: "Days a build keeps its artifacts.") var keepBuildsFor = 30
+        @Option(help: "Days a build outside a pipeline keeps its artifacts.") var keepBuildsFor = 30
         @Flag(help: "Only say what would be removed.") var dryRun = false
         @Flag var json = false
 
-        func run() throws {
+        func run() async throws {
             guard keepBuildsFor >= 0 else { throw SlipwayError.badInput("--keep-builds-for must be 0 or more days") }
-            let report = try ArtifactCommand.store.collectGarbage(keepLast: keepLast, dryRun: dryRun,
-                                                                  buildRetention: Double(keepBuildsFor) * 86400)
+            let home = SlipwayHome.fromEnvironment()
+            // Opened for writing: an older state database is upgraded, not refused.
+            let runs = try await Orchestrator(home: home).retainedArtifacts()
+            let report = try ArtifactStore(home: home).collectGarbage(keepLast: keepLast, dryRun: dryRun,
+                                                                      buildRetention: Double(keepBuildsFor) * 86400, roots: runs)
             if json { return try Terminal.json(report) }
             for item in report.removed { print((dryRun ? "would remove " : "removed ") + item) }
             print("\(report.kept) kept, \(report.removed.count) \(dryRun ? "to remove" : "removed"), \(Terminal.bytes(report.freedBytes)) \(dryRun ? "to free" : "freed")")

@@ -51,7 +51,7 @@ struct PipelineSpecParser {
     let base: String
     var reader: SpecReader { helper.reader }
 
-    static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify"]
+    static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify", "retention"]
     static let sourceKeys = ["repository", "branch", "poll"]
     static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes", "deploy-from"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
@@ -84,6 +84,7 @@ struct PipelineSpecParser {
         if let entry = keys["notify"], !reader.isNull(entry.value), let items = reader.sequence(entry.value, "notify") {
             spec.notify = items.enumerated().compactMap { notification($1, "notify[\($0)]") }
         }
+        if let entry = keys["retention"], !reader.isNull(entry.value) { spec.retention = retention(entry.value) }
         return spec
     }
 

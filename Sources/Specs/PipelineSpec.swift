@@ -149,13 +149,14 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
     /// Runs the branch head on a timer, even without new commits.
     public var schedule: CronSchedule?
     public var notify: [Notification] = []
+    public var retention = Retention()
 
     public init(name: String, source: Source) {
         self.name = name
         self.source = source
     }
 
-    /// Definitions stored before `schedule` and `notify` existed still decode.
+    /// Definitions stored before `schedule`, `notify` and `retention` existed still decode.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -164,6 +165,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         stages = try c.decode([DeployStage].self, forKey: .stages)
         schedule = try c.decodeIfPresent(CronSchedule.self, forKey: .schedule)
         notify = try c.decodeIfPresent([Notification].self, forKey: .notify) ?? []
+        retention = try c.decodeIfPresent(Retention.self, forKey: .retention) ?? Retention()
     }
 
     /// Every target in stage order.
