@@ -73,7 +73,7 @@ struct RunLogTests {
         let delay = try #require(seen) - sent
         // 50 ms of linger and one commit; the bound leaves room for a test machine whose
         // cooperative threads other suites hold (a flush-only writer would never deliver it).
-        #expect(delay < .seconds(5), "the line took \(delay)")
+        #expect(delay < .seconds(20), "the line took \(delay)")
         #expect(try await stored().map(\.text) == ["first\n"])
         await log.close()
     }
