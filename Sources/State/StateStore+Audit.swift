@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import SlipwayAPI
 
-/// Who did what, when: triggers, approvals, cancellations, retries, rollbacks.
+/// Who did what, when: triggers, approvals, cancellations, retries, rollbacks, secret changes.
 public struct AuditEntry: Codable, Sendable, Equatable {
     /// What was done; stored as its raw text.
     public enum Action: String, Codable, Sendable {
         case trigger, approve, reject, cancel, retry, rollback, interrupted
+        /// A secret set or removed through the service (the detail names it, never its value).
+        case secret
     }
 
     public var time: Date
