@@ -38,8 +38,9 @@ import Testing
     @Test func curlDashIFindsThePages() async throws {
         let pipeline = MemoryPipeline()
         try await LiveService.with(control: pipeline) { live throws in
+            let base = live.base
             for path in ["/", "/api/runs", "/healthz"] {
-                let curl = try Program.run("/usr/bin/curl", ["-sS", "-I", "--max-time", "20", live.base + path], timeout: .seconds(30))
+                let curl = try await offPool { try Program.run("/usr/bin/curl", ["-sS", "-I", "--max-time", "20", base + path], timeout: .seconds(30)) }
                 #expect(curl.status == 0 && curl.stdout.hasPrefix("HTTP/1.1 200"), "curl -I \(path): \(curl.stdout)\(curl.stderr)")
             }
         }

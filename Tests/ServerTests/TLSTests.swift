@@ -40,16 +40,17 @@ struct TestCertificates {
         let live = try await LiveService.start(control: pipeline, tls: tls)
         do {
             #expect(live.base.hasPrefix("https://"))
+            let (port, ca) = (live.port, certs.ca)
             for host in ["127.0.0.1", "localhost"] {
-                let curl = try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "--cacert", certs.ca,
-                                                             "https://\(host):\(live.port)/healthz"], timeout: .seconds(30))
+                let curl = try await offPool { try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "--cacert", ca,
+                                                                                 "https://\(host):\(port)/healthz"], timeout: .seconds(30)) }
                 #expect(curl.stdout == "ok\n", "curl https://\(host): \(curl)")
             }
-            let untrusted = try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "https://127.0.0.1:\(live.port)/healthz"],
-                                            timeout: .seconds(30))
+            let untrusted = try await offPool { try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "https://127.0.0.1:\(port)/healthz"],
+                                                                timeout: .seconds(30)) }
             #expect(untrusted.status != 0, "curl without the test CA refuses the certificate")
-            let plain = try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "http://127.0.0.1:\(live.port)/healthz"],
-                                        timeout: .seconds(30))
+            let plain = try await offPool { try Program.run("/usr/bin/curl", ["-sS", "--max-time", "20", "http://127.0.0.1:\(port)/healthz"],
+                                                            timeout: .seconds(30)) }
             #expect(plain.stdout != "ok\n", "plain HTTP is not served on the TLS port")
 
             var configuration = TLSConfiguration.makeClientConfiguration()
