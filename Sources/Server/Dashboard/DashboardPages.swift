@@ -56,7 +56,7 @@ enum DashboardPages {
             """
             <tr\(release.current ? " class=\"current\"" as HTML : "")><td>\(release.current ? "●" : "")</td>
             <td><code>\(release.id)</code></td><td><code>\(String((release.commit ?? "–").prefix(10)))</code></td>
-            <td>\(release.state.rawValue)</td><td>\(L.time(release.time))</td></tr>
+            <td>\(release.state.rawValue)</td><td>\(L.time(release.switched ?? release.created))</td></tr>
             """ as HTML
         }
         return """

@@ -112,6 +112,19 @@ actor MemoryPipeline: PipelineControl {
         return [TargetReleases(target: "/srv/\(pipeline)", releases: [])]
     }
 
+    var auditEntries: [AuditEntry] = []
+
+    func addAudit(_ entry: AuditEntry) {
+        var entry = entry
+        entry.id = Int64(auditEntries.count + 1)
+        auditEntries.append(entry)
+    }
+
+    func audit(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry] {
+        Array(auditEntries.reversed().filter { (pipeline == nil || $0.pipeline == pipeline) && (before == nil || ($0.id ?? 0) < before!) }
+            .prefix(limit))
+    }
+
     func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> RunID? {
         guard summaries.contains(where: { $0.name == pipeline }) else { throw SlipwayError.notFound("no pipeline \(pipeline)") }
         if let commit, !force, records.values.contains(where: { $0.commit?.id == commit }) { return nil }
