@@ -8,7 +8,8 @@ import PackageDescription
 //   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, SandboxWire)
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
-//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Hummingbird: knows the pipeline only through SlipwayAPI)
+//   Webhooks (push payloads: Foundation only)
+//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
 //   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
 //   Pipeline (Build, Deploy, State, Secrets, Registry: implements SlipwayAPI's control protocol)
@@ -24,6 +25,7 @@ let package = Package(
         // For the fuzzing package in fuzz/.
         .library(name: "SlipwayArchive", targets: ["Archive"]),
         .library(name: "SlipwaySpecs", targets: ["Specs"]),
+        .library(name: "SlipwayWebhooks", targets: ["Webhooks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Linux calls Glibc does not expose (unshare, pivot_root, openat2, prctl, ...).
@@ -100,10 +103,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // Push webhook payloads as forges send them: the standard library and Foundation only,
+        // so the fuzz target that reads them links nothing else.
+        .target(name: "Webhooks"),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
-            "SlipwayCore", "SlipwayAPI",
+            "SlipwayCore", "SlipwayAPI", "Webhooks",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -147,12 +158,13 @@ let package = Package(
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
+            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport", "Webhooks", "Secrets",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ]

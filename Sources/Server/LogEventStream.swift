@@ -57,7 +57,7 @@ struct LogEventStream {
                         }
                     } catch is CancellationError {
                     } catch {
-                        sink.yield(Self.event("error", data: ["error": "\(error)"]))
+                        sink.yield(Self.event("error", data: ["error": ErrorText.redactingPaths("\(error)")]))
                     }
                     sink.finish()
                 }

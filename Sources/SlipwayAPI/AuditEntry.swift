@@ -10,6 +10,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case resumed
         /// A pipeline was removed (`slipway pipeline rm`).
         case remove
+        /// A secret set or removed through the service (the detail names it, never its value).
+        case secret
     }
 
     /// The entry's number in the trail: newer entries have larger ones (`before` pages by it).

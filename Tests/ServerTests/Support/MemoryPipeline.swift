@@ -18,6 +18,8 @@ actor MemoryPipeline: PipelineControl {
     var actions: [String] = []
     /// How long `runs` takes to answer.
     var runsDelay: Duration = .zero
+    /// What `releases` throws, to show how the service answers a failure of the machine.
+    var releasesError: (any Error)?
     private var followers: [RunID: [AsyncThrowingStream<LogChunk, any Error>.Continuation]] = [:]
     private var subscribers: [AsyncStream<RunEvent>.Continuation] = []
 
@@ -26,6 +28,7 @@ actor MemoryPipeline: PipelineControl {
     }
 
     func setRunsDelay(_ delay: Duration) { runsDelay = delay }
+    func failReleases(with error: any Error) { releasesError = error }
 
     // MARK: Driving it from a test
 
@@ -104,6 +107,7 @@ actor MemoryPipeline: PipelineControl {
     }
 
     func releases(pipeline: String) async throws -> [TargetReleases] {
+        if let releasesError { throw releasesError }
         guard summaries.contains(where: { $0.name == pipeline }) else { throw SlipwayError.notFound("no pipeline \(pipeline)") }
         return [TargetReleases(target: "/srv/\(pipeline)", releases: [])]
     }
