@@ -47,7 +47,12 @@ public enum PortOwner {
     /// "127.0.0.1:8080 is in use (by PID 4242, nginx)": a bind that failed because the
     /// address is taken, said with who holds it when /proc tells.
     public static func inUseError(_ address: ListenAddress) -> SlipwayError {
-        let owner = find(port: address.port).map { " (by PID \($0.pid), \($0.command))" } ?? ""
+        // /proc changes while it is read (descriptors come and go): look again before giving up.
+        let found = (0..<3).lazy.compactMap { attempt -> Owner? in
+            if attempt > 0 { usleep(50_000) }
+            return find(port: address.port)
+        }.first
+        let owner = found.map { " (by PID \($0.pid), \($0.command))" } ?? ""
         return SlipwayError.badInput("\(address) is in use\(owner): stop that process or choose another --listen address")
     }
 
