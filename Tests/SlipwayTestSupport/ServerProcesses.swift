@@ -27,8 +27,14 @@ func canConnect(port: Int) -> Bool {
 }
 
 /// Starts `arguments` as a server that dies with the test process (setpriv's --pdeathsig,
-/// even if atexit never runs), its output in `log`.
+/// even if atexit never runs), its output in `log`. The death signal comes when the *thread*
+/// that started the server exits, so every server is started from `ServerLauncher`'s thread,
+/// which lives as long as the process.
 func launchServer(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
+    try ServerLauncher.shared.run { try spawnServer(arguments, environment: environment, log: log) }
+}
+
+private func spawnServer(_ arguments: [String], environment: [String: String], log: String) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
     process.arguments = ["--pdeathsig", "KILL"] + arguments
@@ -76,4 +82,37 @@ func awaitListening(_ process: Process, port: Int, seconds: Double) -> Bool {
         usleep(25_000)
     }
     return false
+}
+
+/// One thread for the life of the test process that starts the servers (see `launchServer`).
+private final class ServerLauncher: @unchecked Sendable {
+    static let shared = ServerLauncher()
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+
+    private init() {
+        Thread { [self] in
+            while true {
+                condition.lock()
+                while jobs.isEmpty { condition.wait() }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job()
+            }
+        }.start()
+    }
+
+    func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        condition.lock()
+        jobs.append {
+            result = Result { try body() }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try result!.get()
+    }
 }
