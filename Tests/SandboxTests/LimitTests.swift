@@ -76,4 +76,38 @@ struct LimitTests {
         #expect(run.result.status == 0)
         #expect(run.result.unenforcedLimits.isEmpty)
     }
+
+    @Test("a build reaching the pids limit is stopped at once, with the limit named")
+    func pidsLimitStops() throws {
+        let started = Date()
+        let run = try SandboxRun.run(.root, "i=0; while [ $i -lt 10000 ]; do sleep 30 & i=$((i+1)); done; wait; echo NOT-STOPPED") {
+            $0.pids = 64
+        }
+        #expect(run.result.reason == .limitExceeded && run.result.status == 137, "\(run.result)")
+        #expect(run.result.message?.contains("the process limit of 64 was reached (pids)") == true)
+        #expect(!run.stdout.contains("NOT-STOPPED"))
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test("a full /tmp or upper layer fails the run with the limit named, even when the command carries on", arguments: SandboxRun.Mode.allCases)
+    func spaceLimits(mode: SandboxRun.Mode) throws {
+        guard mode.available else { return }
+        let run = try SandboxRun.run(mode, """
+            dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>/dev/null || echo TMP-FULL
+            dd if=/dev/zero of=/fill bs=1M count=64 2>/dev/null || echo ROOT-FULL
+            df -k /tmp | tail -1
+            """) {
+            $0.tmpSizeBytes = 16 << 20
+            $0.upperSizeBytes = 24 << 20
+        }
+        #expect(run.stdout.contains("TMP-FULL") && run.stdout.contains("ROOT-FULL"), "\(run.stdout) \(run.stderr)")
+        #expect(run.result.reason == .limitExceeded && run.result.status == 1, "\(run.result)")
+        #expect(run.result.message?.contains("/tmp size limit of 16 MiB was reached (tmp-size)") == true, "\(run.result.message ?? "")")
+        #expect(run.result.message?.contains("upper-layer size limit of 24 MiB") == true)
+        let roomy = try SandboxRun.run(mode, "dd if=/dev/zero of=/tmp/fill bs=1M count=4 2>/dev/null && echo fine") {
+            $0.tmpSizeBytes = 16 << 20
+            $0.upperSizeBytes = 24 << 20
+        }
+        #expect(roomy.result.status == 0 && roomy.result.reason == .exited && roomy.stdout == "fine")
+    }
 }
