@@ -54,8 +54,23 @@ public final class FileSink: ByteSink {
     public func finish() throws {}
 }
 
-/// A compressor in front of another sink.
-public protocol Compressor: ByteSink {}
+/// A compressor in front of another sink: `compress` feeds it bytes (and, at the end, asks it
+/// to flush its last frame); everything it produces goes to `sink`.
+public protocol Compressor: ByteSink {
+    var sink: ByteSink { get }
+    func compress(_ bytes: UnsafeRawBufferPointer, finishing: Bool) throws
+}
+
+extension Compressor {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try compress(bytes, finishing: false)
+    }
+
+    public func finish() throws {
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), finishing: true)
+        try sink.finish()
+    }
+}
 
 public func makeCompressor(_ compression: Compression, level: Int? = nil, into sink: ByteSink) throws -> ByteSink {
     switch compression {
@@ -71,7 +86,7 @@ public func makeCompressor(_ compression: Compression, level: Int? = nil, into s
 /// output for given bytes and level is the same, whatever the timing.
 public final class ZstdCompressor: Compressor {
     private let cctx: OpaquePointer
-    private let sink: ByteSink
+    public let sink: ByteSink
     private let out: UnsafeMutableRawBufferPointer
 
     public init(level: Int, into sink: ByteSink) throws {
@@ -90,16 +105,8 @@ public final class ZstdCompressor: Compressor {
         out.deallocate()
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try drive(bytes, ZSTD_e_continue)
-    }
-
-    public func finish() throws {
-        try drive(UnsafeRawBufferPointer(start: nil, count: 0), ZSTD_e_end)
-        try sink.finish()
-    }
-
-    private func drive(_ bytes: UnsafeRawBufferPointer, _ mode: ZSTD_EndDirective) throws {
+    public func compress(_ bytes: UnsafeRawBufferPointer, finishing: Bool) throws {
+        let mode = finishing ? ZSTD_e_end : ZSTD_e_continue
         var input = ZSTD_inBuffer(src: bytes.baseAddress, size: bytes.count, pos: 0)
         while true {
             var output = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
@@ -108,7 +115,7 @@ public final class ZstdCompressor: Compressor {
                 throw SlipwayError.failed("zstd: \(String(cString: ZSTD_getErrorName(remaining)))")
             }
             if output.pos > 0 { try sink.write(UnsafeRawBufferPointer(rebasing: out[0..<output.pos])) }
-            let done = mode == ZSTD_e_end ? remaining == 0 : input.pos == input.size
+            let done = finishing ? remaining == 0 : input.pos == input.size
             if done { return }
         }
     }
@@ -117,7 +124,7 @@ public final class ZstdCompressor: Compressor {
 /// gzip through zlib: header mtime 0 and no file name, so the output is deterministic.
 public final class GzipCompressor: Compressor {
     private var stream = z_stream()
-    private let sink: ByteSink
+    public let sink: ByteSink
     private let out: UnsafeMutableRawBufferPointer
 
     public init(level: Int, into sink: ByteSink) throws {
@@ -134,16 +141,8 @@ public final class GzipCompressor: Compressor {
         out.deallocate()
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try drive(bytes, Z_NO_FLUSH)
-    }
-
-    public func finish() throws {
-        try drive(UnsafeRawBufferPointer(start: nil, count: 0), Z_FINISH)
-        try sink.finish()
-    }
-
-    private func drive(_ bytes: UnsafeRawBufferPointer, _ flush: Int32) throws {
+    public func compress(_ bytes: UnsafeRawBufferPointer, finishing: Bool) throws {
+        let flush = finishing ? Z_FINISH : Z_NO_FLUSH
         stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
         stream.avail_in = UInt32(bytes.count)
         while true {
@@ -153,7 +152,7 @@ public final class GzipCompressor: Compressor {
             if rc == Z_STREAM_ERROR { throw SlipwayError.failed("zlib: deflate failed") }
             let produced = out.count - Int(stream.avail_out)
             if produced > 0 { try sink.write(UnsafeRawBufferPointer(rebasing: out[0..<produced])) }
-            if flush == Z_FINISH ? rc == Z_STREAM_END : (stream.avail_in == 0 && stream.avail_out != 0) { return }
+            if finishing ? rc == Z_STREAM_END : (stream.avail_in == 0 && stream.avail_out != 0) { return }
         }
     }
 }

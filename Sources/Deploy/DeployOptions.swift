@@ -79,7 +79,7 @@ public struct RollbackResult: Codable, Sendable {
     public var host: String
     /// The release now live.
     public var current: String
-    /// The release left behind (now marked bad).
+    /// The release left behind (still published: a manual rollback marks nothing bad).
     public var previous: String?
     public var status: String
     public var error: String?

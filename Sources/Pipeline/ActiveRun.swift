@@ -11,8 +11,9 @@ final class ActiveRun: Sendable {
     enum Stop: Sendable, Equatable {
         /// A person or another process cancelled it.
         case cancelled(by: String)
-        /// This process is shutting down.
-        case interrupted
+        /// This process is shutting down: the run is left in its state for the next
+        /// `slipway serve` to resume.
+        case released
     }
 
     let id: RunID
@@ -20,6 +21,9 @@ final class ActiveRun: Sendable {
     let plan: RunPlan
     /// The first stage to execute (a retry starts later).
     let first: Int
+    /// Taken over in the middle of its deploy stage from a process that stopped: when that
+    /// deploy began, so its targets' journals tell what it did (nil: not a resumed deploy).
+    let resumedDeploy: Date?
     /// Stops the build's sandbox when the run is cancelled.
     let cancellation = BuildCancellation()
     /// Lines for the run's log, appended to the store in order by one writer.
@@ -36,11 +40,12 @@ final class ActiveRun: Sendable {
 
     private let state: Mutex<State>
 
-    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int) {
+    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int, resumedDeploy: Date? = nil) {
         id = record.id
         self.spec = spec
         self.plan = plan
         self.first = first
+        self.resumedDeploy = resumedDeploy
         (logLines, logSink) = AsyncStream.makeStream(of: (stage: String, text: String).self)
         state = Mutex(State(record: record))
     }

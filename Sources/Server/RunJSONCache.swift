@@ -1,7 +1,6 @@
 import Foundation
 import SlipwayAPI
 import SlipwayCore
-import Synchronization
 
 /// Each run's JSON, kept while the run is unchanged.
 ///
@@ -9,30 +8,36 @@ import Synchronization
 /// finished runs never change, so a listing re-encodes only the runs that did (compared by
 /// value, about a microsecond each).
 final class RunJSONCache: Sendable {
-    private let entries = Mutex<[RunID: (record: RunRecord, json: Data)]>([:])
-    /// Past this many runs the cache starts again, so memory stays bounded (~1.3 KB a run).
-    private let capacity: Int
+    private final class Entry: Sendable {
+        let record: RunRecord
+        let json: Data
 
-    init(capacity: Int = 20_000) {
-        self.capacity = capacity
+        init(record: RunRecord, json: Data) {
+            self.record = record
+            self.json = json
+        }
     }
 
+    /// About 1.3 KB a run.
+    private let entries = BoundedCache<RunID, Entry>(capacity: 20_000)
+
     func json(for runs: [RunRecord]) throws -> [Data] {
-        let cached = entries.withLock { entries in runs.map { run in entries[run.id].flatMap { $0.record == run ? $0.json : nil } } }
-        var fresh: [(RunRecord, Data)] = []
+        let cached = entries.values(for: runs.map(\.id))
+        var fresh: [(RunID, Entry)] = []
         let encoder = Timestamp.encoder(pretty: false)
-        let out = try zip(runs, cached).map { run, json in
-            if let json { return json }
-            let encoded = try encoder.encode(run)
-            fresh.append((run, encoded))
-            return encoded
-        }
-        if !fresh.isEmpty {
-            entries.withLock { entries in
-                if entries.count + fresh.count > capacity { entries.removeAll(keepingCapacity: true) }
-                for (run, json) in fresh { entries[run.id] = (run, json) }
+        var out: [Data] = []
+        out.reserveCapacity(runs.count)
+        for i in runs.indices {
+            // Records read from the same cached state share their storage, so this is cheap.
+            if let entry = cached[i], entry.record == runs[i] {
+                out.append(entry.json)
+            } else {
+                let entry = Entry(record: runs[i], json: try encoder.encode(runs[i]))
+                fresh.append((runs[i].id, entry))
+                out.append(entry.json)
             }
         }
+        entries.keep(fresh)
         return out
     }
 }

@@ -7,7 +7,7 @@ struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch a target back to the previous good release (or a named one).",
-        discussion: "The release left behind is marked bad. Database migrations and files in shared/ are not reverted.")
+        discussion: "The release left behind stays as it was (published: `rollback --to` can return to it); only a failed deploy marks a release bad. Database migrations and files in shared/ are not reverted.")
 
     @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
     @Option(help: "A release id, unique prefix or sequence number (see `slipway releases`).") var to: String?

@@ -11,8 +11,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Uses DIR/slipway.yml when there is one; otherwise builds buildspec.yml on the busybox \
             image and deploys to --target (which replaces the file's stages when given). The \
-            same commit is not run twice unless --force: the earlier run is reported instead. \
-            Ctrl-C cancels the run. Exit status: 0 succeeded, 1 the run did not succeed, 2 bad input.
+            same commit is not run twice unless --force: the earlier run is reported instead \
+            (one whose process was killed is taken over and goes on). Ctrl-C cancels the run; \
+            SIGTERM or SIGHUP stops only this process and leaves the run for the next \
+            `slipway serve` (or this command again). Exit status: 0 succeeded, 1 the run did not succeed, 2 bad input.
             """)
 
     @Argument(help: "A git checkout (default: the current directory).") var directory = "."
@@ -26,27 +28,43 @@ struct RunCommand: AsyncParsableCommand {
         let orchestrator = try Orchestrator(home: .fromEnvironment())
         try await orchestrator.register(project.spec)
         // This process owns the run: the orchestrator's service runs until the run has ended.
-        let record: RunRecord = try await orchestrator.serving {
-            let events = orchestrator.events()
-            guard let id = try await orchestrator.start(pipeline: project.spec.name, commit: project.head,
-                                                         trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
-                let earlier = try await orchestrator.runs(pipeline: project.spec.name, commit: project.head).first
-                Terminal.note("commit \(project.head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
-                              + "--force runs it again")
-                guard let earlier else { throw ExitCode(1) }
-                return earlier
+        // Ctrl-C (SIGINT) cancels the run. SIGTERM or SIGHUP (a shutdown, a closed terminal)
+        // stops this process instead and releases the run in its state: the next `slipway
+        // serve`, or `slipway run` of the same commit, goes on with it.
+        let (name, head, force) = (project.spec.name, project.head, force)
+        let work = Task { () -> RunRecord in
+            try await orchestrator.serving {
+                let events = orchestrator.events()
+                guard let id = try await orchestrator.start(pipeline: name, commit: head,
+                                                             trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
+                    let earlier = try await orchestrator.runs(pipeline: name, commit: head).first
+                    Terminal.note("commit \(head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
+                                  + "--force runs it again")
+                    guard let earlier else { throw ExitCode(1) }
+                    return earlier
+                }
+                let interrupt = Self.onSignal(SIGINT) { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
+                defer { interrupt.cancel() }
+                return try await RunProgress(run: id).show(events)
             }
-            let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-                signal(signo, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-                source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
-                source.resume()
-                return source
-            }
-            defer { signals.forEach { $0.cancel() } }
-            return try await RunProgress(run: id).show(events)
+        }
+        let stops = [SIGTERM, SIGHUP].map { Self.onSignal($0) { work.cancel() } }
+        defer { stops.forEach { $0.cancel() } }
+        let record: RunRecord
+        do { record = try await work.value } catch is CancellationError {
+            Terminal.error("stopped: the run stays where it was; the next `slipway serve`, or `slipway run` of this commit, goes on with it")
+            throw ExitCode(1)
         }
         try report(record, targets: project.spec.targets)
+    }
+
+    /// Handles `signo` with `action` (on a global queue) instead of its default.
+    static func onSignal(_ signo: Int32, _ action: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
+        signal(signo, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+        source.setEventHandler(handler: action)
+        source.resume()
+        return source
     }
 
     private func report(_ record: RunRecord, targets: [String]) throws {

@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             first start prints the API token once (only its hash is kept) and creates the webhook \
             secret in $SLIPWAY_HOME/serve/webhook-secret. Changes need the token \
             (Authorization: Bearer TOKEN); reads are open on a loopback address and need the token \
-            otherwise. SIGTERM or SIGINT shuts down gracefully.
+            otherwise. SIGTERM or SIGINT shuts down gracefully. Runs in flight survive a \
+            restart: this service takes over, where they were, the runs of services and \
+            `slipway run` processes that stopped (see docs/restarts.md).
             """)
 
     @Option(help: "HOST:PORT to listen on ([::1]:8080 for IPv6; port 0 picks a free one).")
@@ -50,8 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         let poller = Poller(orchestrator: orchestrator)
         let host = address.host.contains(":") ? "[\(address.host)]" : address.host
         let reads = service.readAccess == .open ? "reads open" : "reads need the token"
-        // Shutdown stops the poller, then the orchestrator: its runs are stopped and awaited.
-        try await service.serviceGroup(services: [BackgroundLoop { await orchestrator.run() }, BackgroundLoop { await poller.run() }]) { port in
+        // Shutdown stops the poller, then the orchestrator: its runs are released, in their
+        // state, for the next start, which takes them over (as it takes over those of any
+        // process that stopped).
+        try await service.serviceGroup(services: [BackgroundLoop { await orchestrator.run(adopting: true) }, BackgroundLoop { await poller.run() }]) { port in
             Terminal.note("slipway serve: http://\(host):\(port)/ (dashboard; API under /api, metrics at /metrics; \(reads))")
         }.run()
     }

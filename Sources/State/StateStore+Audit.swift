@@ -4,9 +4,10 @@ import SlipwayAPI
 
 /// Who did what, when: triggers, approvals, cancellations, retries, rollbacks.
 public struct AuditEntry: Codable, Sendable, Equatable {
-    /// What was done; stored as its raw text.
+    /// What was done; stored as its raw text. `resumed`: a process took over a run whose
+    /// owner had stopped (a restart) and carries it on.
     public enum Action: String, Codable, Sendable {
-        case trigger, approve, reject, cancel, retry, rollback, interrupted
+        case trigger, approve, reject, cancel, retry, rollback, interrupted, resumed
     }
 
     public var time: Date
@@ -58,10 +59,12 @@ extension StateStore {
         }
     }
 
-    /// The first decision on a run's approval stage, if any.
-    public func approval(run: RunID, stage: String) async throws -> ApprovalDecision? {
+    /// The first decision on a run's approval stage, if any; with `before`, only one recorded
+    /// by then (a decision recorded after an approval expired, while no service ran, is late).
+    public func approval(run: RunID, stage: String, before: Date? = nil) async throws -> ApprovalDecision? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? ORDER BY id LIMIT 1", arguments: [run.rawValue, stage])
+            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? AND (? IS NULL OR time <= ?) ORDER BY id LIMIT 1",
+                             arguments: [run.rawValue, stage, before?.timeIntervalSince1970, before?.timeIntervalSince1970])
                 .map { ApprovalDecision(approved: $0["approved"], actor: $0["actor"], comment: $0["comment"]) }
         }
     }

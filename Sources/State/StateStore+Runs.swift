@@ -86,18 +86,22 @@ extension StateStore {
         let selection = try Row.fetchCursor(db, sql: "SELECT id, version FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
                                             arguments: values)
         while let row = try selection.next() { stamps.append((id: RunID(row[0] as Int64), version: row[1])) }
-        var records = runCache.records(for: stamps)
-        let missing = zip(stamps, records).compactMap { stamp, record in record == nil ? stamp.id : nil }
-        guard !missing.isEmpty else { return records.compactMap { $0 } }
-        var fresh: [RunID: RunRecordCache.Entry] = [:]
-        for start in stride(from: 0, to: missing.count, by: 500) {
-            for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
-                fresh[entry.record.id] = entry
+        var entries = runCache.records(for: stamps)
+        let missing = stamps.indices.compactMap { entries[$0] == nil ? stamps[$0].id : nil }
+        if !missing.isEmpty {
+            var fresh: [RunID: RunRecordCache.Entry] = [:]
+            for start in stride(from: 0, to: missing.count, by: 500) {
+                for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
+                    fresh[entry.record.id] = entry
+                }
             }
+            runCache.keep(Array(fresh.values))
+            for i in stamps.indices where entries[i] == nil { entries[i] = fresh[stamps[i].id] }
         }
-        runCache.keep(Array(fresh.values))
-        for (i, stamp) in stamps.enumerated() where records[i] == nil { records[i] = fresh[stamp.id]?.record }
-        return records.compactMap { $0 }
+        var records: [RunRecord] = []
+        records.reserveCapacity(entries.count)
+        for case let entry? in entries { records.append(entry.record) }
+        return records
     }
 
     /// Runs by id, with their stages and change stamps.
