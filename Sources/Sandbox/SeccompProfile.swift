@@ -48,7 +48,7 @@ public enum SeccompProfile {
         try compiled.get()
     }
 
-    private static let compiled: Result<[UInt8], SlipwayError> = Result { try compile() }
+    private static let compiled: Result<[UInt8], SlipwayError> = Result { () throws(SlipwayError) in try compile() }
 
     /// libseccomp's SCMP_ACT_ERRNO(code).
     static func errnoAction(_ code: Int32) -> UInt32 { 0x0005_0000 | (UInt32(code) & 0xffff) }
