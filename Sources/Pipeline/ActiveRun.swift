@@ -26,9 +26,8 @@ final class ActiveRun: Sendable {
     let resumedDeploy: Date?
     /// Stops the build's sandbox when the run is cancelled.
     let cancellation = BuildCancellation()
-    /// Lines for the run's log, appended to the store in order by one writer.
-    let logLines: AsyncStream<(stage: String, text: String)>
-    private let logSink: AsyncStream<(stage: String, text: String)>.Continuation
+    /// The run's log, written to the store in order, in batches.
+    let runLog: RunLog
 
     private struct State {
         var record: RunRecord
@@ -40,13 +39,13 @@ final class ActiveRun: Sendable {
 
     private let state: Mutex<State>
 
-    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int, resumedDeploy: Date? = nil) {
+    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int, log: RunLog, resumedDeploy: Date? = nil) {
         id = record.id
         self.spec = spec
         self.plan = plan
         self.first = first
+        runLog = log
         self.resumedDeploy = resumedDeploy
-        (logLines, logSink) = AsyncStream.makeStream(of: (stage: String, text: String).self)
         state = Mutex(State(record: record))
     }
 
@@ -57,13 +56,18 @@ final class ActiveRun: Sendable {
         state.withLock { change(&$0.record); return $0.record }
     }
 
-    /// Queues a line for the log; safe from any thread (a build's event callback).
-    func log(_ stage: String, _ text: String) {
-        logSink.yield((stage, text.hasSuffix("\n") ? text : text + "\n"))
-    }
+    /// Queues Slipway's own line about the run (never waits; kept past the log's limit).
+    func log(_ stage: String, _ text: String) { runLog.note(stage, text) }
 
-    /// No more lines: the writer ends once it has stored the queued ones.
-    func closeLog() { logSink.finish() }
+    /// Queues a line of a stage's output; may wait for the log's writer, so only from a
+    /// thread that may block (a build's or deploy's event callback).
+    func output(_ stage: String, _ line: String) { runLog.output(stage, line) }
+
+    /// Returns once every line queued so far is stored.
+    func flushLog() async { await runLog.flush() }
+
+    /// No more lines: returns once the queued ones are stored.
+    func closeLog() async { await runLog.close() }
 
     func attach(_ task: Task<Void, Never>) {
         let stopped = state.withLock { s -> Bool in

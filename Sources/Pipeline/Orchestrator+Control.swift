@@ -17,7 +17,7 @@ extension Orchestrator {
     private func decide(run id: RunID, _ decision: ApprovalDecision) async throws {
         let record = try await record(id)
         guard record.status == .waitingApproval, let stage = record.stages.first(where: { $0.status == .waitingApproval }) else {
-            throw SlipwayError.badInput("run \(id) is not waiting for approval (it is \(record.status.rawValue))")
+            throw SlipwayError.badInput("run \(id) is not waiting for approval: it \(record.status.sentence)")
         }
         // Past its timeout while no service ran (the run is still recorded as waiting): too late.
         let plan = (try? await spec(record.pipeline)).map(RunPlan.init)
@@ -38,7 +38,7 @@ extension Orchestrator {
     public func cancel(run id: RunID, by actor: String) async throws {
         let record = try await record(id)
         guard !record.status.isFinal else {
-            throw SlipwayError.badInput("run \(id) has already ended (\(record.status.rawValue))")
+            throw SlipwayError.badInput("run \(id) has already ended: it \(record.status.sentence)")
         }
         await audit(actor, .cancel, pipeline: record.pipeline, run: id)
         if let local = active.withLock({ $0[id] }) {
@@ -62,7 +62,7 @@ extension Orchestrator {
     public func retry(run id: RunID, by actor: String) async throws -> RunID {
         let old = try await record(id)
         guard [.failed, .cancelled, .interrupted].contains(old.status) else {
-            throw SlipwayError.badInput("run \(id) is \(old.status.rawValue): only a failed, cancelled or interrupted run can be retried")
+            throw SlipwayError.badInput("run \(id) \(old.status.sentence): only a failed, cancelled or interrupted run can be retried")
         }
         let spec = try await spec(old.pipeline)
         let plan = RunPlan(spec)

@@ -24,9 +24,9 @@ extension Orchestrator {
     /// The run's state machine: each stage still to do from the run's first on (pending, or
     /// in flight when the run was taken over after a restart), one run per stage at a time;
     /// the first failure, cancellation or supersession ends the run, a shutdown releases it.
-    /// Its log is written by one writer, in order, and all of it before the final status.
+    /// Its log is written in order, a stage's lines before the stage's status and all of them
+    /// before the run's final status.
     private func runStages(_ run: ActiveRun) async {
-        let writer = Task { for await line in run.logLines { await self.append(run.id, stage: line.stage, line.text) } }
         let gate = gate(run.record.pipeline)
         var final = RunStatus.succeeded
         var released: Int?
@@ -58,6 +58,7 @@ extension Orchestrator {
             } catch {
                 outcome = .failure(run.stop != nil ? .cancelled : .failed("\(error)"))
             }
+            await run.flushLog()
             gate.leave(name, run: run.id)
             let stop = run.stop
             if case .failure(.cancelled) = outcome, stop == .released {
@@ -97,12 +98,15 @@ extension Orchestrator {
             }
         }
         if let index = released {
-            await release(run, at: index, writer: writer)
+            await release(run, at: index)
             return
         }
         run.log("run", "run \(run.id): \(final.rawValue)")
-        run.closeLog()
-        await writer.value
+        await run.closeLog()
+        // Its pipeline's older runs past the retention rule go (this one is still in flight);
+        // in a task of its own, so a cancelled run still prunes.
+        let pipeline = run.record.pipeline
+        await Task { await self.prune(pipeline: pipeline) }.value
         await finish(run, final)
         active.withLock { _ = $0.removeValue(forKey: run.id) }
         removeTree(workspace(run.id))
@@ -113,7 +117,7 @@ extension Orchestrator {
     /// (an approval, a place behind another run) stays as it is; a source or build stage
     /// stopped half-way goes back to pending, to run again; a deploy stays running, to be
     /// resumed from its targets' journals. The checkout stays for the next service.
-    private func release(_ run: ActiveRun, at index: Int, writer: Task<Void, Never>) async {
+    private func release(_ run: ActiveRun, at index: Int) async {
         let stage = run.plan.stages[index]
         let record = run.update { r in
             if r.stages[index].status == .running, stage.step.kind == .source || stage.step.kind == .build {
@@ -128,8 +132,7 @@ extension Orchestrator {
         default: next = "it carries on at \(stage.name)"
         }
         run.log("run", "run \(run.id): this process stopped; the next `slipway serve` resumes the run: \(next)")
-        run.closeLog()
-        await writer.value
+        await run.closeLog()
         await publish(record)
         let store = store
         do { try await Task { try await store.releaseRun(run.id, owner: ProcessIdentity.current) }.value } catch {

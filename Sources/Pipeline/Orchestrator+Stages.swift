@@ -3,6 +3,7 @@ import Build
 import Deploy
 import Foundation
 import Images
+import Registry
 import Secrets
 import SlipwayAPI
 import SlipwayCore
@@ -49,9 +50,28 @@ extension Orchestrator {
     func build(_ run: ActiveRun) async throws -> Digest {
         let checkout = try await checkout(run)
         let spec = run.spec
-        let images = ImageStore(home: home)
-        let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
-        var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        // A registry reference the store lacks is pulled on first use (plain HTTP only for
+        // SLIPWAY_INSECURE_REGISTRIES); so is an image build.runtimes picks.
+        let puller = ImagePuller(store: ImageStore(home: home), options: RegistryOptions(home: home))
+        var request: BuildRequest
+        do {
+            let image = try await puller.resolve(spec.build.image) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(spec.build.image): \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+            request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        } catch let error as SlipwayError where error.kind == .notFound && !spec.build.runtimes.isEmpty {
+            request = BuildRequest(source: checkout, missingImage: error, buildspec: spec.build.buildspec)  // runtimes may pick one
+        }
+        request.runtimeImages = RuntimeImages(spec.build.runtimes)
+        request.resolveImage = { reference in
+            try puller.resolveBlocking(reference) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(reference) for build.runtimes: \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+        }
         request.projectEnvironment = spec.build.environment
         let secrets = SecretStore(home: home)
         request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }
@@ -71,15 +91,39 @@ extension Orchestrator {
         request.sourceVersion = spec.source.branch
         let runner = BuildRunner(home: home)
         let built = request
-        let result = try await BlockingPool.stages.run {
-            try runner.run(built) { event in
-                if case let .log(line, _) = event { run.log("build", line) }
+        // What `slipway build` runs: the buildspec's batch when it has one, else one build.
+        let outcome = try await BlockingPool.stages.run {
+            try runner.runBuildOrBatch(built) { entry, event in
+                if case let .log(line, _) = event { run.output("build", BuildRunner.label(line, entry: entry)) }
             }
         }
-        if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
-        guard result.succeeded else { throw StageStop.failed("build \(result.status.rawValue): \(result.message ?? "see the log")") }
-        guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
-            throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+        let artifact: BuiltArtifact
+        switch outcome {
+        case let .single(result):
+            if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
+            // The message says what failed; the stage's status already says that it did.
+            guard result.succeeded else { throw StageStop.failed(result.message ?? "the build ended \(result.status.rawValue)") }
+            guard let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
+                throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+            }
+            artifact = primary
+        case let .batch(batch):
+            if run.stop != nil || batch.builds.contains(where: { $0.status == .stopped }) { throw StageStop.cancelled }
+            for entry in batch.builds {
+                run.log("build", "batch build \(entry.identifier): \(entry.status.rawValue)" + (entry.message.map { " (\($0))" } ?? ""))
+            }
+            guard batch.status == .succeeded else {
+                // Each build that failed the batch, with why: `build2: phase BUILD failed: …`.
+                throw StageStop.failed(batch.builds.filter { ![.succeeded, .skipped].contains($0.status) }
+                    .map { "\($0.identifier): \($0.message ?? $0.status.rawValue)" }.joined(separator: "; "))
+            }
+            do {
+                let (entry, chosen) = try batch.deployableArtifact(from: spec.build.deployFrom, setting: "build.deploy-from in slipway.yml")
+                run.log("build", "deploying the artifact of batch build \(entry): \(chosen.digest)")
+                artifact = chosen
+            } catch let error as SlipwayError {
+                throw StageStop.failed(error.description)
+            }
         }
         let digest = artifact.digest
         await publish(run.update { $0.artifact = digest })
@@ -153,7 +197,7 @@ extension Orchestrator {
         options.environment = stage.environment
         options.deploymentGroup = stage.name
         let name = stage.name
-        let events: DeployEventSink = { event in run.log(name, event.description) }
+        let events: DeployEventSink = { event in run.output(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
         let deployer = Deployer(store: store, options: options, events: events)
         var outcome: DeployResult?
@@ -170,7 +214,8 @@ extension Orchestrator {
         }
         if outcome == nil { outcome = try await untilReleased(run, { deployer.deploy(artifact, to: hosts) }) }
         guard let result = outcome, result.succeeded, let release = result.release.map({ ReleaseID($0) }) else {
-            throw StageStop.failed(outcome?.error ?? "deploy \(outcome?.status ?? "failed")")
+            // What failed, then what the targets serve now: rolled back to which release.
+            throw StageStop.failed((outcome?.error ?? "the deploy \(outcome?.status ?? "failed")") + (outcome?.aftermath.map { "; " + $0 } ?? ""))
         }
         for target in stage.targets {
             try await self.store.recordRelease(DeployedRelease(pipeline: run.spec.name, target: target, release: release, artifact: digest,

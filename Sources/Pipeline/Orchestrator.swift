@@ -21,6 +21,7 @@ typealias ReleaseID = SlipwayAPI.ReleaseID
 /// other processes write and passes on their cancel requests and approvals. When it is
 /// cancelled (a shutdown), its runs are released, not ended: each stays in its state
 /// (waiting for approval, queued, its interrupted build back to pending) with no owner.
+/// The pipelines' retention rules are applied when it starts, hourly, and when a run ends.
 ///
 /// `run(adopting: true)` (what `slipway serve` does) also takes over the runs in flight whose
 /// owner is gone, released or killed, at its start and from then on (see
@@ -73,6 +74,7 @@ public final class Orchestrator: PipelineControl {
     func serve(adopting: Bool = false) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask { await self.pruneRegularly() }
             if adopting { group.addTask { await self.adoptContinually() } }
             group.addTask {
                 await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
@@ -133,7 +135,8 @@ public final class Orchestrator: PipelineControl {
     /// Starts executing a stored run from its first stage to execute, as a child of `run()`.
     /// While this process shuts down nothing starts: the run is released for the next service.
     func launch(_ record: RunRecord, version: Int64, spec: PipelineSpec, plan: RunPlan, from first: Int, resumedDeploy: Date? = nil) async throws {
-        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first, resumedDeploy: resumedDeploy)
+        let log = RunLog(run: record.id, limit: spec.retention.maxLogBytes, store: store, hub: hub, logger: logger)
+        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first, log: log, resumedDeploy: resumedDeploy)
         active.withLock { $0[record.id] = run }
         hub.send(record, version: version)
         if case .terminated = launcher.yield(run) {

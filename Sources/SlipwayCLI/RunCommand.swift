@@ -43,31 +43,16 @@ struct RunCommand: AsyncParsableCommand {
                     guard let earlier else { throw ExitCode(1) }
                     return earlier
                 }
-                let interrupt = Self.onSignal(SIGINT) { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
-                defer { interrupt.cancel() }
-                return try await RunProgress(run: id).show(events)
+                return try await RunSignals.cancelling(id, with: orchestrator, by: CLIActor.current) {
+                    try await RunProgress(run: id).show(events)
+                }
             }
         }
-        let stops = [SIGTERM, SIGHUP].map { Self.onSignal($0) { work.cancel() } }
-        defer { stops.forEach { $0.cancel() } }
-        let record: RunRecord
-        do { record = try await work.value } catch is CancellationError {
-            Terminal.error("stopped: the run stays where it was; the next `slipway serve`, or `slipway run` of this commit, goes on with it")
-            throw ExitCode(1)
-        }
-        try report(record, targets: project.spec.targets)
+        let record = try await RunSignals.stoppable(work)
+        try report(record, targets: project.spec.stageTargets)
     }
 
-    /// Handles `signo` with `action` (on a global queue) instead of its default.
-    static func onSignal(_ signo: Int32, _ action: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
-        signal(signo, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-        source.setEventHandler(handler: action)
-        source.resume()
-        return source
-    }
-
-    private func report(_ record: RunRecord, targets: [String]) throws {
+    private func report(_ record: RunRecord, targets: [String: [String]]) throws {
         let summary = RunSummary(run: record, targets: targets)
         if json {
             try Terminal.json(summary)
@@ -84,12 +69,15 @@ struct RunCommand: AsyncParsableCommand {
             lines.append("  commit    \(c.id.prefix(12)) by \(c.author): \(c.message.split(separator: "\n").first ?? "")")
         }
         if let artifact = run.artifact { lines.append("  artifact  \(artifact)") }
-        if let release = run.release {
+        if let release = run.release, !summary.served.isEmpty {
             lines.append("  release   \(release)")
             for path in summary.served { lines.append("  served    \(path)") }
         }
-        if let failed = run.stages.first(where: { $0.status == .failed }) {
-            lines.append("  failed    \(failed.name): \(failed.detail ?? "")")
+        // The stage that stopped the run, in the words of its status: failed (a rejection,
+        // a deploy rolled back and to what), cancelled, interrupted.
+        if let stopped = run.stages.first(where: { [.failed, .cancelled, .interrupted].contains($0.status) }) {
+            let word = stopped.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            lines.append("  \(word) \(stopped.name)" + (stopped.detail.map { ": " + $0 } ?? ""))
             lines.append("  log       slipway logs \(run.id)")
         }
         let timings = run.stages.compactMap { s in summary.timings[s.name].map { String(format: "%@ %.2f s", s.name, $0) } }

@@ -2,31 +2,6 @@ import Foundation
 import GRDB
 import SlipwayAPI
 
-/// Who did what, when: triggers, approvals, cancellations, retries, rollbacks.
-public struct AuditEntry: Codable, Sendable, Equatable {
-    /// What was done; stored as its raw text. `resumed`: a process took over a run whose
-    /// owner had stopped (a restart) and carries it on.
-    public enum Action: String, Codable, Sendable {
-        case trigger, approve, reject, cancel, retry, rollback, interrupted, resumed
-    }
-
-    public var time: Date
-    public var actor: String
-    public var action: Action
-    public var pipeline: String?
-    public var run: RunID?
-    public var detail: String?
-
-    public init(time: Date = Date(), actor: String, action: Action, pipeline: String?, run: RunID?, detail: String? = nil) {
-        self.time = time
-        self.actor = actor
-        self.action = action
-        self.pipeline = pipeline
-        self.run = run
-        self.detail = detail
-    }
-}
-
 extension StateStore {
     public func audit(_ entry: AuditEntry) async throws {
         try await write { db in
@@ -43,12 +18,24 @@ extension StateStore {
         return try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM audit WHERE (? IS NULL OR run = ?) AND (? IS NULL OR pipeline = ?) ORDER BY id
-                """, arguments: [id, id, pipeline, pipeline]).compactMap { row in
-                AuditEntry.Action(rawValue: row["action"]).map { action in
-                    AuditEntry(time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"], action: action,
-                               pipeline: row["pipeline"], run: (row["run"] as Int64?).map(RunID.init(rawValue:)), detail: row["detail"])
-                }
-            }
+                """, arguments: [id, id, pipeline, pipeline]).compactMap(Self.auditEntry)
+        }
+    }
+
+    /// The newest `limit` audit entries (of a pipeline, or all), newest first; `before` pages
+    /// backwards by entry id.
+    public func auditEntries(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM audit WHERE (? IS NULL OR pipeline = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?
+                """, arguments: [pipeline, pipeline, before, before, max(0, limit)]).compactMap(Self.auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: Row) -> AuditEntry? {
+        AuditEntry.Action(rawValue: row["action"]).map { action in
+            AuditEntry(id: row["id"], time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"], action: action,
+                       pipeline: row["pipeline"], run: (row["run"] as Int64?).map(RunID.init(rawValue:)), detail: row["detail"])
         }
     }
 

@@ -46,7 +46,12 @@ import Testing
         }
         #expect(taken.status == .interrupted)
         #expect(taken.stages[0].status == .interrupted && taken.stages[0].note?.contains("no pipeline 'site'") == true, "\(taken.stages)")
-        #expect(try await writer.auditTrail(run: 3).map(\.action) == [.interrupted])
+        // The audit entry is written just after the run's status: wait for it, then there is one.
+        let trail = try await eventually("run 3's audit entry", timeout: .seconds(10)) { () -> [AuditEntry]? in
+            let trail = try await writer.auditTrail(run: 3)
+            return trail.isEmpty ? nil : trail
+        }
+        #expect(trail.map(\.action) == [.interrupted], "\(trail)")
         #expect(Self.fingerprint(path) != before)
     }
 

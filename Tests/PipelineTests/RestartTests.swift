@@ -215,7 +215,8 @@ struct RestartTests {
         _ = try f.commit("approval before live")
         let first = try f.startRun()
         let id = try await eventually("the run to wait for approval", timeout: .seconds(60)) {
-            try await f.orchestrator.runs(pipeline: "site", limit: 1, before: nil).first { $0.status == .waitingApproval }?.id
+            // Unknown until the `slipway run` process has registered the pipeline.
+            try? await f.orchestrator.runs(pipeline: "site", limit: 1, before: nil).first { $0.status == .waitingApproval }?.id
         }
         kill(first.processIdentifier, signal)
         first.waitUntilExit()

@@ -9,44 +9,6 @@ import Testing
 /// `slipway serve` as a process: the token shown once, a run over the API, SIGTERM in the
 /// middle of that run, and the restarted service carrying the run on to its end.
 @Suite(.tags(.large)) struct ServeCommandTests {
-    /// A running `slipway serve`: its address and what it printed before listening.
-    struct ServeProcess {
-        let process: Process
-        let port: Int
-        let printed: String
-
-        static func start(home: String) async throws -> ServeProcess {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-            process.arguments = ["serve", "--listen", "127.0.0.1:0"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
-            let log = home + "/serve-\(UUID().uuidString).log"
-            FileManager.default.createFile(atPath: log, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            for _ in 0..<200 {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression),
-                   let port = Int(text[range].dropFirst("http://127.0.0.1:".count).dropLast()) {
-                    return ServeProcess(process: process, port: port, printed: text)
-                }
-                guard process.isRunning else { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            process.terminate()
-            throw CancellationError()
-        }
-
-        /// SIGTERM; returns the exit status and how long the process took to go.
-        func terminate() -> (Int32, Duration) {
-            let started = ContinuousClock.now
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-            return (process.terminationStatus, ContinuousClock.now - started)
-        }
-    }
-
     @Test(.timeLimit(.minutes(2)))
     func tokenOnceRunAndGracefulRestartMidRun() async throws {
         let site = try await HelloSitePipeline()
