@@ -47,7 +47,7 @@ public enum SubordinateIDs {
         }
         if lock {
             guard cl_lock_account_files() == 0 else {
-                throw SlipwayError.system("lckpwdf (to add the \(account) range to \(uidFile) and \(gidFile))")
+                throw cannotAdd(uidFile, gidFile, cause: SlipwayError.system("lckpwdf (the lock on the account files)"))
             }
         }
         defer { if lock { _ = cl_unlock_account_files() } }
@@ -60,9 +60,22 @@ public enum SubordinateIDs {
             throw SlipwayError.failed("no room for \(rangeSize) more subordinate ids in \(uidFile) and \(gidFile): add a line `\(account):START:\(rangeSize)` to both by hand")
         }
         let fresh = Entry(name: account, start: UInt32(start), count: rangeSize)
-        let uid = try uidEntries.first { $0.name == account } ?? append(fresh, to: uidFile, text: uidText)
-        let gid = try gidEntries.first { $0.name == account } ?? append(fresh, to: gidFile, text: gidText)
-        return (IDRange(start: uid.start, count: uid.count), IDRange(start: gid.start, count: gid.count))
+        do {
+            let uid = try uidEntries.first { $0.name == account } ?? append(fresh, to: uidFile, text: uidText)
+            let gid = try gidEntries.first { $0.name == account } ?? append(fresh, to: gidFile, text: gidText)
+            return (IDRange(start: uid.start, count: uid.count), IDRange(start: gid.start, count: gid.count))
+        } catch {
+            throw cannotAdd(uidFile, gidFile, cause: error, start: fresh.start)
+        }
+    }
+
+    /// Why the range is missing and what to do about it.
+    private static func cannotAdd(_ uidFile: String, _ gidFile: String, cause: any Error, start: UInt32 = lowestStart) -> SlipwayError {
+        SlipwayError.failed("""
+            builds run as root need a \(account) range in \(uidFile) and \(gidFile) (their user namespace maps onto it) \
+            and it could not be added (add the line `\(account):\(start):\(rangeSize)`, or another range of \(rangeSize) ids \
+            that no other line overlaps, to both files, as scripts/install-deps does)
+            """, cause: cause)
     }
 
     /// The first `slipway` entry of a file's text.

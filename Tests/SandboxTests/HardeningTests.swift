@@ -42,13 +42,20 @@ struct HardeningTests {
         try workspace.write("given", "from the host")
         let run = try SandboxRun.run(.root, """
             echo made > /workspace/made && mkdir /workspace/dir && echo x > /workspace/dir/inner
-            chown 1000:1000 /workspace/dir/inner && cat /workspace/given && ls -ln /workspace/given
+            cat /workspace/given && ls -ln /workspace/given
             """) { $0.workspace = workspace.path }
         #expect(run.result.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("from the host"))
         // Host files appear with their own owner inside (root), not as the overflow id.
         #expect(run.stdout.contains(" 0 ") && !run.stdout.contains("65534"), "\(run.stdout)")
-        for (path, owner) in [("made", 0), ("dir", 0), ("dir/inner", 1000)] {
+        // A build running as another user inside writes as that id on the host, as tar records it.
+        let user = try SandboxRun.run(.root, "echo mine > /workspace/by-user; id -u") {
+            $0.workspace = workspace.path
+            $0.uid = 1000
+            $0.gid = 1000
+        }
+        #expect(user.result.status == 0 && user.stdout == "1000", "\(user.stdout) \(user.stderr)")
+        for (path, owner) in [("made", 0), ("dir", 0), ("dir/inner", 0), ("by-user", 1000)] {
             var info = stat()
             #expect(lstat(workspace.path + "/" + path, &info) == 0)
             #expect(info.st_uid == UInt32(owner) && info.st_gid == UInt32(owner), "\(path): \(info.st_uid):\(info.st_gid)")
@@ -60,26 +67,31 @@ struct HardeningTests {
         let tools = try HostTools()
         let name = "slipway-probe-\(UInt32.random(in: 1...UInt32.max))"
         let secret = "secret-\(UUID().uuidString)"
-        // One key in root's user keyring, one in the session keyring the service (this process)
-        // passes to what it starts.
+        // One key in root's user keyring (every root process reaches it through @u).
         let user = try Program.run(tools.keyctl, ["add", "user", name, secret, "@u"])
-        let session = try Program.run(tools.keyctl, ["add", "user", name + "-s", secret, "@s"])
-        #expect(user.succeeded && session.succeeded, "\(user) \(session)")
-        let ids = [user, session].map { $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
-        defer { for id in ids { _ = try? Program.run(tools.keyctl, ["unlink", id, "@u"]); _ = try? Program.run(tools.keyctl, ["revoke", id]) } }
-        // The probe works: host root reads both.
-        for id in ids { #expect(try Program.run(tools.keyctl, ["print", id]).stdout.contains(secret)) }
-
-        let run = try SandboxRun.run(.root, """
+        #expect(user.succeeded, "\(user)")
+        let userKey = user.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Program.run(tools.keyctl, ["unlink", userKey, "@u"]) }
+        #expect(try Program.run(tools.keyctl, ["print", userKey]).stdout.contains(secret), "the probe must work for host root")
+        // One in the session keyring of the process that starts the sandbox, as a service started
+        // with a session keyring (systemd's KeyringMode=private) would hold one: the launcher joins
+        // a fresh session, adds the key, writes its id and becomes the helper.
+        let scratch = try TemporaryDirectory("slipway-keyring")
+        let idFile = scratch.path + "/session-key"
+        let launcher = [tools.keyctl, "session", "-", "/bin/sh", "-c",
+                        "printf %s '\(secret)' | \(tools.keyctl) padd user '\(name)-s' @s > '\(idFile)' && exec \"$@\"", "launcher"]
+        var spec = SandboxRun.spec(.root, """
             K='\(tools.inside)'
-            $K print \(ids[0]); $K print \(ids[1]); $K search @u user \(name); $K search @s user \(name)-s
-            $K show @s; cat /proc/keys; echo DONE
-            """) {
-            $0.binds = [tools.bind]
-            $0.seccomp = .unconfined
-        }
+            $K print \(userKey); $K search @u user \(name); $K print "$(cat /probe/session-key)"; $K search @s user \(name)-s
+            $K show @s; $K show @u; cat /proc/keys; echo DONE
+            """)
+        spec.binds = [tools.bind, SandboxSpec.Bind(source: scratch.path, destination: "/probe", readOnly: true)]
+        spec.seccomp = .unconfined
+        let run = try SandboxRun.run(spec, launcher: launcher)
+        let sessionKey = (try? String(contentsOfFile: idFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        #expect(!sessionKey.isEmpty, "the launcher added no session key: \(run.stderr)")
         #expect(run.stdout.hasSuffix("DONE"), "\(run.stdout) \(run.stderr)")
-        #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret))
+        #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "a host key was read inside: \(run.stdout)")
         #expect(!run.stdout.contains(name), "a host key is visible inside: \(run.stdout)")
     }
 

@@ -48,6 +48,17 @@ struct SubordinateIDsTests {
         #expect(try String(contentsOfFile: gid, encoding: .utf8) == "")
     }
 
+    @Test("a range that cannot be added is refused with the line to add by hand")
+    func cannotAdd() throws {
+        let directory = try TemporaryDirectory("slipway-subid")
+        let uid = directory.path + "/missing/subuid", gid = directory.path + "/missing/subgid"
+        #expect { try SubordinateIDs.ensure(uidFile: uid, gidFile: gid, lock: false) } throws: { error in
+            let text = "\(error)"
+            return text.contains("need a slipway range in \(uid) and \(gid)") && text.contains("add the line `slipway:100000:65536`")
+                && text.contains("scripts/install-deps") && text.contains("No such file or directory")
+        }
+    }
+
     @Test("as root the service finds or makes its ranges in /etc")
     func system() throws {
         guard geteuid() == 0 else { return }
