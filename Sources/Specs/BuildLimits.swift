@@ -1,6 +1,6 @@
 /// A build's resource limits as `slipway.yml` (`build.limits`) or the command line set them:
 /// each one is a value, `unlimited`, or unset (nil: the default applies, see
-/// `Build.BuildLimitDefaults`).
+/// `BuildIsolation.Defaults` in Build).
 public struct BuildLimits: Codable, Sendable, Equatable {
     public enum Setting<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
         case limit(Value)
@@ -28,12 +28,6 @@ public struct BuildLimits: Codable, Sendable, Equatable {
     public init(memory: Setting<Int64>? = nil, pids: Setting<Int>? = nil, cpus: Setting<Double>? = nil,
                 tmpSize: Setting<Int64>? = nil, upperSize: Setting<Int64>? = nil) {
         (self.memory, self.pids, self.cpus, self.tmpSize, self.upperSize) = (memory, pids, cpus, tmpSize, upperSize)
-    }
-
-    /// Each setting of `self`, else `base`'s: flags over the pipeline's file.
-    public func over(_ base: BuildLimits) -> BuildLimits {
-        BuildLimits(memory: memory ?? base.memory, pids: pids ?? base.pids, cpus: cpus ?? base.cpus,
-                    tmpSize: tmpSize ?? base.tmpSize, upperSize: upperSize ?? base.upperSize)
     }
 
     /// The names `build.limits` takes, as they appear in the file and in messages.
