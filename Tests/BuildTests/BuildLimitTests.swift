@@ -58,6 +58,26 @@ struct BuildLimitTests {
         #expect(result.message?.contains("/tmp size limit of 1 GiB was reached") == true, "\(result.message ?? "")")
     }
 
+    @Test("a build past its memory limit is killed, and its failure names the limit and the setting to raise")
+    func memoryLimit() throws {
+        let f = try BuildFixture(buildspec: """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - dd if=/dev/zero of=/dev/null bs=200M count=1
+                  - echo SURVIVED
+            """)
+        let result = try f.build {
+            $0.limits = BuildLimits(memory: .limit(64 << 20))
+            $0.useResultCache = false
+        }
+        #expect(result.status == .failed && result.isolation?.memoryBytes == 64 << 20)
+        #expect(result.message?.contains("the memory limit of 64 MiB was exceeded") == true && result.message?.contains("build.limits.memory") == true,
+                "\(result.message ?? "")")
+        #expect(!f.log(result).contains("SURVIVED"))
+    }
+
     @Test("a build that fills /tmp but carries on still fails, with the limit named; flags lift and lower limits")
     func limitReachedFailsEvenWhenTheCommandCarriesOn() throws {
         let f = try BuildFixture(buildspec: """
