@@ -128,25 +128,13 @@ public final class RegistryServers: Sendable {
             }
             for _ in 0..<200 {
                 if !process.isRunning { break }
-                if canConnect(port) { return "127.0.0.1:\(port)" }
+                if Loopback.acceptsConnections(port: port) { return "127.0.0.1:\(port)" }
                 usleep(25_000)
             }
             kill(pid, SIGKILL)
         }
         let log = (try? String(contentsOfFile: "\(directory)/\(name).log", encoding: .utf8)) ?? ""
         throw TestFailure("the \(name) registry did not start:\n\(log)")
-    }
-
-    private static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// Pushes the image of an OCI layout (its `index.json` entry tagged `tag`, an image or an
