@@ -27,14 +27,7 @@ import Testing
     /// Starts `slipway artifact pack big`, waits until its staging file exists, sends `signal`;
     /// returns the exit status.
     func interruptedPack(_ signal: Int32) async throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["artifact", "pack", dir + "/big", "--level", "19"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SlipwayCommand(home: home).start(["artifact", "pack", dir + "/big", "--level", "19"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         try await waitUntil("the pack's staging file", timeout: .seconds(30), every: .milliseconds(5)) { !stagingFiles.isEmpty }
         kill(process.processIdentifier, signal)
