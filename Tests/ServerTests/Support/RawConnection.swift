@@ -57,10 +57,3 @@ final class RawConnection: Sendable {
     }
 }
 
-/// Runs blocking socket work on a thread of its own, so it never holds one of the few threads
-/// of Swift's cooperative pool (the in-process service answers on that pool).
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
