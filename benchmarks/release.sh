@@ -6,7 +6,7 @@
 if [ -z "${SLIPWAY:-}" ]; then
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   for product in slipway slipway-sandbox; do
-    swift build --package-path "$repo" -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --scratch-path "$repo/.build-release" --product $product >&2
+    swift build --package-path "$repo" -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic --scratch-path "$repo/.build-release" --product $product >&2
   done
   SLIPWAY=$repo/.build-release/release/slipway
 fi
