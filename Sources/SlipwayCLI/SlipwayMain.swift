@@ -9,9 +9,11 @@ public enum SlipwayMain {
         // Answered before the argument parser's first use, which costs about 12 million
         // instructions (three times the rest of this process) in Swift protocol-conformance
         // scans: the parser reflects its completion-script options on every call, and each
-        // first cast scans this binary's 11,000 conformance records.
+        // first cast scans this binary's 11,000 conformance records. `write`, not `print`:
+        // print's casts of its argument scan them too.
         if arguments == ["--version"] {
-            print(SlipwayVersion.number)
+            let line = SlipwayVersion.number + "\n"
+            _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
             exit(0)
         }
         if let unknown = CommandSuggestion.check(arguments, root: SlipwayCommand.self) {
