@@ -16,20 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-7}
-# tmpfs by default: on the VM disks here file creation times swing by 10x for every tool.
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-artifacts.XXXXXX")}
 source benchmarks/release.sh
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"
-export SLIPWAY_HOME=$work/home
+source benchmarks/lib.sh
+use_work_directory artifacts
 
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.3f s", us / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# measure NAME CMD...: appends the wall time of CMD (microseconds) to NAME and its CPU time,
+# measure_into NAME CMD...: appends the wall time of CMD (microseconds) to NAME and its CPU time,
 # user + system of the whole process tree (microseconds), to NAME_cpu.
-measure() {
+measure_into() {
   local -n wall=$1 cpu=${1}_cpu; shift
   local start end
   start=$(now_us)
@@ -64,9 +58,9 @@ export src SLIPWAY
 # --- 1. Pack. ---
 pack=() pack_cpu=() packn=() packn_cpu=() peer_pack=() peer_pack_cpu=()
 for run in $(seq 1 "$runs"); do
-  measure pack bash -c slipway_pack
-  measure peer_pack bash -c tar_zstd
-  measure packn "${nosha[@]}" bash -c slipway_pack
+  measure_into pack bash -c slipway_pack
+  measure_into peer_pack bash -c tar_zstd
+  measure_into packn "${nosha[@]}" bash -c slipway_pack
 done
 digest=$("$SLIPWAY" artifact pack "$src")
 hex=${digest#sha256:}
@@ -80,18 +74,18 @@ gnutar_x() { mkdir "$1" && tar --zstd -xf "$blob" -C "$1"; }
 export -f bsdtar_x gnutar_x
 export blob
 for run in $(seq 1 "$runs"); do
-  measure unpack "$SLIPWAY" artifact unpack "$digest" "$work/u-slipway"
-  measure bsd bash -c 'bsdtar_x "$0"' "$work/u-bsdtar"
-  measure gnu bash -c 'gnutar_x "$0"' "$work/u-gnutar"
+  measure_into unpack "$SLIPWAY" artifact unpack "$digest" "$work/u-slipway"
+  measure_into bsd bash -c 'bsdtar_x "$0"' "$work/u-bsdtar"
+  measure_into gnu bash -c 'gnutar_x "$0"' "$work/u-gnutar"
   rm -rf "$work/u-slipway" "$work/u-bsdtar" "$work/u-gnutar"
 done
 
 # --- 3. Verify. ---
 verify=() verify_cpu=() verifyn=() verifyn_cpu=() peer_verify=() peer_verify_cpu=()
 for run in $(seq 1 "$runs"); do
-  measure verify "$SLIPWAY" artifact verify "$digest"
-  measure peer_verify bash -c "zstd -q -dc '$blob' | sha256sum"
-  measure verifyn "${nosha[@]}" "$SLIPWAY" artifact verify "$digest"
+  measure_into verify "$SLIPWAY" artifact verify "$digest"
+  measure_into peer_verify bash -c "zstd -q -dc '$blob' | sha256sum"
+  measure_into verifyn "${nosha[@]}" "$SLIPWAY" artifact verify "$digest"
 done
 
 m() { printf '%s\n' "$@" | median; }

@@ -14,8 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200}
 source benchmarks/release.sh
-work=$(mktemp -d /tmp/slipway-bench-startup.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source benchmarks/lib.sh
+require_tools perf busybox
+use_work_directory startup
 
 cat > "$work/hello.swift" <<'EOF'
 import Foundation
@@ -35,11 +36,8 @@ cpu_us() {
   perf stat -x, -e task-clock -o "$work/stat" "$@" >/dev/null 2>&1 || true
   awk -F, '/task-clock/ { printf "%d\n", $1 * 1000 }' "$work/stat"
 }
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 wall_us() { local s e; s=$(now_us); "$@" >/dev/null 2>&1 || true; e=$(now_us); echo $((e - s)); }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1e3 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 declare -a v_cpu h_cpu g_cpu s_cpu b_cpu s_wall b_wall
 sandbox_run() { "$SLIPWAY" sandbox run --rootfs "$rootfs" -- /bin/true; }

@@ -67,6 +67,7 @@ public enum TarPacker {
     private static func writeTar(_ tree: [TreeEntry], of directory: String, mtime: Int64, into out: RingWriter,
                                  progress: ((Int64, Int64) -> Void)?) throws -> Int {
         let total = tree.reduce(Int64(0)) { $0 + $1.size }
+        _ = ArchiveLocale.utf8
         let a = archive_write_new()!
         defer { archive_write_free(a) }
         archive_write_set_format_pax_restricted(a)
