@@ -32,7 +32,10 @@ RUN swift package resolve
 COPY Sources Sources
 # SwiftPM checks that every declared target's directory exists, test targets included.
 COPY Tests Tests
-RUN swift build -c release --static-swift-stdlib \
+# -no-pie: a fixed load address leaves the dynamic loader no pointers to relocate, a third of
+# a CLI call's start (docs/benchmarks.md, "Start-up"). Only with the static Swift runtime:
+# against the shared one, the loader warns about protected symbols on every start.
+RUN swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic \
  && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
 
 FROM debian:bookworm-slim

@@ -1,11 +1,16 @@
 # Sourced by the benchmarks: sets SLIPWAY to a release binary unless the caller gave one.
 # Built as the Dockerfile builds it (Swift runtime and Foundation linked statically: a CLI
 # call starts without resolving the shared libraries' symbols), once, into .build-release,
-# with the sandbox helper beside it.
+# with the sandbox helper beside it. Linked at a fixed address (-no-pie), as the Dockerfile
+# does: the dynamic loader then has none of the PIE's 158,000 pointers to relocate at start.
 if [ -z "${SLIPWAY:-}" ]; then
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   for product in slipway slipway-sandbox; do
-    swift build --package-path "$repo" -c release --static-swift-stdlib --scratch-path "$repo/.build-release" --product $product >&2
+    swift build --package-path "$repo" -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic --scratch-path "$repo/.build-release" --product $product >&2
   done
   SLIPWAY=$repo/.build-release/release/slipway
 fi
+# Every benchmark says which CPU it ran on: the figures differ by CPU kind, SHA-256 most of all.
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+if grep -qw sha_ni /proc/cpuinfo; then cpu_sha=yes; else cpu_sha=no; fi
+echo "cpu: $cpu_model ($(nproc) CPUs), SHA extensions: $cpu_sha; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -20,7 +20,7 @@ public enum TreeWalk {
         var found: [TreeEntry] = []
         var inodes: [UInt64: [UInt64: String]] = [:]  // dev -> ino -> first path
         try walk(root: root, relative: "", into: &found)
-        found.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        found.sort { bytewisePrecedes($0.path, $1.path) }
         // Hardlinks are decided after sorting, so the first path in canonical order holds the data.
         for i in found.indices where found[i].kind == .regular {
             guard let key = found[i].linkTarget else { continue }  // "dev:ino" stashed by walk
@@ -35,6 +35,19 @@ public enum TreeWalk {
             }
         }
         return found
+    }
+
+    /// Byte-wise order of the UTF-8 (what `lexicographicallyPrecedes` on the UTF-8 views
+    /// gives) with one memcmp: the generic comparison was 3 % of a pack's CPU.
+    static func bytewisePrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
     }
 
     private static func walk(root: String, relative: String, into found: inout [TreeEntry]) throws {

@@ -166,6 +166,24 @@ struct StoreFixture {
     }
 }
 
+extension ArtifactStoreTests {
+    /// A file that goes away while the tree is packed (its open fails) stops the hashing and
+    /// the compression too: the error names it, and no staged or stored blob is left.
+    @Test func aFileThatCannotBeReadLeavesNothing() throws {
+        let f = try StoreFixture()
+        for i in 0..<20 {
+            try Data(String(repeating: "file \(i) ", count: 40_000).utf8).write(to: URL(fileURLWithPath: f.dir + "/src/sub/f\(i)"))
+        }
+        #expect {
+            try f.store.pack(directory: f.dir + "/src") { _, _ in unlink(f.dir + "/src/sub/f9") }
+        } throws: { error in
+            (error as? SlipwayError)?.description.contains("cannot read \(f.dir)/src/sub/f9") == true
+        }
+        #expect(try f.store.list().isEmpty)
+        #expect(f.stagingFiles.isEmpty)
+    }
+}
+
 @Suite("Artifact comparison", .tags(.small))
 struct ArtifactComparisonTests {
     @Test func namesEveryPathThatDiffersAndHow() throws {
