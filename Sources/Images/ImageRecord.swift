@@ -19,9 +19,14 @@ public struct ImageRecord: Codable, Sendable {
     public var layers: [Digest]
     /// `KEY=value` pairs from the image config (`config.Env`), when it has one.
     public var environment: [String]?
+    /// The image this one was layered on (`slipway image build` of a recipe with a parent):
+    /// its tree holds the parent's files as hard links, so their content is stored once.
+    public var parent: Digest?
+    /// The digest of the recipe this image was built from (`ImageRecipe.digest`).
+    public var recipe: Digest?
 
     public init(reference: String, digest: Digest, rootfs: String, created: Date, size: Int64, format: String,
-                layers: [Digest], environment: [String]? = nil) {
+                layers: [Digest], environment: [String]? = nil, parent: Digest? = nil) {
         self.reference = reference
         self.digest = digest
         self.rootfs = rootfs
@@ -30,5 +35,6 @@ public struct ImageRecord: Codable, Sendable {
         self.format = format
         self.layers = layers
         self.environment = environment
+        self.parent = parent
     }
 }
