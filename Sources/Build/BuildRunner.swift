@@ -65,6 +65,7 @@ public struct BuildRunner: Sendable {
         let project = Self.projectName(request.project ?? source.directory)
         let (specFile, specData) = (loaded.file, loaded.data)
         let (spec, warnings) = try validate(specData, file: specFile, request: request)
+        let request = try DefaultRuntimeImages.apply(to: request, spec: spec, file: specFile, home: home)
         let requirements = BuildRequirements(spec: spec, file: specFile, image: request.image, secrets: request.secrets,
                                              environment: request.environment.merging(request.projectEnvironment) { a, _ in a }
                                                 .merging(spec.env.variables.map { ($0.name, $0.value) }) { a, _ in a })

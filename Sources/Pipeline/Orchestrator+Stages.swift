@@ -51,6 +51,7 @@ extension Orchestrator {
         let images = ImageStore(home: home)
         let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
         var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        request.imageIsDefault = spec.build.image == PipelineSpec.defaultImage  // busybox has no runtimes to lose
         request.projectEnvironment = spec.build.environment
         let secrets = SecretStore(home: home)
         request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }

@@ -17,7 +17,7 @@ struct BuildCommand: ParsableCommand {
             """)
 
     @Argument(help: "The source directory (default: the current directory).") var directory = "."
-    @Option(help: "The image: a name from 'slipway image', or the path of an unpacked root filesystem.") var image = "busybox"
+    @Option(help: "The image: a name from 'slipway image', or the path of an unpacked root filesystem (default: busybox, or the runtime image runtime-versions asks for).") var image: String?
     @Option(help: "The buildspec, relative to the source (default: buildspec.yml, then buildspec.yaml).") var buildspec: String?
     @Option(name: .customLong("env"), help: "K=V: a variable that overrides the buildspec's (repeatable).") var environment: [String] = []
     @Option(name: .customLong("secret"), help: "NAME=VALUE: the value of a parameter-store or secrets-manager entry (repeatable).") var secrets: [String] = []
@@ -31,7 +31,8 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let home = SlipwayHome.fromEnvironment()
-        var request = BuildRequest(source: directory, image: try Self.resolveImage(image, home: home), buildspec: buildspec)
+        var request = BuildRequest(source: directory, image: try Self.resolveImage(image ?? "busybox", home: home), buildspec: buildspec)
+        request.imageIsDefault = image == nil
         request.environment = try Self.pairs(environment, "--env")
         // Stored global secrets, then --secret values over them; only referenced ones are used.
         request.secrets = try SecretStore(home: home).values().merging(try Self.pairs(secrets, "--secret")) { _, given in given }
