@@ -1,7 +1,6 @@
 import Foundation
 import SlipwayAPI
 import SlipwayCore
-import Synchronization
 
 /// Each run's JSON, kept while the run is unchanged.
 ///
@@ -9,7 +8,6 @@ import Synchronization
 /// finished runs never change, so a listing re-encodes only the runs that did (compared by
 /// value, about a microsecond each).
 final class RunJSONCache: Sendable {
-    /// A class, so a lookup under the lock retains one reference rather than copying the record.
     private final class Entry: Sendable {
         let record: RunRecord
         let json: Data
@@ -20,17 +18,12 @@ final class RunJSONCache: Sendable {
         }
     }
 
-    private let entries = Mutex<[RunID: Entry]>([:])
-    /// Past this many runs the cache starts again, so memory stays bounded (~1.3 KB a run).
-    private let capacity: Int
-
-    init(capacity: Int = 20_000) {
-        self.capacity = capacity
-    }
+    /// About 1.3 KB a run.
+    private let entries = BoundedCache<RunID, Entry>(capacity: 20_000)
 
     func json(for runs: [RunRecord]) throws -> [Data] {
-        let cached = entries.withLock { entries in runs.map { entries[$0.id] } }
-        var fresh: [Entry] = []
+        let cached = entries.values(for: runs.map(\.id))
+        var fresh: [(RunID, Entry)] = []
         let encoder = Timestamp.encoder(pretty: false)
         var out: [Data] = []
         out.reserveCapacity(runs.count)
@@ -40,16 +33,11 @@ final class RunJSONCache: Sendable {
                 out.append(entry.json)
             } else {
                 let entry = Entry(record: runs[i], json: try encoder.encode(runs[i]))
-                fresh.append(entry)
+                fresh.append((runs[i].id, entry))
                 out.append(entry.json)
             }
         }
-        if !fresh.isEmpty {
-            entries.withLock { entries in
-                if entries.count + fresh.count > capacity { entries.removeAll(keepingCapacity: true) }
-                for entry in fresh { entries[entry.record.id] = entry }
-            }
-        }
+        entries.keep(fresh)
         return out
     }
 }

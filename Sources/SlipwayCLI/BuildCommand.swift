@@ -27,6 +27,7 @@ struct BuildCommand: ParsableCommand {
     @Flag(help: "Run even when an earlier build had the same inputs.") var noCache = false
     @Flag(help: "Keep the build's workspace for inspection.") var keepWorkspace = false
     @Flag(help: "Build the working tree of a git checkout instead of HEAD.") var dirty = false
+    @Flag(help: "Build a second time with the checkout path, umask, time zone, locale, CPUs and time varied, and compare the artifacts (exit 1 if they differ).") var check = false
     @Flag(help: "Print the result as JSON on stdout.") var json = false
 
     func run() throws {
@@ -36,7 +37,7 @@ struct BuildCommand: ParsableCommand {
         request.environment = try Self.pairs(environment, "--env")
         // Stored global secrets, then --secret values over them; only referenced ones are used.
         request.secrets = try SecretStore(home: home).values().merging(try Self.pairs(secrets, "--secret")) { _, given in given }
-        request.useResultCache = !noCache
+        request.useResultCache = !noCache && !check
         request.keepWorkspace = keepWorkspace
         request.dirty = dirty
         // A dirty tree is no ref: it may read the shared cache but not write it.
@@ -56,7 +57,11 @@ struct BuildCommand: ParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let outcome = try BuildRunner(home: home).runBuildOrBatch(request) { entry, event in
+        let runner = BuildRunner(home: home)
+        if check, let batch = try runner.batch(for: request) {
+            throw SlipwayError.badInput("--check compares one build; this buildspec runs a batch (\(batch.kind.rawValue))")
+        }
+        let outcome = try runner.runBuildOrBatch(request) { entry, event in
             if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
         }
         let result: BuildResult
@@ -75,6 +80,7 @@ struct BuildCommand: ParsableCommand {
         case let .single(single):
             result = single
         }
+        if check { return try runCheck(first: result, home: home) }
         if json {
             try Terminal.json(result)
         } else {
@@ -89,6 +95,36 @@ struct BuildCommand: ParsableCommand {
             }
         }
         if !result.succeeded { throw ExitCode(1) }
+    }
+
+    /// `--check`: the second build and the comparison, after a first build that succeeded.
+    private func runCheck(first: BuildResult, home: SlipwayHome) throws {
+        guard first.succeeded else {
+            Terminal.note(Self.summary(first))
+            throw SlipwayError.failed("the first build ended \(first.status.rawValue); there is nothing to compare")
+        }
+        var arguments = ["--image", image, "--project", first.project, "--timeout", String(timeout), "--network", network.rawValue]
+        if let buildspec { arguments += ["--buildspec", buildspec] }
+        arguments += environment.flatMap { ["--env", $0] } + secrets.flatMap { ["--secret", $0] }
+        let check = BuildCheck(home: home, source: directory, dirty: dirty, arguments: arguments)
+        let report = try check.compare(with: first) { Terminal.output($0) }
+        if json {
+            try Terminal.json(report)
+        } else {
+            Terminal.note("builds \(report.builds.joined(separator: " and ")): " + (report.reproducible ? "reproducible" : "NOT reproducible"))
+            for artifact in report.artifacts {
+                guard artifact.first != artifact.second else { Terminal.note("  artifact \(artifact.id): \(artifact.first) both times"); continue }
+                Terminal.note("  artifact \(artifact.id): \(artifact.first) then \(artifact.second.map(\.description) ?? "none")")
+                for difference in artifact.differences.prefix(20) {
+                    Terminal.note("    \(difference.path): \(difference.aspects.map(\.rawValue).joined(separator: ", "))")
+                }
+                if artifact.differences.count > 20 { Terminal.note("    … and \(artifact.differences.count - 20) more (--json lists all)") }
+            }
+            for (file, summary) in report.diffs.sorted(by: { $0.key < $1.key }) {
+                Terminal.note("  \(file):\n" + summary.split(separator: "\n").prefix(30).map { "    " + $0 }.joined(separator: "\n"))
+            }
+        }
+        if !report.reproducible { throw ExitCode(1) }
     }
 
     static func summary(_ result: BuildResult) -> String {

@@ -165,3 +165,23 @@ struct StoreFixture {
         #expect(f.stagingFiles.isEmpty)
     }
 }
+
+@Suite("Artifact comparison", .tags(.small))
+struct ArtifactComparisonTests {
+    @Test func namesEveryPathThatDiffersAndHow() throws {
+        let scratch = try TemporaryDirectory("slipway-compare")
+        let store = ArtifactStore(home: scratch.home)
+        for (side, text, mode, link) in [("a", "one", 0o644, "same"), ("b", "two", 0o755, "other")] {
+            _ = try scratch.write("\(side)/same.txt", "unchanged")
+            _ = try scratch.write("\(side)/changed.txt", text, mode: mode_t(mode))
+            _ = try scratch.write("\(side)/only-\(side).txt", side)
+            try FileManager.default.createSymbolicLink(atPath: scratch.path + "/\(side)/link", withDestinationPath: link)
+        }
+        let first = try store.pack(directory: scratch.path + "/a"), second = try store.pack(directory: scratch.path + "/b")
+        let differences = try store.compare(first, second)
+        #expect(differences.map { "\($0.path): \($0.aspects.map(\.rawValue).joined(separator: ","))" } == [
+            "changed.txt: content,mode", "link: link-target", "only-a.txt: only-in-first", "only-b.txt: only-in-second",
+        ])
+        #expect(try store.compare(first, first).isEmpty)
+    }
+}
