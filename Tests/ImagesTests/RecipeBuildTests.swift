@@ -6,7 +6,7 @@ import Testing
 
 /// `ImageStore.build(recipe:)` with small recipes written here: parents and layers, the
 /// recipe digest that lets an unchanged recipe skip its build, and bad recipe directories.
-@Suite("Image recipes: parents, layers, recipe digests", .tags(.small))
+@Suite("Image recipes: parents, layers, recipe digests", .tags(.medium))
 struct RecipeBuildTests {
     /// A scratch directory with recipes `base` (a whole tree) and `child` (a layer on base).
     /// Each build appends its name to `runs`, so a test can tell whether a build ran.
