@@ -8,12 +8,14 @@ import PackageDescription
 //   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, SandboxWire)
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
-//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Hummingbird: knows the pipeline only through SlipwayAPI)
-//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts)   Notifications (Specs, AsyncHTTPClient)
-//   Pipeline (Build, Deploy, State, Secrets: implements SlipwayAPI's control protocol)
+//   Webhooks (push payloads: Foundation only)
+//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
+//   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
+//   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
+//   Pipeline (Build, Deploy, State, Secrets, Registry: implements SlipwayAPI's control protocol)
 //   SlipwayCLI (wires Pipeline into Server) → slipway
 //   SandboxRuntime (the helper's logic: CLinux, SandboxWire) → SandboxHelper (slipway-sandbox, static).
-// Tests: SlipwayTestSupport (Images, SlipwayCore) is shared by every test target.
+// Tests: SlipwayTestSupport (Images, SlipwayCore, Crypto) is shared by every test target.
 let package = Package(
     name: "Slipway",
     platforms: [.macOS(.v14)],
@@ -23,6 +25,7 @@ let package = Package(
         // For the fuzzing package in fuzz/.
         .library(name: "SlipwayArchive", targets: ["Archive"]),
         .library(name: "SlipwaySpecs", targets: ["Specs"]),
+        .library(name: "SlipwayWebhooks", targets: ["Webhooks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Linux calls Glibc does not expose (unshare, pivot_root, openat2, prctl, ...).
@@ -76,8 +81,17 @@ let package = Package(
         ]),
         // Secrets sealed at rest for builds (`slipway secret`).
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // `slipway image pull`: the OCI Distribution API over async-http-client, layers
+        // streamed into the image store.
+        .target(name: "Registry", dependencies: [
+            "SlipwayCore", "Images",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
-        .target(name: "Deploy", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive"]),
+        .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
         .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
@@ -85,14 +99,22 @@ let package = Package(
         .target(name: "State", dependencies: ["SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
-            "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications",
+            "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications", "Registry",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // Push webhook payloads as forges send them: the standard library and Foundation only,
+        // so the fuzz target that reads them links nothing else.
+        .target(name: "Webhooks"),
         // `slipway serve`: JSON API, webhooks, metrics and the dashboard.
         .target(name: "Server", dependencies: [
-            "SlipwayCore", "SlipwayAPI",
+            "SlipwayCore", "SlipwayAPI", "Webhooks",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -101,19 +123,21 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
 
         // Temporary directories, the `slipway` runner, size tags, deadline-bound waits, git and
         // busybox fixtures, and the compatibility corpus (Fixtures/compat) as a resource.
-        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images"], path: "Tests/SlipwayTestSupport",
+        // The registries for pull tests (Debian's docker-registry) and their token issuer (ES256: Crypto).
+        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/SlipwayTestSupport",
                 resources: [.copy("Fixtures/compat")]),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CArchive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SlipwayCLI", "SlipwayAPI", "SlipwayTestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Archive", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxWire", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SandboxWireTests", dependencies: ["SandboxWire"]),
@@ -125,6 +149,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Images", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),
@@ -133,12 +158,13 @@ let package = Package(
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
+            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport", "Webhooks", "Secrets",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ]

@@ -6,7 +6,8 @@
 # The state store is seeded with 1,000 finished runs of four stages each, inserted with sqlite3
 # in the shape the orchestrator writes (Sources/State/StateStore+Schema.swift; the schema's
 # triggers stamp them as for any writer), after a first start of the service has created the
-# database.
+# database. Their pipeline is registered with no retention limit, so the service's pruning
+# keeps all of them.
 #
 # Besides wrk's latencies it prints the service's CPU time per request (user + system, from
 # /proc), a figure that depends less on what else the machine is running.
@@ -45,6 +46,10 @@ stop() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 serve; stop   # creates state.sqlite with its schema
 sqlite3 "$SLIPWAY_HOME/state.sqlite" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
+INSERT INTO pipeline (name, repository, branch, targets, definition, updated)
+VALUES ('hello-site', '/srv/git/hello-site.git', 'main', '[]',
+        '{"name":"hello-site","source":{"repository":"/srv/git/hello-site.git"},"build":{"image":"busybox","environment":{},"timeout":3600},"stages":[],"retention":{"runs":null,"days":null}}',
+        1764300000);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $runs)
 INSERT INTO run (pipeline, status, trigger_kind, trigger_actor, commit_id, commit_author, commit_time, commit_message,
                  created, started, finished, artifact, release)

@@ -13,6 +13,7 @@ runs=${RUNS:-5}
 # tmpfs by default: on the VM disks here file creation times swing by 10x for both tools.
 work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-images.XXXXXX")}
 source benchmarks/release.sh
+source benchmarks/oci-layout.sh
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
 
@@ -32,18 +33,7 @@ for i in 1 2 3 4; do
   diff_ids+=("\"sha256:$hex\"")
   layers+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$hex\",\"size\":$(stat -c %s "$work/layer$i.tar")}")
 done
-join() { local IFS=,; echo "$*"; }
-blob() {  # stores stdin as a blob, prints "digest size"
-  local tmp=$work/blob.tmp hex
-  cat > "$tmp"; hex=$(sha256sum "$tmp" | cut -d' ' -f1)
-  mv "$tmp" "$layout/blobs/sha256/$hex"; echo "sha256:$hex $(stat -c %s "$layout/blobs/sha256/$hex")"
-}
-read -r config_digest config_size < <(printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' "$(join "${diff_ids[@]}")" | blob)
-read -r manifest_digest manifest_size < <(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
-  "$config_digest" "$config_size" "$(join "${layers[@]}")" | blob)
-printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s}]}' \
-  "$manifest_digest" "$manifest_size" > "$layout/index.json"
+write_oci_layout "$layout"
 total=$(du -cb "$work"/layer*.tar | tail -1 | cut -f1)
 
 # --- Timing: alternate the two, RUNS times each, on the same file system, warm cache. ---

@@ -11,5 +11,7 @@ let package = Package(
         .executableTarget(name: "FuzzExtract", dependencies: [.product(name: "SlipwayArchive", package: "Slipway")]),
         // buildspec, appspec and slipway.yml parsers, and spec kind detection.
         .executableTarget(name: "FuzzSpecs", dependencies: [.product(name: "SlipwaySpecs", package: "Slipway")]),
+        // Push webhook payloads (after the signature check) and delivery ids.
+        .executableTarget(name: "FuzzWebhook", dependencies: [.product(name: "SlipwayWebhooks", package: "Slipway")]),
     ]
 )

@@ -21,6 +21,15 @@ extension ArtifactStore {
         unlink("\(refsDir)/\(kind)/\(name)")
     }
 
+    /// Removes the references of `kind` named `name` or `name-…` that point at one of
+    /// `digests`: those a build made for its artifacts, primary and secondary.
+    public func removeReferences(kind: String, name: String, to digests: Set<Digest>) {
+        for ref in references() where ref.kind == kind && digests.contains(ref.digest) {
+            let file = (ref.path as NSString).lastPathComponent
+            if file == name || file.hasPrefix(name + "-") { unlink(ref.path) }
+        }
+    }
+
     /// Every digest some reference points at.
     public func referencedDigests() -> Set<Digest> {
         Set(references().map(\.digest))
@@ -28,13 +37,15 @@ extension ArtifactStore {
 
     /// Removes artifacts no root holds, except the newest `keepLast`; also blobs left without
     /// a record by a crash, and staging files older than an hour. Roots: every release
-    /// reference (a release on some target), build references younger than `buildRetention`
-    /// seconds (older ones are removed with what they held), pins of other kinds, and
-    /// artifacts a deploy or unpack is reading right now (`use`).
-    public func collectGarbage(keepLast: Int, dryRun: Bool, buildRetention: TimeInterval = 30 * 86400) throws -> GCReport {
+    /// reference (a release on some target), `roots` (the artifacts of the runs the
+    /// pipelines' retention keeps), build references younger than `buildRetention` seconds
+    /// (older ones are removed with what they held), pins of other kinds, and artifacts a
+    /// deploy or unpack is reading right now (`use`).
+    public func collectGarbage(keepLast: Int, dryRun: Bool, buildRetention: TimeInterval = 30 * 86400,
+                               roots: Set<Digest> = []) throws -> GCReport {
         var report = GCReport(dryRun: dryRun)
         let cutoff = Date().addingTimeInterval(-buildRetention)
-        var referenced: Set<Digest> = []
+        var referenced = roots
         var expiredBuilds: [String] = []
         for ref in references() {
             if ref.kind == "builds", ref.modified < cutoff { expiredBuilds.append(ref.path) } else { referenced.insert(ref.digest) }
@@ -61,8 +72,11 @@ extension ArtifactStore {
             report.removed.append("\(digest) (orphan blob)")
             if !dryRun { unlink(blobPath(digest)) }
         }
+        let abandoned = removeAbandonedStaging(dryRun: dryRun)
+        report.removed += abandoned.map { $0 + " (staging file of a process that is gone)" }
+        // Anything else an hour old (a writer whose pid was reused, another namespace's).
         let staleBefore = Date().addingTimeInterval(-3600)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] where !abandoned.contains(tmpDir + "/" + name) {
             let path = tmpDir + "/" + name
             if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
                modified < staleBefore {

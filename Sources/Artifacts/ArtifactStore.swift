@@ -83,7 +83,8 @@ public struct ArtifactStore: Sendable {
     private func ingest(compression: Compression?, _ write: (FileSink) throws -> Produced,
                         makeRecord: ((digest: Digest, size: Int64), BlobInfo, Int, Int) -> ArtifactRecord) throws -> ArtifactRecord {
         try makeDirectories(tmpDir)
-        let staging = "\(tmpDir)/blob-\(getpid())-\(Extraction.randomSuffix())"
+        removeAbandonedStaging()
+        let staging = stagingPath()
         let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SlipwayError.create(staging) }
         var published = false

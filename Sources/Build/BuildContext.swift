@@ -39,6 +39,8 @@ struct BuildContext {
         result.startTime = started
         result.duration = Date().timeIntervalSince(started)
         result.warnings = warnings
+        result.image = request.image.reference
+        result.imageDigest = request.image.digest
         return result
     }
 
@@ -46,6 +48,7 @@ struct BuildContext {
         BuildResult(buildID: buildID, buildNumber: number, project: project, status: status, message: message, phases: phases,
                     artifacts: [], exportedVariables: [:], reports: [], cache: CacheUse(result: resultCache),
                     cachedFrom: nil, logPath: log.path, sourceCommit: source.commit, resultKey: resultKey,
-                    startTime: started, duration: Date().timeIntervalSince(started), warnings: warnings)
+                    startTime: started, duration: Date().timeIntervalSince(started), warnings: warnings,
+                    image: request.image.reference, imageDigest: request.image.digest)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Images
 import Sandbox
+import SlipwayCore
 
 /// What to build: a source tree, a buildspec, an image, and the settings around them.
 public struct BuildRequest: Sendable {
@@ -12,7 +13,7 @@ public struct BuildRequest: Sendable {
     /// The toolchain image the build runs on.
     public var image: ImageRecord
     /// Nobody named `image` (it is the default): a buildspec asking for runtimes then runs on
-    /// the image `DefaultRuntimeImages` maps them to instead.
+    /// the image `RuntimeImages.debianImages` maps them to instead.
     public var imageIsDefault = false
     /// Project or pipeline settings: override the buildspec's `env.variables`.
     public var projectEnvironment: [String: String] = [:]
@@ -50,6 +51,22 @@ public struct BuildRequest: Sendable {
     /// Builds see only their own loopback unless host networking is asked for (to fetch
     /// dependencies); the choice is part of the result key.
     public var network: SandboxSpec.Network = .none
+    /// `build.runtimes`: a buildspec whose install phase asks for a mapped runtime runs on
+    /// that runtime's image (resolved with `resolveImage`) instead of `image`.
+    public var runtimeImages = RuntimeImages([:])
+    /// Finds (or pulls) an image by reference, for an image the buildspec's runtimes pick.
+    public var resolveImage: (@Sendable (String) throws -> ImageRecord)?
+    /// Why `image` could not be found, when `runtimeImages` may still pick one: thrown only if
+    /// the buildspec's runtimes pick none.
+    public var imageError: SlipwayError?
+
+    /// A request whose image is missing (`error` says why) unless `runtimeImages` picks one.
+    public init(source: String, missingImage error: SlipwayError, buildspec: String? = nil) {
+        self.init(source: source, image: ImageRecord(reference: "", digest: Digest.of(Data()), rootfs: "/nonexistent",
+                                                     created: Date(), size: 0, format: "missing", layers: []),
+                  buildspec: buildspec)
+        imageError = error
+    }
 
     public init(source: String, image: ImageRecord, buildspec: String? = nil) {
         self.source = source

@@ -17,7 +17,10 @@ public struct BuildRequirements {
     public var diagnostics: [Diagnostic] = []
     public var user = User(name: "root", uid: 0, gid: 0, home: SandboxLayout.home)
 
-    public init(spec: BuildSpec, file: String, image: ImageRecord, secrets: [String: String], environment: [String: String]) {
+    /// `mappedRuntimes`: runtimes slipway.yml's `build.runtimes` maps to an image, which is
+    /// taken to provide them.
+    public init(spec: BuildSpec, file: String, image: ImageRecord, secrets: [String: String], environment: [String: String],
+                mappedRuntimes: Set<String> = []) {
         let runtimes = ImageRuntimes(rootfs: image.rootfs)
         for phase in spec.phases {
             for located in phase.runtimeVersions {
@@ -25,6 +28,14 @@ public struct BuildRequirements {
                 let version = Self.expand(wanted.version, environment)
                 guard let version else {
                     diagnostics.append(located.location.diagnostic(.error, "runtime version '\(wanted.version)' names a variable that is not set; set it in env.variables or with --env", file: file))
+                    continue
+                }
+                if mappedRuntimes.contains(wanted.runtime) { continue }
+                if runtimes.versions.isEmpty {
+                    let suggested = RuntimeImages.suggestion(wanted.runtime, version)
+                    let pick = suggested.map { "build on an image that has it (--image \($0), or build.image), or map it in slipway.yml: build.runtimes: {\(wanted.runtime): \"\($0.replacingOccurrences(of: version, with: "{version}"))\"}" }
+                        ?? "build on an image that has it (--image), or map it in slipway.yml: build.runtimes: {\(wanted.runtime): IMAGE}"
+                    diagnostics.append(located.location.diagnostic(.warning, "Slipway installs no runtimes: \(wanted.runtime) \(version) must come with the image, and image \(image.reference) declares none (/etc/slipway/runtimes); \(pick)", file: file))
                     continue
                 }
                 if !runtimes.provides(wanted.runtime, version) {

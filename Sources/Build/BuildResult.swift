@@ -51,6 +51,10 @@ public struct BuildResult: Codable, Sendable {
     public var duration: Double
     /// Buildspec warnings, as `FILE:LINE:COL: warning: ...`.
     public var warnings: [String]
+    /// The image the build ran on, as named (`debian:12`), and the digest it resolved to: part
+    /// of the result key, so a tag moved by a pull is a cache miss.
+    public var image: String?
+    public var imageDigest: Digest?
 
     public var succeeded: Bool { status == .succeeded }
 }

@@ -24,7 +24,49 @@ public struct BatchResult: Codable, Sendable {
     public var builds: [Entry]
 }
 
+extension BatchResult {
+    /// The artifact a deploy takes from a batch: the primary artifact (else the first) of the
+    /// build `identifier` names, or without one, of the only build that stored any (a batch
+    /// of one deployable build needs no name). Refused, naming the batch's builds, when several
+    /// stored artifacts and none is named, or the named build is not in the batch, did not
+    /// succeed or stored nothing. `setting` is where the name is given, for the messages.
+    public func deployableArtifact(from identifier: String?, setting: String) throws -> (build: String, artifact: BuiltArtifact) {
+        func primary(_ build: BuildResult?) -> BuiltArtifact? {
+            build.flatMap { $0.artifacts.first { $0.id == "primary" } ?? $0.artifacts.first }
+        }
+        let names = builds.map(\.identifier).joined(separator: ", ")
+        if let identifier {
+            guard let entry = builds.first(where: { $0.identifier == identifier }) else {
+                throw SlipwayError.badInput("\(setting) names '\(identifier)', which is not a build of the batch (its builds: \(names))")
+            }
+            guard entry.status == .succeeded else {
+                throw SlipwayError.failed("batch build '\(identifier)' (\(setting)) did not succeed: \(entry.status.rawValue)")
+            }
+            guard let artifact = primary(entry.build) else {
+                throw SlipwayError.failed("batch build '\(identifier)' (\(setting)) stored no artifact: add an 'artifacts' section to its buildspec")
+            }
+            return (identifier, artifact)
+        }
+        let deployable = builds.compactMap { entry in
+            entry.status == .succeeded ? primary(entry.build).map { (entry.identifier, $0) } : nil
+        }
+        guard deployable.count == 1, let only = deployable.first else {
+            if deployable.isEmpty {
+                throw SlipwayError.failed("no build of the batch (\(names)) stored an artifact: add an 'artifacts' section to the buildspec")
+            }
+            throw SlipwayError.failed("\(deployable.count) builds of the batch stored artifacts (\(deployable.map(\.0).joined(separator: ", "))): "
+                                      + "name the one to deploy with \(setting)")
+        }
+        return only
+    }
+}
+
 extension BuildRunner {
+    /// A log line of a build, labelled with its batch entry when it is part of a batch.
+    public static func label(_ line: String, entry: String?) -> String {
+        entry.map { "[\($0)] " + line } ?? line
+    }
+
     /// Runs every build a batch lists, each with its own buildspec (default: this one) and
     /// variables, in dependency order, independent builds in parallel (two at a time).
     /// A build whose dependency failed is skipped; with `fast-fail` nothing new starts after

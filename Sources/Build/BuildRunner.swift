@@ -59,16 +59,36 @@ public struct BuildRunner: Sendable {
                                     + "; give one with --buildspec")
     }
 
-    func run(_ request: BuildRequest, loaded: Loaded, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
+    func run(_ given: BuildRequest, loaded: Loaded, events: @escaping @Sendable (BuildEvent) -> Void) throws -> BuildResult {
         let started = Date()
         let source = loaded.source
-        let project = Self.projectName(request.project ?? source.directory)
+        let project = Self.projectName(given.project ?? source.directory)
         let (specFile, specData) = (loaded.file, loaded.data)
-        let (spec, warnings) = try validate(specData, file: specFile, request: request)
-        let request = try DefaultRuntimeImages.apply(to: request, spec: spec, file: specFile, home: home)
+        let (spec, warnings) = try validate(specData, file: specFile, request: given)
+        let specEnvironment = given.environment.merging(given.projectEnvironment) { a, _ in a }
+            .merging(spec.env.variables.map { ($0.name, $0.value) }) { a, _ in a }
+        // The image the buildspec's runtime-versions pick (build.runtimes, or for an image
+        // nobody named the Debian runtime images) replaces the given one.
+        var chosen = given
+        var runtimeImages = given.runtimeImages
+        if given.imageIsDefault { runtimeImages.defaults = RuntimeImages.debianImages }
+        let runtimeChoice = runtimeImages.choose(spec, file: specFile, environment: specEnvironment)
+        if runtimeChoice.diagnostics.hasErrors {
+            throw SlipwayError.badInput(runtimeChoice.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        if let reference = runtimeChoice.image {
+            if runtimeChoice.isDefault {
+                chosen.image = try RuntimeImages.resolveDefault(reference, runtime: runtimeChoice.runtime ?? "", file: specFile, home: home)
+                chosen.imageError = nil
+            } else if let resolve = given.resolveImage {
+                chosen.image = try resolve(reference)
+                chosen.imageError = nil
+            }
+        }
+        if let missing = chosen.imageError { throw missing }
+        let request = chosen
         let requirements = BuildRequirements(spec: spec, file: specFile, image: request.image, secrets: request.secrets,
-                                             environment: request.environment.merging(request.projectEnvironment) { a, _ in a }
-                                                .merging(spec.env.variables.map { ($0.name, $0.value) }) { a, _ in a })
+                                             environment: specEnvironment, mappedRuntimes: Set(request.runtimeImages.mapping.keys))
         if requirements.diagnostics.hasErrors {
             throw SlipwayError.badInput(requirements.diagnostics.map(\.description).joined(separator: "\n"))
         }

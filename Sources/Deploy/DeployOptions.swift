@@ -72,6 +72,29 @@ public struct DeployResult: Codable, Sendable {
     public var error: String?
 
     public var succeeded: Bool { status == "succeeded" }
+
+    /// For a deploy that did not succeed, what the targets serve now, in a sentence: the
+    /// release they were rolled back to, or the one that stayed current because nothing was
+    /// switched. nil for a deploy that succeeded.
+    public var aftermath: String? {
+        guard !succeeded else { return nil }
+        func serving(_ outcomes: [HostOutcome]) -> String {
+            let releases = Set(outcomes.map { $0.current ?? "" })
+            if releases.count == 1, let only = releases.first {
+                return only.isEmpty ? "no release" : "release \(only)"
+            }
+            return outcomes.map { "\($0.host) \($0.current.map { "release " + $0 } ?? "no release")" }.joined(separator: ", ")
+        }
+        let reverted = hosts.filter { $0.status == .reverted }
+        if !reverted.isEmpty { return "rolled back to \(serving(reverted))" }
+        let stuck = hosts.filter { $0.release != nil && $0.current == $0.release }
+        if !stuck.isEmpty {
+            return "not rolled back: \(stuck.map(\.host).joined(separator: ", ")) still serve\(stuck.count == 1 ? "s" : "") the new release "
+                + "(no earlier release to go back to, or switching back failed: see the log)"
+        }
+        guard hosts.contains(where: { $0.current != nil }) else { return "nothing was switched; no release was live before" }
+        return "nothing was switched: \(serving(hosts)) stays current"
+    }
 }
 
 /// The result of `slipway rollback`.

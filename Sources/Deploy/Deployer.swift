@@ -62,6 +62,13 @@ public struct Deployer: Sendable {
         }
 
         // 3. Switch in batches; health-check each batch; on failure switch everyone back.
+        return result(runs, error: rollout(runs))
+    }
+
+    /// Switches the prepared hosts in batches (a host a resumed deploy found already switched
+    /// is confirmed instead), health-checking each; the first failure switches every switched
+    /// host back and marks the release bad on the rest. Returns that failure.
+    func rollout(_ runs: [HostDeployment]) -> String? {
         let size = options.batch.size(of: runs.count)
         var switched: [HostDeployment] = []
         for start in stride(from: 0, to: runs.count, by: size) {
@@ -69,7 +76,11 @@ public struct Deployer: Sendable {
             var failed: String?
             for run in batch {
                 switched.append(run)
-                do { try run.activate(); try run.checkHealth(); try run.allowTraffic() } catch {
+                do {
+                    if run.switched { try run.confirm() } else { try run.activate() }
+                    try run.checkHealth()
+                    try run.allowTraffic()
+                } catch {
                     run.failure = message(error)
                     failed = "\(run.host.name): \(message(error))"
                     break
@@ -80,13 +91,13 @@ public struct Deployer: Sendable {
                 for run in runs where !switched.contains(where: { $0 === run }) {
                     run.revert(reason: "not switched: the rollout stopped when another host failed")
                 }
-                return result(runs, error: failed)
+                return failed
             }
         }
-        return result(runs, error: nil)
+        return nil
     }
 
-    private func result(_ runs: [HostDeployment], error: String?) -> DeployResult {
+    func result(_ runs: [HostDeployment], error: String?) -> DeployResult {
         let outcomes = runs.map(\.outcome)
         let status: String
         if error == nil { status = "succeeded" }

@@ -91,6 +91,40 @@ final class HostDeployment: @unchecked Sendable {
         status = .notSwitched
     }
 
+    /// Takes over a release that a deploy which died left on this host, prepared or already
+    /// live (switched to, not yet confirmed): the lock, the release's appspec and the one it
+    /// replaces, so `activate`, `confirm` and `revert` carry on where that deploy stopped.
+    func adopt(release: String, previous: String?, live: Bool) throws {
+        try host.prepareLayout()
+        let lock = try host.lock(purpose: "deploy (resumed)", wait: options.lockWait)
+        self.lock = lock
+        if let stale = lock.staleOwner {
+            try host.append(JournalRecord(event: .lockTakenOver, release: "-", note: stale))
+        }
+        try host.sweep()
+        id = release
+        self.previous = previous
+        if let text = host.loadAppSpec(id: release), let parsed = AppSpec.parse(contents: text, file: "releases/\(release) appspec").spec {
+            spec = parsed
+        }
+        if let previous, let text = host.loadAppSpec(id: previous) {
+            previousSpec = AppSpec.parse(contents: text, file: "releases/\(previous) appspec").spec
+        }
+        prepared = true
+        // A live release was switched to after the previous one was taken out of service.
+        switched = live
+        trafficBlocked = live
+        previousStopped = live
+        status = live ? .live : .notSwitched
+    }
+
+    /// Runs ApplicationStart and ValidateService again on a release a dead deploy switched to
+    /// (the dead deploy may have stopped anywhere in them; they are meant to be repeatable).
+    func confirm() throws {
+        try run([.applicationStart, .validateService], of: id, spec: spec, context: context)
+        status = .live
+    }
+
     /// Takes the host out of service in CodeDeploy's order (the live release's
     /// BeforeBlockTraffic, AfterBlockTraffic, ApplicationStop), switches to the prepared
     /// release and runs its ApplicationStart and ValidateService. Stopping only here, right

@@ -19,13 +19,7 @@ public struct HookRunner: Sendable {
     /// Runs `scripts` of `event` from `bundle` (the directory their locations are relative to).
     public func run(_ event: LifecycleEvent, scripts: [HookScript], bundle: String, context: HookContext) throws {
         for script in scripts {
-            let relative = try hookScriptPath(script.location)
-            let path = bundle + "/" + relative
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle (\(path))")
-            }
-            if info.st_mode & 0o111 == 0 { chmod(path, (info.st_mode & 0o7777) | 0o111) }
+            let path = try Self.openScript(script.location, event: event, bundle: bundle)
             var environment = Command.baseEnvironment()
             environment.merge(context.environment(for: event)) { $1 }
             let argv = ["/bin/sh", "-c", "cd \"$1\" || exit 127; shift; exec \"$@\"", "slipway-hook", bundle]
@@ -50,6 +44,30 @@ public struct HookRunner: Sendable {
                 if code != 0 { throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)") }
             }
         }
+    }
+
+    /// The script a hook location names, opened beneath the bundle (a symlink out of it, in
+    /// the name or any directory on the way, is refused) and made executable through the
+    /// opened file; returns the file's resolved path, which is what runs.
+    static func openScript(_ location: String, event: LifecycleEvent, bundle: String) throws -> String {
+        let relative = try hookScriptPath(location)
+        let file: OpenedPath
+        switch try BeneathDirectory(bundle).open(relative) {
+        case let .success(opened): file = opened
+        case .failure(.escapes), .failure(.symlink):
+            throw SlipwayError.badInput("\(event.rawValue): script \(location) leads out of the bundle through a symlink; "
+                                        + "hooks run only files inside the bundle")
+        case .failure(.missing):
+            throw SlipwayError.failed("\(event.rawValue): script \(location) is missing from the bundle")
+        case let .failure(.other(code)):
+            throw SlipwayError.system(call: "openat2", bundle + "/" + relative, errno: code)
+        }
+        let info = try file.status()
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SlipwayError.failed("\(event.rawValue): script \(location) is not a regular file")
+        }
+        if info.st_mode & 0o111 == 0 { try file.chmod((info.st_mode & 0o7777) | 0o111) }
+        return try file.resolvedPath()
     }
 
     /// `setpriv` arguments to run as `user`; nothing when it is already the current user.

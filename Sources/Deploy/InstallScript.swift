@@ -8,8 +8,13 @@ import Specs
 /// directory that looks complete.
 ///
 /// Arguments: `$1` release id, `$2` staged bundle root. Runs from the target's root.
+///
+/// On this machine (`finished: false`) the script stops at the staged `releases/.<id>.install`:
+/// the permissions are applied through descriptors opened beneath it (`ReleasePermissions`),
+/// then it is renamed into place. Over SSH the script applies them itself with `find`, after
+/// refusing an object whose path goes through a symlink.
 enum InstallScript {
-    static func make(_ plan: InstallPlan) -> String {
+    static func make(_ plan: InstallPlan, finished: Bool = true) -> String {
         var s = """
             set -eu
             id=$1; bundle=$2; stage="$PWD/releases/.$id.install"
@@ -62,6 +67,7 @@ enum InstallScript {
             fi
 
             """
+        guard finished else { return s }
         for p in plan.permissions {
             s += permissionCommands(p)
         }
@@ -78,7 +84,13 @@ enum InstallScript {
         for pattern in rule.except { find += " ! -name \(shellQuote(pattern))" }
         if rule.types.count == 1 { find += rule.types[0] == .file ? " -type f" : " -type d" }
         find += " ! -type l"
-        var s = "[ -e \(object) ] || fail \(shellQuote("permissions: object \(rule.object) was not installed"))\n"
+        var s = "[ -e \(object) ] || [ -L \(object) ] || fail \(shellQuote("permissions: object \(rule.object) was not installed"))\n"
+        // No component of the object may be a symlink: find would follow it out of the release.
+        var walked = "\"$stage\""
+        for part in p.object.split(separator: "/") {
+            walked += "/" + shellQuote(String(part))
+            s += "[ ! -L \(walked) ] || fail \(shellQuote("permissions: object \(rule.object) is reached through a symlink in the release; permissions change only what the deployment installed, never what a link points to"))\n"
+        }
         if rule.owner != nil || rule.group != nil {
             let who = (rule.owner ?? "") + (rule.group.map { ":" + $0 } ?? "")
             if let owner = rule.owner { s += "id -u \(shellQuote(owner)) >/dev/null 2>&1 || fail \(shellQuote("permissions: user \(owner) does not exist on this host"))\n" }

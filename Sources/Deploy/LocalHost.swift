@@ -56,8 +56,12 @@ public struct LocalHost: ReleaseHost {
             }
             if staged.root != staging { removeTree(staging) }
         } else {
-            try runShell(InstallScript.make(plan), [id, staged.root])
+            try runShell(InstallScript.make(plan, finished: false), [id, staged.root])
             removeTree(layout.releases + "/.\(id).bundle")
+            let stage = layout.releases + "/.\(id).install"
+            try ReleasePermissions(permissions: plan.permissions).apply(beneath: stage)
+            guard chmod(stage, 0o755) == 0 else { throw SlipwayError.chmod(stage) }
+            guard rename(stage, layout.release(id)) == 0 else { throw SlipwayError.rename(stage, to: layout.release(id)) }
         }
         try Syscall.fsyncDirectory(layout.releases)
     }
@@ -113,8 +117,9 @@ public struct LocalHost: ReleaseHost {
         }
         switch ending {
         case .exited(0), .outputHeldOpen(0): return nil
-        case .exited(let code), .outputHeldOpen(let code): return "`\(command)` exited with status \(code)" + (last.isEmpty ? "" : ": \(last)")
-        case .timedOut: return "`\(command)` did not finish in 60 s"
+        // The health check's message names the command already.
+        case .exited(let code), .outputHeldOpen(let code): return "exited with status \(code)" + (last.isEmpty ? "" : ": \(last)")
+        case .timedOut: return "did not finish in 60 s"
         }
     }
 

@@ -46,7 +46,7 @@ public struct RemoteHost: ReleaseHost {
             }
             if Date() >= deadline {
                 let owner = (try? session.run("cat .slipway/lock").joined()) ?? ""
-                throw SlipwayError.failed("\(name):\(layout.root): another deploy holds this target (\(owner.isEmpty ? "owner unknown" : owner))")
+                throw SlipwayError.failed("\(layout.root): another deploy holds this target (\(owner.isEmpty ? "owner unknown" : owner))")
             }
             usleep(200_000)
         }
@@ -90,7 +90,7 @@ public struct RemoteHost: ReleaseHost {
             try reader.drain()
         } catch {
             child.closeInput()
-            throw SlipwayError.wrapping(error, "\(name): sending the artifact failed", otherwise: .failed)
+            throw SlipwayError.wrapping(error, "sending the artifact failed", otherwise: .failed)
         }
         child.closeInput()
         var output = LastLines()
@@ -101,7 +101,7 @@ public struct RemoteHost: ReleaseHost {
         }
         guard ending == .exited(0) else {
             if ending == .exited(255) { throw session.connectionFailure(output.lines) }
-            throw SlipwayError.failed("\(name): unpacking failed: " + (output.lines.suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
+            throw SlipwayError.failed("unpacking failed: " + (output.lines.suffix(3).joined(separator: "\n").nonEmpty ?? "\(ending)"))
         }
         let root = scan.rootFolder.map { staging + "/" + $0 } ?? staging
         return StagedBundle(root: root, appspec: scan.appspec)
@@ -141,6 +141,9 @@ public struct RemoteHost: ReleaseHost {
             } catch let failure as RemoteFailure {
                 switch failure.status {
                 case 124: throw SlipwayError.failed("\(event.rawValue): \(script.location) ran longer than its timeout of \(script.timeout) s; its process group was killed")
+                case 126 where failure.lines.last == "slipway-hook: outside the bundle":
+                    throw SlipwayError.badInput("\(event.rawValue): script \(script.location) leads out of the bundle through a symlink; "
+                                                + "hooks run only files inside the bundle")
                 case 126: throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle")
                 default: throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(failure.status)")
                 }
@@ -153,8 +156,14 @@ public struct RemoteHost: ReleaseHost {
     /// keeps stdout open holds a file, not the SSH channel.
     static let hookScript = """
         bundle=$1; script=$2; timeout=$3; runas=$4; shift 4
-        [ -f "$bundle/$script" ] || exit 126
-        [ -x "$bundle/$script" ] || chmod +x "$bundle/$script"
+        # The script as resolved, and only when that is inside the bundle: a symlink (of the
+        # script or a directory on the way) never leads a hook, or its chmod, out of it.
+        root=$(readlink -f -- "$bundle") && real=$(readlink -f -- "$bundle/$script") || exit 126
+        case $real in "$root"/*) ;; *) echo "slipway-hook: outside the bundle"; exit 126 ;; esac
+        script=${real#"$root"/}
+        [ -f "$real" ] || exit 126
+        [ -x "$real" ] || chmod +x "$real"
+        bundle=$root
         log=$(mktemp); cd "$bundle" || exit 126
         if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
           setsid env "$@" su -s /bin/sh -c 'exec "$0"' "$runas" "$bundle/$script" </dev/null >"$log" 2>&1 &
@@ -203,22 +212,25 @@ public struct RemoteHost: ReleaseHost {
     public func healthCommand(_ command: String, releasePath: String, environment: [String: String]) -> String? {
         do {
             let variables = environment.map { "\($0.key)=\($0.value)" }.sorted()
-            try remote("release=$1 command=$2; shift 2; RELEASE_PATH=$release exec env \"$@\" RELEASE_PATH=\"$release\" sh -c \"$command\"",
-                       [releasePath, command] + variables)
+            // The session itself, not `remote`: its failure keeps the exit status.
+            _ = try session.run("release=$1 command=$2; shift 2; RELEASE_PATH=$release exec env \"$@\" RELEASE_PATH=\"$release\" sh -c \"$command\"",
+                                [releasePath, command] + variables)
             return nil
         } catch let failure as RemoteFailure {
-            return "`\(command)` exited with status \(failure.status)" + (failure.lines.last.map { ": \($0)" } ?? "")
+            return "exited with status \(failure.status)" + (failure.lines.last.map { ": \($0)" } ?? "")
         } catch {
             return message(error)
         }
     }
 
+    /// Runs a script on the host; a failure says what the script printed last (the host's name
+    /// is added by whoever reports on several hosts: the deployer, a rollback).
     @discardableResult
     func remote(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> [String] {
         do {
             return try session.run(script, arguments, input: input)
         } catch let failure as RemoteFailure {
-            throw SlipwayError.failed("\(name): \(failure.message)")
+            throw SlipwayError.failed(failure.message)
         }
     }
 }

@@ -25,4 +25,6 @@ public enum ImageFormat: String, Codable, Sendable {
     case rootfsTarball = "rootfs-tarball"
     case ociLayout = "oci-layout"
     case dockerSave = "docker-save"
+    /// Pulled from an OCI registry (`slipway image pull`).
+    case registry
 }

@@ -24,6 +24,11 @@ public struct ImageRecord: Codable, Sendable {
     public var parent: Digest?
     /// The digest of the recipe this image was built from (`ImageRecipe.digest`).
     public var recipe: Digest?
+    /// Where a pulled image came from (nil for imports and recipes).
+    public var origin: ImageOrigin?
+    /// The layers' uncompressed digests (the config's `diff_ids`), bottom first, for a pulled
+    /// image: the names of its unpacked layers under `images/layers`.
+    public var diffIDs: [Digest]?
 
     public init(reference: String, digest: Digest, rootfs: String, created: Date, size: Int64, format: String,
                 layers: [Digest], environment: [String]? = nil, parent: Digest? = nil) {
@@ -36,5 +41,25 @@ public struct ImageRecord: Codable, Sendable {
         self.layers = layers
         self.environment = environment
         self.parent = parent
+    }
+}
+
+/// The registry reference an image was pulled by and what it resolved to then.
+public struct ImageOrigin: Codable, Sendable, Equatable {
+    /// `host[:port]/repository:tag` or `…@sha256:…`, as pulled (Docker Hub as `docker.io/…`).
+    public var reference: String
+    /// The digest of the document the reference named: an image index or a manifest. A pull
+    /// that gets the same digest again has nothing to do.
+    public var manifestDigest: Digest
+    /// The platform manifest chosen from an index (equal to `manifestDigest` without one).
+    public var platformManifest: Digest
+    /// `os/architecture[/variant]` of the image.
+    public var platform: String
+
+    public init(reference: String, manifestDigest: Digest, platformManifest: Digest, platform: String) {
+        self.reference = reference
+        self.manifestDigest = manifestDigest
+        self.platformManifest = platformManifest
+        self.platform = platform
     }
 }

@@ -2,6 +2,8 @@ import SlipwayCore
 
 /// A user's name for an image: `name` or `name:tag` (tag `latest` when omitted), as Docker
 /// spells them: lowercase path components separated by `/`, a tag of up to 128 characters.
+/// The first of several components may be a registry host (`127.0.0.1:5000/team/node:20`,
+/// `ghcr.io/org/tool`), which is how pulled images are named.
 public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var tag: String
@@ -42,10 +44,26 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
 
     private static func isValidName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 255 else { return false }
-        return name.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { part in
+        var parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count > 1, isRegistryHost(parts[0]) { parts.removeFirst() }
+        return parts.allSatisfy { part in
             guard let first = part.first, let last = part.last, isLowerAlnum(first), isLowerAlnum(last) else { return false }
             return part.allSatisfy { isLowerAlnum($0) || $0 == "." || $0 == "_" || $0 == "-" }
         }
+    }
+
+    /// `host`, `host:port` or `localhost`: a component with a '.' or a ':' or `localhost`
+    /// (Docker's rule for telling a registry from a path component).
+    public static func isRegistryHost(_ part: Substring) -> Bool {
+        guard part.contains(".") || part.contains(":") || part == "localhost" else { return false }
+        let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let host = pieces[0]
+        guard let first = host.first, first.isASCII, first.isLetter || first.isNumber,
+              host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else { return false }
+        if pieces.count == 2 {
+            guard let port = Int(pieces[1]), (1...65535).contains(port) else { return false }
+        }
+        return true
     }
 
     private static func isValidTag(_ tag: String) -> Bool {

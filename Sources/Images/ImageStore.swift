@@ -9,6 +9,7 @@ import SlipwayCore
 ///     meta/<hex>.json      its ImageRecord (without a reference)
 ///     tags/<name>/<tag>    `sha256:<hex>`: a name pointing at a digest (`/` in names is `+`)
 ///     recipes/<hex>        the image digest a recipe digest was built into (`build(recipe:)`)
+///     layers/<hex>/        a pulled image's layers, unpacked one by one (ImageStore+Layers)
 ///     tmp/                 staging; a crash leaves debris only here
 ///
 /// A tree is unpacked into tmp and renamed into place only when every layer was applied and
@@ -30,15 +31,28 @@ public struct ImageStore: Sendable {
 
     // MARK: - Looking up
 
-    /// Every tag, sorted by reference.
+    /// Every tag, and every image pulled by digest (`name@sha256:…`) that no tag names, sorted
+    /// by reference.
     public func list() throws -> [ImageRecord] {
-        try allTags().map { reference, digest in try record(digest, reference: reference.description) }
+        let tags = try allTags()
+        let tagged = Set(tags.map(\.1))
+        let pinned = storedDigests().filter { !tagged.contains($0) }.compactMap { digest -> ImageRecord? in
+            guard let found = try? record(digest, reference: ""), let origin = found.origin, origin.reference.contains("@") else { return nil }
+            var pinned = found
+            pinned.reference = origin.reference
+            return pinned
+        }
+        return (try tags.map { reference, digest in try record(digest, reference: reference.description) } + pinned)
             .sorted { $0.reference < $1.reference }
     }
 
     /// Finds an image by `name`, `name:tag` (tag `latest` by default), or a digest prefix of
     /// at least 4 hex digits (`sha256:` optional). `rootfs` of the result is the unpacked tree.
     public func resolve(_ reference: String) throws -> ImageRecord {
+        if let pinned = try pinned(reference) { return pinned }
+        if reference.contains("@") {
+            throw SlipwayError.notFound("no image '\(reference)'; pull it with 'slipway image pull \(reference)'")
+        }
         let parsed = try? ImageReference(parsing: reference)
         if let parsed, let digest = try tagTarget(parsed) {
             return try record(digest, reference: parsed.description)
@@ -51,7 +65,35 @@ public struct ImageStore: Sendable {
         if parsed == nil && prefix == nil {
             _ = try ImageReference(parsing: reference)  // throws the naming rule that was broken
         }
-        throw SlipwayError.notFound("no image '\(reference)'; see 'slipway image ls', or import one with 'slipway image import PATH --name NAME'")
+        throw SlipwayError.notFound("no image '\(reference)'; see 'slipway image ls', pull one with 'slipway image pull REF' or import one with 'slipway image import PATH --name NAME'")
+    }
+
+    /// A pulled image named `name@sha256:<hex>`: the digest is the manifest (or index) it was
+    /// pulled by, the name the end of its origin's repository (`debian` finds
+    /// `docker.io/library/debian`). Nil when `reference` has no digest or nothing matches.
+    public func pinned(_ reference: String) throws -> ImageRecord? {
+        guard let at = reference.range(of: "@") else { return nil }
+        let name = String(reference[..<at.lowerBound])
+        guard let digest = try? Digest(parsing: String(reference[at.upperBound...])) else {
+            throw SlipwayError.badInput("'\(reference)': the part after '@' must be sha256: and 64 hex digits")
+        }
+        for found in try records() {
+            guard let origin = found.origin, origin.manifestDigest == digest || origin.platformManifest == digest else { continue }
+            let repository = Self.repository(of: origin.reference)
+            if repository == name || repository.hasSuffix("/" + name) {
+                var pinned = found
+                pinned.reference = reference
+                return pinned
+            }
+        }
+        return nil
+    }
+
+    /// `host/path` of `host/path:tag` or `host/path@sha256:…`.
+    static func repository(of reference: String) -> String {
+        let named = reference.split(separator: "@", maxSplits: 1).first.map(String.init) ?? reference
+        if let colon = named.lastIndex(of: ":"), !named[colon...].contains("/") { return String(named[..<colon]) }
+        return named
     }
 
     /// Removes a tag; the unpacked tree and record go with the last tag pointing at them. A
@@ -67,6 +109,7 @@ public struct ImageStore: Sendable {
         }
         if try allTags().contains(where: { $0.1 == digest }) { return }
         try removeContent(digest)
+        removeUnusedLayers()
     }
 
     // MARK: - Records and tags
@@ -119,7 +162,7 @@ public struct ImageStore: Sendable {
         }
     }
 
-    private func allTags() throws -> [(ImageReference, Digest)] {
+    func allTags() throws -> [(ImageReference, Digest)] {
         let fm = FileManager.default
         var found: [(ImageReference, Digest)] = []
         for name in (try? fm.contentsOfDirectory(atPath: tagsDir)) ?? [] {
@@ -133,7 +176,7 @@ public struct ImageStore: Sendable {
     }
 
     /// Digests of the images with a record, from the record files' names.
-    private func storedDigests() -> [Digest] {
+    func storedDigests() -> [Digest] {
         ((try? FileManager.default.contentsOfDirectory(atPath: metaDir)) ?? [])
             .filter { $0.hasSuffix(".json") }.compactMap { try? Digest(hex: $0.dropLast(5)) }
     }

@@ -20,9 +20,12 @@ struct LayerApplier {
     /// Image layer rules; ownership is kept only when running as root. An unprivileged caller
     /// cannot chown, and its sandbox maps root inside to the caller, so files it owns appear
     /// as root's there.
-    init(root: String) {
+    /// `whiteouts: false` keeps `.wh.` markers as files, for a layer unpacked on its own
+    /// (they are applied when layers are stacked).
+    init(root: String, whiteouts: Bool = true) {
         self.root = root
         var options = ExtractOptions.imageLayer
+        options.whiteouts = whiteouts
         options.keepOwnership = geteuid() == 0
         self.options = options
     }
@@ -52,6 +55,19 @@ struct LayerApplier {
         default:
             return try applyDecodingHere(fd: fd, compressed: sniffer, source: source)
         }
+    }
+
+    /// Extracts a layer that arrives as a stream (a socket or a pipe, which cannot be sniffed
+    /// and rewound): libarchive detects and decodes the compression (gzip, zstd, xz or none)
+    /// as it reads, and hashes the decoded tar; the caller hashes the blob itself as it feeds
+    /// `fd`. Reads `fd` (taken over) to its end.
+    func applyStream(fd: Int32, source: String) throws -> (tarDigest: Digest, stats: ExtractStats) {
+        // The reader owns `fd` from here, also when opening it fails.
+        let outer = try TarReader(fd: fd, source: source, mode: .raw, ownsFD: true, hashing: false)
+        let reader = try TarReader(decompressedFrom: outer)
+        let stats = try SafeExtractor(rootPath: root, options: options).extract(reader)
+        try reader.drain()
+        return (try reader.rawDigest, stats)
     }
 
     /// gzip and xz layers: libarchive decodes them here, through `compressed` (a raw reader

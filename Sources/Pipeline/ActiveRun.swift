@@ -11,8 +11,9 @@ final class ActiveRun: Sendable {
     enum Stop: Sendable, Equatable {
         /// A person or another process cancelled it.
         case cancelled(by: String)
-        /// This process is shutting down.
-        case interrupted
+        /// This process is shutting down: the run is left in its state for the next
+        /// `slipway serve` to resume.
+        case released
     }
 
     let id: RunID
@@ -20,11 +21,13 @@ final class ActiveRun: Sendable {
     let plan: RunPlan
     /// The first stage to execute (a retry starts later).
     let first: Int
+    /// Taken over in the middle of its deploy stage from a process that stopped: when that
+    /// deploy began, so its targets' journals tell what it did (nil: not a resumed deploy).
+    let resumedDeploy: Date?
     /// Stops the build's sandbox when the run is cancelled.
     let cancellation = BuildCancellation()
-    /// Lines for the run's log, appended to the store in order by one writer.
-    let logLines: AsyncStream<(stage: String, text: String)>
-    private let logSink: AsyncStream<(stage: String, text: String)>.Continuation
+    /// The run's log, written to the store in order, in batches.
+    let runLog: RunLog
 
     private struct State {
         var record: RunRecord
@@ -36,12 +39,13 @@ final class ActiveRun: Sendable {
 
     private let state: Mutex<State>
 
-    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int) {
+    init(record: RunRecord, spec: PipelineSpec, plan: RunPlan, first: Int, log: RunLog, resumedDeploy: Date? = nil) {
         id = record.id
         self.spec = spec
         self.plan = plan
         self.first = first
-        (logLines, logSink) = AsyncStream.makeStream(of: (stage: String, text: String).self)
+        runLog = log
+        self.resumedDeploy = resumedDeploy
         state = Mutex(State(record: record))
     }
 
@@ -52,13 +56,18 @@ final class ActiveRun: Sendable {
         state.withLock { change(&$0.record); return $0.record }
     }
 
-    /// Queues a line for the log; safe from any thread (a build's event callback).
-    func log(_ stage: String, _ text: String) {
-        logSink.yield((stage, text.hasSuffix("\n") ? text : text + "\n"))
-    }
+    /// Queues Slipway's own line about the run (never waits; kept past the log's limit).
+    func log(_ stage: String, _ text: String) { runLog.note(stage, text) }
 
-    /// No more lines: the writer ends once it has stored the queued ones.
-    func closeLog() { logSink.finish() }
+    /// Queues a line of a stage's output; may wait for the log's writer, so only from a
+    /// thread that may block (a build's or deploy's event callback).
+    func output(_ stage: String, _ line: String) { runLog.output(stage, line) }
+
+    /// Returns once every line queued so far is stored.
+    func flushLog() async { await runLog.flush() }
+
+    /// No more lines: returns once the queued ones are stored.
+    func closeLog() async { await runLog.close() }
 
     func attach(_ task: Task<Void, Never>) {
         let stopped = state.withLock { s -> Bool in

@@ -17,7 +17,15 @@ extension Orchestrator {
     private func decide(run id: RunID, _ decision: ApprovalDecision) async throws {
         let record = try await record(id)
         guard record.status == .waitingApproval, let stage = record.stages.first(where: { $0.status == .waitingApproval }) else {
-            throw SlipwayError.badInput("run \(id) is not waiting for approval (it is \(record.status.rawValue))")
+            throw SlipwayError.badInput("run \(id) is not waiting for approval: it \(record.status.sentence)")
+        }
+        // Past its timeout while no service ran (the run is still recorded as waiting): too late.
+        let plan = (try? await spec(record.pipeline)).map(RunPlan.init)
+        if let started = stage.started, case let .approval(guarding)? = plan?.stages.first(where: { $0.name == stage.name })?.step {
+            let expired = started.addingTimeInterval(guarding.approvalTimeout ?? 7 * 86400)
+            if expired < Date() {
+                throw SlipwayError.badInput("run \(id): its approval expired at \(Timestamp.format(expired)); the next `slipway serve` fails the run")
+            }
         }
         try await store.recordApproval(run: id, stage: stage.name, decision: decision)
         approvals.signal()
@@ -25,19 +33,26 @@ extension Orchestrator {
     }
 
     /// In this process: stops the run at once. Owned by another live process: records a
-    /// request that its owner acts on. Owned by a dead process: marks it cancelled here.
+    /// request that its owner acts on. Owned by nobody (its process stopped): claims it and
+    /// marks it cancelled here, so no service resumes it.
     public func cancel(run id: RunID, by actor: String) async throws {
         let record = try await record(id)
         guard !record.status.isFinal else {
-            throw SlipwayError.badInput("run \(id) has already ended (\(record.status.rawValue))")
+            throw SlipwayError.badInput("run \(id) has already ended: it \(record.status.sentence)")
         }
         await audit(actor, .cancel, pipeline: record.pipeline, run: id)
         if let local = active.withLock({ $0[id] }) {
             local.stop(.cancelled(by: actor))
-        } else if let owner = try await store.inFlightRuns().first(where: { $0.run.id == id })?.owner, ProcessIdentity.isAlive(owner) {
+            return
+        }
+        let owner = try await store.inFlightRuns().first(where: { $0.run.id == id })?.owner
+        if let owner, ProcessIdentity.isAlive(owner) {
             try await store.requestCancel(run: id)
+        } else if try await store.claimRun(id, from: owner, owner: ProcessIdentity.current) {
+            try await end(try await self.record(id), .cancelled, stage: .cancelled, note: "cancelled by \(actor)")
         } else {
-            try await end(record, .cancelled, stage: .cancelled, note: "cancelled by \(actor)")
+            // A service took it over a moment ago: it acts on the request.
+            try await store.requestCancel(run: id)
         }
     }
 
@@ -47,7 +62,7 @@ extension Orchestrator {
     public func retry(run id: RunID, by actor: String) async throws -> RunID {
         let old = try await record(id)
         guard [.failed, .cancelled, .interrupted].contains(old.status) else {
-            throw SlipwayError.badInput("run \(id) is \(old.status.rawValue): only a failed, cancelled or interrupted run can be retried")
+            throw SlipwayError.badInput("run \(id) \(old.status.sentence): only a failed, cancelled or interrupted run can be retried")
         }
         let spec = try await spec(old.pipeline)
         let plan = RunPlan(spec)
@@ -110,13 +125,6 @@ extension Orchestrator {
         }
         await append(record.id, stage: "run", "run \(record.id): \(status.rawValue): \(note)")
         await publish(record)
-    }
-
-    /// Runs whose owning process is gone are interrupted: nobody will finish them.
-    func markInterrupted() async throws {
-        for (record, owner) in try await store.inFlightRuns() where owner.map({ !ProcessIdentity.isAlive($0) }) ?? true {
-            try await end(record, .interrupted, stage: .interrupted, note: "the process running it (\(owner ?? "unknown")) stopped")
-            await audit("slipway", .interrupted, pipeline: record.pipeline, run: record.id, "owner \(owner ?? "unknown") is gone")
-        }
+        removeTree(workspace(record.id))
     }
 }

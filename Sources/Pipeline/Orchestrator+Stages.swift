@@ -3,11 +3,13 @@ import Build
 import Deploy
 import Foundation
 import Images
+import Registry
 import Secrets
 import SlipwayAPI
 import SlipwayCore
 import Specs
 import State
+import Synchronization
 
 extension Orchestrator {
     /// Runs one stage; returns what it produced or throws why it stopped.
@@ -16,8 +18,8 @@ extension Orchestrator {
         switch stage.step {
         case .source: return .commit(try await source(run))
         case .build: return .artifact(try await build(run))
-        case let .approval(guarding): return .approval(try await approval(run, stage: stage.name, guarding: guarding))
-        case let .deploy(deploy): return .release(try await self.deploy(run, stage: deploy))
+        case let .approval(guarding): return .approval(try await approval(run, stage: index, guarding: guarding))
+        case let .deploy(deploy): return .release(try await self.deploy(run, stage: deploy, at: index))
         }
     }
 
@@ -48,10 +50,31 @@ extension Orchestrator {
     func build(_ run: ActiveRun) async throws -> Digest {
         let checkout = try await checkout(run)
         let spec = run.spec
-        let images = ImageStore(home: home)
-        let image = try await BlockingPool.git.run { try images.resolve(spec.build.image) }
-        var request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
-        request.imageIsDefault = spec.build.image == PipelineSpec.defaultImage  // busybox has no runtimes to lose
+        // A registry reference the store lacks is pulled on first use (plain HTTP only for
+        // SLIPWAY_INSECURE_REGISTRIES); so is an image build.runtimes picks. On the default
+        // image (busybox has no runtimes to lose) runtime-versions picks a Debian runtime image.
+        let imageIsDefault = spec.build.image == PipelineSpec.defaultImage
+        let puller = ImagePuller(store: ImageStore(home: home), options: RegistryOptions(home: home))
+        var request: BuildRequest
+        do {
+            let image = try await puller.resolve(spec.build.image) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(spec.build.image): \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+            request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
+        } catch let error as SlipwayError where error.kind == .notFound && (!spec.build.runtimes.isEmpty || imageIsDefault) {
+            request = BuildRequest(source: checkout, missingImage: error, buildspec: spec.build.buildspec)  // runtimes may pick one
+        }
+        request.imageIsDefault = imageIsDefault
+        request.runtimeImages = RuntimeImages(spec.build.runtimes)
+        request.resolveImage = { reference in
+            try puller.resolveBlocking(reference) { event in
+                if case let .resolved(manifest, platform, layers) = event {
+                    run.log("build", "pulling \(reference) for build.runtimes: \(manifest) (\(platform), \(layers) layers)")
+                }
+            }
+        }
         request.projectEnvironment = spec.build.environment
         let secrets = SecretStore(home: home)
         request.secrets = try await BlockingPool.git.run { try secrets.values(pipeline: spec.name) }
@@ -70,15 +93,39 @@ extension Orchestrator {
         request.sourceVersion = spec.source.branch
         let runner = BuildRunner(home: home)
         let built = request
-        let result = try await BlockingPool.stages.run {
-            try runner.run(built) { event in
-                if case let .log(line, _) = event { run.log("build", line) }
+        // What `slipway build` runs: the buildspec's batch when it has one, else one build.
+        let outcome = try await BlockingPool.stages.run {
+            try runner.runBuildOrBatch(built) { entry, event in
+                if case let .log(line, _) = event { run.output("build", BuildRunner.label(line, entry: entry)) }
             }
         }
-        if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
-        guard result.succeeded else { throw StageStop.failed("build \(result.status.rawValue): \(result.message ?? "see the log")") }
-        guard let artifact = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
-            throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+        let artifact: BuiltArtifact
+        switch outcome {
+        case let .single(result):
+            if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
+            // The message says what failed; the stage's status already says that it did.
+            guard result.succeeded else { throw StageStop.failed(result.message ?? "the build ended \(result.status.rawValue)") }
+            guard let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
+                throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+            }
+            artifact = primary
+        case let .batch(batch):
+            if run.stop != nil || batch.builds.contains(where: { $0.status == .stopped }) { throw StageStop.cancelled }
+            for entry in batch.builds {
+                run.log("build", "batch build \(entry.identifier): \(entry.status.rawValue)" + (entry.message.map { " (\($0))" } ?? ""))
+            }
+            guard batch.status == .succeeded else {
+                // Each build that failed the batch, with why: `build2: phase BUILD failed: …`.
+                throw StageStop.failed(batch.builds.filter { ![.succeeded, .skipped].contains($0.status) }
+                    .map { "\($0.identifier): \($0.message ?? $0.status.rawValue)" }.joined(separator: "; "))
+            }
+            do {
+                let (entry, chosen) = try batch.deployableArtifact(from: spec.build.deployFrom, setting: "build.deploy-from in slipway.yml")
+                run.log("build", "deploying the artifact of batch build \(entry): \(chosen.digest)")
+                artifact = chosen
+            } catch let error as SlipwayError {
+                throw StageStop.failed(error.description)
+            }
         }
         let digest = artifact.digest
         await publish(run.update { $0.artifact = digest })
@@ -87,14 +134,23 @@ extension Orchestrator {
 
     /// Waits for a decision recorded by any process (`slipway approve`, the API): the store
     /// watcher wakes the wait when one is recorded. Without one before the guarded stage's
-    /// approval timeout, the approval expires and the run fails.
-    func approval(_ run: ActiveRun, stage: String, guarding deploy: PipelineSpec.DeployStage) async throws -> ApprovalDecision {
+    /// approval timeout, counted from the request (the stage's start, kept across restarts),
+    /// the approval expires and the run fails.
+    func approval(_ run: ActiveRun, stage index: Int, guarding deploy: PipelineSpec.DeployStage) async throws -> ApprovalDecision {
+        let stage = run.plan.stages[index].name
         let timeout = deploy.approvalTimeout ?? 7 * 86400
-        let deadline = ContinuousClock.now + .seconds(timeout)
+        let requested = run.record.stages[index].started ?? Date()
+        let expires = requested.addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + .seconds(max(0, expires.timeIntervalSinceNow))
         let changes = approvals.changes()
-        run.log(stage, "waiting for approval: slipway approve \(run.id) (or reject); it expires in \(Self.duration(timeout))")
+        if Date().timeIntervalSince(requested) < 1 {
+            run.log(stage, "waiting for approval: slipway approve \(run.id) (or reject); it expires in \(Self.duration(timeout))")
+        } else {
+            run.log(stage, "still waiting for approval (asked \(Timestamp.format(requested))): slipway approve \(run.id) (or reject); "
+                           + "it expires \(Timestamp.format(expires))")
+        }
         while true {
-            if let decision = try await store.approval(run: run.id, stage: stage) {
+            if let decision = try await store.approval(run: run.id, stage: stage, before: expires) {
                 guard decision.approved else { throw StageStop.failed("rejected by \(decision.actor)\(decision.comment.map { ": \($0)" } ?? "")") }
                 return decision
             }
@@ -125,7 +181,11 @@ extension Orchestrator {
         return "\(whole)s"
     }
 
-    func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage) async throws -> ReleaseID {
+    /// Deploys the run's artifact to the stage's targets. A deploy taken over from a process
+    /// that stopped in the middle of it carries on from the targets' journals: deployed again
+    /// when it switched no target, confirmed (or switched back) where it did, and left to a
+    /// person (the run ends `interrupted`) when a target moved on since.
+    func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage, at index: Int) async throws -> ReleaseID {
         guard let digest = run.record.artifact else { throw StageStop.failed("no artifact to deploy: the build did not finish") }
         let store = ArtifactStore(home: home)
         let artifact = try await BlockingPool.git.run { try store.resolve(digest.description) }
@@ -139,12 +199,25 @@ extension Orchestrator {
         options.environment = stage.environment
         options.deploymentGroup = stage.name
         let name = stage.name
-        let events: DeployEventSink = { event in run.log(name, event.description) }
+        let events: DeployEventSink = { event in run.output(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
         let deployer = Deployer(store: store, options: options, events: events)
-        let result = try await BlockingPool.stages.run { deployer.deploy(artifact, to: hosts) }
-        guard result.succeeded, let release = result.release.map({ ReleaseID($0) }) else {
-            throw StageStop.failed(result.error ?? "deploy \(result.status)")
+        var outcome: DeployResult?
+        if let began = run.resumedDeploy, index == run.first {
+            switch try await untilReleased(run, { deployer.resume(artifact, to: hosts, begunAt: began) }) {
+            case .redeploy:
+                run.log(name, "the deploy had switched no target when its process stopped: deploying again")
+            case let .finished(finished):
+                run.log(name, "the deploy carried on from the targets' journals: \(finished.status)")
+                outcome = finished
+            case let .undecided(reason):
+                throw StageStop.undecided("the deploy cannot carry on by itself: \(reason); check the targets, then `slipway retry \(run.id)`")
+            }
+        }
+        if outcome == nil { outcome = try await untilReleased(run, { deployer.deploy(artifact, to: hosts) }) }
+        guard let result = outcome, result.succeeded, let release = result.release.map({ ReleaseID($0) }) else {
+            // What failed, then what the targets serve now: rolled back to which release.
+            throw StageStop.failed((outcome?.error ?? "the deploy \(outcome?.status ?? "failed")") + (outcome?.aftermath.map { "; " + $0 } ?? ""))
         }
         for target in stage.targets {
             try await self.store.recordRelease(DeployedRelease(pipeline: run.spec.name, target: target, release: release, artifact: digest,
@@ -152,6 +225,24 @@ extension Orchestrator {
         }
         await publish(run.update { $0.release = release })
         return release
+    }
+
+    /// Runs blocking work that cannot be stopped half-way (a deploy) on the stages pool and
+    /// returns its result; a cancelled run waits for it too. Only when this process shuts
+    /// down (the run is released) does it stop waiting at once, leaving the work to go on
+    /// until the process exits: the next service takes the stage over from the journals.
+    func untilReleased<T: Sendable>(_ run: ActiveRun, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let work = Task { try await BlockingPool.stages.run(body) }
+        let waiter = OneShot<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.set(continuation)
+                Task { waiter.resume(with: await work.result) }
+                if Task.isCancelled, run.stop == .released { waiter.resume(with: .failure(CancellationError())) }
+            }
+        } onCancel: {
+            if run.stop == .released { waiter.resume(with: .failure(CancellationError())) }
+        }
     }
 
     /// The directory the appspec's `files` install into, taken from the committed appspec:
@@ -179,5 +270,31 @@ extension PipelineSpec.Strategy {
         case .half: return .half
         case .all: return .all
         }
+    }
+}
+
+/// A continuation resumed once, by whichever of several resumers comes first.
+final class OneShot<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, early: Result<T, any Error>?)>((nil, nil))
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { s -> Result<T, any Error>? in
+            if let early = s.early { s.early = nil; return early }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<T, any Error>? in
+            guard let c = s.continuation else {
+                if s.early == nil { s.early = result }
+                return nil
+            }
+            s.continuation = nil
+            return c
+        }
+        continuation?.resume(with: result)
     }
 }

@@ -14,13 +14,20 @@ extension Orchestrator {
             let (repository, branch) = (spec.source.repository, spec.source.branch)
             id = try await BlockingPool.git.run { try GitSource.resolve(repository: repository, branch: branch) }
         }
+        await awaitFirstAdoption()
         // The same commit is not built twice: an earlier run that is in flight, succeeded or
         // failed counts (a failed one is retried, not restarted); cancelled, superseded and
-        // interrupted ones do not.
+        // interrupted ones do not. One in flight whose process stopped is taken over here and
+        // carried on (a `slipway run` killed and started again goes on where it was).
         let counted: Set<RunStatus> = [.queued, .running, .waitingApproval, .succeeded, .failed]
-        if !force, try await store.runs(pipeline: pipeline, commit: id).contains(where: { counted.contains($0.status) }) {
-            return nil
+        let earlier = force ? [] : try await store.runs(pipeline: pipeline, commit: id)
+        if let orphan = earlier.first(where: { !$0.status.isFinal }),
+           let owner = try await store.inFlightRuns().first(where: { $0.run.id == orphan.id }).map({ $0.owner }),
+           owner.map({ !ProcessIdentity.isAlive($0) }) ?? true,
+           try await adopt(orphan, from: owner) {
+            return orphan.id
         }
+        if earlier.contains(where: { counted.contains($0.status) }) { return nil }
         let plan = RunPlan(spec)
         let record = RunRecord(id: 0, pipeline: pipeline, status: .queued, trigger: trigger,
                                commit: CommitInfo(id: id, author: "", time: Date(timeIntervalSince1970: 0), message: ""),

@@ -17,13 +17,18 @@ typealias ReleaseID = SlipwayAPI.ReleaseID
 /// runs, and with every change on one event stream.
 ///
 /// The orchestrator is a service: `run()` owns the runs this process starts (each a child
-/// task of it, cancelled and awaited when it is cancelled, so a shutdown leaves them
-/// `interrupted` in the store) and the one store watcher of the process, which feeds the
-/// event hub with what other processes write and passes on their cancel requests and
-/// approvals. Runs whose owner died are marked `interrupted` when the service starts.
+/// task of it) and the one store watcher of the process, which feeds the event hub with what
+/// other processes write and passes on their cancel requests and approvals. When it is
+/// cancelled (a shutdown), its runs are released, not ended: each stays in its state
+/// (waiting for approval, queued, its interrupted build back to pending) with no owner.
+/// The pipelines' retention rules are applied when it starts, hourly, and when a run ends.
 ///
-/// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing: not even
-/// the interrupted runs, which the next process that writes marks.
+/// `run(adopting: true)` (what `slipway serve` does) also takes over the runs in flight whose
+/// owner is gone, released or killed, at its start and from then on (see
+/// `Orchestrator+Adoption.swift`). Other processes never execute another's runs and leave
+/// them as they are.
+///
+/// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing.
 public final class Orchestrator: PipelineControl {
     public let home: SlipwayHome
     public let store: StateStore
@@ -37,6 +42,11 @@ public final class Orchestrator: PipelineControl {
     let notifications = RunNotifications()
     /// How often the store watcher looks for what other processes wrote.
     let watchInterval: Duration = .milliseconds(100)
+    /// How often an adopting service looks for runs whose owner stopped.
+    let adoptInterval: Duration = .seconds(1)
+    /// The first adoption of an adopting service: runs started meanwhile wait for it, so the
+    /// runs taken over hold their stages first.
+    let firstAdoption = Mutex<Task<Void, Never>?>(nil)
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
@@ -48,22 +58,24 @@ public final class Orchestrator: PipelineControl {
     }
 
     /// Executes the runs this process starts and watches the store, until cancelled; then
-    /// stops every run still going (they end `interrupted`) and returns once all have ended.
-    public func run() async {
-        await recover()
-        await serve()
-    }
-
-    /// Marks the runs of processes that are gone `interrupted` (not when read-only).
-    func recover() async {
-        guard !store.isReadOnly else { return }
-        do { try await markInterrupted() } catch { logger.error("cannot mark the runs of stopped processes: \(error)") }
+    /// releases every run still going (each stays in its state for the next service to resume)
+    /// and returns once all have stopped. `adopting`: also take over the runs of processes that
+    /// stopped, now and whenever one stops (`slipway serve`).
+    public func run(adopting: Bool = false) async {
+        if adopting && !store.isReadOnly {
+            let first = Task { await self.adoptOrphans() }
+            firstAdoption.withLock { $0 = first }
+            await first.value
+        }
+        await serve(adopting: adopting && !store.isReadOnly)
     }
 
     /// The runs and the store watcher, until cancelled.
-    func serve() async {
+    func serve(adopting: Bool = false) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask { await self.pruneRegularly() }
+            if adopting { group.addTask { await self.adoptContinually() } }
             group.addTask {
                 await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
                     await self.append(run, stage: "notify", text)
@@ -121,14 +133,16 @@ public final class Orchestrator: PipelineControl {
     }
 
     /// Starts executing a stored run from its first stage to execute, as a child of `run()`.
-    func launch(_ record: RunRecord, version: Int64, spec: PipelineSpec, plan: RunPlan, from first: Int) async throws {
-        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first)
+    /// While this process shuts down nothing starts: the run is released for the next service.
+    func launch(_ record: RunRecord, version: Int64, spec: PipelineSpec, plan: RunPlan, from first: Int, resumedDeploy: Date? = nil) async throws {
+        let log = RunLog(run: record.id, limit: spec.retention.maxLogBytes, store: store, hub: hub, logger: logger)
+        let run = ActiveRun(record: record, spec: spec, plan: plan, first: first, log: log, resumedDeploy: resumedDeploy)
         active.withLock { $0[record.id] = run }
         hub.send(record, version: version)
         if case .terminated = launcher.yield(run) {
             active.withLock { _ = $0.removeValue(forKey: record.id) }
-            try await end(record, .interrupted, stage: .interrupted, note: "this process is shutting down")
-            throw SlipwayError.failed("run \(record.id) was not started: this process is shutting down")
+            try await store.releaseRun(record.id, owner: ProcessIdentity.current)
+            throw SlipwayError.failed("run \(record.id) was not started: this process is shutting down (the next `slipway serve` runs it)")
         }
     }
 

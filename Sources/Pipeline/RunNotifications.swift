@@ -38,6 +38,11 @@ final class RunNotifications: Sendable {
         queue.yield(Change(record: record, spec: spec, event: event))
     }
 
+    /// A run taken over from a stopped process: its receivers already heard of its status.
+    func adopted(_ record: RunRecord) {
+        last.withLock { $0[record.id] = record.status }
+    }
+
     static func event(_ status: RunStatus) -> PipelineSpec.Notification.Event? {
         switch status {
         case .running: return .started

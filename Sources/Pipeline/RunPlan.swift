@@ -68,7 +68,13 @@ struct RunPlan: Sendable {
             if start == index { break }
             stages[index].status = .skipped
             stages[index].output = output
-            stages[index].note = "done in run \(old.id)"
+            // The run the work was done in: a stage the earlier run took over itself names
+            // its own origin, so a retry of a retry says "done in run 8", once.
+            if earlier.status == .skipped, let origin = earlier.note, origin.hasPrefix("done in run ") {
+                stages[index].note = origin
+            } else {
+                stages[index].note = "done in run \(old.id)"
+            }
         }
         for index in stages.indices where index >= start {
             stages[index] = StageRecord(name: stages[index].name, kind: stages[index].kind)

@@ -25,7 +25,7 @@ final class StageGate: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 let resume: [(CheckedContinuation<Outcome, Never>, Outcome)] = state.withLock { s in
                     if Task.isCancelled { return [(continuation, .cancelled)] }
-                    if s.holders[stage] == nil {
+                    if s.holders[stage] == nil || s.holders[stage] == run {
                         s.holders[stage] = run
                         return [(continuation, .entered)]
                     }
@@ -42,6 +42,18 @@ final class StageGate: Sendable {
                 return w
             }
             waiter?.continuation.resume(returning: .cancelled)
+        }
+    }
+
+    /// Seats `run` in `stage` at once if nobody holds it; its `enter` then succeeds. A run
+    /// taken over in the middle of a stage (after a restart) holds it again this way before
+    /// any other run can come to wait, so runs keep their order. Returns whether it did.
+    @discardableResult
+    func claim(_ stage: String, run: RunID) -> Bool {
+        state.withLock { s in
+            guard s.holders[stage] == nil || s.holders[stage] == run else { return false }
+            s.holders[stage] = run
+            return true
         }
     }
 

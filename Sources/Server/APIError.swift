@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import SlipwayCore
 
-/// An error answered as JSON: `{"error": message, "field": name}` with its status.
+/// An error answered with its status: `{"error": message, "field": name}` for API clients, a
+/// page for a browser (a request that accepts `text/html`). No answer names a file on the
+/// server: paths in the text are cut to their last component (`ErrorText`).
 struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var message: String
@@ -22,8 +24,16 @@ struct APIError: HTTPResponseError {
     static let unauthorized = APIError(
         .unauthorized, "a valid API token is required: send `Authorization: Bearer TOKEN` (see `slipway serve --new-token`)")
 
+    static let routeNotFound = APIError(.notFound, "there is nothing at this address: the API is under /api, the dashboard at /")
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONResponse.make(ErrorBody(error: message, field: field), status: status)
+        let text = ErrorText.redactingPaths(message)
+        var response: Response
+        if ErrorText.prefersHTML(request) {
+            response = ErrorPage.make(status: status, message: text, signedIn: request.cookies[TokenGate.cookieName] != nil)
+        } else {
+            response = try JSONResponse.make(ErrorBody(error: text, field: field), status: status)
+        }
         if status == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer realm=\"slipway\""
         }
@@ -46,7 +56,10 @@ extension SlipwayError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try APIError(status, description).response(from: request, context: context)
+        if httpStatus >= 500 {
+            context.logger.error("\(request.method) \(request.uri.path): \(description)")
+        }
+        return try APIError(status, description).response(from: request, context: context)
     }
 }
 

@@ -50,12 +50,14 @@ struct LogEventStream {
                         for try await chunk in control.followLogs(run: run, after: offset) {
                             sink.yield(Self.event("log", id: chunk.end, data: chunk))
                         }
-                        if let status = try? await control.run(run).status {
+                        // Only an ended run says `end`: a log that stops because the service is
+                        // going away leaves the client to reconnect to the next one.
+                        if let status = try? await control.run(run).status, status.isFinal {
                             sink.yield(Self.event("end", data: ["status": status.rawValue]))
                         }
                     } catch is CancellationError {
                     } catch {
-                        sink.yield(Self.event("error", data: ["error": "\(error)"]))
+                        sink.yield(Self.event("error", data: ["error": ErrorText.redactingPaths("\(error)")]))
                     }
                     sink.finish()
                 }

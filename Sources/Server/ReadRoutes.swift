@@ -35,6 +35,19 @@ struct ReadRoutes {
         group.get("pipelines/:pipeline/releases") { _, context in
             try JSONResponse.make(try await control.releases(pipeline: try RequestInput.pipeline(context)))
         }
+        group.get("audit") { request, _ in
+            let limit = try RequestInput.integer("limit", in: request, range: 1...1000) ?? 50
+            let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
+            let entries = try await control.audit(pipeline: request.uri.queryParameters.get("pipeline"), limit: Int(limit), before: before)
+            return try JSONResponse.make(AuditPage(entries: entries, next: entries.count == Int(limit) ? entries.last?.id : nil))
+        }
+    }
+
+    /// A page of the audit trail, newest first; `next` (absent on the last page) is the
+    /// `before` of the following page.
+    struct AuditPage: Encodable {
+        var entries: [AuditEntry]
+        var next: Int64?
     }
 
     private func runPage(_ request: Request, pipeline: String?) async throws -> Response {

@@ -30,7 +30,7 @@ struct TokenGate: RouterMiddleware {
             }
         } else {
             // A person opening a dashboard page is sent to the login form instead.
-            if scope == .read, request.method == .get, request.headers[.accept]?.contains("text/html") == true {
+            if scope == .read, request.method == .get || request.method == .head, ErrorText.prefersHTML(request) {
                 let next = request.uri.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "/"
                 return Response(status: .seeOther, headers: [.location: "/login?next=\(next)"])
             }

@@ -15,6 +15,9 @@ public protocol PipelineControl: Sendable {
     func followLogs(run: RunID, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error>
     /// Releases per deploy target of a pipeline, newest first, with which one is current.
     func releases(pipeline: String) async throws -> [TargetReleases]
+    /// The audit trail (of one pipeline, or all), newest first; `before` pages backwards by
+    /// entry id.
+    func audit(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry]
 
     /// Queues a run of the pipeline's branch head (or a given commit). Returns nil when that
     /// commit already has a run (the same commit is not built twice) unless `force`.

@@ -19,7 +19,8 @@ public struct PipelineSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// A release of a target as the pipeline's deploys and rollbacks recorded it.
+/// A release of a target as the pipeline's deploys and rollbacks recorded it. The same keys
+/// as a release in `slipway releases --json`, which reads the target's own journal.
 public struct ReleaseSummary: Codable, Sendable, Hashable {
     /// `published`: deployed and switched to; `bad`: its own deploy failed. (The same words
     /// as a target's own journal, where a manual rollback marks nothing bad.)
@@ -29,15 +30,19 @@ public struct ReleaseSummary: Codable, Sendable, Hashable {
     public var artifact: Digest
     public var commit: String?
     public var state: State
-    public var time: Date
+    /// When its deploy was recorded.
+    public var created: Date
+    /// When it last became current (its deploy, or a rollback back to it).
+    public var switched: Date?
     public var current: Bool
 
-    public init(id: ReleaseID, artifact: Digest, commit: String?, state: State, time: Date, current: Bool) {
+    public init(id: ReleaseID, artifact: Digest, commit: String?, state: State, created: Date, switched: Date?, current: Bool) {
         self.id = id
         self.artifact = artifact
         self.commit = commit
         self.state = state
-        self.time = time
+        self.created = created
+        self.switched = switched
         self.current = current
     }
 }

@@ -7,6 +7,21 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case interrupted
 
     public var isFinal: Bool { ![.queued, .running, .waitingApproval].contains(self) }
+
+    /// The status as the rest of a sentence about a run: "run 4 succeeded", "run 4 is
+    /// waiting for approval", "run 4 was cancelled".
+    public var sentence: String {
+        switch self {
+        case .queued: "is queued"
+        case .running: "is running"
+        case .waitingApproval: "is waiting for approval"
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .cancelled: "was cancelled"
+        case .superseded: "was superseded by a newer run"
+        case .interrupted: "was interrupted"
+        }
+    }
 }
 
 /// Where one stage of a run is.

@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Artifacts
 import Foundation
+import Pipeline
 import SlipwayCore
 
 struct ArtifactCommand: ParsableCommand {
@@ -12,10 +13,26 @@ struct ArtifactCommand: ParsableCommand {
 
     static var store: ArtifactStore { ArtifactStore(home: .fromEnvironment()) }
 
+    /// Runs a write to the store; SIGINT or SIGTERM meanwhile removes this process's partial
+    /// blob from the store's staging directory and exits 130 (143): nothing is left behind.
+    static func interruptible<T>(_ store: ArtifactStore, _ write: () throws -> T) rethrows -> T {
+        let sources = SignalHandlers.install { signo in
+            store.discardOwnStaging()
+            Terminal.note("\ninterrupted: nothing was stored")
+            _exit(128 + signo)
+        }
+        defer { sources.forEach { $0.cancel() } }
+        return try write()
+    }
+
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "pack",
             abstract: "Pack a directory into a deterministic tarball in the store and print its digest.",
-            discussion: "Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere.")
+            discussion: """
+                Entry mtimes are $SOURCE_DATE_EPOCH (else 0); the same tree gives the same bytes anywhere. \
+                Interrupted (Ctrl-C, SIGTERM), it leaves nothing in the store; a partial blob of a \
+                pack that was killed is removed by the next pack and by gc.
+                """)
         @Argument(help: "The directory to pack.") var directory: String
         @Option(help: "zstd (default), gzip or none.") var compression: Compression = .zstd
         @Option(help: "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).") var level: Int?
@@ -24,10 +41,12 @@ struct ArtifactCommand: ParsableCommand {
 
         func run() throws {
             let mtime = try sourceDateEpoch()
-            let record = try ArtifactCommand.store.pack(
-                directory: directory, compression: compression, level: level, mtime: mtime,
-                provenance: Provenance(sourceCommit: commit, sourcePath: SlipwayHome.absolute(directory)),
-                progress: Terminal.progress("packing"))
+            let store = ArtifactCommand.store
+            let record = try ArtifactCommand.interruptible(store) {
+                try store.pack(directory: directory, compression: compression, level: level, mtime: mtime,
+                               provenance: Provenance(sourceCommit: commit, sourcePath: SlipwayHome.absolute(directory)),
+                               progress: Terminal.progress("packing"))
+            }
             if json {
                 try Terminal.json(PackOutput(record))
             } else {
@@ -42,7 +61,8 @@ struct ArtifactCommand: ParsableCommand {
         @Flag var json = false
 
         func run() throws {
-            let record = try ArtifactCommand.store.importTarball(file)
+            let store = ArtifactCommand.store
+            let record = try ArtifactCommand.interruptible(store) { try store.importTarball(file) }
             if json { try Terminal.json(PackOutput(record)) } else { print(record.digest) }
         }
     }
@@ -143,23 +163,27 @@ struct ArtifactCommand: ParsableCommand {
         }
     }
 
-    struct GC: ParsableCommand {
+    struct GC: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc", abstract: "Remove artifacts nothing needs, keeping the newest N.",
             discussion: """
-                Kept: artifacts of every release still on a target's disk, of builds younger than \
-                --keep-builds-for, artifacts a deploy or unpack is reading right now, and the newest \
-                --keep-last. Everything else goes, built artifacts included.
+                Kept: artifacts of every release still on a target's disk, of every pipeline run its \
+                pipeline's retention rule keeps (slipway.yml's retention: runs and days), of other \
+                builds younger than --keep-builds-for, artifacts a deploy or unpack is reading right \
+                now, and the newest --keep-last. Everything else goes, built artifacts included.
                 """)
         @Option(help: "Keep this many newest artifacts even if unreferenced.") var keepLast = 10
-        @Option(help: "Days a build keeps its artifacts.") var keepBuildsFor = 30
+        @Option(help: "Days a build outside a pipeline keeps its artifacts.") var keepBuildsFor = 30
         @Flag(help: "Only say what would be removed.") var dryRun = false
         @Flag var json = false
 
-        func run() throws {
+        func run() async throws {
             guard keepBuildsFor >= 0 else { throw SlipwayError.badInput("--keep-builds-for must be 0 or more days") }
-            let report = try ArtifactCommand.store.collectGarbage(keepLast: keepLast, dryRun: dryRun,
-                                                                  buildRetention: Double(keepBuildsFor) * 86400)
+            let home = SlipwayHome.fromEnvironment()
+            // Opened for writing: an older state database is upgraded, not refused.
+            let runs = try await Orchestrator(home: home).retainedArtifacts()
+            let report = try ArtifactStore(home: home).collectGarbage(keepLast: keepLast, dryRun: dryRun,
+                                                                      buildRetention: Double(keepBuildsFor) * 86400, roots: runs)
             if json { return try Terminal.json(report) }
             for item in report.removed { print((dryRun ? "would remove " : "removed ") + item) }
             print("\(report.kept) kept, \(report.removed.count) \(dryRun ? "to remove" : "removed"), \(Terminal.bytes(report.freedBytes)) \(dryRun ? "to free" : "freed")")

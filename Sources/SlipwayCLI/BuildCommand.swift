@@ -2,9 +2,11 @@ import ArgumentParser
 import Build
 import Foundation
 import Images
+import Registry
 import Sandbox
 import Secrets
 import SlipwayCore
+import Specs
 
 struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +19,7 @@ struct BuildCommand: ParsableCommand {
             """)
 
     @Argument(help: "The source directory (default: the current directory).") var directory = "."
-    @Option(help: "The image: a name from 'slipway image', or the path of an unpacked root filesystem (default: busybox, or the runtime image runtime-versions asks for).") var image: String?
+    @Option(help: "The image: a name from 'slipway image', a registry reference (debian:12, host:5000/team/node:20, name@sha256:…; pulled on first use), or the path of an unpacked root filesystem (default: busybox, or the Debian runtime image the buildspec's runtime-versions asks for).") var image: String?
     @Option(help: "The buildspec, relative to the source (default: buildspec.yml, then buildspec.yaml).") var buildspec: String?
     @Option(name: .customLong("env"), help: "K=V: a variable that overrides the buildspec's (repeatable).") var environment: [String] = []
     @Option(name: .customLong("secret"), help: "NAME=VALUE: the value of a parameter-store or secrets-manager entry (repeatable).") var secrets: [String] = []
@@ -32,7 +34,14 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let home = SlipwayHome.fromEnvironment()
-        var request = BuildRequest(source: directory, image: try Self.resolveImage(image ?? "busybox", home: home), buildspec: buildspec)
+        let runtimes = try Self.runtimes(in: directory)
+        var request: BuildRequest
+        do {
+            request = BuildRequest(source: directory, image: try Self.resolveImage(image ?? PipelineSpec.defaultImage, home: home), buildspec: buildspec)
+        } catch let error as SlipwayError where error.kind == .notFound && (!runtimes.isEmpty || image == nil) {
+            // runtime-versions may pick another image once the buildspec is read.
+            request = BuildRequest(source: directory, missingImage: error, buildspec: buildspec)
+        }
         request.imageIsDefault = image == nil
         request.environment = try Self.pairs(environment, "--env")
         // Stored global secrets, then --secret values over them; only referenced ones are used.
@@ -45,24 +54,20 @@ struct BuildCommand: ParsableCommand {
         request.project = project
         request.timeout = timeout
         request.network = network
+        request.runtimeImages = RuntimeImages(runtimes)
+        request.resolveImage = { reference in try Self.resolveImage(reference, home: home) }
         request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
         // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
         let cancellation = BuildCancellation()
         request.cancellation = cancellation
-        let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { cancellation.cancel() }
-            source.resume()
-            return source
-        }
+        let signals = SignalHandlers.install { _ in cancellation.cancel() }
         defer { signals.forEach { $0.cancel() } }
         let runner = BuildRunner(home: home)
         if check, let batch = try runner.batch(for: request) {
             throw SlipwayError.badInput("--check compares one build; this buildspec runs a batch (\(batch.kind.rawValue))")
         }
         let outcome = try runner.runBuildOrBatch(request) { entry, event in
-            if case let .log(line, _) = event { Terminal.output(entry.map { "[\($0)] " + line } ?? line) }
+            if case let .log(line, _) = event { Terminal.output(BuildRunner.label(line, entry: entry)) }
         }
         let result: BuildResult
         switch outcome {
@@ -103,7 +108,7 @@ struct BuildCommand: ParsableCommand {
             Terminal.note(Self.summary(first))
             throw SlipwayError.failed("the first build ended \(first.status.rawValue); there is nothing to compare")
         }
-        var arguments = ["--image", image, "--project", first.project, "--timeout", String(timeout), "--network", network.rawValue]
+        var arguments = (image.map { ["--image", $0] } ?? []) + ["--project", first.project, "--timeout", String(timeout), "--network", network.rawValue]
         if let buildspec { arguments += ["--buildspec", buildspec] }
         arguments += environment.flatMap { ["--env", $0] } + secrets.flatMap { ["--secret", $0] }
         let check = BuildCheck(home: home, source: directory, dirty: dirty, arguments: arguments)
@@ -137,6 +142,15 @@ struct BuildCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// `build.runtimes` of the directory's `slipway.yml`, when it has one.
+    static func runtimes(in directory: String) throws -> [String: String] {
+        let file = (SlipwayHome.absolute(directory) as NSString).appendingPathComponent("slipway.yml")
+        guard let data = FileManager.default.contents(atPath: file) else { return [:] }
+        let (spec, diagnostics) = PipelineSpec.parse(contents: String(decoding: data, as: UTF8.self), file: file, directory: directory)
+        guard let spec else { throw SlipwayError.badInput(diagnostics.map(\.description).joined(separator: "\n")) }
+        return spec.build.runtimes
+    }
+
     static func pairs(_ items: [String], _ flag: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for item in items {
@@ -148,14 +162,21 @@ struct BuildCommand: ParsableCommand {
         return out
     }
 
-    /// A name from the image store, or the path of an unpacked root filesystem (identified
-    /// by the digest of its canonical tar stream).
+    /// A name from the image store, a registry reference (pulled when the store lacks it;
+    /// SLIPWAY_INSECURE_REGISTRIES names plain-HTTP ones), or the path of an unpacked root
+    /// filesystem (identified by the digest of its canonical tar stream).
     static func resolveImage(_ name: String, home: SlipwayHome) throws -> ImageRecord {
         var isDir: ObjCBool = false
         let path = SlipwayHome.absolute(name)
         if name.contains("/"), FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             return try ImageRecord.rootfsDirectory(path)
         }
-        return try ImageStore(home: home).resolve(name)
+        let puller = ImagePuller(store: ImageStore(home: home), options: RegistryOptions(home: home))
+        let progress = PullProgress.onTerminal()
+        defer { progress?.finish() }
+        return try puller.resolveBlocking(name) { event in
+            if case .resolved = event, progress == nil { Terminal.note("pulling \(name)") }
+            progress?.handle(event)
+        }
     }
 }

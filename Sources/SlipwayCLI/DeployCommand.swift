@@ -64,7 +64,7 @@ struct DeployCommand: ParsableCommand {
             for host in result.hosts { Terminal.note("\(host.host): \(host.status.rawValue), current \(host.current ?? "none")") }
         }
         guard result.succeeded else {
-            if !json { Terminal.error(result.error ?? "deploy failed") }
+            if !json { Terminal.error((result.error ?? "the deploy failed") + (result.aftermath.map { "; " + $0 } ?? "")) }
             throw ExitCode(1)
         }
     }
@@ -77,8 +77,16 @@ struct DeployCommand: ParsableCommand {
 /// A digest or prefix from the store, or a tarball path imported into it.
 func resolveArtifact(_ reference: String, in store: ArtifactStore) throws -> ArtifactRecord {
     var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), !isDirectory.boolValue {
+    if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
+        guard !isDirectory.boolValue else {
+            throw SlipwayError.badInput("\(reference) is a directory: pack it first (slipway artifact pack \(reference)), or give a tarball or digest")
+        }
         return try store.importTarball(reference)
+    }
+    // A path (it has a slash, or a tarball's suffix) that is not there is a missing file, not
+    // a digest that does not match.
+    if reference.contains("/") || [".tar", ".tar.zst", ".tzst", ".tar.gz", ".tgz"].contains(where: { reference.hasSuffix($0) }) {
+        throw SlipwayError.notFound("\(reference): the file does not exist (ARTIFACT is a tarball path, a digest or a digest prefix)")
     }
     return try store.resolve(reference)
 }

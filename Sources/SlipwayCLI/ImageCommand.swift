@@ -1,17 +1,18 @@
 import ArgumentParser
 import Foundation
 import Images
+import Registry
 import SlipwayCore
 
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Import, build, list, inspect and remove toolchain images.",
+        abstract: "Pull, import, build, list, inspect and remove toolchain images.",
         discussion: """
             Images are unpacked once per digest under $SLIPWAY_HOME/images/rootfs and shared \
             read-only by every sandbox (each gets its own writable overlay).
             """,
-        subcommands: [Import.self, Build.self, List.self, Inspect.self, Remove.self])
+        subcommands: [Pull.self, Login.self, Import.self, Build.self, List.self, Inspect.self, Remove.self])
 
     static var store: ImageStore { ImageStore(home: .fromEnvironment()) }
 
@@ -79,14 +80,28 @@ struct ImageCommand: ParsableCommand {
         func run() throws {
             let records = try ImageCommand.store.list()
             if json { return try Terminal.json(records) }
-            print("NAME                          DIGEST               SIZE        FORMAT          CREATED")
-            let formatter = ISO8601DateFormatter()
-            for r in records {
-                print([r.reference.padding(toLength: 29, withPad: " ", startingAt: 0),
-                       (Digest.algorithmPrefix + r.digest.short).padding(toLength: 20, withPad: " ", startingAt: 0),
-                       Terminal.bytes(r.size).padding(toLength: 11, withPad: " ", startingAt: 0),
-                       r.format.padding(toLength: 15, withPad: " ", startingAt: 0),
-                       formatter.string(from: r.created)].joined(separator: " "))
+            let rows = records.map { r -> [String] in
+                let (name, tag) = Self.split(r.reference)
+                return [name, tag, Digest.algorithmPrefix + r.digest.short, Terminal.bytes(r.size),
+                        r.origin?.reference ?? r.format, ISO8601DateFormatter().string(from: r.created)]
+            }
+            Self.table(["NAME", "TAG", "DIGEST", "SIZE", "ORIGIN", "CREATED"], rows)
+        }
+
+        /// `name` and `tag` of `name:tag` (a `name@sha256:…` reference has no tag).
+        static func split(_ reference: String) -> (String, String) {
+            if let at = reference.firstIndex(of: "@") { return (String(reference[..<at]), "-") }
+            if let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") {
+                return (String(reference[..<colon]), String(reference[reference.index(after: colon)...]))
+            }
+            return (reference, "-")
+        }
+
+        static func table(_ header: [String], _ rows: [[String]]) {
+            let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+            for row in [header] + rows {
+                print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  "))
             }
         }
     }
@@ -115,17 +130,16 @@ struct ImageCommand: ParsableCommand {
     static func show(_ record: ImageRecord, json: Bool, short: Bool) throws {
         if json { return try Terminal.json(record) }
         if short { return print(record.digest) }
-        print("""
-            name:     \(record.reference)
-            digest:   \(record.digest)
-            format:   \(record.format)
-            size:     \(Terminal.bytes(record.size)) unpacked
-            created:  \(ISO8601DateFormatter().string(from: record.created))
-            rootfs:   \(record.rootfs)
-            layers:   \(record.layers.count)
-            """)
-        if let parent = record.parent { print("parent:   \(parent)") }
-        if let recipe = record.recipe { print("recipe:   \(recipe)") }
+        var lines = ["name:     \(record.reference)", "digest:   \(record.digest)", "format:   \(record.format)"]
+        if let origin = record.origin {
+            lines += ["origin:   \(origin.reference)", "manifest: \(origin.platformManifest)", "platform: \(origin.platform)"]
+        }
+        lines += ["size:     \(Terminal.bytes(record.size)) unpacked",
+                  "created:  \(ISO8601DateFormatter().string(from: record.created))",
+                  "rootfs:   \(record.rootfs)", "layers:   \(record.layers.count)"]
+        if let parent = record.parent { lines.append("parent:   \(parent)") }
+        if let recipe = record.recipe { lines.append("recipe:   \(recipe)") }
+        print(lines.joined(separator: "\n"))
         for layer in record.layers { print("  \(layer)") }
         if let env = record.environment, !env.isEmpty {
             print("env:")

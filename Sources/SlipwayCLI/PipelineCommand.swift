@@ -7,8 +7,8 @@ import Specs
 struct PipelineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Register pipelines (slipway.yml) with the state a 'slipway serve' runs, list them, roll a target back.",
-        subcommands: [Add.self, List.self, Rollback.self])
+        abstract: "Register pipelines (slipway.yml) with the state a 'slipway serve' runs, list and remove them, roll a target back.",
+        subcommands: [Add.self, List.self, Remove.self, Rollback.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add",
@@ -32,17 +32,42 @@ struct PipelineCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List registered pipelines with their latest run.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List registered pipelines with their latest run.",
+            discussion: "On a terminal the columns have a header; piped, one tab-separated line per pipeline.")
 
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let pipelines = try await Orchestrator(home: .fromEnvironment(), readOnly: true).pipelines()
             if json { return try Terminal.json(pipelines) }
-            for p in pipelines {
-                let latest = p.latest.map { "run \($0.id) \($0.status.rawValue)" } ?? "no runs"
-                print([p.name, p.repository, p.branch, p.targets.joined(separator: ","), latest].joined(separator: "\t"))
-            }
+            Terminal.table(["PIPELINE", "REPOSITORY", "BRANCH", "TARGETS", "LATEST"], pipelines.map { p in
+                [p.name, p.repository, p.branch, p.targets.joined(separator: ","), p.latest.map { "run \($0.id) \($0.status.rawValue)" } ?? "no runs"]
+            })
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm",
+            abstract: "Unregister a pipeline; its runs, logs and recorded releases stay as history unless --purge.",
+            discussion: """
+                No new runs start for it (pushes, polls, schedules, the API). Deploy targets are \
+                not touched, and the audit trail keeps every entry, this removal included. A \
+                pipeline with a run in flight is refused unless --force, which cancels the run \
+                and waits for it to end. Exit status: 0 removed, 1 refused (a run in flight), \
+                2 no such pipeline.
+                """)
+
+        @Argument(help: "The pipeline.") var pipeline: String
+        @Flag(help: "Delete its runs, their logs and its recorded releases too.") var purge = false
+        @Flag(help: "Cancel its runs in flight first.") var force = false
+        @Flag(help: "Print JSON: pipeline, runs, releases (how many were deleted).") var json = false
+
+        func run() async throws {
+            let removal = try await Orchestrator(home: .fromEnvironment())
+                .remove(pipeline: pipeline, purge: purge, force: force, by: CLIActor.current)
+            if json { return try Terminal.json(removal) }
+            Terminal.note(purge ? "removed pipeline \(pipeline) with its \(removal.runs) runs and \(removal.releases) recorded releases"
+                                : "removed pipeline \(pipeline); its runs and releases stay listed (--purge deletes them)")
         }
     }
 

@@ -6,14 +6,25 @@ import SlipwayCore
 struct ReleasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "releases",
-        abstract: "List a target's releases, newest first, and which one is current.")
+        abstract: "List a target's releases, newest first, and which one is current.",
+        discussion: "Exit status: 0 listed, 2 no such target (or nothing was ever deployed there).")
 
     @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
     @Flag(help: "Print JSON: id, artifact, commit, state, created, switched, current.") var json = false
 
     func run() throws {
-        let host = try DeployTarget.parse(target).host(events: DeployCommand.printEvents)
+        let parsed = try DeployTarget.parse(target)
+        if case let .local(path) = parsed {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SlipwayError.notFound("\(path): no such deploy target (there is no directory)")
+            }
+        }
+        let host = try parsed.host(events: DeployCommand.printEvents)
         let releases = try listReleases(on: host)
+        if releases.isEmpty, try host.records().isEmpty {
+            throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")
+        }
         if json { return try Terminal.json(releases) }
         print("   ID                                       STATE      ARTIFACT      COMMIT        CREATED")
         let formatter = ISO8601DateFormatter()

@@ -11,8 +11,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Uses DIR/slipway.yml when there is one; otherwise builds buildspec.yml on the busybox \
             image and deploys to --target (which replaces the file's stages when given). The \
-            same commit is not run twice unless --force: the earlier run is reported instead. \
-            Ctrl-C cancels the run. Exit status: 0 succeeded, 1 the run did not succeed, 2 bad input.
+            same commit is not run twice unless --force: the earlier run is reported instead \
+            (one whose process was killed is taken over and goes on). Ctrl-C cancels the run; \
+            SIGTERM or SIGHUP stops only this process and leaves the run for the next \
+            `slipway serve` (or this command again). Exit status: 0 succeeded, 1 the run did not succeed, 2 bad input.
             """)
 
     @Argument(help: "A git checkout (default: the current directory).") var directory = "."
@@ -26,30 +28,31 @@ struct RunCommand: AsyncParsableCommand {
         let orchestrator = try Orchestrator(home: .fromEnvironment())
         try await orchestrator.register(project.spec)
         // This process owns the run: the orchestrator's service runs until the run has ended.
-        let record: RunRecord = try await orchestrator.serving {
-            let events = orchestrator.events()
-            guard let id = try await orchestrator.start(pipeline: project.spec.name, commit: project.head,
-                                                         trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
-                let earlier = try await orchestrator.runs(pipeline: project.spec.name, commit: project.head).first
-                Terminal.note("commit \(project.head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
-                              + "--force runs it again")
-                guard let earlier else { throw ExitCode(1) }
-                return earlier
+        // Ctrl-C (SIGINT) cancels the run. SIGTERM or SIGHUP (a shutdown, a closed terminal)
+        // stops this process instead and releases the run in its state: the next `slipway
+        // serve`, or `slipway run` of the same commit, goes on with it.
+        let (name, head, force) = (project.spec.name, project.head, force)
+        let work = Task { () -> RunRecord in
+            try await orchestrator.serving {
+                let events = orchestrator.events()
+                guard let id = try await orchestrator.start(pipeline: name, commit: head,
+                                                             trigger: Trigger(.cli, actor: CLIActor.current), force: force) else {
+                    let earlier = try await orchestrator.runs(pipeline: name, commit: head).first
+                    Terminal.note("commit \(head.prefix(12)) already ran as run \(earlier.map { "\($0.id) (\($0.status.rawValue))" } ?? "?"); "
+                                  + "--force runs it again")
+                    guard let earlier else { throw ExitCode(1) }
+                    return earlier
+                }
+                return try await RunSignals.cancelling(id, with: orchestrator, by: CLIActor.current) {
+                    try await RunProgress(run: id).show(events)
+                }
             }
-            let signals = [SIGINT, SIGTERM].map { signo -> DispatchSourceSignal in
-                signal(signo, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-                source.setEventHandler { Task { try? await orchestrator.cancel(run: id, by: CLIActor.current) } }
-                source.resume()
-                return source
-            }
-            defer { signals.forEach { $0.cancel() } }
-            return try await RunProgress(run: id).show(events)
         }
-        try report(record, targets: project.spec.targets)
+        let record = try await RunSignals.stoppable(work)
+        try report(record, targets: project.spec.stageTargets)
     }
 
-    private func report(_ record: RunRecord, targets: [String]) throws {
+    private func report(_ record: RunRecord, targets: [String: [String]]) throws {
         let summary = RunSummary(run: record, targets: targets)
         if json {
             try Terminal.json(summary)
@@ -66,12 +69,15 @@ struct RunCommand: AsyncParsableCommand {
             lines.append("  commit    \(c.id.prefix(12)) by \(c.author): \(c.message.split(separator: "\n").first ?? "")")
         }
         if let artifact = run.artifact { lines.append("  artifact  \(artifact)") }
-        if let release = run.release {
+        if let release = run.release, !summary.served.isEmpty {
             lines.append("  release   \(release)")
             for path in summary.served { lines.append("  served    \(path)") }
         }
-        if let failed = run.stages.first(where: { $0.status == .failed }) {
-            lines.append("  failed    \(failed.name): \(failed.detail ?? "")")
+        // The stage that stopped the run, in the words of its status: failed (a rejection,
+        // a deploy rolled back and to what), cancelled, interrupted.
+        if let stopped = run.stages.first(where: { [.failed, .cancelled, .interrupted].contains($0.status) }) {
+            let word = stopped.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            lines.append("  \(word) \(stopped.name)" + (stopped.detail.map { ": " + $0 } ?? ""))
             lines.append("  log       slipway logs \(run.id)")
         }
         let timings = run.stages.compactMap { s in summary.timings[s.name].map { String(format: "%@ %.2f s", s.name, $0) } }

@@ -8,7 +8,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List pipeline runs, newest first.",
-        discussion: "Exit status: 0 listed, 2 bad input.")
+        discussion: "On a terminal the columns have a header; piped, one tab-separated line per run. Exit status: 0 listed, 2 bad input or no such pipeline.")
 
     @Option(help: "Only this pipeline's runs.") var pipeline: String?
     @Option(help: "How many runs.") var limit = 20
@@ -20,13 +20,16 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runs = try await Orchestrator(home: .fromEnvironment(), readOnly: true).runs(pipeline: pipeline, limit: limit, before: before)
+        let orchestrator = try Orchestrator(home: .fromEnvironment(), readOnly: true)
+        let runs = try await orchestrator.runs(pipeline: pipeline, limit: limit, before: before)
+        // Nothing listed for a name that is no pipeline at all: say so rather than print nothing.
+        if let pipeline, runs.isEmpty { try await orchestrator.requireKnown(pipeline) }
         if json { return try Terminal.json(runs) }
-        for run in runs {
+        Terminal.table(["RUN", "PIPELINE", "STATUS", "COMMIT", "STAGE", "CREATED", "TRIGGER"], runs.map { run in
             let stage = run.stages.last { $0.status != .pending && $0.status != .skipped }
-            print([run.id.description, run.pipeline, run.status.rawValue, String(run.commit?.id.prefix(12) ?? "-"),
-                   stage.map { "\($0.name):\($0.status.rawValue)" } ?? "-", Timestamp.format(run.created),
-                   "\(run.trigger.kind.rawValue):\(run.trigger.actor)"].joined(separator: "\t"))
-        }
+            return [run.id.description, run.pipeline, run.status.rawValue, String(run.commit?.id.prefix(12) ?? "-"),
+                    stage.map { "\($0.name):\($0.status.rawValue)" } ?? "-", Timestamp.format(run.created),
+                    "\(run.trigger.kind.rawValue):\(run.trigger.actor)"]
+        })
     }
 }

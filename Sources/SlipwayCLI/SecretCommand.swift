@@ -34,7 +34,8 @@ struct SecretCommand: ParsableCommand {
         func run() throws {
             if isatty(0) == 1 { Terminal.note("reading the value of '\(name)' from stdin (end with Ctrl-D)") }
             var value = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            if value.hasSuffix("\r\n") { value.removeLast(2) } else if value.hasSuffix("\n") { value.removeLast() }
+            // "\r\n" is one Character in Swift: removeLast() drops the whole line ending.
+            if value.hasSuffix("\r\n") || value.hasSuffix("\n") { value.removeLast() }
             try SecretStore(home: .fromEnvironment()).set(name, value: value, scope: scope.scope)
             Terminal.note("stored secret '\(name)' (\(scope.scope))")
         }

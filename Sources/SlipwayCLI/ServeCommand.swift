@@ -14,7 +14,11 @@ struct ServeCommand: AsyncParsableCommand {
             first start prints the API token once (only its hash is kept) and creates the webhook \
             secret in $SLIPWAY_HOME/serve/webhook-secret. Changes need the token \
             (Authorization: Bearer TOKEN); reads are open on a loopback address and need the token \
-            otherwise. SIGTERM or SIGINT shuts down gracefully.
+            otherwise. One service per $SLIPWAY_HOME. SIGTERM or SIGINT shuts down gracefully. Runs \
+            in flight survive a restart: this service takes over, where they were, the runs of \
+            services and `slipway run` processes that stopped (see docs/restarts.md). Exit status: \
+            0 after a graceful shutdown, 2 bad input (a taken port, another service on the same \
+            $SLIPWAY_HOME, unreadable TLS files).
             """)
 
     @Option(help: "HOST:PORT to listen on ([::1]:8080 for IPv6; port 0 picks a free one).")
@@ -26,6 +30,20 @@ struct ServeCommand: AsyncParsableCommand {
     var pipeline: [String] = []
     @Flag(help: "Replace the API token with a new one, print it and exit; a running service accepts only the new one from then on.")
     var newToken = false
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key.",
+                               valueName: "file"))
+    var tlsCert: String?
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert (unencrypted; keep it mode 0600).", valueName: "file"))
+    var tlsKey: String?
+    @Option(help: """
+        Open connections kept at most (default: 4096, or fewer when `ulimit -n` leaves less room); \
+        past it the longest-idle connection is closed to admit a new one.
+        """)
+    var maxConnections: Int?
+    @Option(help: "Time a client has to send a complete request head, e.g. 10s (the default).")
+    var headerTimeout: SandboxDuration?
+    @Option(help: "Time a kept-alive connection may wait for its next request, e.g. 60s (the default).")
+    var idleTimeout: SandboxDuration?
 
     func run() async throws {
         let home = SlipwayHome.fromEnvironment()
@@ -34,13 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
             return
         }
         let address = try ListenAddress.parse(listen)
+        let tls = try TLSFiles.configuration(certificate: tlsCert, key: tlsKey)
+        let limits = try connectionLimits()
+        let lock = try ServeLock(home: home)
+        try address.checkAvailable()
         let orchestrator = try Orchestrator(home: home)
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
             try await orchestrator.register(project.spec)
             Terminal.note("pipeline \(project.spec.name): \(project.spec.source.repository)")
         }
-        let service = SlipwayService(control: orchestrator, home: home, listen: address, readAccess: readAccess)
+        let service = SlipwayService(control: orchestrator, home: home, listen: address, readAccess: readAccess, limits: limits, tls: tls)
         if let token = try service.token.issueIfMissing() {
             Terminal.note("API token (shown only now; `slipway serve --new-token` replaces it): \(token)")
         }
@@ -50,10 +72,40 @@ struct ServeCommand: AsyncParsableCommand {
         let poller = Poller(orchestrator: orchestrator)
         let host = address.host.contains(":") ? "[\(address.host)]" : address.host
         let reads = service.readAccess == .open ? "reads open" : "reads need the token"
-        // Shutdown stops the poller, then the orchestrator: its runs are stopped and awaited.
-        try await service.serviceGroup(services: [BackgroundLoop { await orchestrator.run() }, BackgroundLoop { await poller.run() }]) { port in
-            Terminal.note("slipway serve: http://\(host):\(port)/ (dashboard; API under /api, metrics at /metrics; \(reads))")
-        }.run()
+        let scheme = service.scheme
+        // Shutdown stops the poller, then the orchestrator: its runs are released, in their
+        // state, for the next start, which takes them over (as it takes over those of any
+        // process that stopped).
+        let group = try service.serviceGroup(services: [BackgroundLoop { await orchestrator.run(adopting: true) }, BackgroundLoop { await poller.run() }]) { port in
+            Terminal.note("slipway serve: \(scheme)://\(host):\(port)/ (dashboard; API under /api, metrics at /metrics; \(reads))")
+        }
+        do {
+            try await group.run()
+        } catch where PortOwner.isAddressInUse(error) {
+            // Taken between the check above and the server's own bind.
+            throw PortOwner.inUseError(address)
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// The defaults under the descriptor limit, raised first to the hard limit as servers do.
+    private func connectionLimits() throws -> ConnectionLimits {
+        let descriptors = ConnectionLimits.raiseDescriptorLimit()
+        var limits = ConnectionLimits.defaults(descriptorLimit: descriptors)
+        if let maxConnections {
+            guard maxConnections > 0 else { throw SlipwayError.badInput("--max-connections must be a positive number") }
+            limits.maxConnections = maxConnections
+            let room = descriptors - ConnectionLimits.reserve(descriptors)
+            if maxConnections > room {
+                Terminal.note("""
+                    warning: --max-connections \(maxConnections) is more than the \(room) connections the descriptor limit \
+                    (ulimit -n: \(descriptors)) leaves room for; accept() may run out of descriptors
+                    """)
+            }
+        }
+        if let headerTimeout { limits.headerTimeout = .milliseconds(Int64(headerTimeout.seconds * 1000)) }
+        if let idleTimeout { limits.idleTimeout = .milliseconds(Int64(idleTimeout.seconds * 1000)) }
+        return limits
     }
 }
 

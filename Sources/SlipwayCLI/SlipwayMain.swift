@@ -49,6 +49,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
             ArtifactCommand.self, ImageCommand.self, SandboxCommand.self, ValidateCommand.self,
             BuildCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self,
             RunCommand.self, RunsCommand.self, LogsCommand.self, ApproveCommand.self, CancelCommand.self, RetryCommand.self, HookCommand.self, PipelineCommand.self,
+            AuditCommand.self,
             ServeCommand.self, SecretCommand.self,
         ])
 

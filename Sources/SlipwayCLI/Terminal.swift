@@ -25,6 +25,25 @@ enum Terminal {
     static let stderrIsTerminal = isatty(2) == 1
     static let stdoutIsTerminal = isatty(1) == 1
 
+    /// Rows on stdout: on a terminal under a header line, in aligned columns; otherwise (a
+    /// pipe, a file) one tab-separated line per row and no header, the format scripts read.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        guard stdoutIsTerminal else {
+            for row in rows { print(row.joined(separator: "\t")) }
+            return
+        }
+        var widths = header.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        for row in [header] + rows {
+            let cells = row.enumerated().map { i, cell in
+                i == row.count - 1 || i >= widths.count ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+
     static func json<T: Encodable>(_ value: T) throws {
         print(try JSONOutput.encode(value))
     }

@@ -28,6 +28,14 @@ public struct Diagnostic: Codable, Sendable, Equatable, CustomStringConvertible 
 
 extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
+
+    /// In the order of the file (line, then column; findings at one place keep their order),
+    /// however the parser happened to visit the sections.
+    public var inLineOrder: [Diagnostic] {
+        enumerated().sorted { a, b in
+            (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+        }.map(\.element)
+    }
 }
 
 /// Which kind of spec a file is.

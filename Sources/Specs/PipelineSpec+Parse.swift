@@ -10,7 +10,7 @@ extension PipelineSpec {
         let base = directory ?? (file as NSString).deletingLastPathComponent
         guard let root = helper.reader.parse(contents) else { return (nil, helper.reader.diagnostics) }
         let spec = PipelineSpecParser(helper: helper, base: base).parse(root)
-        let diagnostics = helper.reader.diagnostics
+        let diagnostics = helper.reader.diagnostics.inLineOrder
         return (diagnostics.hasErrors ? nil : spec, diagnostics)
     }
 
@@ -51,9 +51,11 @@ struct PipelineSpecParser {
     let base: String
     var reader: SpecReader { helper.reader }
 
-    static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify"]
+    static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify", "retention"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes", "deploy-from"]
+    /// The runtimes CodeBuild's `runtime-versions` knows.
+    static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
     static let scheduleKeys = ["cron", "timezone"]
     static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
@@ -82,6 +84,7 @@ struct PipelineSpecParser {
         if let entry = keys["notify"], !reader.isNull(entry.value), let items = reader.sequence(entry.value, "notify") {
             spec.notify = items.enumerated().compactMap { notification($1, "notify[\($0)]") }
         }
+        if let entry = keys["retention"], !reader.isNull(entry.value) { spec.retention = retention(entry.value) }
         return spec
     }
 
@@ -189,11 +192,28 @@ struct PipelineSpecParser {
                 build.secrets[pair.key] = name
             }
         }
+        if let entry = keys["runtimes"], let pairs = reader.mapping(entry.value, "build.runtimes") {
+            for pair in pairs {
+                let path = "build.runtimes." + pair.key
+                if !Self.runtimeNames.contains(pair.key) {
+                    reader.warning("'\(pair.key)' is not a runtime runtime-versions knows (\(Self.runtimeNames.sorted().joined(separator: ", "))); it is used only if a buildspec names it", at: pair.keyNode, path)
+                }
+                guard let image = reader.string(pair.value, path), !image.isEmpty, !image.contains(" ") else {
+                    reader.error("give the image that provides \(pair.key), for example \"node:{version}\" ({version} is the version runtime-versions asks for)", at: pair.value, path)
+                    continue
+                }
+                build.runtimes[pair.key] = image
+            }
+        }
         if let entry = keys["timeout"], let value = seconds(entry.value, "build.timeout", minimum: 1) { build.timeout = value }
         if let entry = keys["memory"], let text = reader.string(entry.value, "build.memory") {
             if let bytes = Self.bytes(text), bytes >= 4 << 20 { build.memoryBytes = bytes } else {
                 reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G)", at: entry.value, "build.memory")
             }
+        }
+        if let entry = keys["deploy-from"], let text = reader.string(entry.value, "build.deploy-from") {
+            if text.isEmpty { reader.error("give the identifier of a build in the buildspec's batch", at: entry.value, "build.deploy-from") }
+            else { build.deployFrom = text }
         }
         if let entry = keys["network"], let text = reader.string(entry.value, "build.network") {
             if let network = PipelineSpec.Network(rawValue: text) { build.network = network } else {

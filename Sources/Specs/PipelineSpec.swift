@@ -35,10 +35,16 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// Environment variables whose values come from `slipway secret` (variable → secret
         /// name); only names are kept here, never values.
         public var secrets: [String: String] = [:]
+        /// Runtime name (as `runtime-versions` spells it) → the image that provides it; `{version}`
+        /// in the reference is replaced by the version the buildspec asks for.
+        public var runtimes: [String: String] = [:]
+        /// A batch build's identifier whose artifact the deploy stages install; nil: the only
+        /// build of the batch that stored one.
+        public var deployFrom: String?
 
         public init() {}
 
-        /// Definitions stored before `network` or `secrets` existed still decode.
+        /// Definitions stored before `network`, `secrets` or `deployFrom` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
@@ -48,6 +54,8 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
             network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
             secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
+            runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
+            deployFrom = try c.decodeIfPresent(String.self, forKey: .deployFrom)
         }
     }
 
@@ -141,13 +149,14 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
     /// Runs the branch head on a timer, even without new commits.
     public var schedule: CronSchedule?
     public var notify: [Notification] = []
+    public var retention = Retention()
 
     public init(name: String, source: Source) {
         self.name = name
         self.source = source
     }
 
-    /// Definitions stored before `schedule` and `notify` existed still decode.
+    /// Definitions stored before `schedule`, `notify` and `retention` existed still decode.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
@@ -156,8 +165,14 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         stages = try c.decode([DeployStage].self, forKey: .stages)
         schedule = try c.decodeIfPresent(CronSchedule.self, forKey: .schedule)
         notify = try c.decodeIfPresent([Notification].self, forKey: .notify) ?? []
+        retention = try c.decodeIfPresent(Retention.self, forKey: .retention) ?? Retention()
     }
 
     /// Every target in stage order.
     public var targets: [String] { stages.flatMap(\.targets) }
+
+    /// Each deploy stage's targets, by stage name.
+    public var stageTargets: [String: [String]] {
+        Dictionary(stages.map { ($0.name, $0.targets) }) { first, _ in first }
+    }
 }

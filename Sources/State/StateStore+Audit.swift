@@ -2,30 +2,6 @@ import Foundation
 import GRDB
 import SlipwayAPI
 
-/// Who did what, when: triggers, approvals, cancellations, retries, rollbacks.
-public struct AuditEntry: Codable, Sendable, Equatable {
-    /// What was done; stored as its raw text.
-    public enum Action: String, Codable, Sendable {
-        case trigger, approve, reject, cancel, retry, rollback, interrupted
-    }
-
-    public var time: Date
-    public var actor: String
-    public var action: Action
-    public var pipeline: String?
-    public var run: RunID?
-    public var detail: String?
-
-    public init(time: Date = Date(), actor: String, action: Action, pipeline: String?, run: RunID?, detail: String? = nil) {
-        self.time = time
-        self.actor = actor
-        self.action = action
-        self.pipeline = pipeline
-        self.run = run
-        self.detail = detail
-    }
-}
-
 extension StateStore {
     public func audit(_ entry: AuditEntry) async throws {
         try await write { db in
@@ -42,12 +18,24 @@ extension StateStore {
         return try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM audit WHERE (? IS NULL OR run = ?) AND (? IS NULL OR pipeline = ?) ORDER BY id
-                """, arguments: [id, id, pipeline, pipeline]).compactMap { row in
-                AuditEntry.Action(rawValue: row["action"]).map { action in
-                    AuditEntry(time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"], action: action,
-                               pipeline: row["pipeline"], run: (row["run"] as Int64?).map(RunID.init(rawValue:)), detail: row["detail"])
-                }
-            }
+                """, arguments: [id, id, pipeline, pipeline]).compactMap(Self.auditEntry)
+        }
+    }
+
+    /// The newest `limit` audit entries (of a pipeline, or all), newest first; `before` pages
+    /// backwards by entry id.
+    public func auditEntries(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM audit WHERE (? IS NULL OR pipeline = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?
+                """, arguments: [pipeline, pipeline, before, before, max(0, limit)]).compactMap(Self.auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: Row) -> AuditEntry? {
+        AuditEntry.Action(rawValue: row["action"]).map { action in
+            AuditEntry(id: row["id"], time: Date(timeIntervalSince1970: row["time"]), actor: row["actor"], action: action,
+                       pipeline: row["pipeline"], run: (row["run"] as Int64?).map(RunID.init(rawValue:)), detail: row["detail"])
         }
     }
 
@@ -58,10 +46,12 @@ extension StateStore {
         }
     }
 
-    /// The first decision on a run's approval stage, if any.
-    public func approval(run: RunID, stage: String) async throws -> ApprovalDecision? {
+    /// The first decision on a run's approval stage, if any; with `before`, only one recorded
+    /// by then (a decision recorded after an approval expired, while no service ran, is late).
+    public func approval(run: RunID, stage: String, before: Date? = nil) async throws -> ApprovalDecision? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? ORDER BY id LIMIT 1", arguments: [run.rawValue, stage])
+            try Row.fetchOne(db, sql: "SELECT * FROM approval WHERE run = ? AND stage = ? AND (? IS NULL OR time <= ?) ORDER BY id LIMIT 1",
+                             arguments: [run.rawValue, stage, before?.timeIntervalSince1970, before?.timeIntervalSince1970])
                 .map { ApprovalDecision(approved: $0["approved"], actor: $0["actor"], comment: $0["comment"]) }
         }
     }

@@ -46,3 +46,43 @@ extension StateStore {
                            definition: Data((row["definition"] as String).utf8))
     }
 }
+
+/// What removing a pipeline deleted.
+public struct PipelineRemoval: Codable, Sendable, Equatable {
+    public var pipeline: String
+    /// Runs deleted with their stages, logs and approvals (0 unless purged).
+    public var runs: Int
+    /// Recorded releases deleted (0 unless purged).
+    public var releases: Int
+
+    public init(pipeline: String, runs: Int, releases: Int) {
+        self.pipeline = pipeline
+        self.runs = runs
+        self.releases = releases
+    }
+}
+
+extension StateStore {
+    /// Unregisters a pipeline. Its runs, logs and recorded releases stay (they are history,
+    /// listed under its name) unless `purge`; the audit trail always stays, as does anything
+    /// on the deploy targets themselves. nil when no such pipeline is registered.
+    public func removePipeline(_ name: String, purge: Bool) async throws -> PipelineRemoval? {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM pipeline WHERE name = ?", arguments: [name])
+            guard db.changesCount > 0 else { return nil }
+            guard purge else { return PipelineRemoval(pipeline: name, runs: 0, releases: 0) }
+            try db.execute(sql: "DELETE FROM release WHERE pipeline = ?", arguments: [name])
+            let releases = db.changesCount
+            // Stages, log chunks and approvals go with their run (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM run WHERE pipeline = ?", arguments: [name])
+            return PipelineRemoval(pipeline: name, runs: db.changesCount, releases: releases)
+        }
+    }
+
+    /// Whether any run of `pipeline` is recorded (a removed pipeline keeps its history).
+    public func hasRuns(pipeline: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE pipeline = ?)", arguments: [pipeline]) ?? false
+        }
+    }
+}

@@ -55,19 +55,20 @@ extension StateStore {
         let switches = try await deployedReleases(pipeline: pipeline)
         return targets.map { target in
             let history = switches.filter { $0.target == target }.reversed()   // oldest first
-            var order: [ReleaseID] = [], first: [ReleaseID: DeployedRelease] = [:]
+            var order: [ReleaseID] = [], first: [ReleaseID: DeployedRelease] = [:], last: [ReleaseID: Date] = [:]
             var current: ReleaseID?
             for entry in history {
                 if first[entry.release] == nil {
                     first[entry.release] = entry
                     order.append(entry.release)
                 }
+                last[entry.release] = entry.time
                 current = entry.release
             }
             let releases = order.reversed().compactMap { id in
                 first[id].map { entry in
                     ReleaseSummary(id: id, artifact: entry.artifact, commit: entry.commit, state: .published,
-                                   time: entry.time, current: id == current)
+                                   created: entry.time, switched: last[id], current: id == current)
                 }
             }
             return TargetReleases(target: target, releases: releases)

@@ -113,6 +113,16 @@ extension StateStore {
                 BEGIN UPDATE run SET version = version + 1 WHERE id = OLD.run; END;
                 """)
         }
+        // Where a run's log was cut at its size limit (the offset of the marker line), so any
+        // process appending to that run later keeps only the lines that are always kept.
+        migrator.registerMigration("log-limit") { db in
+            try db.execute(sql: """
+                CREATE TABLE log_cut (
+                    run INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,
+                    offset INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

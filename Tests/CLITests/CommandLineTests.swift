@@ -30,3 +30,41 @@ import Testing
         #expect(try cli.run(["validate", "--help"]).status == 0)
     }
 }
+
+/// Targets, pipelines and files that are not there: exit 2 and a message that says which.
+@Suite(.tags(.large)) struct MissingInputTests {
+    let home: TemporaryDirectory
+    var cli: SlipwayCommand { SlipwayCommand(home: home.path) }
+
+    init() throws {
+        home = try TemporaryDirectory("slipway-missing")
+    }
+
+    @Test func aMissingTargetIsReported() throws {
+        let missing = try cli.run(["releases", "--target", "/nonexistent"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "slipway: error: /nonexistent: no such deploy target (there is no directory)\n", "\(missing.stderr)")
+        let empty = try cli.run(["releases", "--target", home.path])
+        #expect(empty.status == 2 && empty.stderr.contains("is not a deploy target: nothing was ever deployed there"), "\(empty.stderr)")
+    }
+
+    @Test func anUnknownPipelineIsReported() throws {
+        let runs = try cli.run(["runs", "--pipeline", "nosuch"])
+        #expect(runs.status == 2)
+        #expect(runs.stderr.contains("no pipeline 'nosuch'"), "\(runs.stderr)")
+        let audit = try cli.run(["audit", "--pipeline", "nosuch"])
+        #expect(audit.status == 2 && audit.stderr.contains("no pipeline 'nosuch'"), "\(audit.stderr)")
+        let remove = try cli.run(["pipeline", "rm", "nosuch"])
+        #expect(remove.status == 2 && remove.stderr.contains("no pipeline 'nosuch'"), "\(remove.stderr)")
+    }
+
+    @Test func aMissingFileIsNotCalledADigest() throws {
+        let deploy = try cli.run(["deploy", "/missing.tar.zst", "--target", home.path + "/site"])
+        #expect(deploy.status == 2)
+        #expect(deploy.stderr == "slipway: error: /missing.tar.zst: the file does not exist (ARTIFACT is a tarball path, a digest or a digest prefix)\n",
+                "\(deploy.stderr)")
+        #expect(!deploy.stderr.contains("digest:"))
+        let relative = try cli.run(["deploy", "app.tar.gz", "--target", home.path + "/site"])
+        #expect(relative.status == 2 && relative.stderr.contains("app.tar.gz: the file does not exist"), "\(relative.stderr)")
+    }
+}

@@ -106,7 +106,7 @@ final class LoopbackSSHD: Sendable {
         }
         let targets = roots.flatMap { ["--target", "ssh://\(Self.user)@127.0.0.1:\(sshd.port)\($0)"] }
         let env = ["SLIPWAY_HOME": home, "SLIPWAY_SSH_COMMAND": sshd.sshCommand]
-        let health = "--health-cmd 'test ! -e \"$RELEASE_PATH/../../FAIL\"' --health-timeout 1"
+        let health = "--health-cmd 'test ! -e \"$RELEASE_PATH/../../FAIL\" || { echo b unhealthy; exit 1; }' --health-timeout 1"
 
         let first = shell("\(slipwayBinary) deploy \(v1) \(targets.joined(separator: " ")) --batch half --json \(health)", env: env)
         #expect(first.status == 0, "\(first.output)")
@@ -129,6 +129,11 @@ final class LoopbackSSHD: Sendable {
         #expect(result.hosts.map(\.status) == [.reverted, .reverted, .notSwitched])
         #expect(result.hosts.allSatisfy { $0.current == id1 })
         #expect(result.error?.contains("health check failed") == true)
+        // Said once: the host's name, the command, what it printed.
+        let error = result.error ?? ""
+        #expect(error.hasPrefix("\(Self.user)@127.0.0.1: health check failed: `test ! -e"), "\(error)")
+        #expect(error.components(separatedBy: "127.0.0.1").count == 2 && error.components(separatedBy: "test ! -e").count == 2, "\(error)")
+        #expect(error.contains("exited with status 1: b unhealthy"), "\(error)")
         for root in roots {
             #expect((try? String(contentsOfFile: root + "/current/index.html", encoding: .utf8)) == "v1\n")
         }

@@ -53,7 +53,7 @@ struct CLITests {
 
     @Test func everyPipelineCommandHasHelp() throws {
         for command in [["run"], ["runs"], ["logs"], ["approve"], ["cancel"], ["retry"], ["hook"], ["hook", "install"], ["hook", "notify"],
-                        ["pipeline"], ["pipeline", "add"], ["pipeline", "ls"], ["pipeline", "rollback"]] {
+                        ["pipeline"], ["pipeline", "add"], ["pipeline", "ls"], ["pipeline", "rm"], ["pipeline", "rollback"], ["audit"]] {
             let out = try SlipwayCommand().run(command + ["--help"])
             #expect(out.status == 0 && out.stdout.contains("USAGE"), "\(command)")
         }

@@ -7,8 +7,8 @@ import State
 import Testing
 
 /// `slipway runs`, `logs` and `pipeline ls` open the state read-only: neither they nor the
-/// orchestrator they construct write anything, not even the runs of a dead process, which the
-/// next process that writes marks.
+/// orchestrator they construct write anything, not even the runs of a dead process, which only
+/// a service (`slipway serve`) takes over.
 @Suite(.tags(.medium)) struct ReadOnlyStateTests {
     /// The database file's bytes, and the WAL's (absent and empty are the same: nothing written).
     static func fingerprint(_ path: String) -> [Data] {
@@ -34,9 +34,24 @@ import Testing
         // Run 3's owner (a pid no process has) is gone, and still nobody marked it.
         #expect(try await reader.run(3).status == .running)
 
+        // Nor does a writer that is not a service. A service takes the run over; its pipeline is
+        // not registered, so a person must decide: it ends interrupted, saying why.
         let writer = try Orchestrator(home: home)
-        let marked = try await writer.serving { try await writer.run(3) }
-        #expect(marked.status == .interrupted)
+        #expect(try await writer.serving { try await writer.run(3) }.status == .running)
+        let service = Task { await writer.run(adopting: true) }
+        defer { service.cancel() }
+        let taken = try await eventually("run 3 to be taken over", timeout: .seconds(10)) { () -> RunRecord? in
+            let run = try await writer.run(3)
+            return run.status.isFinal ? run : nil
+        }
+        #expect(taken.status == .interrupted)
+        #expect(taken.stages[0].status == .interrupted && taken.stages[0].note?.contains("no pipeline 'site'") == true, "\(taken.stages)")
+        // The audit entry is written just after the run's status: wait for it, then there is one.
+        let trail = try await eventually("run 3's audit entry", timeout: .seconds(10)) { () -> [AuditEntry]? in
+            let trail = try await writer.auditTrail(run: 3)
+            return trail.isEmpty ? nil : trail
+        }
+        #expect(trail.map(\.action) == [.interrupted], "\(trail)")
         #expect(Self.fingerprint(path) != before)
     }
 

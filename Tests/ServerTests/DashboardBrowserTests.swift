@@ -1,4 +1,5 @@
 import Foundation
+import Secrets
 import SlipwayAPI
 import SlipwayTestSupport
 import Testing
@@ -51,6 +52,40 @@ func testArtifact(_ name: String) -> String {
             try await page.screenshot(to: testArtifact("dashboard-run.png"))
             try await page.navigate(live.base + "/")
             try await page.screenshot(to: testArtifact("dashboard-overview.png"))
+        }
+    }
+
+    @Test(.enabled(if: HeadlessChromium.binary != nil, "Debian's chromium is not installed (scripts/install-deps installs it)"),
+          .timeLimit(.minutes(2)))
+    func secretFormSetsAndRemovesWithoutShowingValues() async throws {
+        let f = try await SecretAPITests.Fixture()
+        let value = "s3cr3t-\(UUID().uuidString)"
+        try await LiveService.with(control: f.orchestrator, home: f.home) { live throws in
+            let browser = try HeadlessChromium()
+            defer { browser.close() }
+            let page = try await BrowserPage.open(browser, url: live.base + "/login")
+            try await page.type(live.token, into: "input[name=token]")
+            try await page.click("form.login button[type=submit]")
+            try await page.waitFor("location.pathname === '/'")
+
+            try await page.navigate(live.base + "/pipelines/web")
+            try await page.type("npm-token", into: "form.secret input[name=name]")
+            try await page.type(value, into: "form.secret input[name=value]")
+            try await page.click("form.secret button[type=submit]")
+            try await page.waitFor(#"document.querySelector('tr[data-secret="npm-token"]')"#)
+            #expect(try SecretStore(home: f.home).value("npm-token", pipeline: "web") == value)
+            #expect(try await page.evaluate("document.documentElement.outerHTML.includes('\(value)')") as? Bool == false,
+                    "the page never shows the value")
+            try await page.screenshot(to: testArtifact("dashboard-secrets.png"))
+
+            try await page.evaluate("window.confirm = () => true")
+            try await page.click(#"tr[data-secret="npm-token"] button"#)
+            try await page.waitFor(#"document.readyState === 'complete' && !document.querySelector('tr[data-secret="npm-token"]')"#)
+            #expect(try SecretStore(home: f.home).names(.pipeline("web")).isEmpty)
+
+            // A page that is not there is a page, not JSON.
+            try await page.navigate(live.base + "/no/such/page")
+            #expect(try await page.evaluate("document.querySelector('h1').textContent") as? String == "404 Not Found")
         }
     }
 }

@@ -34,7 +34,8 @@ import Testing
                     #expect(line.wholeMatch(of: sample) != nil, "\(line)")
                 }
             }
-            #expect(typed == ["slipway_runs", "slipway_stages_total", "slipway_stage_duration_seconds", "slipway_http_requests_total"])
+            #expect(typed == ["slipway_runs", "slipway_stages_total", "slipway_stage_duration_seconds", "slipway_http_requests_total",
+                              "slipway_http_connections", "slipway_http_connections_limit", "slipway_http_connections_closed_total"])
             #expect(text.contains(#"slipway_runs{status="succeeded"} 1"#))
             #expect(text.contains(#"slipway_runs{status="running"} 1"#))
             #expect(text.contains(#"slipway_stages_total{kind="build",status="succeeded"} 1"#))

@@ -2,6 +2,7 @@ import Foundation
 @testable import Server
 import SlipwayTestSupport
 import Testing
+import Webhooks
 
 @Suite(.tags(.small)) struct ServerPiecesTests {
     @Test func loopbackHostsAreLiteralsNotPrefixes() {

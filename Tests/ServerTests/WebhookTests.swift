@@ -2,6 +2,7 @@ import Foundation
 import Server
 import SlipwayTestSupport
 import Testing
+import Webhooks
 
 @Suite(.tags(.small)) struct WebhookTests {
     @Test func wrongOrMissingSignatureQueuesNothing() async throws {
@@ -71,6 +72,70 @@ import Testing
             try Data("\n".utf8).write(to: URL(fileURLWithPath: live.service.webhookSecret.file))
             #expect(try await live.hook(body, signature: signature).status == 401)
             #expect(await pipeline.pushes.isEmpty)
+        }
+    }
+}
+
+/// A delivery is acted on once: a forge's redelivery or a replayed recording of a signed
+/// request is answered `duplicate` and starts nothing, also after a restart.
+@Suite(.tags(.small)) struct WebhookReplayTests {
+    @Test func aReplayedDeliveryStartsNothing() async throws {
+        let pipeline = MemoryPipeline(repository: "/srv/git/web.git")
+        let home = try TemporaryDirectory("slipway-hooks")
+        let body = pushPayload(repository: "/srv/git/web.git")
+        let id = UUID().uuidString
+        try await LiveService.with(control: pipeline, home: home.home) { live throws in
+            let signature = try githubSignature(body, secret: live.service.webhookSecret)
+            // A request that fails the signature check does not use up the id.
+            #expect(try await live.hook(body, signature: "sha256=" + String(repeating: "0", count: 64),
+                                        delivery: ("X-GitHub-Delivery", id)).status == 401)
+            let first = try await live.hook(body, signature: signature, delivery: ("X-GitHub-Delivery", id))
+            #expect(first.status == 202)
+            #expect((try first.json() as? [String: Any])?["runs"] as? [Int] == [1])
+            let replay = try await live.hook(body, signature: signature, delivery: ("X-GitHub-Delivery", id))
+            #expect(replay.status == 200)
+            let outcome = try #require(try replay.json() as? [String: Any])
+            #expect(outcome["duplicate"] as? Bool == true)
+            #expect(outcome["runs"] as? [Int] == [])
+            #expect((outcome["ignored"] as? String)?.contains(id) == true)
+            // Other forges' delivery headers count the same way.
+            let gitea = UUID().uuidString
+            #expect(try await live.hook(body, signature: signature, delivery: ("X-Gitea-Delivery", gitea)).status == 202)
+            #expect(try await live.hook(body, signature: signature, delivery: ("X-Gitea-Delivery", gitea)).status == 200)
+            let gitlab = UUID().uuidString
+            #expect(try await live.hook(body, signature: signature, delivery: ("Idempotency-Key", gitlab)).status == 202)
+            #expect(try await live.hook(body, signature: signature, delivery: ("Idempotency-Key", gitlab)).status == 200)
+        }
+        #expect(await pipeline.records.count == 3)
+        // A restarted service remembers what it acted on.
+        try await LiveService.with(control: pipeline, home: home.home) { live throws in
+            let signature = try githubSignature(body, secret: live.service.webhookSecret)
+            let replay = try await live.hook(body, signature: signature, delivery: ("X-GitHub-Delivery", id))
+            #expect(replay.status == 200 && replay.text.contains("duplicate"))
+        }
+        #expect(await pipeline.records.count == 3)
+    }
+
+    @Test func concurrentCopiesRunOnce() async throws {
+        let pipeline = MemoryPipeline(repository: "/srv/git/web.git")
+        try await LiveService.with(control: pipeline) { live throws in
+            let body = pushPayload(repository: "/srv/git/web.git")
+            let signature = try githubSignature(body, secret: live.service.webhookSecret)
+            let id = UUID().uuidString
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 { group.addTask { try await live.hook(body, signature: signature, delivery: ("X-GitHub-Delivery", id)).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 202 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 200 }.count == 7, "\(statuses)")
+        }
+        #expect(await pipeline.records.count == 1)
+    }
+
+    @Test func deliveryIDsAreBoundedText() {
+        #expect(DeliveryID.validated("72d3162e-cc78-11e3-81ab-4c9367dc0958") != nil)
+        for bad in ["", "a b", "é", String(repeating: "a", count: 129)] {
+            #expect(DeliveryID.validated(bad) == nil, "\(bad)")
         }
     }
 }

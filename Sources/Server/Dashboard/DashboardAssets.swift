@@ -13,9 +13,9 @@ enum DashboardAssets {
           box.hidden = false;
         }
 
-        function send(url, body) {
+        function send(url, body, method) {
           return fetch(url, {
-            method: "POST", credentials: "same-origin",
+            method: method || "POST", credentials: "same-origin",
             headers: { "Content-Type": "application/json" }, body: body,
           });
         }
@@ -24,7 +24,7 @@ enum DashboardAssets {
           if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
           button.disabled = true;
           try {
-            let response = await send(button.dataset.post, button.dataset.body || "{}");
+            let response = await send(button.dataset.post, button.dataset.body || "{}", button.dataset.method);
             if (response.status === 401) {
               location.href = "/login?next=" + encodeURIComponent(location.pathname);
               return;
@@ -50,6 +50,32 @@ enum DashboardAssets {
           if (!button) return;
           event.preventDefault();
           post(button);
+        });
+
+        // A pipeline's secret form: the value goes as the body of PUT /api/secrets/NAME.
+        document.addEventListener("submit", async (event) => {
+          const form = event.target.closest("form[data-secret-url]");
+          if (!form) return;
+          event.preventDefault();
+          const button = form.querySelector("button");
+          button.disabled = true;
+          try {
+            const url = form.dataset.secretUrl + encodeURIComponent(form.elements.namedItem("name").value) + form.dataset.secretQuery;
+            const response = await fetch(url, {
+              method: "PUT", credentials: "same-origin",
+              headers: { "Content-Type": "text/plain; charset=utf-8" }, body: form.elements.namedItem("value").value,
+            });
+            if (response.status === 401) {
+              location.href = "/login?next=" + encodeURIComponent(location.pathname);
+              return;
+            }
+            const reply = await response.json().catch(() => ({}));
+            if (!response.ok) throw new Error(reply.error || response.statusText);
+            location.reload();
+          } catch (error) {
+            notice(error.message, true);
+            button.disabled = false;
+          }
         });
 
         function setStatus(span, status) {
@@ -125,6 +151,7 @@ enum DashboardAssets {
         .status.running, .status.queued { background: #ddf4ff; color: var(--accent); } .status.waiting_approval { background: #fff8c5; }
         .error { color: var(--bad); }
         #notice { position: fixed; bottom: 16px; right: 16px; background: #fff; border: 1px solid var(--line); padding: 8px 12px; border-radius: 6px; }
+        form.secret label { display: block; margin: 8px 0; } form.secret input { font: inherit; padding: 4px 8px; }
         form.login label { display: block; margin: 8px 0; } form.login input { font: inherit; padding: 4px 8px; width: 28em; max-width: 100%; }
         """
 }

@@ -53,9 +53,12 @@ enum DashboardLayout {
         return "<code>\(String(commit.id.prefix(10)))</code> \(subject)"
     }
 
-    /// A button the script turns into an authenticated POST to `url` with a JSON `body`.
-    static func action(_ label: String, url: String, body: String = "{}", confirm: String? = nil, kind: String = "") -> HTML {
+    /// A button the script turns into an authenticated request (POST unless `method` says
+    /// otherwise) to `url` with a JSON `body`.
+    static func action(_ label: String, url: String, body: String = "{}", confirm: String? = nil, kind: String = "",
+                       method: String? = nil) -> HTML {
         let prompt: HTML = confirm.map { " data-confirm=\"\($0)\"" } ?? ""
-        return "<button type=\"button\" class=\"\(kind)\" data-post=\"\(url)\" data-body=\"\(body)\"\(prompt)>\(label)</button>"
+        let verb: HTML = method.map { " data-method=\"\($0)\"" } ?? ""
+        return "<button type=\"button\" class=\"\(kind)\" data-post=\"\(url)\" data-body=\"\(body)\"\(prompt)\(verb)>\(label)</button>"
     }
 }

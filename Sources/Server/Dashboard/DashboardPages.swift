@@ -35,7 +35,7 @@ enum DashboardPages {
         case .success(let list)?:
             targets = list.map { target(pipeline: summary.name, $0) }
         case .failure(let error)?:
-            targets = ["<p class=\"error\">Releases could not be read: \(String(describing: error))</p>"]
+            targets = ["<p class=\"error\">Releases could not be read: \(ErrorText.redactingPaths(String(describing: error)))</p>"]
         case nil:
             break
         }
@@ -56,7 +56,7 @@ enum DashboardPages {
             """
             <tr\(release.current ? " class=\"current\"" as HTML : "")><td>\(release.current ? "●" : "")</td>
             <td><code>\(release.id)</code></td><td><code>\(String((release.commit ?? "–").prefix(10)))</code></td>
-            <td>\(release.state.rawValue)</td><td>\(L.time(release.time))</td></tr>
+            <td>\(release.state.rawValue)</td><td>\(L.time(release.switched ?? release.created))</td></tr>
             """ as HTML
         }
         return """
@@ -107,8 +107,40 @@ enum DashboardPages {
             """
     }
 
-    static func pipelinePage(_ summary: PipelineSummary, releases: Result<[TargetReleases], any Error>, runs: [RunRecord]) -> HTML {
-        "\(pipeline(summary: summary, releases: releases))<section id=\"runs\"><h2>Runs</h2>\(runTable(runs))</section>"
+    static func pipelinePage(_ summary: PipelineSummary, releases: Result<[TargetReleases], any Error>, runs: [RunRecord],
+                             secrets: Result<[String], any Error>? = nil) -> HTML {
+        let secretSection = secrets.map { self.secrets(pipeline: summary.name, names: $0) } ?? ""
+        return "\(pipeline(summary: summary, releases: releases))\(secretSection)<section id=\"runs\"><h2>Runs</h2>\(runTable(runs))</section>"
+    }
+
+    /// A pipeline's secrets by name, each with a Remove button, and a form that sets one
+    /// (the script sends it as `PUT /api/secrets/NAME?pipeline=…`). Values are never shown.
+    static func secrets(pipeline: String, names: Result<[String], any Error>) -> HTML {
+        let query = "?pipeline=" + HTML.pathSegment(pipeline)
+        let list: HTML
+        switch names {
+        case .success(let names) where names.isEmpty:
+            list = "<p class=\"empty\">No secrets of this pipeline yet (global ones: <code>slipway secret ls</code>).</p>"
+        case .success(let names):
+            let rows = names.map { name in
+                let remove = L.action("Remove", url: "/api/secrets/\(HTML.pathSegment(name))\(query)", confirm: "Remove the secret \(name)?",
+                                      kind: "danger", method: "DELETE")
+                return "<tr data-secret=\"\(name)\"><td><code>\(name)</code></td><td>\(remove)</td></tr>" as HTML
+            }
+            list = "<table><tr><th>Name</th><th></th></tr>\(rows)</table>"
+        case .failure(let error):
+            list = "<p class=\"error\">Secrets could not be listed: \(ErrorText.redactingPaths(String(describing: error)))</p>"
+        }
+        return """
+            <section id="secrets"><h2>Secrets</h2>
+            \(list)
+            <form class="secret" data-secret-url="/api/secrets/" data-secret-query="\(query)" autocomplete="off">
+            <label>Name <input name="name" required maxlength="120"></label>
+            <label>Value <input name="value" type="password" required></label>
+            <button type="submit" class="primary">Set secret</button></form>
+            <p class="meta">A value is stored sealed and given to this pipeline's builds; it can be replaced or removed, never read back.</p>
+            </section>
+            """
     }
 
     static func approvalButtons(_ run: RunRecord) -> HTML {

@@ -5,11 +5,17 @@ import SlipwayAPI
 
 /// The dashboard's pages, its two static assets and the token login.
 ///
+/// A pipeline's page lists its secrets by name with a form to set one (sent as the API's
+/// `PUT /api/secrets/NAME`); values are never shown, not even to the person who set them.
+///
 /// Logging in sets the token as an HttpOnly, SameSite=Strict cookie: scripts cannot read it,
 /// other sites cannot send it, and `TokenGate` accepts it for changes only from this origin.
 struct DashboardRoutes {
     let control: any PipelineControl
+    let secrets: (any SecretControl)?
     let token: APIToken
+    /// The service speaks TLS: the login cookie is sent over HTTPS only.
+    let secureCookie: Bool
 
     func add(read: RouterGroup<SlipwayRequestContext>, open router: Router<SlipwayRequestContext>) {
         read.get("/") { _, context in try await overview(context) }
@@ -24,8 +30,10 @@ struct DashboardRoutes {
             }
             let releases = await Result(catching: { try await control.releases(pipeline: name) })
             let runs = try await control.runs(pipeline: name, limit: 50, before: nil)
+            var secretNames: Result<[String], any Error>?
+            if let secrets { secretNames = await Result(catching: { try await secrets.secretNames(pipeline: name) }) }
             return DashboardLayout.page(title: name, signedIn: context.actor != nil,
-                                        DashboardPages.pipelinePage(summary, releases: releases, runs: runs))
+                                        DashboardPages.pipelinePage(summary, releases: releases, runs: runs, secrets: secretNames))
         }
         router.get("assets/dashboard.js") { _, _ in asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("assets/dashboard.css") { _, _ in asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
@@ -35,7 +43,8 @@ struct DashboardRoutes {
         router.post("login") { request, _ in try await login(request) }
         router.post("logout") { _, _ in
             var response = Response(status: .seeOther, headers: [.location: "/"])
-            response.setCookie(Cookie(name: TokenGate.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: TokenGate.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookie, httpOnly: true,
+                                      sameSite: .strict))
             return response
         }
     }
@@ -63,7 +72,7 @@ struct DashboardRoutes {
         }
         var response = Response(status: .seeOther, headers: [.location: next])
         response.setCookie(Cookie(name: TokenGate.cookieName, value: presented.trimmingCharacters(in: .whitespaces),
-                                  path: "/", httpOnly: true, sameSite: .strict))
+                                  path: "/", secure: secureCookie, httpOnly: true, sameSite: .strict))
         return response
     }
 

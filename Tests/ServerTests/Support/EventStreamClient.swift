@@ -15,12 +15,14 @@ struct EventStreamClient {
     private var body: HTTPClientResponse.Body.AsyncIterator
     private var pending = ""
 
-    init(url: String, lastEventID: String? = nil, token: String? = nil) async throws {
+    init(url: String, lastEventID: String? = nil, token: String? = nil, headers: [String: String] = [:],
+         client: HTTPClient = .shared) async throws {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await client.execute(request, timeout: .seconds(60))
         status = Int(response.status.code)
         contentType = response.headers.first(name: "Content-Type")
         body = response.body.makeAsyncIterator()

@@ -52,7 +52,7 @@ struct HelloSitePipeline {
     /// The page the target serves now.
     var served: String? { try? String(contentsOfFile: target + "/current/index.html", encoding: .utf8) }
 
-    /// Stops the orchestrator (its runs end interrupted); the directory goes with the last
+    /// Stops the orchestrator (its runs are released in their state); the directory goes with the last
     /// reference to it.
     func destroy() {
         service.cancel()

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import Server
 import ServiceLifecycle
 import SlipwayAPI
@@ -27,7 +28,10 @@ struct LiveService {
     /// The home made for this service when the test gave none.
     private let scratch: TemporaryDirectory?
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    /// Set when requests go through a proxy in front of the service.
+    fileprivate var proxyBase: String?
+    var base: String { proxyBase ?? "\(service.scheme)://127.0.0.1:\(port)" }
+
 
     /// Redirects are answers under test here, not something to follow.
     static let client = HTTPClient(eventLoopGroupProvider: .singleton,
@@ -35,8 +39,8 @@ struct LiveService {
 
     /// Runs `body` against a started service and shuts it down gracefully afterwards.
     static func with(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
-                     _ body: (LiveService) async throws -> Void) async throws {
-        let live = try await start(control: control, readAccess: readAccess, home: home)
+                     limits: ConnectionLimits = .defaults(), _ body: (LiveService) async throws -> Void) async throws {
+        let live = try await start(control: control, readAccess: readAccess, home: home, limits: limits)
         do {
             try await body(live)
             try await live.stop()
@@ -47,17 +51,18 @@ struct LiveService {
     }
 
     static func start(control: any PipelineControl, readAccess: ReadAccess? = nil, home: SlipwayHome? = nil,
-                      services: [any Service] = []) async throws -> LiveService {
+                      services: [any Service] = [], limits: ConnectionLimits = .defaults(),
+                      tls: TLSConfiguration? = nil) async throws -> LiveService {
         let scratch = home == nil ? try TemporaryDirectory("slipway-serve") : nil
         let home = home ?? SlipwayHome(path: scratch!.path)
         let service = SlipwayService(control: control, home: home, listen: ListenAddress(host: "127.0.0.1", port: 0),
-                                     readAccess: readAccess)
+                                     readAccess: readAccess, limits: limits, tls: tls)
         let token = try service.token.issue()
         try service.webhookSecret.createIfMissing()
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "slipway.serve.test")
         logger.logLevel = .warning
-        let group = service.serviceGroup(services: services, signals: [], logger: logger, onListening: { portSink.yield($0); portSink.finish() })
+        let group = try service.serviceGroup(services: services, signals: [], logger: logger, onListening: { portSink.yield($0); portSink.finish() })
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SlipwayError.failed("the service did not start") }
@@ -69,19 +74,19 @@ struct LiveService {
         try await running.value
     }
 
-    enum Method: String { case GET, POST }
+    enum Method: String { case GET, HEAD, POST, PUT, DELETE }
 
     func request(_ method: Method, _ path: String, token: String? = nil, headers: [String: String] = [:],
-                 body: Data? = nil) async throws -> Reply {
+                 body: Data? = nil, client: HTTPClient = LiveService.client) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = .init(rawValue: method.rawValue)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            if !headers.keys.contains("Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await LiveService.client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }
@@ -94,5 +99,13 @@ struct LiveService {
 
     func post(_ path: String, token: String? = nil, json: String? = nil) async throws -> Reply {
         try await request(.POST, path, token: token, body: json.map { Data($0.utf8) })
+    }
+}
+
+extension LiveService {
+    /// The same service, reached through a proxy at `base`.
+    init(proxying live: LiveService, base: String) {
+        self = live
+        proxyBase = base
     }
 }

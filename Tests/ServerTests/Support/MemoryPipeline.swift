@@ -18,6 +18,8 @@ actor MemoryPipeline: PipelineControl {
     var actions: [String] = []
     /// How long `runs` takes to answer.
     var runsDelay: Duration = .zero
+    /// What `releases` throws, to show how the service answers a failure of the machine.
+    var releasesError: (any Error)?
     private var followers: [RunID: [AsyncThrowingStream<LogChunk, any Error>.Continuation]] = [:]
     private var subscribers: [AsyncStream<RunEvent>.Continuation] = []
 
@@ -26,6 +28,7 @@ actor MemoryPipeline: PipelineControl {
     }
 
     func setRunsDelay(_ delay: Duration) { runsDelay = delay }
+    func failReleases(with error: any Error) { releasesError = error }
 
     // MARK: Driving it from a test
 
@@ -104,8 +107,22 @@ actor MemoryPipeline: PipelineControl {
     }
 
     func releases(pipeline: String) async throws -> [TargetReleases] {
+        if let releasesError { throw releasesError }
         guard summaries.contains(where: { $0.name == pipeline }) else { throw SlipwayError.notFound("no pipeline \(pipeline)") }
         return [TargetReleases(target: "/srv/\(pipeline)", releases: [])]
+    }
+
+    var auditEntries: [AuditEntry] = []
+
+    func addAudit(_ entry: AuditEntry) {
+        var entry = entry
+        entry.id = Int64(auditEntries.count + 1)
+        auditEntries.append(entry)
+    }
+
+    func audit(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry] {
+        Array(auditEntries.reversed().filter { (pipeline == nil || $0.pipeline == pipeline) && (before == nil || ($0.id ?? 0) < before!) }
+            .prefix(limit))
     }
 
     func start(pipeline: String, commit: String?, trigger: Trigger, force: Bool) async throws -> RunID? {

@@ -21,8 +21,10 @@ func pushPayload(repository: String, branch: String = "main", after: String = St
 }
 
 extension LiveService {
-    func hook(_ body: Data, event: String = "push", signature: String?) async throws -> Reply {
-        var headers = ["X-GitHub-Event": event, "X-GitHub-Delivery": UUID().uuidString]
+    func hook(_ body: Data, event: String = "push", signature: String?, delivery: (header: String, id: String)? = nil) async throws -> Reply {
+        var headers = ["X-GitHub-Event": event]
+        let delivery = delivery ?? ("X-GitHub-Delivery", UUID().uuidString)
+        headers[delivery.header] = delivery.id
         headers["X-Hub-Signature-256"] = signature
         return try await request(.POST, "/hooks/git", headers: headers, body: body)
     }

@@ -1,0 +1,56 @@
+import Foundation
+import Build
+import Images
+import SlipwayCore
+import SlipwayTestSupport
+import Specs
+import Testing
+
+@Suite("runtime-versions and build.runtimes", .tags(.small))
+struct RuntimeImagesTests {
+    func spec(_ runtimes: String) throws -> BuildSpec {
+        let (spec, diagnostics) = BuildSpec.parse(contents: """
+            version: 0.2
+            phases:
+              install:
+                runtime-versions:
+            \(runtimes)
+              build:
+                commands: [ "true" ]
+            """, file: "buildspec.yml")
+        return try #require(spec, "\(diagnostics)")
+    }
+
+    @Test("a mapped runtime picks its image, {version} filled in")
+    func mapped() throws {
+        let choice = RuntimeImages(["nodejs": "node:{version}-slim"]).choose(try spec("      nodejs: 20\n      python: 3.12"), file: "buildspec.yml", environment: [:])
+        #expect(choice.image == "node:20-slim" && choice.diagnostics.isEmpty)
+    }
+
+    @Test("two mapped runtimes on different images are a positioned error")
+    func conflicting() throws {
+        let choice = RuntimeImages(["nodejs": "node:{version}", "python": "python:{version}"])
+            .choose(try spec("      nodejs: 20\n      python: 3.12"), file: "buildspec.yml", environment: [:])
+        #expect(choice.diagnostics.count == 1)
+        #expect(choice.diagnostics.first?.description.hasPrefix("buildspec.yml:6:") == true)
+        #expect(choice.diagnostics.first?.message.contains("a build runs on one image") == true)
+    }
+
+    @Test("an image without declared runtimes gets a warning naming an image that has it; a mapped one none")
+    func warning() throws {
+        let scratch = try TemporaryDirectory("slipway-runtimes")
+        try scratch.directory("bin")
+        _ = FileManager.default.createFile(atPath: scratch.path + "/bin/sh", contents: Data())
+        let image = ImageRecord(reference: "debian:12", digest: Digest.of(Data("x".utf8)), rootfs: scratch.path, created: Date(),
+                                size: 0, format: "registry", layers: [])
+        let spec = try spec("      nodejs: 20")
+        let plain = BuildRequirements(spec: spec, file: "buildspec.yml", image: image, secrets: [:], environment: [:])
+        #expect(plain.diagnostics.count == 1)
+        let warning = try #require(plain.diagnostics.first)
+        #expect(warning.severity == .warning && warning.description.hasPrefix("buildspec.yml:5:"))
+        #expect(warning.message.contains("--image node:20"))
+        #expect(warning.message.contains(#"build.runtimes: {nodejs: "node:{version}"}"#))
+        let mapped = BuildRequirements(spec: spec, file: "buildspec.yml", image: image, secrets: [:], environment: [:], mappedRuntimes: ["nodejs"])
+        #expect(mapped.diagnostics.isEmpty)
+    }
+}

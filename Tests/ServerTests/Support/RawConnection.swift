@@ -1,0 +1,91 @@
+import Foundation
+import SlipwayCore
+
+/// A plain TCP connection to the service, for what an HTTP client library hides: half-sent
+/// requests, idle connections, and when the server closes.
+final class RawConnection: Sendable {
+    let fd: Int32
+
+    init(port: Int, host: String = "127.0.0.1") throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SlipwayError.system("socket") }
+        var address = loopback(port: port, host: host)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let error = SlipwayError.system("connect 127.0.0.1:\(port)")
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What arrives within `timeout`, until the server closes (then `closed` is true) or the
+    /// time is up.
+    func read(for timeout: Duration, until stop: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while ContinuousClock.now < deadline {
+            let left = deadline - ContinuousClock.now
+            let ms = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, ms) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return (String(decoding: data, as: UTF8.self), true) }
+            data += buffer[0..<n]
+            if stop(String(decoding: data, as: UTF8.self)) { break }
+        }
+        return (String(decoding: data, as: UTF8.self), false)
+    }
+
+    /// A whole GET on a fresh connection, answered within `timeout`; nil when it was not.
+    static func get(_ path: String, port: Int, timeout: Duration = .seconds(1)) -> String? {
+        let started = ContinuousClock.now
+        guard let connection = try? RawConnection(port: port) else { return nil }
+        connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+        let reply = connection.read(for: timeout - (ContinuousClock.now - started))
+        return reply.closed && reply.text.hasPrefix("HTTP/1.1") ? reply.text : nil
+    }
+}
+
+/// Runs blocking socket work on a thread of its own, so it never holds one of the few threads
+/// of Swift's cooperative pool (the in-process service answers on that pool).
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// `host`:`port` (127.0.0.1 unless said) as a socket address.
+func loopback(port: Int, host: String = "127.0.0.1") -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr(host)
+    return address
+}
+
+/// A socket bound to a free loopback port (and listening, when asked): its descriptor and port.
+func boundLoopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    var address = loopback(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard fd >= 0, ok else {
+        close(fd)
+        throw SlipwayError.system("bind a loopback socket")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
