@@ -4,7 +4,7 @@ import SlipwayCore
 extension ImageStore {
     /// Imports a layer tarball on top of `parent` and tags the result `reference`. The new
     /// tree starts as hard links to every file of the parent's tree (directories are made
-    /// anew), so the parent's content is stored once; the layer then replaces files by
+    /// anew: the parent's tree stacked as the one layer below), so the parent's content is stored once; the layer then replaces files by
     /// unlinking and writing new ones, never writing into a linked file, and its `.wh.`
     /// whiteouts remove entries. The image digest covers the parent's digest and the layer's
     /// uncompressed sha256, so the same layer on the same parent is one image.
@@ -18,7 +18,10 @@ extension ImageStore {
         guard mkdir(work, 0o700) == 0 else { throw SlipwayError.mkdir(work) }
         defer { removeWritableTree(work) }
         let staging = work + "/rootfs"
-        try Self.linkTree(from: parent.rootfs, to: staging)
+        guard mkdir(staging, 0o700) == 0 else { throw SlipwayError.mkdir(staging) }
+        var parentLinks = LayerMerger(target: staging)
+        try parentLinks.merge(layer: parent.rootfs)
+        try parentLinks.finish()
         var writable = WritableDirectories()
         if geteuid() != 0 { try writable.openUp(staging) }
         let fd = open(source, O_RDONLY | O_CLOEXEC)
@@ -35,35 +38,5 @@ extension ImageStore {
         try publish(staging, record: record)
         try setTag(tag, digest: digest)
         return try self.record(digest, reference: tag.description)
-    }
-
-    /// Recreates `source`'s directories under `destination` (owner, mode and times kept, set
-    /// after their children so the times hold) and hard-links everything else into them.
-    static func linkTree(from source: String, to destination: String) throws {
-        var st = stat()
-        guard lstat(source, &st) == 0 else { throw SlipwayError.stat(source) }
-        guard mkdir(destination, 0o700) == 0 else { throw SlipwayError.mkdir(destination) }
-        guard let dir = opendir(source) else { throw SlipwayError.open(source) }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            let from = source + "/" + name, to = destination + "/" + name
-            var child = stat()
-            guard lstat(from, &child) == 0 else { throw SlipwayError.stat(from) }
-            if child.st_mode & S_IFMT == S_IFDIR {
-                try linkTree(from: from, to: to)
-            } else if linkat(AT_FDCWD, from, AT_FDCWD, to, 0) != 0 {
-                throw SlipwayError.system(call: "link", "\(from) to \(to)")
-            }
-        }
-        if geteuid() == 0, lchown(destination, st.st_uid, st.st_gid) != 0 {
-            throw SlipwayError.system(call: "chown", destination)
-        }
-        guard chmod(destination, st.st_mode & 0o7777) == 0 else { throw SlipwayError.chmod(destination) }
-        var times = [st.st_atim, st.st_mtim]
-        utimensat(AT_FDCWD, destination, &times, AT_SYMLINK_NOFOLLOW)
     }
 }

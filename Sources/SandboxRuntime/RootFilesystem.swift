@@ -2,7 +2,8 @@ import CLinux
 import Glibc
 
 /// The sandbox's file system: an overlay over the read-only image, the workspace and extra
-/// binds, fresh /proc, a minimal /dev and a tmpfs /tmp; then `pivot_root` into it.
+/// binds, fresh /proc, a minimal /dev and a tmpfs /tmp, with host networking the host's
+/// /etc/resolv.conf; then `pivot_root` into it.
 /// Runs in the sandbox's PID 1, inside the new mount (and user) namespace.
 struct RootFilesystem {
     let spec: HelperSpec
@@ -17,6 +18,7 @@ struct RootFilesystem {
         var bindSources: [Int32] = []
         for bind in spec.requested.binds { bindSources.append(try openSource(bind.source, what: "bind source")) }
         let keep = try spec.requested.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
+        let resolver = try hostResolver()
 
         // Nothing done below may propagate back to the host's mount namespace.
         StepTrace.mark("sources-opened")
@@ -43,9 +45,37 @@ struct RootFilesystem {
         for (bind, source) in zip(spec.requested.binds, bindSources) {
             try self.bind(source, to: bind.destination, readOnly: bind.readOnly, targets: targets)
         }
+        if let resolver {
+            try bind(resolver, to: Self.resolverPath, readOnly: true, targets: targets)
+        }
         StepTrace.mark("tmp-binds")
         try pivot(into: newRoot)
         StepTrace.mark("pivot")
+    }
+
+    static let resolverPath = "/etc/resolv.conf"
+
+    /// With host networking the sandbox shares the host's network namespace, so it resolves
+    /// names the way the host does: the host's resolv.conf (followed if it is a symlink, as
+    /// systemd-resolved's is) is bound read-only over the image's, or where an image without
+    /// one would have it, as Docker and bubblewrap-based sandboxes do. Not when the host has
+    /// none or the spec binds that path itself; never without host networking, where no
+    /// nameserver is reachable anyway.
+    private func hostResolver() throws(SetupFailure) -> Int32? {
+        guard spec.requested.hostNetwork else { return nil }
+        let wanted = try MountTarget.components(of: Self.resolverPath)
+        for bind in spec.requested.binds where try MountTarget.components(of: bind.destination) == wanted { return nil }
+        let fd = open(Self.resolverPath, CL_O_PATH | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw SetupFailure(step: "open host \(Self.resolverPath)")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     private func openSource(_ path: String, what: String) throws(SetupFailure) -> Int32 {
