@@ -50,7 +50,7 @@ public struct ImageRecipe: Sendable {
             throw SlipwayError.badInput("\(label)/parent: expected one line naming the parent recipe directory (e.g. ../debian), found \(lines.count)")
         }
         let parentDirectory = named.hasPrefix("/") ? named : directory + "/" + named
-        let parentLabel = ((label as NSString).appendingPathComponent(named) as NSString).standardizingPath
+        let parentLabel = named.hasPrefix("/") ? named : Self.normalized(label + "/" + named)
         if seen.contains(directory) || seen.count >= Self.maxDepth {
             throw SlipwayError.badInput("\(label)/parent: recipes name each other as parents in a cycle (\((seen + [directory]).joined(separator: " -> ")))")
         }
@@ -58,6 +58,20 @@ public struct ImageRecipe: Sendable {
             throw SlipwayError.badInput("\(label)/parent: '\(named)' is not an image recipe (no executable \(parentLabel)/build)")
         }
         parent = Box(try ImageRecipe(directory: parentDirectory, label: parentLabel, seen: seen + [directory]))
+    }
+
+    /// `images/python/../debian` as `images/debian`, for messages (standardizingPath keeps
+    /// `..` in a relative path).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return (path.hasPrefix("/") ? "/" : "") + (parts.isEmpty ? "." : parts.joined(separator: "/"))
     }
 
     /// What the built image depends on: every file of the directory (relative path, whether it

@@ -162,6 +162,7 @@ struct RecipeBuildTests {
         #expect(first.stdout.hasPrefix("sha256:") && first.stdout.split(separator: "\n").count == 1)
         #expect(first.stderr.contains("base: running its build") && first.stderr.contains("child: running its build on base:latest"), "\(first)")
         #expect(first.stderr.contains("child: built sha256:"), "\(first)")
+        #expect(first.stderr.contains("recipes/base: running") && !first.stderr.contains("/../"), "the parent named by its own path: \(first)")
         let started = ContinuousClock.now
         let second = try slipway.run(["image", "build", recipes.child])
         let elapsed = ContinuousClock.now - started
