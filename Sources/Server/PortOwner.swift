@@ -14,11 +14,11 @@ public enum PortOwner {
 
     public static func find(port: Int, proc: String = "/proc") -> Owner? {
         let inodes = listeningInodes(port: port, proc: proc)
-        guard !inodes.isEmpty, let pids = try? FileManager.default.contentsOfDirectory(atPath: proc) else { return nil }
-        for entry in pids {
-            guard let pid = Int32(entry), let fds = try? FileManager.default.contentsOfDirectory(atPath: "\(proc)/\(entry)/fd") else { continue }
-            for fd in fds {
-                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/\(entry)/fd/\(fd)"),
+        guard !inodes.isEmpty else { return nil }
+        for entry in names(in: proc) {
+            guard let pid = Int32(entry) else { continue }
+            for fd in names(in: "\(proc)/\(entry)/fd") {
+                guard let target = link(at: "\(proc)/\(entry)/fd/\(fd)"),
                       target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) else { continue }
                 let command = (try? String(contentsOfFile: "\(proc)/\(entry)/comm", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
@@ -26,6 +26,25 @@ public enum PortOwner {
             }
         }
         return nil
+    }
+
+    /// A directory's entries by readdir, which (unlike a listing that stats each entry) never
+    /// fails because a process exits while /proc is read; an unreadable directory has none.
+    static func names(in directory: String) -> [String] {
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func link(at path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        return count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 
     /// Inodes of sockets listening (state 0A) on `port`, from /proc/net/tcp and tcp6.

@@ -33,3 +33,11 @@ public func blockUntil(_ what: @autoclosure () -> String, timeout: Duration = .s
         Thread.sleep(forTimeInterval: interval.seconds)
     }
 }
+
+/// Runs blocking work (sockets, waits on processes) on a thread of its own, so it never holds
+/// one of the few threads of Swift's cooperative pool, and is never held up by tests that do.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

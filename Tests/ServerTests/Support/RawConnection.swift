@@ -56,14 +56,6 @@ final class RawConnection: Sendable {
     }
 }
 
-/// Runs blocking socket work on a thread of its own, so it never holds one of the few threads
-/// of Swift's cooperative pool (the in-process service answers on that pool).
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// `host`:`port` (127.0.0.1 unless said) as a socket address.
 func loopback(port: Int, host: String = "127.0.0.1") -> sockaddr_in {
     var address = sockaddr_in()
