@@ -11,7 +11,8 @@ public struct ImageRecord: Codable, Sendable {
     /// The unpacked root filesystem, shared read-only by every sandbox that uses the image.
     public var rootfs: String
     public var created: Date
-    /// Bytes of file content unpacked.
+    /// Bytes of file content unpacked; for a layered or pulled image, what its layers hold
+    /// together (a parent's files included, a file a layer replaced counted in both).
     public var size: Int64
     /// rootfs-tarball, oci-layout, docker-save (`ImageFormat`).
     public var format: String

@@ -32,7 +32,7 @@ extension ImageStore {
         identity.update(Data("slipway-layered-image 1\nparent \(parent.digest)\nlayer \(result.tarDigest)\n".utf8))
         let digest = identity.finalize()
         let record = ImageRecord(reference: "", digest: digest, rootfs: rootfsPath(digest), created: Date(),
-                                 size: result.stats.bytes, format: ImageFormat.rootfsTarball.rawValue,
+                                 size: parentLinks.bytes + result.stats.bytes, format: ImageFormat.rootfsTarball.rawValue,
                                  layers: parent.layers + [result.tarDigest], environment: parent.environment,
                                  parent: parent.digest)
         try publish(staging, record: record)

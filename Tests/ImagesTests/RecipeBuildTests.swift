@@ -58,6 +58,8 @@ struct RecipeBuildTests {
         #expect(child.reference == "child:latest")
         #expect(child.parent == base.digest)
         #expect(child.layers.count == 2 && child.layers.first == base.layers.first)
+        // The size counts the parent's files and the layer's ("layered\n" and the parent digest).
+        #expect(child.size == base.size + 8 + Int64("\(base.digest)\n".utf8.count), "\(child.size) on \(base.size)")
         let tree = try snapshot(child.rootfs)
         #expect(tree["etc/kept"] == "file:kept\n")
         #expect(tree["etc/changed"] == "file:layered\n")
