@@ -2,10 +2,10 @@
 import PackageDescription
 
 // Dependency arrows point down: a target imports only targets in the rows above it.
-//   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
+//   CLinux (Linux calls), CArchive, CZstd, CZlib, CSeccomp (system libraries)
 //   SlipwayCore (errors, hashing, paths, processes; CLinux)    Specs (buildspec, appspec, slipway.yml: Yams only)
 //   SandboxWire (the sandbox's spec and reports: the standard library only)
-//   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, SandboxWire)
+//   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, CSeccomp, SandboxWire)
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Webhooks (push payloads: Foundation only)
@@ -50,6 +50,9 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libseccomp compiles the build sandbox's seccomp filter (in the service, once).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
         .target(name: "SlipwayCore", dependencies: [
             "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -61,7 +64,7 @@ let package = Package(
         // encoder and decoder for both sides; the standard library only (the helper links no
         // Foundation).
         .target(name: "SandboxWire"),
-        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "SandboxWire"]),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "CSeccomp", "SandboxWire"]),
         // The helper's logic (namespaces, mounts, cgroups, supervision), a library so that its
         // pure parts are tested without starting a sandbox.
         .target(name: "SandboxRuntime", dependencies: ["CLinux", "SandboxWire"]),
@@ -83,8 +86,25 @@ let package = Package(
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         // `slipway image pull`: the OCI Distribution API over async-http-client, layers
         // streamed into the image store.
+        // Transport judgements every HTTP client shares: bodies under a limit, short reasons,
+        // which failures are worth another try.
+        .target(name: "HTTPTransport", dependencies: [
+            "SlipwayCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        // S3-compatible object storage (SigV4 signed by hand: no Swift AWS SDK) and the artifact
+        // store's copy in a bucket.
+        .target(name: "ObjectStorage", dependencies: [
+            "SlipwayCore", "Artifacts", "HTTPTransport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "Registry", dependencies: [
-            "SlipwayCore", "Images",
+            "SlipwayCore", "Images", "HTTPTransport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,6 +120,7 @@ let package = Package(
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
             "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications", "Registry",
+            "ObjectStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -123,7 +144,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry", "ObjectStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -150,11 +171,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Images", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "Artifacts", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
+                                                         "ObjectStorage",
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
