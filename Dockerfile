@@ -37,10 +37,16 @@ COPY Tests Tests
 # against the shared one, the loader warns about protected symbols on every start.
 RUN swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic \
  && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
+# The busybox image's binary is compiled here, where the compiler is, into the recipe's cache;
+# the runtime stage's `slipway image build` finds it there and compiles nothing.
+RUN apt-get update && apt-get install -y --no-install-recommends curl bzip2 xz-utils patch \
+ && rm -rf /var/lib/apt/lists/*
+COPY images images
+RUN SLIPWAY_CACHE=/out/recipe-cache images/busybox/build /tmp/busybox.tar
 
 FROM debian:bookworm-slim
 # libarchive, zstd, zlib, SQLite, libxml2 and libseccomp are linked by slipway; git snapshots sources;
-# openssh-client deploys to ssh:// targets; busybox-static is the busybox build image's root.
+# openssh-client deploys to ssh:// targets; busybox-static is the container's own healthcheck.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libarchive13 libzstd1 zlib1g libsqlite3-0 libxml2 libseccomp2 \
       git openssh-client busybox-static ca-certificates tzdata \
@@ -52,7 +58,8 @@ ENV SLIPWAY_HOME=/var/lib/slipway
 # volume starts with it and `docker run` can run a pipeline out of the box. The recipes stay
 # in the image for `slipway image build /usr/share/slipway/images/NAME`.
 COPY images /usr/share/slipway/images
-RUN slipway image build /usr/share/slipway/images/busybox
+COPY --from=build /out/recipe-cache /var/cache/slipway-recipes
+RUN SLIPWAY_CACHE=/var/cache/slipway-recipes slipway image build /usr/share/slipway/images/busybox
 VOLUME /var/lib/slipway
 EXPOSE 8080
 # SIGTERM (docker stop) shuts down gracefully: requests in flight finish, live log streams end.

@@ -13,6 +13,9 @@ public struct BuildRequest: Sendable {
     public var buildspec: String?
     /// The toolchain image the build runs on.
     public var image: ImageRecord
+    /// Nobody named `image` (it is the default): a buildspec asking for runtimes then runs on
+    /// the image `RuntimeImages.debianImages` maps them to instead.
+    public var imageIsDefault = false
     /// Project or pipeline settings: override the buildspec's `env.variables`.
     public var projectEnvironment: [String: String] = [:]
     /// Run-time overrides (`--env K=V`): override everything else.

@@ -67,15 +67,23 @@ public struct BuildRunner: Sendable {
         let (spec, warnings) = try validate(specData, file: specFile, request: given)
         let specEnvironment = given.environment.merging(given.projectEnvironment) { a, _ in a }
             .merging(spec.env.variables.map { ($0.name, $0.value) }) { a, _ in a }
-        // build.runtimes: the image the buildspec's runtime-versions pick replaces the given one.
+        // The image the buildspec's runtime-versions pick (build.runtimes, or for an image
+        // nobody named the Debian runtime images) replaces the given one.
         var chosen = given
-        let runtimeChoice = given.runtimeImages.choose(spec, file: specFile, environment: specEnvironment)
+        var runtimeImages = given.runtimeImages
+        if given.imageIsDefault { runtimeImages.defaults = RuntimeImages.debianImages }
+        let runtimeChoice = runtimeImages.choose(spec, file: specFile, environment: specEnvironment)
         if runtimeChoice.diagnostics.hasErrors {
             throw SlipwayError.badInput(runtimeChoice.diagnostics.map(\.description).joined(separator: "\n"))
         }
-        if let reference = runtimeChoice.image, let resolve = given.resolveImage {
-            chosen.image = try resolve(reference)
-            chosen.imageError = nil
+        if let reference = runtimeChoice.image {
+            if runtimeChoice.isDefault {
+                chosen.image = try RuntimeImages.resolveDefault(reference, runtime: runtimeChoice.runtime ?? "", file: specFile, home: home)
+                chosen.imageError = nil
+            } else if let resolve = given.resolveImage {
+                chosen.image = try resolve(reference)
+                chosen.imageError = nil
+            }
         }
         if let missing = chosen.imageError { throw missing }
         let request = chosen

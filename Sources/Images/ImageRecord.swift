@@ -11,7 +11,8 @@ public struct ImageRecord: Codable, Sendable {
     /// The unpacked root filesystem, shared read-only by every sandbox that uses the image.
     public var rootfs: String
     public var created: Date
-    /// Bytes of file content unpacked.
+    /// Bytes of file content unpacked; for a layered or pulled image, what its layers hold
+    /// together (a parent's files included, a file a layer replaced counted in both).
     public var size: Int64
     /// rootfs-tarball, oci-layout, docker-save (`ImageFormat`).
     public var format: String
@@ -19,6 +20,11 @@ public struct ImageRecord: Codable, Sendable {
     public var layers: [Digest]
     /// `KEY=value` pairs from the image config (`config.Env`), when it has one.
     public var environment: [String]?
+    /// The image this one was layered on (`slipway image build` of a recipe with a parent):
+    /// its tree holds the parent's files as hard links, so their content is stored once.
+    public var parent: Digest?
+    /// The digest of the recipe this image was built from (`ImageRecipe.digest`).
+    public var recipe: Digest?
     /// Where a pulled image came from (nil for imports and recipes).
     public var origin: ImageOrigin?
     /// The layers' uncompressed digests (the config's `diff_ids`), bottom first, for a pulled
@@ -26,7 +32,7 @@ public struct ImageRecord: Codable, Sendable {
     public var diffIDs: [Digest]?
 
     public init(reference: String, digest: Digest, rootfs: String, created: Date, size: Int64, format: String,
-                layers: [Digest], environment: [String]? = nil) {
+                layers: [Digest], environment: [String]? = nil, parent: Digest? = nil) {
         self.reference = reference
         self.digest = digest
         self.rootfs = rootfs
@@ -35,6 +41,7 @@ public struct ImageRecord: Codable, Sendable {
         self.format = format
         self.layers = layers
         self.environment = environment
+        self.parent = parent
     }
 }
 

@@ -93,14 +93,14 @@ extension ImageStore {
         return digest
     }
 
-    private func isUnpacked(_ digest: Digest) -> Bool {
+    func isUnpacked(_ digest: Digest) -> Bool {
         var st = stat()
         return stat(rootfsPath(digest), &st) == 0 && FileManager.default.fileExists(atPath: metaPath(digest))
     }
 
     /// Renames a finished tree under its digest; when another import got there first, its
     /// tree (the same content) stays and ours is discarded with the work directory.
-    private func publish(_ tree: String, record: ImageRecord) throws {
+    func publish(_ tree: String, record: ImageRecord) throws {
         if !isUnpacked(record.digest) {
             guard chmod(tree, 0o755) == 0 else { throw SlipwayError.chmod(tree) }
             if rename(tree, rootfsPath(record.digest)) != 0 && errno != EEXIST && errno != ENOTEMPTY {

@@ -8,6 +8,7 @@ import SlipwayCore
 ///                          setuid files must not be reachable by other host users)
 ///     meta/<hex>.json      its ImageRecord (without a reference)
 ///     tags/<name>/<tag>    `sha256:<hex>`: a name pointing at a digest (`/` in names is `+`)
+///     recipes/<hex>        the image digest a recipe digest was built into (`build(recipe:)`)
 ///     layers/<hex>/        a pulled image's layers, unpacked one by one (ImageStore+Layers)
 ///     tmp/                 staging; a crash leaves debris only here
 ///

@@ -52,7 +52,9 @@ extension Orchestrator {
         let checkout = try await checkout(run)
         let spec = run.spec
         // A registry reference the store lacks is pulled on first use (plain HTTP only for
-        // SLIPWAY_INSECURE_REGISTRIES); so is an image build.runtimes picks.
+        // SLIPWAY_INSECURE_REGISTRIES); so is an image build.runtimes picks. On the default
+        // image (busybox has no runtimes to lose) runtime-versions picks a Debian runtime image.
+        let imageIsDefault = spec.build.image == PipelineSpec.defaultImage
         let puller = ImagePuller(store: ImageStore(home: home), options: RegistryOptions(home: home))
         var request: BuildRequest
         do {
@@ -62,9 +64,10 @@ extension Orchestrator {
                 }
             }
             request = BuildRequest(source: checkout, image: image, buildspec: spec.build.buildspec)
-        } catch let error as SlipwayError where error.kind == .notFound && !spec.build.runtimes.isEmpty {
+        } catch let error as SlipwayError where error.kind == .notFound && (!spec.build.runtimes.isEmpty || imageIsDefault) {
             request = BuildRequest(source: checkout, missingImage: error, buildspec: spec.build.buildspec)  // runtimes may pick one
         }
+        request.imageIsDefault = imageIsDefault
         request.runtimeImages = RuntimeImages(spec.build.runtimes)
         request.resolveImage = { reference in
             try puller.resolveBlocking(reference) { event in

@@ -10,7 +10,7 @@ struct MountTarget {
     enum Kind { case directory, file }
 
     /// Opens `path` under the root as an O_PATH fd, creating missing directories (and the final
-    /// file, for file binds) on the way.
+    /// file, for file binds, in place of a dangling symlink) on the way.
     func open(_ path: String, kind: Kind = .directory) throws(SetupFailure) -> Int32 {
         let components = try Self.components(of: path)
         var prefix = ""
@@ -23,7 +23,13 @@ struct MountTarget {
             let parentFd = try resolveOrThrow(parent, path)
             defer { close(parentFd) }
             if isLast && kind == .file {
-                let fd = openat(parentFd, component, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                var fd = openat(parentFd, component, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                if fd < 0 && errno == ELOOP {
+                    // A symlink leading nowhere (`resolv.conf -> ../run/systemd/resolve/…`):
+                    // replaced by a file in the overlay's upper layer, the image is untouched.
+                    guard unlinkat(parentFd, component, 0) == 0 else { throw SetupFailure(step: "replace the dangling symlink \(path) in the sandbox root") }
+                    fd = openat(parentFd, component, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                }
                 if fd < 0 && errno != EEXIST { throw SetupFailure(step: "create \(path) in the sandbox root") }
                 if fd >= 0 { close(fd) }
             } else if mkdirat(parentFd, component, 0o755) != 0 && errno != EEXIST {

@@ -2,7 +2,8 @@ import CLinux
 import Glibc
 
 /// The sandbox's file system: an overlay over the read-only image, the workspace and extra
-/// binds, fresh /proc, a minimal /dev and a tmpfs /tmp; then `pivot_root` into it.
+/// binds, fresh /proc, a minimal /dev and a tmpfs /tmp, with host networking the host's
+/// /etc/resolv.conf; then `pivot_root` into it.
 /// Runs in the sandbox's PID 1, inside the new mount (and user) namespace.
 struct RootFilesystem {
     let spec: HelperSpec
@@ -18,6 +19,7 @@ struct RootFilesystem {
         // Open sources first: nothing mounted later can redirect them. Id-mapped trees were
         // opened by the supervisor, in the same order.
         let sources = try openSources()
+        let resolver = try hostResolver()
 
         // Nothing done below may propagate back to the host's mount namespace.
         StepTrace.mark("sources-opened")
@@ -51,6 +53,11 @@ struct RootFilesystem {
         for (bind, source) in zip(spec.requested.binds, sources.binds) {
             try self.bind(source, to: bind.destination, readOnly: bind.readOnly, targets: targets)
         }
+        if let resolver {
+            // A plain bind even with id-mapped sources: the file is read-only and
+            // world-readable, so whom it appears to belong to does not matter.
+            try bind(resolver, to: Self.resolverPath, readOnly: true, targets: targets, attachTree: false)
+        }
         StepTrace.mark("tmp-binds")
         try pivot(into: newRoot)
         StepTrace.mark("pivot")
@@ -80,6 +87,31 @@ struct RootFilesystem {
         for bind in spec.requested.binds { binds.append(try openSource(bind.source, what: "bind source")) }
         let keep = try spec.requested.keepUpperDirectory.map { (path) throws(SetupFailure) in try openSource(path, what: "upper directory") }
         return (lower, workspace, binds, keep)
+    }
+
+    static let resolverPath = "/etc/resolv.conf"
+
+    /// With host networking the sandbox shares the host's network namespace, so it resolves
+    /// names the way the host does: the host's resolv.conf (followed if it is a symlink, as
+    /// systemd-resolved's is) is bound read-only over the image's, or where an image without
+    /// one would have it, as Docker and bubblewrap-based sandboxes do. Not when the host has
+    /// none or the spec binds that path itself; never without host networking, where no
+    /// nameserver is reachable anyway.
+    private func hostResolver() throws(SetupFailure) -> Int32? {
+        guard spec.requested.hostNetwork else { return nil }
+        let wanted = try MountTarget.components(of: Self.resolverPath)
+        for bind in spec.requested.binds where try MountTarget.components(of: bind.destination) == wanted { return nil }
+        let fd = open(Self.resolverPath, CL_O_PATH | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw SetupFailure(step: "open host \(Self.resolverPath)")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     private func openSource(_ path: String, what: String) throws(SetupFailure) -> Int32 {
@@ -128,12 +160,15 @@ struct RootFilesystem {
     /// Binds a host fd at `destination`, then remounts it nosuid,nodev (and read-only when asked),
     /// keeping the flags the kernel locks in a user namespace (noexec, atime) or EPERM follows.
     /// An id-mapped tree already carries those flags (the supervisor set them): it is attached.
-    private func bind(_ source: Int32, to destination: String, readOnly: Bool, targets: MountTarget) throws(SetupFailure) {
+    /// `attachTree` false: `source` is a plain O_PATH fd even when the other sources are the
+    /// supervisor's id-mapped trees.
+    private func bind(_ source: Int32, to destination: String, readOnly: Bool, targets: MountTarget,
+                      attachTree: Bool? = nil) throws(SetupFailure) {
         var info = stat()
         try check("stat bind source for \(destination)", fstat(source, &info))
         let kind: MountTarget.Kind = (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
         let target = try targets.open(destination, kind: kind)
-        if spec.usesIdmappedMounts {
+        if attachTree ?? spec.usesIdmappedMounts {
             defer { close(target) }
             try check("move_mount(\(destination))", cl_attach_tree(source, target))
             return

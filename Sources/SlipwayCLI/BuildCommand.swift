@@ -19,7 +19,7 @@ struct BuildCommand: ParsableCommand {
             """)
 
     @Argument(help: "The source directory (default: the current directory).") var directory = "."
-    @Option(help: "The image: a name from 'slipway image', a registry reference (debian:12, host:5000/team/node:20, name@sha256:…; pulled on first use), or the path of an unpacked root filesystem.") var image = "busybox"
+    @Option(help: "The image: a name from 'slipway image', a registry reference (debian:12, host:5000/team/node:20, name@sha256:…; pulled on first use), or the path of an unpacked root filesystem (default: busybox, or the Debian runtime image the buildspec's runtime-versions asks for).") var image: String?
     @Option(help: "The buildspec, relative to the source (default: buildspec.yml, then buildspec.yaml).") var buildspec: String?
     @Option(name: .customLong("env"), help: "K=V: a variable that overrides the buildspec's (repeatable).") var environment: [String] = []
     @Option(name: .customLong("secret"), help: "NAME=VALUE: the value of a parameter-store or secrets-manager entry (repeatable).") var secrets: [String] = []
@@ -38,11 +38,12 @@ struct BuildCommand: ParsableCommand {
         let runtimes = try Self.runtimes(in: directory)
         var request: BuildRequest
         do {
-            request = BuildRequest(source: directory, image: try Self.resolveImage(image, home: home), buildspec: buildspec)
-        } catch let error as SlipwayError where error.kind == .notFound && !runtimes.isEmpty {
-            // build.runtimes may pick another image once the buildspec is read.
+            request = BuildRequest(source: directory, image: try Self.resolveImage(image ?? PipelineSpec.defaultImage, home: home), buildspec: buildspec)
+        } catch let error as SlipwayError where error.kind == .notFound && (!runtimes.isEmpty || image == nil) {
+            // runtime-versions may pick another image once the buildspec is read.
             request = BuildRequest(source: directory, missingImage: error, buildspec: buildspec)
         }
+        request.imageIsDefault = image == nil
         request.environment = try Self.pairs(environment, "--env")
         // Stored global secrets, then --secret values over them; only referenced ones are used.
         request.secrets = try SecretStore(home: home).values().merging(try Self.pairs(secrets, "--secret")) { _, given in given }
@@ -110,7 +111,7 @@ struct BuildCommand: ParsableCommand {
             Terminal.note(Self.summary(first))
             throw SlipwayError.failed("the first build ended \(first.status.rawValue); there is nothing to compare")
         }
-        var arguments = ["--image", image, "--project", first.project, "--timeout", String(timeout), "--network", network.rawValue]
+        var arguments = (image.map { ["--image", $0] } ?? []) + ["--project", first.project, "--timeout", String(timeout), "--network", network.rawValue]
         if let buildspec { arguments += ["--buildspec", buildspec] }
         arguments += environment.flatMap { ["--env", $0] } + secrets.flatMap { ["--secret", $0] }
         let check = BuildCheck(home: home, source: directory, dirty: dirty, arguments: arguments)

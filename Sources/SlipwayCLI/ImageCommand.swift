@@ -38,14 +38,38 @@ struct ImageCommand: ParsableCommand {
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "build",
             abstract: "Build an image from a recipe directory (images/NAME) and import it.",
-            discussion: "A recipe is a directory with an executable 'build' that writes a rootfs tarball to its first argument; see images/README.md.")
+            discussion: """
+                A recipe is a directory with an executable 'build' that writes a rootfs tarball to \
+                its first argument, and optionally a 'parent' file naming the recipe it is layered \
+                on (built first, under its own name); see images/README.md. When the recipe's \
+                files, its parent and its inputs (DEBIAN_MIRROR, DEBIAN_SUITE, SOURCE_DATE_EPOCH) \
+                are unchanged since an image was built from it, nothing runs and that image is \
+                tagged again (--force rebuilds, to pick up newer packages). Progress goes to \
+                stderr; stdout gets the image digest.
+                """)
         @Argument(help: "The recipe directory, e.g. images/busybox.") var recipe: String
         @Option(help: "The name to import as (default: the recipe's directory name).") var name: String?
+        @Flag(help: "Build even when the recipe and its inputs are unchanged.") var force = false
         @Flag(help: "Print the image record as JSON.") var json = false
 
         func run() throws {
-            let record = try ImageCommand.store.build(recipe: recipe, reference: name)
+            let record = try ImageCommand.store.build(recipe: recipe, reference: name, force: force) { step in
+                Terminal.note(ImageCommand.describe(step))
+            }
             try ImageCommand.show(record, json: json, short: true)
+        }
+    }
+
+    static func describe(_ step: ImageStore.BuildProgress) -> String {
+        switch step {
+        case let .unchanged(recipe, image):
+            "\(recipe): unchanged since it was built as \(Digest.algorithmPrefix + image.short) (--force rebuilds)"
+        case let .running(recipe, parent):
+            "\(recipe): running its build" + (parent.map { " on \($0)" } ?? "")
+        case let .importing(recipe, bytes):
+            "\(recipe): importing \(Terminal.bytes(bytes))"
+        case let .built(recipe, image, seconds):
+            "\(recipe): built \(Digest.algorithmPrefix + image.short) in \(String(format: "%.1f", seconds)) s"
         }
     }
 
@@ -113,6 +137,8 @@ struct ImageCommand: ParsableCommand {
         lines += ["size:     \(Terminal.bytes(record.size)) unpacked",
                   "created:  \(ISO8601DateFormatter().string(from: record.created))",
                   "rootfs:   \(record.rootfs)", "layers:   \(record.layers.count)"]
+        if let parent = record.parent { lines.append("parent:   \(parent)") }
+        if let recipe = record.recipe { lines.append("recipe:   \(recipe)") }
         print(lines.joined(separator: "\n"))
         for layer in record.layers { print("  \(layer)") }
         if let env = record.environment, !env.isEmpty {

@@ -36,6 +36,24 @@ struct RuntimeImagesTests {
         #expect(choice.diagnostics.first?.message.contains("a build runs on one image") == true)
     }
 
+    @Test("on an image nobody named, the Debian runtime images serve python, nodejs, golang and java; build.runtimes comes first")
+    func defaults() throws {
+        let defaults = RuntimeImages([:], defaults: RuntimeImages.debianImages)
+        for (runtime, image) in [("python", "python"), ("nodejs", "node"), ("golang", "go"), ("java", "java")] {
+            let choice = defaults.choose(try spec("      \(runtime): 1"), file: "buildspec.yml", environment: [:])
+            #expect(choice.image == image && choice.isDefault && choice.runtime == runtime && choice.diagnostics.isEmpty)
+        }
+        let unknown = defaults.choose(try spec("      ruby: 3.2"), file: "buildspec.yml", environment: [:])
+        #expect(unknown.image == nil && unknown.diagnostics.isEmpty)
+        let mapped = RuntimeImages(["python": "python:{version}-slim"], defaults: RuntimeImages.debianImages)
+            .choose(try spec("      python: 3.12"), file: "buildspec.yml", environment: [:])
+        #expect(mapped.image == "python:3.12-slim" && !mapped.isDefault)
+        #expect(RuntimeImages([:]).choose(try spec("      python: 3.12"), file: "buildspec.yml", environment: [:]).image == nil)
+        let two = defaults.choose(try spec("      python: 3.11\n      nodejs: 18"), file: "buildspec.yml", environment: [:])
+        #expect(two.diagnostics.count == 1 && two.diagnostics.first?.description.hasPrefix("buildspec.yml:6:") == true)
+        #expect(two.diagnostics.first?.message.contains("python (default image python) and nodejs (default image node)") == true)
+    }
+
     @Test("an image without declared runtimes gets a warning naming an image that has it; a mapped one none")
     func warning() throws {
         let scratch = try TemporaryDirectory("slipway-runtimes")

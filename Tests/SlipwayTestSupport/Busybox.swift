@@ -36,24 +36,38 @@ extension ImageStore {
     /// The busybox image from the `images/busybox` recipe, imported into this store as
     /// `busybox:latest`: for tests of any module that needs a real root filesystem.
     ///
-    /// The recipe's tarball is cached in `$TMPDIR/slipway-test-images/`, keyed by the busybox
-    /// binary's and the recipe's digests, so after the first run this costs one ~2 MB import.
+    /// The recipe compiles busybox from Debian's source package, so its tarball is cached in
+    /// `$TMPDIR/slipway-test-images/`, keyed by the recipe's digest (its files and inputs):
+    /// the first use in a test run (or after the recipe changes) builds it, every other one
+    /// costs a ~2 MB import. Concurrent callers wait for one build (a file lock).
     public func busyboxForTests() throws -> ImageRecord {
-        let binary = try Busybox.binary()
-        let recipe = Busybox.checkout + "/images/busybox"
-        var key = SHA256Stream()
-        key.update(Data(try SHA256Stream.hex(ofFile: binary).utf8))
-        key.update(Data(try SHA256Stream.hex(ofFile: recipe + "/build").utf8))
-        let cache = NSTemporaryDirectory() + "/slipway-test-images"
-        let tarball = "\(cache)/busybox-\(key.finalizeHex().prefix(16)).tar"
-        if !FileManager.default.fileExists(atPath: tarball) {
-            try makeDirectories(cache)
-            let partial = tarball + ".partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-            defer { unlink(partial) }
-            let built = try Program.run(recipe + "/build", [partial], timeout: .seconds(120))
-            guard built.succeeded else { throw TestFailure("recipe images/busybox failed: \(built)") }
-            guard rename(partial, tarball) == 0 else { throw TestFailure("rename \(partial) to \(tarball): \(String(cString: strerror(errno)))") }
-        }
+        let tarball = try RecipeCache.tarball(recipe: Busybox.checkout + "/images/busybox", timeout: .seconds(1200))
         return try importImage(path: tarball, reference: "busybox:latest")
+    }
+}
+
+/// Tarballs written by recipes without a parent, cached in `$TMPDIR/slipway-test-images/` by
+/// recipe digest, so one test run (and the next, while the recipe is unchanged) builds each once.
+public enum RecipeCache {
+    public static var directory: String { NSTemporaryDirectory() + "/slipway-test-images" }
+
+    /// The tarball `recipe`'s build writes, built now unless a cached one has its digest.
+    public static func tarball(recipe: String, timeout: Duration) throws -> String {
+        let digest = try ImageRecipe(directory: recipe).digest(parentImage: nil, environment: ProcessInfo.processInfo.environment)
+        let name = (recipe as NSString).lastPathComponent
+        let tarball = "\(directory)/\(name)-\(digest.hex.prefix(16)).tar"
+        if FileManager.default.fileExists(atPath: tarball) { return tarball }
+        try makeDirectories(directory)
+        let lock = open(tarball + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw TestFailure("open \(tarball).lock: \(String(cString: strerror(errno)))") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        if FileManager.default.fileExists(atPath: tarball) { return tarball }
+        let partial = tarball + ".partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        defer { unlink(partial) }
+        let built = try Program.run(recipe + "/build", [partial], timeout: timeout)
+        guard built.succeeded else { throw TestFailure("recipe \(recipe) failed: \(built)") }
+        guard rename(partial, tarball) == 0 else { throw TestFailure("rename \(partial) to \(tarball): \(String(cString: strerror(errno)))") }
+        return tarball
     }
 }

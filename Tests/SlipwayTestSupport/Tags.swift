@@ -9,4 +9,8 @@ extension Tag {
     /// server, sshd or a browser. `swift test --skip ...` or a tag filter leaves these out of
     /// a quick loop.
     @Tag public static var large: Self
+    /// Builds or uses the Debian toolchain images (images/debian, python, node, go, java):
+    /// root, mmdebstrap and the Debian mirror; minutes the first time in a test run, then
+    /// shared through `ToolchainImages`. Always also `large`.
+    @Tag public static var toolchainImages: Self
 }
