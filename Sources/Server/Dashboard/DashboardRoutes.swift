@@ -17,6 +17,9 @@ struct DashboardRoutes {
     /// The service speaks TLS: the login cookie is sent over HTTPS only.
     let secureCookie: Bool
 
+    /// How many of a pipeline's newest runs are read to name who deployed its releases.
+    static let deployerRuns = 200
+
     func add(read: RouterGroup<SlipwayRequestContext>, open router: Router<SlipwayRequestContext>) {
         read.get("/") { _, context in try await overview(context) }
         read.get("runs/:id") { _, context in
@@ -29,11 +32,25 @@ struct DashboardRoutes {
                 throw APIError(.notFound, "no pipeline named \(name)")
             }
             let releases = await Result(catching: { try await control.releases(pipeline: name) })
-            let runs = try await control.runs(pipeline: name, limit: 50, before: nil)
+            let runs = try await control.runs(pipeline: name, limit: Self.deployerRuns, before: nil)
             var secretNames: Result<[String], any Error>?
             if let secrets { secretNames = await Result(catching: { try await secrets.secretNames(pipeline: name) }) }
-            return DashboardLayout.page(title: name, signedIn: context.actor != nil,
-                                        DashboardPages.pipelinePage(summary, releases: releases, runs: runs, secrets: secretNames))
+            return DashboardLayout.page(title: name, signedIn: context.actor != nil, events: "/api/events?pipeline=\(HTML.pathSegment(name))",
+                                        DashboardPages.pipelinePage(summary, releases: releases, deployers: ReleaseDeployers(runs),
+                                                                    runs: Array(runs.prefix(50)), secrets: secretNames))
+        }
+        read.get("releases") { _, context in
+            let (pipelines, releases, deployers) = try await releaseLists()
+            return DashboardLayout.page(title: "Releases", signedIn: context.actor != nil, events: "/api/events",
+                                        DashboardPages.releasesPage(pipelines: pipelines, releases: releases, deployers: deployers))
+        }
+        read.get("audit") { request, context in
+            let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
+            let pipeline = request.uri.queryParameters.get("pipeline").map { String($0) }
+            let entries = try await control.audit(pipeline: pipeline, limit: 100, before: before)
+            return DashboardLayout.page(title: "Audit trail", signedIn: context.actor != nil,
+                                        events: before == nil ? "/api/events" + (pipeline.map { "?pipeline=" + HTML.pathSegment($0) } ?? "") : nil,
+                                        DashboardPages.audit(entries, next: entries.count == 100 ? entries.last?.id : nil, pipeline: pipeline))
         }
         router.get("assets/dashboard.js") { _, _ in asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("assets/dashboard.css") { _, _ in asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
@@ -49,15 +66,23 @@ struct DashboardRoutes {
         }
     }
 
-    private func overview(_ context: SlipwayRequestContext) async throws -> Response {
+    /// Every pipeline, its releases per target, and the runs that deployed them.
+    private func releaseLists() async throws -> ([PipelineSummary], [String: Result<[TargetReleases], any Error>], ReleaseDeployers) {
         let pipelines = try await control.pipelines()
         var releases: [String: Result<[TargetReleases], any Error>] = [:]
+        var deployers = ReleaseDeployers()
         for pipeline in pipelines {
             releases[pipeline.name] = await Result(catching: { try await control.releases(pipeline: pipeline.name) })
+            deployers.merge(ReleaseDeployers(try await control.runs(pipeline: pipeline.name, limit: Self.deployerRuns, before: nil)))
         }
+        return (pipelines, releases, deployers)
+    }
+
+    private func overview(_ context: SlipwayRequestContext) async throws -> Response {
+        let (pipelines, releases, deployers) = try await releaseLists()
         let recent = try await control.runs(pipeline: nil, limit: 20, before: nil)
-        return DashboardLayout.page(title: "Pipelines", signedIn: context.actor != nil,
-                                    DashboardPages.overview(pipelines: pipelines, releases: releases, recent: recent))
+        return DashboardLayout.page(title: "Pipelines", signedIn: context.actor != nil, events: "/api/events",
+                                    DashboardPages.overview(pipelines: pipelines, releases: releases, deployers: deployers, recent: recent))
     }
 
     private func login(_ request: Request) async throws -> Response {
@@ -71,10 +96,17 @@ struct DashboardRoutes {
             return DashboardLayout.page(title: "Log in", signedIn: false, status: .unauthorized, DashboardPages.login(next: next, failed: true))
         }
         var response = Response(status: .seeOther, headers: [.location: next])
+        // "Remember me" keeps the cookie 30 days instead of the browser session; replacing the
+        // token (`slipway serve --new-token`) ends every such login at once.
+        let remember = fields["remember"] == "1"
         response.setCookie(Cookie(name: TokenGate.cookieName, value: presented.trimmingCharacters(in: .whitespaces),
-                                  path: "/", secure: secureCookie, httpOnly: true, sameSite: .strict))
+                                  maxAge: remember ? Self.rememberFor : nil, path: "/", secure: secureCookie, httpOnly: true,
+                                  sameSite: .strict))
         return response
     }
+
+    /// How long a remembered login lasts, in seconds.
+    static let rememberFor = 30 * 24 * 3600
 
     /// Where to go after logging in: only a path on this service (no `//host` or scheme).
     static func safeNext(_ next: String?) -> String {
