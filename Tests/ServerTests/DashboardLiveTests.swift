@@ -1,7 +1,9 @@
 import Foundation
+import Pipeline
 import SlipwayAPI
 import SlipwayCore
 import SlipwayTestSupport
+import State
 import Testing
 
 /// The dashboard in a real browser (one Chromium for the whole test run) over an in-memory
@@ -161,6 +163,33 @@ struct DashboardLiveTests {
                          return line.top >= box.top && line.bottom <= box.bottom; })()
                 """) as? Bool == true, "line 123 is in view")
             #expect(try await page.evaluate("document.getElementById('L123').textContent") as? String == "123install step 123 of the toolchain")
+        }
+    }
+
+    /// The same size of log read from the state database, as `slipway serve` reads it.
+    @Test(.timeLimit(.minutes(3))) func aLongLogFromTheStateDatabaseOpensFast() async throws {
+        let directory = try TemporaryDirectory("slipway-long-log")
+        let orchestrator = try Orchestrator(home: directory.home)
+        let (run, _) = try await orchestrator.store.insertRun(RunRecord(
+            id: 0, pipeline: "web", status: .failed, trigger: Trigger(.cli, actor: "ada"), commit: Self.resolved, created: Date(),
+            started: Date(), finished: Date(), stages: [StageRecord(name: "build", kind: .build, status: .failed)]), owner: nil)
+        for block in 0..<400 {
+            var text = ""
+            text.reserveCapacity(64 * 1000)
+            for n in (block * 1000 + 1)...(block * 1000 + 1000) { text += "compiling module \(n) of the system under test: ok\n" }
+            _ = try await orchestrator.store.appendLog(run: run.id, [LogPiece(stage: "build", text: text, limited: false)], limit: nil)
+        }
+        try await LiveService.with(control: orchestrator) { live throws in
+            let page = try await BrowserPage.open(try HeadlessChromium.shared(), url: "about:blank")
+            defer { Task { await page.close() } }
+            try await page.resize(width: 1280)
+            try await page.navigate(live.base + "/runs/\(run.id)#L399999")
+            try await page.waitFor("document.getElementById('log').dataset.state === 'ready'", timeout: .seconds(10))
+            let opened = try await page.evaluate("Number(document.getElementById('log').dataset.readyMs)") as? Int ?? .max
+            print("dashboard: a 400,000-line log from the state database was ready \(opened) ms after the navigation started")
+            #expect(opened < 2000, "took \(opened) ms")
+            #expect(try await page.evaluate("document.getElementById('L399999')?.textContent") as? String
+                    == "399999compiling module 399999 of the system under test: ok")
         }
     }
 

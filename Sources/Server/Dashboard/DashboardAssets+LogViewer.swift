@@ -105,21 +105,31 @@ extension DashboardAssets {
             this.load().catch((error) => notice("The log could not be read: " + error.message, true));
           }
 
+          // One range; the next is asked for while this one is split into lines.
+          async fetchRange(after) {
+            const response = await fetch(this.box.dataset.range + "?after=" + after + "&limit=" + PAGE, { credentials: "same-origin" });
+            if (!response.ok) throw new Error(response.statusText);
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            const end = bytes.indexOf(10);
+            return { head: JSON.parse(this.decoder.decode(bytes.subarray(0, end))), bytes, at: end + 1 };
+          }
+
           async load() {
+            let range = await this.fetchRange(this.offset);
             for (;;) {
-              const response = await fetch(this.box.dataset.range + "?after=" + this.offset + "&limit=" + PAGE, { credentials: "same-origin" });
-              if (!response.ok) throw new Error(response.statusText);
-              const bytes = new Uint8Array(await response.arrayBuffer());
-              const end = bytes.indexOf(10);
-              const head = JSON.parse(this.decoder.decode(bytes.subarray(0, end)));
-              let at = end + 1;
+              const { head, bytes } = range;
+              const done = head.next - head.after < PAGE;
+              const next = done ? null : this.fetchRange(head.next);
+              let at = range.at;
               for (const part of head.parts) {
                 this.append(part.stage, this.decoder.decode(bytes.subarray(at, at + part.size)));
                 at += part.size;
               }
-              const done = head.next - head.after < PAGE;
               this.offset = head.next;
               if (done) break;
+              // The first range is shown while the rest arrives.
+              if (!this.order.length) this.rebuild();
+              range = await next;
             }
             if (this.final) this.flush();
             this.rebuild();
@@ -192,7 +202,7 @@ extension DashboardAssets {
           addLine(stage, text) {
             const index = this.lines.length;
             let section = this.sections[this.sections.length - 1];
-            let phase = null, marker = text.indexOf("[Container] ") === 0;
+            let phase = null, marker = text.startsWith("[Container] ");
             if (marker) {
               const entering = /Entering phase (\w+)/.exec(text);
               if (entering) phase = entering[1];
