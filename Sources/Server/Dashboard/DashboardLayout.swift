@@ -14,7 +14,7 @@ enum DashboardLayout {
     /// changes make the script fetch the page again and swap in its `data-live` parts.
     static func page(title: String, signedIn: Bool, status: HTTPResponse.Status = .ok, events: String? = nil, _ body: HTML) -> Response {
         let account: HTML = signedIn
-            ? #"<form method="post" action="/logout"><button type="submit" class="link">Log out</button></form>"#
+            ? #"<form method="post" action="/logout"><button type="submit" class="link">Log out</button></form><form method="post" action="/logout"><input type="hidden" name="everywhere" value="1"><button type="submit" class="link" title="End every login of this dashboard, on every browser">Log out everywhere</button></form>"#
             : #"<a href="/login">Log in</a>"#
         let stream: HTML = events.map { " data-events=\"\($0)\"" } ?? ""
         let html: HTML = """

@@ -8,12 +8,15 @@ import SlipwayAPI
 /// A pipeline's page lists its secrets by name with a form to set one (sent as the API's
 /// `PUT /api/secrets/NAME`); values are never shown, not even to the person who set them.
 ///
-/// Logging in sets the token as an HttpOnly, SameSite=Strict cookie: scripts cannot read it,
-/// other sites cannot send it, and `TokenGate` accepts it for changes only from this origin.
+/// Logging in with the token starts a session (`DashboardSessions`) whose id goes in an
+/// HttpOnly, SameSite=Strict cookie: scripts cannot read it, other sites cannot send it, and
+/// `TokenGate` accepts it for changes only from this origin. The token itself never stays in
+/// the browser, and logging out ends the session on the server, not only in the browser.
 struct DashboardRoutes {
     let control: any PipelineControl
     let secrets: (any SecretControl)?
     let token: APIToken
+    let sessions: DashboardSessions
     /// The service speaks TLS: the login cookie is sent over HTTPS only.
     let secureCookie: Bool
 
@@ -58,7 +61,17 @@ struct DashboardRoutes {
             DashboardLayout.page(title: "Log in", signedIn: false, DashboardPages.login(next: Self.safeNext(request.uri.queryParameters.get("next")), failed: false))
         }
         router.post("login") { request, _ in try await login(request) }
-        router.post("logout") { _, _ in
+        router.post("logout") { request, _ in
+            // "Log out everywhere" (`everywhere=1`) needs a live session of its own.
+            var request = request
+            let form = Self.form(String(buffer: try await request.collectBody(upTo: 4096)))
+            if let id = request.cookies[TokenGate.cookieName]?.value {
+                if form["everywhere"] == "1", sessions.accepts(id), TokenGate.isSameOrigin(request) {
+                    try sessions.endAll()
+                } else {
+                    try sessions.end(id)
+                }
+            }
             var response = Response(status: .seeOther, headers: [.location: "/"])
             response.setCookie(Cookie(name: TokenGate.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookie, httpOnly: true,
                                       sameSite: .strict))
@@ -88,25 +101,26 @@ struct DashboardRoutes {
     private func login(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 4096)
-        var form = URLComponents()
-        form.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: " ")
-        let fields = Dictionary((form.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        let fields = Self.form(String(buffer: body))
         let next = Self.safeNext(fields["next"])
         guard let presented = fields["token"], token.accepts(presented.trimmingCharacters(in: .whitespaces)) else {
             return DashboardLayout.page(title: "Log in", signedIn: false, status: .unauthorized, DashboardPages.login(next: next, failed: true))
         }
         var response = Response(status: .seeOther, headers: [.location: next])
-        // "Remember me" keeps the cookie 30 days instead of the browser session; replacing the
-        // token (`slipway serve --new-token`) ends every such login at once.
+        // "Remember me" keeps the login 30 days instead of the browser session.
         let remember = fields["remember"] == "1"
-        response.setCookie(Cookie(name: TokenGate.cookieName, value: presented.trimmingCharacters(in: .whitespaces),
-                                  maxAge: remember ? Self.rememberFor : nil, path: "/", secure: secureCookie, httpOnly: true,
-                                  sameSite: .strict))
+        response.setCookie(Cookie(name: TokenGate.cookieName, value: try sessions.start(remember: remember),
+                                  maxAge: remember ? Int(DashboardSessions.remembered) : nil, path: "/", secure: secureCookie,
+                                  httpOnly: true, sameSite: .strict))
         return response
     }
 
-    /// How long a remembered login lasts, in seconds.
-    static let rememberFor = 30 * 24 * 3600
+    /// The fields of an `application/x-www-form-urlencoded` body (the first of each name).
+    static func form(_ body: String) -> [String: String] {
+        var form = URLComponents()
+        form.percentEncodedQuery = body.replacingOccurrences(of: "+", with: " ")
+        return Dictionary((form.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Where to go after logging in: only a path on this service (no `//host` or scheme).
     static func safeNext(_ next: String?) -> String {
