@@ -83,8 +83,25 @@ let package = Package(
         .target(name: "Secrets", dependencies: ["SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]),
         // `slipway image pull`: the OCI Distribution API over async-http-client, layers
         // streamed into the image store.
+        // Transport judgements every HTTP client shares: bodies under a limit, short reasons,
+        // which failures are worth another try.
+        .target(name: "HTTPTransport", dependencies: [
+            "SlipwayCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        // S3-compatible object storage (SigV4 signed by hand: no Swift AWS SDK) and the artifact
+        // store's copy in a bucket.
+        .target(name: "ObjectStorage", dependencies: [
+            "SlipwayCore", "Artifacts", "HTTPTransport",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "Registry", dependencies: [
-            "SlipwayCore", "Images",
+            "SlipwayCore", "Images", "HTTPTransport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +140,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry", "ObjectStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -150,6 +167,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Images", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "Artifacts", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),

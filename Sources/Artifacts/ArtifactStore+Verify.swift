@@ -5,7 +5,11 @@ import SlipwayCore
 extension ArtifactStore {
     /// Re-hashes a blob: its stored bytes and its uncompressed tar stream must both match.
     public func verify(_ record: ArtifactRecord) throws {
-        let path = blobPath(record.digest)
+        try verify(record, blobAt: blobPath(record.digest))
+    }
+
+    /// Checks the blob at `path` (stored or still staged) against `record`.
+    func verify(_ record: ArtifactRecord, blobAt path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SlipwayError.corrupt("\(record.digest): blob missing at \(path)")
         }

@@ -110,7 +110,7 @@ public struct ArtifactStore: Sendable {
         return new
     }
 
-    private func writeRecord(_ record: ArtifactRecord) throws {
+    func writeRecord(_ record: ArtifactRecord) throws {
         try writeFileAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.digest))
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Images
 import NIOCore
 import SlipwayCore
@@ -86,7 +87,7 @@ extension ImagePuller {
                 broken = (.failed("\(source): the download ended after \(received) of \(size) bytes"), true)
             }
         } catch {
-            broken = (.failed("\(source): the download broke off after \(received) bytes: \(RegistryClient.reason(error))", cause: error),
+            broken = (.failed("\(source): the download broke off after \(received) bytes: \(HTTPTransport.reason(error))", cause: error),
                       !(error is CancellationError))
         }
         await feed.finish(broken?.error)

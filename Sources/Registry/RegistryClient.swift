@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -69,7 +70,7 @@ final class RegistryClient: Sendable {
         default:
             throw SlipwayError.failed("\(what): registry \(registry) answered \(response.status.code) \(response.status.reasonPhrase)")
         }
-        let data = try await Self.collect(response, limit: limit, what: "\(what): the manifest")
+        let data = try await HTTPTransport.collect(response, limit: limit, what: "\(what): the manifest")
         let digest = Digest.of(data)
         let mediaType = response.headers.first(name: "Content-Type").map { $0.split(separator: ";").first.map(String.init) ?? $0 }
         return (data, mediaType, digest)
@@ -78,7 +79,7 @@ final class RegistryClient: Sendable {
     /// A small blob (an image config), checked against its digest.
     func smallBlob(_ digest: Digest, limit: Int, what: String) async throws -> Data {
         let response = try await blob(digest, what: what)
-        let data = try await Self.collect(response, limit: limit, what: what)
+        let data = try await HTTPTransport.collect(response, limit: limit, what: what)
         let actual = Digest.of(data)
         guard actual == digest else {
             throw SlipwayError.badInput("\(what): digest mismatch: the manifest says \(digest), the registry sent \(actual); the blob is corrupt or was tampered with")
@@ -117,13 +118,13 @@ final class RegistryClient: Sendable {
         var seen: Set<String> = [url]
         var attempt = 0
         var challenged = false
-        let home = Self.authority(start)
+        let home = HTTPTransport.authority(start)
         while true {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "User-Agent", value: "slipway/" + SlipwayVersion.number)
             request.headers.add(name: "Accept", value: accept.joined(separator: ", "))
             // Credentials go to the registry's own host only, never to where it redirects.
-            if Self.authority(url) == home, let value = authorization.withLock({ $0 }) {
+            if HTTPTransport.authority(url) == home, let value = authorization.withLock({ $0 }) {
                 request.headers.add(name: "Authorization", value: value)
             }
             requests.add(1, ordering: .relaxed)
@@ -131,14 +132,14 @@ final class RegistryClient: Sendable {
             do {
                 response = try await http.execute(request, timeout: .seconds(1800))
             } catch {
-                if Self.isTLS(error) {
+                if HTTPTransport.isTLS(error) {
                     throw SlipwayError.failed("TLS with registry \(registry) failed: \(error); if its certificate comes from your own CA pass --ca FILE, or if it speaks plain HTTP mark it insecure (--insecure, \(RegistryOptions.insecureVariable))")
                 }
-                if Self.isTransient(error), attempt + 1 < options.attempts {
+                if HTTPTransport.isTransient(error), attempt + 1 < options.attempts {
                     try await backoff(&attempt)
                     continue
                 }
-                throw SlipwayError.failed("cannot reach registry \(registry) (\(Self.authority(url))): \(Self.reason(error))\(attempt > 0 ? " (tried \(attempt + 1) times)" : ""); check that it runs and the address is right", cause: error)
+                throw SlipwayError.failed("cannot reach registry \(registry) (\(HTTPTransport.authority(url))): \(HTTPTransport.reason(error))\(attempt > 0 ? " (tried \(attempt + 1) times)" : ""); check that it runs and the address is right", cause: error)
             }
             let status = Int(response.status.code)
             switch status {
@@ -153,11 +154,11 @@ final class RegistryClient: Sendable {
                 guard seen.count <= Self.maxRedirects + 1 else {
                     throw SlipwayError.failed("registry \(registry): more than \(Self.maxRedirects) redirects (last to \(next))")
                 }
-                if next.hasPrefix("http://") && !options.isInsecure(Self.authority(next)) && !url.hasPrefix("http://") {
+                if next.hasPrefix("http://") && !options.isInsecure(HTTPTransport.authority(next)) && !url.hasPrefix("http://") {
                     throw SlipwayError.failed("registry \(registry) redirected from HTTPS to plain HTTP (\(next)); refused")
                 }
                 url = next
-            case 401 where !challenged && Self.authority(url) == home:
+            case 401 where !challenged && HTTPTransport.authority(url) == home:
                 challenged = true
                 let header = response.headers.first(name: "WWW-Authenticate") ?? ""
                 _ = try? await response.body.collect(upTo: 1 << 16)
@@ -224,9 +225,9 @@ final class RegistryClient: Sendable {
             do {
                 response = try await http.execute(request, timeout: .seconds(60))
             } catch {
-                throw SlipwayError.failed("cannot reach the token service of registry \(registry) (\(Self.authority(tokenURL))): \(Self.reason(error))", cause: error)
+                throw SlipwayError.failed("cannot reach the token service of registry \(registry) (\(HTTPTransport.authority(tokenURL))): \(HTTPTransport.reason(error))", cause: error)
             }
-            let body = try await Self.collect(response, limit: 1 << 20, what: "the token service's answer")
+            let body = try await HTTPTransport.collect(response, limit: 1 << 20, what: "the token service's answer")
             guard response.status.code == 200 else {
                 throw unauthorized("the token service answered \(response.status.code)")
             }
@@ -242,21 +243,6 @@ final class RegistryClient: Sendable {
 
     // MARK: - Helpers
 
-    /// The whole body, refusing more than `limit` bytes (checked against Content-Length first).
-    static func collect(_ response: HTTPClientResponse, limit: Int, what: String) async throws -> Data {
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
-            throw SlipwayError.badInput("\(what) is \(length) bytes, over the limit of \(limit >> 20) MiB; refused")
-        }
-        do {
-            let buffer = try await response.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw SlipwayError.badInput("\(what) is over the limit of \(limit >> 20) MiB; refused")
-        } catch {
-            throw SlipwayError.failed("\(what): the transfer broke off: \(reason(error))", cause: error)
-        }
-    }
-
     /// The `code` of the first error in a registry's JSON error body.
     static func errorCode(_ response: HTTPClientResponse) async -> String? {
         struct Errors: Decodable { struct Entry: Decodable { var code: String }; var errors: [Entry] }
@@ -264,39 +250,9 @@ final class RegistryClient: Sendable {
         return (try? JSONDecoder().decode(Errors.self, from: Data(body.readableBytesView)))?.errors.first?.code
     }
 
-    /// `host[:port]` of a URL.
-    static func authority(_ url: String) -> String {
-        guard let c = URLComponents(string: url), let host = c.host else { return url }
-        return c.port.map { "\(host):\($0)" } ?? host
-    }
-
     static func resolve(_ location: String, against url: String) -> String? {
         guard let base = URL(string: url), let next = URL(string: location, relativeTo: base)?.absoluteURL,
               let scheme = next.scheme, ["http", "https"].contains(scheme) else { return nil }
         return next.absoluteString
-    }
-
-    static func isTLS(_ error: any Error) -> Bool {
-        error is NIOSSLError || error is NIOSSLExtraError || String(reflecting: type(of: error)).contains("SSL")
-    }
-
-    /// Connection failures and resets: worth another try.
-    static func isTransient(_ error: any Error) -> Bool {
-        if error is CancellationError { return false }
-        if let error = error as? HTTPClientError, error == .cancelled || error == .deadlineExceeded { return false }
-        return true
-    }
-
-    /// A short reason for a transport error.
-    static func reason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        for (needle, short) in [("Connection refused", "connection refused"), ("Connection reset", "connection reset"),
-                                ("remoteConnectionClosed", "the connection closed early"), ("connectTimeout", "connect timed out"),
-                                ("readTimeout", "read timed out"), ("No route to host", "no route to host"),
-                                ("Name or service not known", "unknown host"), ("NXDOMAIN", "unknown host")]
-        where text.contains(needle) {
-            return short
-        }
-        return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

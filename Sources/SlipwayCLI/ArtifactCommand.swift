@@ -9,20 +9,30 @@ struct ArtifactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "artifact",
         abstract: "Pack, store, verify and unpack content-addressed artifacts.",
-        subcommands: [Pack.self, Import.self, List.self, Show.self, Export.self, Unpack.self, Verify.self, GC.self])
+        subcommands: [Pack.self, Import.self, List.self, Show.self, Export.self, Unpack.self, Verify.self, GC.self, Push.self, Fetch.self])
 
     static var store: ArtifactStore { ArtifactStore(home: .fromEnvironment()) }
 
     /// Runs a write to the store; SIGINT or SIGTERM meanwhile removes this process's partial
     /// blob from the store's staging directory and exits 130 (143): nothing is left behind.
     static func interruptible<T>(_ store: ArtifactStore, _ write: () throws -> T) rethrows -> T {
-        let sources = SignalHandlers.install { signo in
+        let sources = discardingOnSignal(store)
+        defer { sources.forEach { $0.cancel() } }
+        return try write()
+    }
+
+    static func interruptible<T>(_ store: ArtifactStore, _ write: () async throws -> T) async rethrows -> T {
+        let sources = discardingOnSignal(store)
+        defer { sources.forEach { $0.cancel() } }
+        return try await write()
+    }
+
+    private static func discardingOnSignal(_ store: ArtifactStore) -> [DispatchSourceSignal] {
+        SignalHandlers.install { signo in
             store.discardOwnStaging()
             Terminal.note("\ninterrupted: nothing was stored")
             _exit(128 + signo)
         }
-        defer { sources.forEach { $0.cancel() } }
-        return try write()
     }
 
     struct Pack: ParsableCommand {

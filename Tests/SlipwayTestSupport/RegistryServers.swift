@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Three real registries (Debian's `docker-registry`, the CNCF distribution registry) on
 /// 127.0.0.1, started once per test process and SIGKILLed when it exits:
@@ -28,23 +27,11 @@ public final class RegistryServers: Sendable {
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/skopeo")
     }
 
-    private static let started = Mutex<Result<RegistryServers, TestFailure>?>(nil)
+    private static let started = StartedOnce<RegistryServers>("the registries")
 
     /// The registries of this test process, started on first use.
     public static func shared() throws -> RegistryServers {
-        try started.withLock { state in
-            if let state { return try state.get() }
-            let result: Result<RegistryServers, TestFailure>
-            do {
-                result = .success(try RegistryServers())
-            } catch let error as TestFailure {
-                result = .failure(error)
-            } catch {
-                result = .failure(TestFailure("starting the registries: \(error)"))
-            }
-            state = result
-            return try result.get()
-        }
+        try started.get { try RegistryServers() }
     }
 
     private init() throws {
@@ -88,8 +75,6 @@ public final class RegistryServers: Sendable {
         }
     }
 
-    private static let children = Mutex<[pid_t]>([])
-
     /// Writes a config (storage under `directory/name`, `extra` after `http.addr`), starts the
     /// registry on a free port and waits until it accepts connections.
     private static func start(name: String, directory: String, extra: (Int) -> String) throws -> String {
@@ -111,42 +96,13 @@ public final class RegistryServers: Sendable {
                 """
             let file = "\(directory)/\(name).yml"
             try Data(config.utf8).write(to: URL(fileURLWithPath: file))
-            let process = Process()
-            // setpriv's --pdeathsig: the registry dies with the test process even if atexit never runs.
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--pdeathsig", "KILL", "/usr/bin/docker-registry", "serve", file]
-            _ = FileManager.default.createFile(atPath: "\(directory)/\(name).log", contents: nil)
-            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/\(name).log"))
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = log
-            process.standardError = log
-            try process.run()
+            let process = try launchServer(["/usr/bin/docker-registry", "serve", file], log: "\(directory)/\(name).log")
             let pid = process.processIdentifier
-            children.withLock { list in
-                if list.isEmpty { atexit { RegistryServers.children.withLock { $0.forEach { kill($0, SIGKILL) } } } }
-                list.append(pid)
-            }
-            for _ in 0..<200 {
-                if !process.isRunning { break }
-                if canConnect(port) { return "127.0.0.1:\(port)" }
-                usleep(25_000)
-            }
+            if awaitListening(process, port: port, seconds: 5) { return "127.0.0.1:\(port)" }
             kill(pid, SIGKILL)
         }
         let log = (try? String(contentsOfFile: "\(directory)/\(name).log", encoding: .utf8)) ?? ""
         throw TestFailure("the \(name) registry did not start:\n\(log)")
-    }
-
-    private static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// Pushes the image of an OCI layout (its `index.json` entry tagged `tag`, an image or an
