@@ -28,6 +28,7 @@ struct DashboardLiveTests {
             try await Self.mark(page)
 
             // A run started elsewhere (the CLI) shows up without a reload, within 2 s.
+            try await page.evaluate("document.querySelector('section.pipeline button.run').focus()")
             let clock = ContinuousClock()
             let started = clock.now
             let run = await pipeline.addRun(trigger: Trigger(.cli, actor: "ada"))
@@ -35,6 +36,8 @@ struct DashboardLiveTests {
             let shown = clock.now - started
             #expect(shown < .seconds(2))
             #expect(try await page.evaluate("document.querySelector('section.pipeline .latest').textContent.includes('#\(run.id)')") as? Bool == true)
+            #expect(try await page.evaluate("document.activeElement === document.querySelector('section.pipeline button.run')") as? Bool == true,
+                    "the keyboard focus stays on the button whose part was swapped")
 
             // Approvals appear and disappear as runs reach and leave the approval stage.
             var waiting = await pipeline.addRun(status: .waitingApproval)
@@ -104,17 +107,20 @@ struct DashboardLiveTests {
         return run
     }
 
-    /// A tab at 1280 px with the run page at `url` open and its log read; how long that took
-    /// from the navigation's start, in ms (the figure is printed).
-    static func openLog(_ url: String, _ source: String) async throws -> (BrowserPage, Int) {
+    /// A tab at 1280 px with the run page at `url` open and its whole log read. The log opens
+    /// (its first lines on screen, scrollable) in under 2 s and is read whole in under 5 s;
+    /// both figures, from the navigation's start, are printed.
+    static func openLog(_ url: String, _ source: String) async throws -> BrowserPage {
         let page = try await BrowserPage.open(try HeadlessChromium.shared(), url: "about:blank")
         try await page.resize(width: 1280)
         try await page.navigate(url)
         try await page.waitFor("document.getElementById('log').dataset.state === 'ready'", timeout: .seconds(10))
-        let opened = try await page.evaluate("Number(document.getElementById('log').dataset.readyMs)") as? Int ?? .max
-        print("dashboard: a 400,000-line log \(source) was ready \(opened) ms after the navigation started")
+        let opened = try await page.evaluate("Number(document.getElementById('log').dataset.openedMs)") as? Int ?? .max
+        let read = try await page.evaluate("Number(document.getElementById('log').dataset.readyMs)") as? Int ?? .max
+        print("dashboard: a 400,000-line log \(source) opened \(opened) ms and was read whole \(read) ms after the navigation started")
         #expect(opened < 2000, "a 400,000-line log opens in under 2 s (took \(opened) ms)")
-        return (page, opened)
+        #expect(read < 5000, "a 400,000-line log is read whole in under 5 s (took \(read) ms)")
+        return page
     }
 
     @Test(.timeLimit(.minutes(3))) func aLongLogOpensFastWithSectionsLinesSearchAndColours() async throws {
@@ -122,7 +128,7 @@ struct DashboardLiveTests {
         let run = await Self.longLog(pipeline)
         #expect(await pipeline.chunks[run.id]?.reduce(0) { $0 + $1.text.split(separator: "\n").count } == 400_000)
         try await LiveService.with(control: pipeline) { live throws in
-            let (page, _) = try await Self.openLog(live.base + "/runs/\(run.id)", "in memory")
+            let page = try await Self.openLog(live.base + "/runs/\(run.id)", "in memory")
             defer { Task { await page.close() } }
             #expect(try await page.evaluate("document.getElementById('log').dataset.lines") as? String == "400000")
             #expect(try await page.evaluate("document.querySelectorAll('#log .log-line').length") as? Int ?? .max < 200,
@@ -187,7 +193,7 @@ struct DashboardLiveTests {
             _ = try await orchestrator.store.appendLog(run: run.id, [LogPiece(stage: "build", text: text, limited: false)], limit: nil)
         }
         try await LiveService.with(control: orchestrator) { live throws in
-            let (page, _) = try await Self.openLog(live.base + "/runs/\(run.id)#L399999", "from the state database")
+            let page = try await Self.openLog(live.base + "/runs/\(run.id)#L399999", "from the state database")
             defer { Task { await page.close() } }
             #expect(try await page.evaluate("document.getElementById('L399999')?.textContent") as? String
                     == "399999compiling module 399999 of the system under test: ok")

@@ -20,7 +20,8 @@ import Testing
         for (i, name) in ["r1", "r2", "r3"].enumerated() {
             let run = await Self.deployed(pipeline, ReleaseID(name), actor: "ada<\(i)>")
             summaries.insert(ReleaseSummary(id: ReleaseID(name), artifact: digest, commit: run.commit?.id, state: .published,
-                                            created: Date(), switched: nil, current: name == "r3"), at: 0)
+                                            created: Date(timeIntervalSince1970: 1_800_000_000),
+                                            switched: name == "r2" ? Date(timeIntervalSince1970: 1_800_000_600) : nil, current: name == "r3"), at: 0)
         }
         await pipeline.setReleases(summaries)
         await pipeline.setReleases([summaries[0]], pipeline: "api")
@@ -35,6 +36,7 @@ import Testing
                         "\(path)")
                 #expect(page.contains("<td>cli · ada&lt;2&gt;</td>"), "who deployed, escaped: \(path)")
                 #expect(page.contains(#"<a href="/runs/3">#3</a>"#), "the run that deployed it: \(path)")
+                #expect(page.contains(#"rolled back to <time datetime="2027-01-15T08:10:00.000Z">"#), "\(path)")
             }
         }
     }

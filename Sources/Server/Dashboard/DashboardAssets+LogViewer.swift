@@ -128,15 +128,22 @@ extension DashboardAssets {
               this.offset = head.next;
               if (done) break;
               // The first range is shown while the rest arrives.
-              if (!this.order.length) this.rebuild();
+              if (!this.order.length) this.opened();
               range = await next;
             }
             if (this.final) this.flush();
-            this.rebuild();
+            if (!this.order.length) this.opened();
+            else this.rebuild();
             this.box.dataset.state = "ready";
             this.box.dataset.readyMs = String(Math.round(performance.now()));
             if (!this.goToHash() && this.follow.checked) this.toBottom();
             this.stream();
+          }
+
+          // The first lines are on screen (data-opened-ms: when, from the navigation's start).
+          opened() {
+            this.rebuild();
+            this.box.dataset.openedMs = String(Math.round(performance.now()));
           }
 
           stream() {

@@ -103,7 +103,14 @@ enum DashboardAssets {
             } else {
               for (const [key, element] of now) {
                 const replacement = next.get(key);
-                if (replacement && replacement.outerHTML !== element.outerHTML) element.replaceWith(replacement);
+                if (!replacement || replacement.outerHTML === element.outerHTML) continue;
+                // Keyboard focus stays on the same button or link when its part is swapped.
+                const focused = element.contains(document.activeElement) ? document.activeElement : null;
+                element.replaceWith(replacement);
+                const again = focused && (focused.dataset.post
+                  ? replacement.querySelector('[data-post="' + CSS.escape(focused.dataset.post) + '"]')
+                  : focused.getAttribute("href") && replacement.querySelector('[href="' + CSS.escape(focused.getAttribute("href")) + '"]'));
+                if (again) again.focus();
               }
             }
             document.dispatchEvent(new CustomEvent("slipway:refreshed"));

@@ -60,7 +60,7 @@ extension DashboardPages {
             return """
                 <tr data-release="\(release.id)"\(release.current ? " class=\"current\"" as HTML : "")><td><code>\(release.id)</code></td>\
                 <td>\(state)</td><td><code>\(String((commit ?? "–").prefix(10)))</code></td><td>\(who)</td>\
-                <td>\(L.time(release.created))</td><td>\(run.map { L.runLink($0) } ?? "–")</td><td class="actions">\(action)</td></tr>
+                <td>\(L.time(release.created))\(switchedBack(release))</td><td>\(run.map { L.runLink($0) } ?? "–")</td><td class="actions">\(action)</td></tr>
                 """ as HTML
         }
         let more: HTML = shown.count < target.releases.count
@@ -72,6 +72,12 @@ extension DashboardPages {
                           head: ["Release", "State", "Commit", "Deployed by", "Deployed", "Run", ""], rows: rows))\(more)
             </div>
             """
+    }
+
+    /// When a rollback went back to it (its deploy is the first switch to it).
+    static func switchedBack(_ release: ReleaseSummary) -> HTML {
+        guard let switched = release.switched, switched.timeIntervalSince(release.created) >= 1 else { return "" }
+        return "<br><span class=\"meta\">rolled back to \(L.time(switched))</span>"
     }
 
     /// "Roll /srv/app back to release B (commit 1234567890, deployed by cli · ada, run #3)?
