@@ -74,6 +74,8 @@ struct DashboardLiveTests {
             await pipeline.update(fresh)
             try await page.waitFor("document.querySelector('#run-actions button.approve')", timeout: .seconds(2))
             #expect(try await Self.stillMarked(page), "the run page changed in place")
+            #expect(try await page.evaluate("document.querySelector('#log .log-empty')?.textContent") as? String
+                    == "No output yet: lines appear here as the run writes them.")
             await pipeline.appendLog(fresh.id, "still here\n")
             try await page.waitFor("document.getElementById('log').dataset.lines === '1'")
         }
@@ -248,6 +250,14 @@ struct DashboardLiveTests {
         try await LiveService.with(control: pipeline) { live throws in
             let page = try await BrowserPage.open(try HeadlessChromium.shared(), url: "about:blank")
             defer { Task { await page.close() } }
+            // Signed in, as someone who approves and rolls back would be (the header is at its widest).
+            try await page.resize(width: 390)
+            try await page.navigate(live.base + "/login")
+            #expect(try await page.horizontalOverflow() == 0, "the login page at 390 px scrolls sideways")
+            try await page.screenshot(to: testArtifact("dashboard/login-390.png"))
+            try await page.type(live.token, into: "input[name=token]")
+            try await page.click("form.login button[type=submit]")
+            try await page.waitFor("location.pathname === '/' && document.querySelector('header form button')")
             for width in [1280, 390] {
                 try await page.resize(width: width)
                 for view in views {

@@ -135,6 +135,7 @@ extension DashboardAssets {
             if (!this.order.length) this.opened();
             else this.rebuild();
             this.box.dataset.state = "ready";
+            this.render(true);
             this.box.dataset.readyMs = String(Math.round(performance.now()));
             if (!this.goToHash() && this.follow.checked) this.toBottom();
             this.stream();
@@ -280,6 +281,12 @@ extension DashboardAssets {
             this.last = last;
             const rows = document.createDocumentFragment();
             for (let r = first; r < last; r++) rows.append(this.row(this.order[r]));
+            if (!this.order.length && this.box.dataset.state === "ready") {
+              const empty = document.createElement("div");
+              empty.className = "log-empty";
+              empty.textContent = this.final ? "This run wrote no log." : "No output yet: lines appear here as the run writes them.";
+              rows.append(empty);
+            }
             this.rows.replaceChildren(rows);
             this.rows.style.transform = "translateY(" + first * ROW + "px)";
           }

@@ -204,6 +204,7 @@ enum DashboardAssets {
         .log-head button { background: none; border: 0; color: #e6edf3; font: inherit; padding: 0 8px; min-height: 0; height: 19px; cursor: pointer; }
         .log-head.failed button { color: #ff7b72; font-weight: 700; }
         .log-head .meta { color: #8b949e; }
+        .log-empty { padding: 8px 12px; color: #8b949e; font-family: system-ui, sans-serif; }
         .ansi-bold { font-weight: 700; }
         \(ansiStyle)
         @media (max-width: 640px) {
