@@ -158,7 +158,7 @@ enum DashboardAssets {
         .skip { position: absolute; left: -9999px; } .skip:focus { left: 8px; top: 8px; z-index: 10; background: #fff; padding: 4px 8px; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-        main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; overflow-wrap: anywhere; }
+        main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; overflow-wrap: break-word; }
         section, .target { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
         .target { margin: 12px 0 0; }
         h1 a, h2 a { color: inherit; } h3 button { font-weight: normal; }
