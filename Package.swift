@@ -117,6 +117,7 @@ let package = Package(
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
             "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications", "Registry",
+            "ObjectStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -173,6 +174,7 @@ let package = Package(
                                                       "SlipwayTestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
+                                                         "ObjectStorage",
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [

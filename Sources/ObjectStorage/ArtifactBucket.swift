@@ -20,8 +20,6 @@ public struct ArtifactBucket: Sendable {
         client = S3Client(settings: settings, bucket: location.bucket, options: options)
     }
 
-    public func shutdown() async { await client.shutdown() }
-
     func blobKey(_ digest: Digest) -> String { location.key("blobs/sha256/\(digest.hex)") }
     func recordKey(_ digest: Digest) -> String { blobKey(digest) + ".json" }
 

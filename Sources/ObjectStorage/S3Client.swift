@@ -4,6 +4,7 @@ import HTTPTransport
 import NIOCore
 import NIOHTTP1
 import SlipwayCore
+import Synchronization
 
 /// Requests to one bucket of an S3-compatible store (AWS S3, MinIO, Ceph RGW, Garage),
 /// path-style (`ENDPOINT/BUCKET/KEY`, which every one of them serves), signed with SigV4,
@@ -34,17 +35,25 @@ public final class S3Client: Sendable {
         self.bucket = bucket
         self.options = options
         signer = SigV4(accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region)
-        var pool = HTTPClient.Configuration.ConnectionPool()
-        pool.retryConnectionEstablishment = false
-        let configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: options.connectTimeout, read: options.readTimeout),
-            connectionPool: pool, decompression: .disabled)
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        http = Self.sharedClient(connect: options.connectTimeout, read: options.readTimeout)
     }
 
-    public func shutdown() async {
-        try? await http.shutdown()
+    /// One HTTP client (and its connection pool) per pair of timeouts for the whole process,
+    /// never shut down: every S3Client and ArtifactBucket can simply go away.
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    private static func sharedClient(connect: TimeAmount, read: TimeAmount) -> HTTPClient {
+        clients.withLock { clients in
+            let key = "\(connect.nanoseconds)/\(read.nanoseconds)"
+            if let client = clients[key] { return client }
+            var pool = HTTPClient.Configuration.ConnectionPool()
+            pool.retryConnectionEstablishment = false
+            let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: connect, read: read),
+                                                         connectionPool: pool, decompression: .disabled)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[key] = client
+            return client
+        }
     }
 
     /// `host[:port]` of the endpoint, as messages name it.

@@ -3,6 +3,7 @@ import Build
 import Deploy
 import Foundation
 import Images
+import ObjectStorage
 import Registry
 import Secrets
 import SlipwayAPI
@@ -125,8 +126,39 @@ extension Orchestrator {
             }
         }
         let digest = artifact.digest
+        try await pushToBucket(digest, run)
         await publish(run.update { $0.artifact = digest })
         return digest
+    }
+
+    /// Copies a built artifact to the team's bucket, where other machines fetch it; a bucket
+    /// that refuses fails the build, as the artifact would be missing where it is expected.
+    func pushToBucket(_ digest: Digest, _ run: ActiveRun) async throws {
+        guard let artifacts else { return }
+        let store = ArtifactStore(home: home)
+        do {
+            let record = try store.record(digest)
+            switch try await artifacts.push(record, from: store) {
+            case .transferred: run.log("build", "artifact pushed to \(artifacts.location) (\(record.blob.size) bytes)")
+            case .present: run.log("build", "artifact already in \(artifacts.location)")
+            }
+        } catch let error as SlipwayError {
+            throw StageStop.failed("pushing the artifact to \(artifacts.location): \(error.description)")
+        }
+    }
+
+    /// The stored artifact, fetched from the team's bucket first when this store lacks it
+    /// (built on another machine).
+    func storedArtifact(_ digest: Digest, _ run: ActiveRun, stage: String) async throws -> ArtifactRecord {
+        let store = ArtifactStore(home: home)
+        if let record = try? store.record(digest) { return record }
+        guard let artifacts else { return try store.record(digest) }
+        run.log(stage, "fetching the artifact from \(artifacts.location)")
+        do {
+            return try await artifacts.fetch(digest, into: store).0
+        } catch let error as SlipwayError {
+            throw StageStop.failed("fetching the artifact from \(artifacts.location): \(error.description)")
+        }
     }
 
     /// Waits for a decision recorded by any process (`slipway approve`, the API): the store
@@ -184,8 +216,7 @@ extension Orchestrator {
     /// person (the run ends `interrupted`) when a target moved on since.
     func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage, at index: Int) async throws -> ReleaseID {
         guard let digest = run.record.artifact else { throw StageStop.failed("no artifact to deploy: the build did not finish") }
-        let store = ArtifactStore(home: home)
-        let artifact = try await BlockingPool.git.run { try store.resolve(digest.description) }
+        let artifact = try await storedArtifact(digest, run, stage: stage.name)
         var options = DeployOptions()
         if let root = stage.appRoot { options.appRoot = root } else { options.appRoot = try await appRoot(run) }
         options.keep = stage.keep
@@ -198,7 +229,7 @@ extension Orchestrator {
         let name = stage.name
         let events: DeployEventSink = { event in run.output(name, event.description) }
         let hosts = try stage.targets.map { try DeployTarget.parse($0).host(events: events) }
-        let deployer = Deployer(store: store, options: options, events: events)
+        let deployer = Deployer(store: ArtifactStore(home: home), options: options, events: events)
         var outcome: DeployResult?
         if let began = run.resumedDeploy, index == run.first {
             switch try await untilReleased(run, { deployer.resume(artifact, to: hosts, begunAt: began) }) {

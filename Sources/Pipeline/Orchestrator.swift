@@ -1,6 +1,7 @@
 import Foundation
 import Images
 import Logging
+import ObjectStorage
 import Secrets
 import SlipwayAPI
 import SlipwayCore
@@ -47,11 +48,16 @@ public final class Orchestrator: PipelineControl {
     /// The first adoption of an adopting service: runs started meanwhile wait for it, so the
     /// runs taken over hold their stages first.
     let firstAdoption = Mutex<Task<Void, Never>?>(nil)
+    /// The bucket every built artifact is pushed to, and deploys fetch from when this
+    /// machine's store lacks one (`--artifacts`, `SLIPWAY_ARTIFACTS`).
+    let artifacts: ArtifactBucket?
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
-    public init(home: SlipwayHome, readOnly: Bool = false, logger: Logger = Logger(label: "slipway.pipeline")) throws {
+    public init(home: SlipwayHome, readOnly: Bool = false, artifacts: ArtifactBucket? = nil,
+                logger: Logger = Logger(label: "slipway.pipeline")) throws {
         self.home = home
+        self.artifacts = artifacts
         self.logger = logger
         store = try StateStore(home: home, readOnly: readOnly)
         (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)

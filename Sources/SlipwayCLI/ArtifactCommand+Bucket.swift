@@ -19,9 +19,15 @@ extension ArtifactCommand {
         """
 
     static func bucket(_ option: String?, field: String) throws -> ArtifactBucket {
-        guard let text = option ?? ProcessInfo.processInfo.environment[bucketVariable] else {
+        guard let bucket = try configuredBucket(option, field: field) else {
             throw SlipwayError.badInput("no bucket: give \(field) s3://BUCKET[/PREFIX] or set \(bucketVariable)")
         }
+        return bucket
+    }
+
+    /// The bucket of `option`, else of $SLIPWAY_ARTIFACTS, else none.
+    static func configuredBucket(_ option: String?, field: String = "--artifacts") throws -> ArtifactBucket? {
+        guard let text = option ?? ProcessInfo.processInfo.environment[bucketVariable] else { return nil }
         return ArtifactBucket(location: try S3Location(parsing: text, field: option == nil ? bucketVariable : field),
                               settings: try S3Settings.fromEnvironment())
     }
@@ -53,15 +59,7 @@ extension ArtifactCommand {
             let store = ArtifactCommand.store
             let record = try store.resolve(digest)
             let bucket = try ArtifactCommand.bucket(to, field: "--to")
-            let outcome: ArtifactBucket.Outcome
-            do {
-                outcome = try await bucket.push(record, from: store,
-                                                progress: ArtifactCommand.transferProgress("pushing"))
-            } catch {
-                await bucket.shutdown()
-                throw error
-            }
-            await bucket.shutdown()
+            let outcome = try await bucket.push(record, from: store, progress: ArtifactCommand.transferProgress("pushing"))
             if json {
                 return try Terminal.json(TransferOutput(digest: record.digest, bucket: bucket.location.description, outcome: outcome, bytes: record.blob.size))
             }
@@ -82,17 +80,9 @@ extension ArtifactCommand {
             let wanted = try Digest(parsing: digest.hasPrefix(Digest.algorithmPrefix) ? digest : Digest.algorithmPrefix + digest)
             let store = ArtifactCommand.store
             let bucket = try ArtifactCommand.bucket(from, field: "--from")
-            let fetched: (ArtifactRecord, ArtifactBucket.Outcome)
-            do {
-                fetched = try await ArtifactCommand.interruptible(store) {
-                    try await bucket.fetch(wanted, into: store, progress: ArtifactCommand.transferProgress("fetching"))
-                }
-            } catch {
-                await bucket.shutdown()
-                throw error
+            let (record, outcome) = try await ArtifactCommand.interruptible(store) {
+                try await bucket.fetch(wanted, into: store, progress: ArtifactCommand.transferProgress("fetching"))
             }
-            await bucket.shutdown()
-            let (record, outcome) = fetched
             if json {
                 return try Terminal.json(TransferOutput(digest: record.digest, bucket: bucket.location.description, outcome: outcome, bytes: record.blob.size))
             }

@@ -11,9 +11,12 @@ struct RetryCommand: AsyncParsableCommand {
 
     @Argument(help: "The run id.") var run: RunID
     @Flag(help: "Print the new run's summary as JSON.") var json = false
+    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
+                               valueName: "s3-url"))
+    var artifacts: String?
 
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment())
+        let orchestrator = try Orchestrator(home: .fromEnvironment(), artifacts: try ArtifactCommand.configuredBucket(artifacts))
         let earlier = run
         let work = Task { () -> RunRecord in
             try await orchestrator.serving {

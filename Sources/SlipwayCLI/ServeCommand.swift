@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout: SandboxDuration?
     @Option(help: "Time a kept-alive connection may wait for its next request, e.g. 60s (the default).")
     var idleTimeout: SandboxDuration?
+    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
+                               valueName: "s3-url"))
+    var artifacts: String?
 
     func run() async throws {
         let home = SlipwayHome.fromEnvironment()
@@ -56,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = try connectionLimits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let orchestrator = try Orchestrator(home: home)
+        let orchestrator = try Orchestrator(home: home, artifacts: try ArtifactCommand.configuredBucket(artifacts))
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
             try await orchestrator.register(project.spec)

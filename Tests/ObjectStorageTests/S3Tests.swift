@@ -35,7 +35,6 @@ import Testing
 
     @Test func objectsGoUpAndComeBack() async throws {
         let s3 = try client()
-        defer { Task { await s3.shutdown() } }
         // Keys are sent encoded once, as botocore sends them; moto's signature check (like
         // botocore's requests to it) fails on keys with '+', '=' or non-ASCII, so these tests
         // keep to what it checks right. Slipway's own keys are hex digits.
@@ -46,7 +45,6 @@ import Testing
         #expect(try await s3.data(key) == Data("hello\n".utf8))
         try await s3.delete(key)
         #expect(try await s3.data(key) == nil)
-        await s3.shutdown()
     }
 
     @Test func largeFilesGoUpInPartsAndDownloadsAreChecked() async throws {
@@ -71,7 +69,6 @@ import Testing
         }
         #expect(error?.message.contains("is corrupt: its SHA-256 is \(digest), not \(other); refused") == true, "\(String(describing: error))")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("refused") }.isEmpty)
-        await s3.shutdown()
     }
 
     @Test func wrongCredentialsAreRefusedWithEndpointAndBucketNamed() async throws {
@@ -82,7 +79,6 @@ import Testing
         let message = error?.message ?? ""
         #expect(message.contains("S3 endpoint 127.0.0.1:") && message.contains("refused PUT s3://\(MotoServer.bucket)/\(prefix)/x (403 SignatureDoesNotMatch"), "\(message)")
         #expect(message.contains("credentials from the environment (AWS_ACCESS_KEY_ID)"), "\(message)")
-        await s3.shutdown()
     }
 
     @Test func aMissingBucketIsNamed() async throws {
@@ -91,7 +87,6 @@ import Testing
         #expect(error?.message.hasPrefix("bucket 'no-such-bucket-here' does not exist at S3 endpoint 127.0.0.1:") == true, "\(String(describing: error))")
         let put = await #expect(throws: SlipwayError.self) { try await s3.put("k", data: Data()) }
         #expect(put?.message.contains("bucket 'no-such-bucket-here' does not exist") == true, "\(String(describing: put))")
-        await s3.shutdown()
     }
 
     @Test(.timeLimit(.minutes(1))) func aHangingEndpointTimesOut() async throws {
@@ -116,7 +111,6 @@ import Testing
         let error = await #expect(throws: SlipwayError.self) { try await s3.data("k") }
         #expect(ContinuousClock.now - started < .seconds(20))
         #expect(error?.message.contains("read timed out (tried 2 times)") == true, "\(String(describing: error))")
-        await s3.shutdown()
     }
 
     // MARK: - The artifact bucket
@@ -151,7 +145,6 @@ import Testing
         let missing = Digest.of(Data("never stored".utf8))
         let absent = await #expect(throws: SlipwayError.self) { _ = try await bucket.fetch(missing, into: third) }
         #expect(absent?.message == "no artifact \(missing) in \(location) (at S3 endpoint \(bucket.client.endpointName))")
-        await bucket.shutdown()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Images
+import ObjectStorage
 import Pipeline
 import SlipwayAPI
 import SlipwayCore
@@ -35,11 +36,11 @@ final class PipelineFixture: Sendable {
         """
     static let appspec = "version: 0.0\nos: linux\n"
 
-    init(buildspec: String = PipelineFixture.buildspec, content: String = "one") throws {
+    init(buildspec: String = PipelineFixture.buildspec, content: String = "one", artifacts: ArtifactBucket? = nil) throws {
         directory = try TemporaryDirectory("slipway-pipeline")
         repo = try GitRepository(at: directory.path + "/repo")
         _ = try ImageStore(home: directory.home).busyboxForTests()
-        let orchestrator = try Orchestrator(home: directory.home)
+        let orchestrator = try Orchestrator(home: directory.home, artifacts: artifacts)
         self.orchestrator = orchestrator
         service = Task { await orchestrator.run() }
         try write("buildspec.yml", buildspec)
