@@ -7,7 +7,8 @@ extension DashboardAssets {
     /// text (ANSI colours become class names), never parsed as markup.
     static let logViewer = #"""
 
-        const ROW = 20, PAGE = 8 << 20;
+        // The first range is small, so the first lines are on screen at once; the rest comes in large ones.
+        const ROW = 20, FIRST = 256 << 10, PAGE = 8 << 20;
         const ANSI = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
         // Text with ANSI colour codes as spans with classes; other control sequences, C1
@@ -106,8 +107,8 @@ extension DashboardAssets {
           }
 
           // One range; the next is asked for while this one is split into lines.
-          async fetchRange(after) {
-            const response = await fetch(this.box.dataset.range + "?after=" + after + "&limit=" + PAGE, { credentials: "same-origin" });
+          async fetchRange(after, limit) {
+            const response = await fetch(this.box.dataset.range + "?after=" + after + "&limit=" + limit, { credentials: "same-origin" });
             if (!response.ok) throw new Error(response.statusText);
             const bytes = new Uint8Array(await response.arrayBuffer());
             const end = bytes.indexOf(10);
@@ -115,11 +116,12 @@ extension DashboardAssets {
           }
 
           async load() {
-            let range = await this.fetchRange(this.offset);
+            let range = await this.fetchRange(this.offset, FIRST), limit = FIRST;
             for (;;) {
               const { head, bytes } = range;
-              const done = head.next - head.after < PAGE;
-              const next = done ? null : this.fetchRange(head.next);
+              const done = head.next - head.after < limit;
+              limit = PAGE;
+              const next = done ? null : this.fetchRange(head.next, limit);
               let at = range.at;
               for (const part of head.parts) {
                 this.append(part.stage, this.decoder.decode(bytes.subarray(at, at + part.size)));

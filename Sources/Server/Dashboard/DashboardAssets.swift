@@ -93,7 +93,8 @@ enum DashboardAssets {
           if (refreshing) { refreshAgain = true; return; }
           refreshing = (async () => {
             const response = await fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } });
-            if (!response.ok) return;
+            // A login that ended (the page would come back as the login form) leaves the page as it is.
+            if (!response.ok || response.redirected) return;
             const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
             const now = liveParts(document), next = liveParts(fresh);
             const sameSet = now.size === next.size && [...now.keys()].every((key) => next.has(key));
