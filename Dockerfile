@@ -6,8 +6,8 @@
 #     --privileged --cgroupns=private slipway
 #   docker logs slipway      # the API token, printed once at first start
 #
-# Builds run in nested namespaces (mount, pid, net, uts, ipc, cgroup; a user namespace when
-# the service is not root). Docker's defaults refuse them: its seccomp profile blocks
+# Builds run in nested namespaces (mount, pid, net, uts, ipc, cgroup, and a user namespace on
+# the `slipway` ids of /etc/subuid, which the service adds inside the container on first use). Docker's defaults refuse them: its seccomp profile blocks
 # unshare/clone with namespace flags, CAP_SYS_ADMIN is dropped (mount, pivot_root) and
 # AppArmor's docker-default profile denies mounts. Either run with `--privileged`, or grant
 # only what the sandbox needs:
@@ -22,7 +22,7 @@
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config libarchive-dev libzstd-dev zlib1g-dev libsqlite3-dev libxml2-dev \
+ && apt-get install -y --no-install-recommends pkg-config libarchive-dev libzstd-dev zlib1g-dev libsqlite3-dev libxml2-dev libseccomp-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so a source change does not fetch them again (Package.resolved is used
@@ -36,10 +36,10 @@ RUN swift build -c release --static-swift-stdlib \
  && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
 
 FROM debian:bookworm-slim
-# libarchive, zstd, zlib, SQLite and libxml2 are linked by slipway; git snapshots sources;
+# libarchive, zstd, zlib, SQLite, libxml2 and libseccomp are linked by slipway; git snapshots sources;
 # openssh-client deploys to ssh:// targets; busybox-static is the busybox build image's root.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libarchive13 libzstd1 zlib1g libsqlite3-0 libxml2 \
+ && apt-get install -y --no-install-recommends libarchive13 libzstd1 zlib1g libsqlite3-0 libxml2 libseccomp2 \
       git openssh-client busybox-static ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 # slipway finds slipway-sandbox next to itself.

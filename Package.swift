@@ -2,10 +2,10 @@
 import PackageDescription
 
 // Dependency arrows point down: a target imports only targets in the rows above it.
-//   CLinux (Linux calls), CArchive, CZstd, CZlib (system libraries)
+//   CLinux (Linux calls), CArchive, CZstd, CZlib, CSeccomp (system libraries)
 //   SlipwayCore (errors, hashing, paths, processes; CLinux)    Specs (buildspec, appspec, slipway.yml: Yams only)
 //   SandboxWire (the sandbox's spec and reports: the standard library only)
-//   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, SandboxWire)
+//   Archive (SlipwayCore, the C libraries)    Sandbox (SlipwayCore, CLinux, CSeccomp, SandboxWire)
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Webhooks (push payloads: Foundation only)
@@ -50,6 +50,9 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libseccomp compiles the build sandbox's seccomp filter (in the service, once).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
         .target(name: "SlipwayCore", dependencies: [
             "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -61,7 +64,7 @@ let package = Package(
         // encoder and decoder for both sides; the standard library only (the helper links no
         // Foundation).
         .target(name: "SandboxWire"),
-        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "SandboxWire"]),
+        .target(name: "Sandbox", dependencies: ["SlipwayCore", "CLinux", "CSeccomp", "SandboxWire"]),
         // The helper's logic (namespaces, mounts, cgroups, supervision), a library so that its
         // pure parts are tested without starting a sandbox.
         .target(name: "SandboxRuntime", dependencies: ["CLinux", "SandboxWire"]),

@@ -19,15 +19,12 @@ cd "$(dirname "$0")/.."
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-2}
 runs=${RUNS:-1000}
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-api.XXXXXX")}
-for tool in wrk sqlite3 curl; do
-  command -v "$tool" >/dev/null || { echo "api.sh: $tool is missing (scripts/install-deps installs it)" >&2; exit 2; }
-done
+source benchmarks/lib.sh
+require_tools wrk sqlite3 curl
 source benchmarks/release.sh
-export SLIPWAY_HOME=$work/home
 pid=""
-cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
+on_exit() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; }
+use_work_directory api
 
 # Starts the service on a free port; sets pid and url.
 serve() {

@@ -13,24 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-7}
-# tmpfs by default: on the VM disks here file creation times swing by 10x for every tool.
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-artifacts.XXXXXX")}
 source benchmarks/release.sh
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"
-export SLIPWAY_HOME=$work/home
+source benchmarks/lib.sh
+use_work_directory artifacts
 
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.3f s", us / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# time_us VAR CMD...: appends the wall time of CMD in microseconds to the array VAR.
-time_us() {
-  local -n into=$1; shift
-  local start end
-  start=$(now_us); "$@" >/dev/null; end=$(now_us)
-  into+=($((end - start)))
-}
 
 # --- The tree. ---
 src=$work/tree

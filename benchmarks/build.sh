@@ -6,10 +6,9 @@ set -euo pipefail
 runs=${1:-15}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/benchmarks/release.sh"
+source "$repo/benchmarks/lib.sh"
 slipway=$SLIPWAY
-for tool in bwrap zstd sha256sum busybox git; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 2; }
-done
+require_tools bwrap zstd sha256sum busybox git
 
 work=$(mktemp -d /tmp/slipway-bench-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -38,23 +37,17 @@ git -C "$project" init -q
 git -C "$project" add -A
 git -C "$project" -c user.name=b -c user.email=b@e commit -qm bench
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
 # The command itself, measured alone (in the same image, without any sandbox).
-cmd_ms=$( for i in $(seq "$runs"); do
-  s=$(now_ms); "$rootfs/bin/sh" -c 'echo hello > /dev/null'; e=$(now_ms); echo $((e - s)); done | median)
+cmd_ms=$( for i in $(seq "$runs"); do elapsed_ms "$rootfs/bin/sh" -c 'echo hello > /dev/null'; done | median)
 
 # slipway build, no result cache: start to result.
 "$slipway" build "$project" --image "$rootfs" --no-cache --json 2>"$work/first.log" | grep -q '"status" : "SUCCEEDED"' \
   || { echo "the trivial build did not succeed:" >&2; cat "$work/first.log" >&2; exit 1; }
-build_ms=$( for i in $(seq "$runs"); do
-  s=$(now_ms); "$slipway" build "$project" --image "$rootfs" --no-cache --json >/dev/null 2>&1; e=$(now_ms); echo $((e - s)); done | median)
+build_ms=$( for i in $(seq "$runs"); do elapsed_ms "$slipway" build "$project" --image "$rootfs" --no-cache --json; done | median)
 
 # slipway build again with the same inputs: a result-cache hit.
 "$slipway" build "$project" --image "$rootfs" >/dev/null 2>&1
-hit_ms=$( for i in $(seq "$runs"); do
-  s=$(now_ms); "$slipway" build "$project" --image "$rootfs" --json >/dev/null 2>&1; e=$(now_ms); echo $((e - s)); done | median)
+hit_ms=$( for i in $(seq "$runs"); do elapsed_ms "$slipway" build "$project" --image "$rootfs" --json; done | median)
 
 # By hand: export HEAD, run the command under bwrap, pack, compress, hash.
 hand_ms=$( for i in $(seq "$runs"); do

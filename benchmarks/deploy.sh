@@ -14,16 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-7}
 switches=${SWITCHES:-200}
-# tmpfs by default: on the VM disks here fsync and file creation times swing by 10x.
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-deploy.XXXXXX")}
 source benchmarks/release.sh
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"
-export SLIPWAY_HOME=$work/home
+source benchmarks/lib.sh
+use_work_directory deploy
 
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-percentile() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print a[i] }'; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
 
 # --- The artifact: 1200 incompressible 40 KiB files and 2 MB of text, about 50 MB. ---
@@ -37,17 +31,16 @@ blob=$SLIPWAY_HOME/store/blobs/sha256/${hex:0:2}/$hex
 echo "artifact $digest: $(du -sm "$src" | cut -f1) MB unpacked, $(($(stat -c %s "$blob") / 1048576)) MB stored (zstd)" >&2
 
 # --- 2. Deploy vs by hand, alternating, a fresh target each run. ---
+slipway_deploy() { "$SLIPWAY" deploy "$digest" --target "$1" 2>/dev/null; }
+hand_deploy() {
+  mkdir -p "$1/releases/r1" && zstd -q -dc "$blob" | tar -x -C "$1/releases/r1" \
+    && ln -s releases/r1 "$1/.tmp" && mv -T "$1/.tmp" "$1/current"
+}
 slipway_times=() hand_times=()
 for run in $(seq 1 "$runs"); do
-  t=$work/t-slipway-$run
-  start=$(now_us); "$SLIPWAY" deploy "$digest" --target "$t" >/dev/null 2>&1; end=$(now_us)
-  slipway_times+=($((end - start)))
-  h=$work/t-hand-$run
-  start=$(now_us)
-  mkdir -p "$h/releases/r1" && zstd -q -dc "$blob" | tar -x -C "$h/releases/r1" \
-    && ln -s releases/r1 "$h/.tmp" && mv -T "$h/.tmp" "$h/current"
-  end=$(now_us)
-  hand_times+=($((end - start)))
+  t=$work/t-slipway-$run h=$work/t-hand-$run
+  time_us slipway_times slipway_deploy "$t"
+  time_us hand_times hand_deploy "$h"
   rm -rf "$t" "$h"
 done
 deploy_med=$(printf '%s\n' "${slipway_times[@]}" | median)
@@ -58,13 +51,13 @@ t=$work/t-switch
 small=$work/small; mkdir -p "$small"; echo a > "$small/index.html"
 d1=$("$SLIPWAY" artifact pack "$small"); echo b > "$small/index.html"; d2=$("$SLIPWAY" artifact pack "$small")
 r1=$("$SLIPWAY" deploy "$d1" --target "$t" 2>/dev/null); r2=$("$SLIPWAY" deploy "$d2" --target "$t" 2>/dev/null)
+slipway_switch() { "$SLIPWAY" rollback --target "$t" --to "$1" 2>/dev/null; }
+shell_switch() { ln -s "releases/$1" "$t/.tmp-shell" && mv -T "$t/.tmp-shell" "$t/current"; }
 roll_times=() ln_times=()
 for i in $(seq 1 "$switches"); do
   if ((i % 2)); then to=$r1; else to=$r2; fi
-  start=$(now_us); "$SLIPWAY" rollback --target "$t" --to "$to" >/dev/null 2>&1; end=$(now_us)
-  roll_times+=($((end - start)))
-  start=$(now_us); ln -s "releases/$to" "$t/.tmp-shell" && mv -T "$t/.tmp-shell" "$t/current"; end=$(now_us)
-  ln_times+=($((end - start)))
+  time_us roll_times slipway_switch "$to"
+  time_us ln_times shell_switch "$to"
 done
 roll_p50=$(printf '%s\n' "${roll_times[@]}" | percentile 50)
 roll_p99=$(printf '%s\n' "${roll_times[@]}" | percentile 99)
@@ -80,5 +73,5 @@ echo "| what | median of $runs |"
 echo "|---|---|"
 echo "| \`slipway deploy\` of the 50 MB artifact (digest checked, journal, switch) | $(ms "$deploy_med") |"
 echo "| by hand: \`zstd -dc blob \\| tar -x\` + \`ln -s\` + \`mv -T\` | $(ms "$hand_med") |"
-echo "| **ratio slipway / by hand** | **$(awk -v a="$deploy_med" -v b="$hand_med" 'BEGIN { printf "%.2f", a / b }')** |"
+echo "| **ratio slipway / by hand** | **$(ratio "$deploy_med" "$hand_med")** |"
 echo "| **rollback p50** (target < 50 ms) | **$(ms "$roll_p50")** |"

@@ -12,10 +12,9 @@ runs=${1:-5}
 lines=${LINES:-400000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/benchmarks/release.sh"
+source "$repo/benchmarks/lib.sh"
 slipway=$SLIPWAY
-for tool in git python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 2; }
-done
+require_tools git python3
 
 work=$(mktemp -d /tmp/slipway-bench-logs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -39,9 +38,6 @@ printf 'version: 0.0\nos: linux\n' > "$project/appspec.yml"
 git -C "$project" init -q
 commit() { git -C "$project" add -A; git -C "$project" -c user.name=b -c user.email=b@e commit -qm "$1"; }
 commit bench
-
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # Warm-up: unpacks the image, fills the page cache, creates the state database.
 "$slipway" build "$project" --no-cache >/dev/null 2>&1

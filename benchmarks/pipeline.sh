@@ -7,10 +7,9 @@ set -euo pipefail
 runs=${1:-11}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/benchmarks/release.sh"
+source "$repo/benchmarks/lib.sh"
 slipway=$SLIPWAY
-for tool in zstd git busybox python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps" >&2; exit 2; }
-done
+require_tools zstd git busybox python3
 
 work=$(mktemp -d /tmp/slipway-bench-pipeline.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -22,9 +21,6 @@ cp -R "$repo/examples/hello-site" "$project"
 git -C "$project" init -q
 commit() { git -C "$project" add -A; git -C "$project" -c user.name=b -c user.email=b@e commit -qm "$1"; }
 commit bench
-
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # Warm-up: unpacks the image, fills the page cache.
 "$slipway" run "$project" --target "$work/target" >/dev/null 2>&1

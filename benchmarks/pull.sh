@@ -13,16 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-pull.XXXXXX")}
 source benchmarks/release.sh
+source benchmarks/lib.sh
 source benchmarks/oci-layout.sh
-for tool in docker-registry skopeo umoci; do
-  command -v $tool >/dev/null || { echo "pull.sh: $tool is not installed (scripts/install-deps)" >&2; exit 2; }
-done
+require_tools docker-registry skopeo umoci
 registry_pid=
-cleanup() { [ -z "$registry_pid" ] || kill -9 "$registry_pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
-mkdir -p "$work"
+on_exit() { [ -z "$registry_pid" ] || kill -9 "$registry_pid" 2>/dev/null; }
+use_work_directory pull
 
 # --- The registry, on a free port. ---
 port=$((20000 + RANDOM % 30000))
@@ -42,19 +39,13 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && brea
 
 # --- The image: 4 gzip layers, each 300 x 160 KiB of random bytes (~50 MB). ---
 layout=$work/layout
-mkdir -p "$layout/blobs/sha256"
 diff_ids=() layers=()
 for i in 1 2 3 4; do
   src=$work/src$i
   mkdir -p "$src/opt/layer$i"
   head -c $((300 * 163840)) /dev/urandom | split -b 163840 -a 3 - "$src/opt/layer$i/f"
-  tar --sort=name --format=posix --numeric-owner -cf "$work/layer$i.tar" -C "$src" .
-  rm -rf "$src"
-  diff_ids+=("\"sha256:$(sha256sum "$work/layer$i.tar" | cut -d' ' -f1)\"")
-  gzip -1 -n "$work/layer$i.tar"
-  hex=$(sha256sum "$work/layer$i.tar.gz" | cut -d' ' -f1)
-  mv "$work/layer$i.tar.gz" "$layout/blobs/sha256/$hex"
-  layers+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$hex\",\"size\":$(stat -c %s "$layout/blobs/sha256/$hex")}")
+  add_layer "$layout" "$src" "$work/layer$i.tar" gzip
+  rm -rf "$src" "$work/layer$i.tar"
 done
 write_oci_layout "$layout" 1
 total=$(du -cb "$layout"/blobs/sha256/* | tail -1 | cut -f1)
@@ -63,14 +54,10 @@ skopeo --insecure-policy copy --quiet --dest-tls-verify=false "oci:$layout:1" "d
 rm -rf "$layout"
 
 # --- Timing: alternate the two, RUNS times each, warm cache. ---
-TIMEFORMAT='%R %U %S'
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-measure() { { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%s %.3f\n", $1, $2 + $3 }'; }
 copy_and_unpack() {
   skopeo --insecure-policy copy --quiet --src-tls-verify=false "docker://$image" "oci:$work/oci:1" &&
   umoci unpack --image "$work/oci:1" "$work/bundle"
 }
-export SLIPWAY_HOME=$work/home
 : > "$work/slipway.times"; : > "$work/peer.times"; : > "$work/again.times"
 for run in $(seq "$runs"); do
   rm -rf "$SLIPWAY_HOME"; sync
@@ -80,13 +67,8 @@ for run in $(seq "$runs"); do
   measure copy_and_unpack >> "$work/peer.times"
 done
 files=$(find "$work/bundle/rootfs" -type f | wc -l)
-sw=$(cut -d' ' -f1 "$work/slipway.times" | median); sc=$(cut -d' ' -f2 "$work/slipway.times" | median)
-pw=$(cut -d' ' -f1 "$work/peer.times" | median); pc=$(cut -d' ' -f2 "$work/peer.times" | median)
-aw=$(cut -d' ' -f1 "$work/again.times" | median); ac=$(cut -d' ' -f2 "$work/again.times" | median)
 printf 'image: 4 gzip layers, %d files, %d MB of blobs, registry and stores in %s; median of %d runs\n' "$files" $((total / 1000000)) "$work" "$runs"
-printf '%-48s %8s %8s\n' "" "wall" "cpu"
-printf '%-48s %7.3fs %7.3fs\n' "slipway image pull (fresh store)" "$sw" "$sc"
-printf '%-48s %7.3fs %7.3fs\n' "skopeo copy + umoci unpack (fresh directory)" "$pw" "$pc"
-printf '%-48s %7.3fs %7.3fs\n' "slipway image pull again (tag unchanged)" "$aw" "$ac"
-awk -v sw="$sw" -v pw="$pw" -v sc="$sc" -v pc="$pc" \
-  'BEGIN { printf "ratio slipway / (skopeo + umoci): wall %.2f, cpu %.2f\n", sw / pw, sc / pc }'
+timing_rows "slipway image pull (fresh store)" "$work/slipway.times" \
+  "skopeo copy + umoci unpack (fresh directory)" "$work/peer.times" \
+  "slipway image pull again (tag unchanged)" "$work/again.times"
+timing_ratio "slipway / (skopeo + umoci)" "$work/slipway.times" "$work/peer.times"

@@ -11,14 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
-work=${WORK:-$(mktemp -d "/dev/shm/slipway-bench-s3.XXXXXX")}
 source benchmarks/release.sh
+source benchmarks/lib.sh
 command -v aws >/dev/null || { echo "s3.sh: the AWS CLI is not installed (pip install awscli)" >&2; exit 2; }
 python3 -c 'import moto.server' 2>/dev/null || { echo "s3.sh: moto is not installed (scripts/install-deps)" >&2; exit 2; }
 moto_pid=
-cleanup() { [ -z "$moto_pid" ] || kill -9 "$moto_pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
-mkdir -p "$work"
+on_exit() { [ -z "$moto_pid" ] || kill -9 "$moto_pid" 2>/dev/null; }
+use_work_directory s3
 
 port=$((20000 + RANDOM % 30000))
 python3 -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
@@ -30,14 +29,10 @@ aws s3 mb s3://bench >/dev/null
 
 mkdir -p "$work/tree"
 head -c $((200 << 20)) /dev/urandom | split -b $((4 << 20)) -a 3 - "$work/tree/f"
-export SLIPWAY_HOME=$work/home
 digest=$("$SLIPWAY" artifact pack --compression none "$work/tree")
 blob=$SLIPWAY_HOME/store/blobs/sha256/${digest:7:2}/${digest:7}
 size=$(stat -c %s "$blob")
 
-TIMEFORMAT='%R %U %S'
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-measure() { { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%s %.3f\n", $1, $2 + $3 }'; }
 for f in push cpup fetch cpdown; do : > "$work/$f.times"; done
 for run in $(seq "$runs"); do
   measure "$SLIPWAY" artifact push "$digest" --to "s3://bench/run$run" >> "$work/push.times"
@@ -48,12 +43,8 @@ for run in $(seq "$runs"); do
   measure aws s3 cp --quiet "s3://bench/cli$run/blob" "$work/blob.copy" >> "$work/cpdown.times"
 done
 cmp -s "$work/blob.copy" "$blob" || { echo "s3.sh: the AWS CLI's copy differs" >&2; exit 1; }
-col() { cut -d' ' -f"$2" "$work/$1.times" | median; }
+wall() { cut -d' ' -f1 "$work/$1.times" | median; }
 printf 'artifact: %d MB blob, moto S3 server on 127.0.0.1, %s; median of %d runs\n' $((size / 1000000)) "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$runs"
-printf '%-44s %8s %8s\n' "" "wall" "cpu"
-printf '%-44s %7.3fs %7.3fs\n' "slipway artifact push" "$(col push 1)" "$(col push 2)"
-printf '%-44s %7.3fs %7.3fs\n' "aws s3 cp (upload)" "$(col cpup 1)" "$(col cpup 2)"
-printf '%-44s %7.3fs %7.3fs\n' "slipway artifact fetch (verified)" "$(col fetch 1)" "$(col fetch 2)"
-printf '%-44s %7.3fs %7.3fs\n' "aws s3 cp (download)" "$(col cpdown 1)" "$(col cpdown 2)"
-awk -v a="$(col push 1)" -v b="$(col cpup 1)" -v c="$(col fetch 1)" -v d="$(col cpdown 1)" \
-  'BEGIN { printf "ratio slipway / aws s3 cp: upload %.2f, download %.2f (wall)\n", a / b, c / d }'
+timing_rows "slipway artifact push" "$work/push.times" "aws s3 cp (upload)" "$work/cpup.times" \
+  "slipway artifact fetch (verified)" "$work/fetch.times" "aws s3 cp (download)" "$work/cpdown.times"
+echo "ratio slipway / aws s3 cp: upload $(ratio "$(wall push)" "$(wall cpup)"), download $(ratio "$(wall fetch)" "$(wall cpdown)") (wall)"

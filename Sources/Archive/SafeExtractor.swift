@@ -389,17 +389,7 @@ public final class SafeExtractor {
     }
 
     private func listDirectory(_ fd: Int32) throws -> [String] {
-        let copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard copy >= 0, let dir = fdopendir(copy) else { throw SlipwayError.system("list \(rootPath)") }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try Syscall.directoryNames(of: fd, name: rootPath)
     }
 
     // MARK: - Errors

@@ -63,7 +63,7 @@ extension ArtifactStore {
         try verify(record)
         let source = blobPath(record.digest)
         if destination == "-" {
-            try copy(source, toFD: STDOUT_FILENO, name: "stdout")
+            try copyFile(source) { try Syscall.writeAll(STDOUT_FILENO, $0, what: "write stdout") }
             return
         }
         let staging = destination + ".partial-\(Extraction.randomSuffix())"
@@ -71,7 +71,7 @@ extension ArtifactStore {
         guard fd >= 0 else { throw SlipwayError.create(staging) }
         defer { Syscall.close(fd) }
         do {
-            try copy(source, toFD: fd, name: staging)
+            try copyFile(source) { try Syscall.writeAll(fd, $0, what: "write \(staging)") }
             guard rename(staging, destination) == 0 else { throw SlipwayError.rename(staging, to: destination) }
         } catch {
             unlink(staging)
@@ -82,19 +82,6 @@ extension ArtifactStore {
     private func checkBlob(_ record: ArtifactRecord, rawDigest: Digest, path: String) throws {
         guard rawDigest == record.blob.digest else {
             throw SlipwayError.corrupt("\(record.digest): blob \(path) is corrupt (its bytes do not match sha256 \(record.blob.digest))")
-        }
-    }
-
-    private func copy(_ source: String, toFD fd: Int32, name: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SlipwayError.open(source) }
-        defer { Syscall.close(input) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = try Syscall.read(input, into: buffer, what: "read \(source)")
-            if n == 0 { return }
-            try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), what: "write \(name)")
         }
     }
 }

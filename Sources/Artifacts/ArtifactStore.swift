@@ -67,7 +67,7 @@ public struct ArtifactStore: Sendable {
                 size += Int64(chunk.count)
             }
             try reader.drain()
-            try copyFile(path, into: sink)
+            try copyFile(path) { try sink.write($0) }
             return (tar.finalize(), size, files, entries)
         } makeRecord: { tar, blob, files, entries in
             var blob = blob
@@ -114,7 +114,8 @@ public struct ArtifactStore: Sendable {
         try writeFileAtomically(try Timestamp.encoder().encode(record), to: recordPath(record.digest))
     }
 
-    private func copyFile(_ path: String, into sink: FileSink) throws {
+    /// Hands the bytes of the file at `path` to `write`, 1 MiB at a time.
+    func copyFile(_ path: String, to write: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SlipwayError.open(path) }
         defer { Syscall.close(fd) }
@@ -123,7 +124,7 @@ public struct ArtifactStore: Sendable {
         while true {
             let n = try Syscall.read(fd, into: buffer, what: "read \(path)")
             if n == 0 { return }
-            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            try write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 

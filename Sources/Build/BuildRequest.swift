@@ -2,6 +2,7 @@ import Foundation
 import Images
 import Sandbox
 import SlipwayCore
+import Specs
 
 /// What to build: a source tree, a buildspec, an image, and the settings around them.
 public struct BuildRequest: Sendable {
@@ -43,8 +44,10 @@ public struct BuildRequest: Sendable {
     public var sourceVersion: String?
     /// Lets another thread stop the build (it ends STOPPED).
     public var cancellation: BuildCancellation?
-    /// Memory limit of the build's sandbox.
-    public var memoryBytes: Int64?
+    /// The sandbox's limits (`build.limits`, flags); unset ones take `BuildIsolation.Defaults`.
+    public var limits = BuildLimits()
+    /// `unconfined`: no seccomp filter (nested containers); recorded in the result.
+    public var seccomp: PipelineSpec.Seccomp = .default
     /// Builds see only their own loopback unless host networking is asked for (to fetch
     /// dependencies); the choice is part of the result key.
     public var network: SandboxSpec.Network = .none

@@ -51,6 +51,9 @@ public struct BuildResult: Codable, Sendable {
     public var duration: Double
     /// Buildspec warnings, as `FILE:LINE:COL: warning: ...`.
     public var warnings: [String]
+    /// The sandbox's limits and seccomp setting (for a result-cache hit: those of the build that
+    /// did the work); nil in results recorded before it existed.
+    public var isolation: BuildIsolation?
     /// The image the build ran on, as named (`debian:12`), and the digest it resolved to: part
     /// of the result key, so a tag moved by a pull is a cache miss.
     public var image: String?

@@ -56,13 +56,15 @@ extension BuildRunner {
         sandbox.environment = ["PATH": BuildVariables.defaultPath, "HOME": context.user.home, "TZ": "UTC", "LC_ALL": "C.UTF-8"]
         sandbox.hostname = SandboxLayout.hostname
         sandbox.timeout = context.request.timeout
-        sandbox.memoryBytes = context.request.memoryBytes
+        var isolation = BuildIsolation(limits: context.request.limits, seccomp: context.request.seccomp)
+        isolation.apply(to: &sandbox)
         sandbox.network = context.request.network
         sandbox.uid = context.user.uid
         sandbox.gid = context.user.gid
 
         let tracker = PhaseTracker(spec: spec, nonce: nonce, log: context.log, events: events)
         context.log.container("Running on image \(context.request.image.reference) (\(context.request.image.digest)) as \(context.user.name)")
+        context.log.container("Sandbox: \(isolation.summary)")
         let outcome: SandboxResult
         do {
             let running = try Sandbox.start(sandbox) { line in tracker.receive(line.text) }
@@ -70,10 +72,17 @@ extension BuildRunner {
             outcome = try running.wait()
         } catch {
             context.log.container("Build could not start: \(error)")
-            return context.result(status: .fault, message: "the sandbox could not run the build: \(error)",
-                                  phases: tracker.results(interrupted: .fault))
+            var result = context.result(status: .fault, message: "the sandbox could not run the build: \(error)",
+                                        phases: tracker.results(interrupted: .fault))
+            result.isolation = isolation
+            return result
         }
         for limit in outcome.unenforcedLimits { context.log.container("Warning: \(limit)") }
+        isolation.unenforced = outcome.unenforcedLimits
+        // Where id-mapped mounts were missing the sandbox fell back to host uid 0, and said so.
+        if isolation.hostUID != nil, outcome.unenforcedLimits.contains(where: { $0.hasPrefix("user namespace not used") }) {
+            isolation.hostUID = 0
+        }
 
         let state = tracker.state.withLock { $0 }
         let (status, message) = Self.verdict(outcome, state: state, timeout: context.request.timeout)
@@ -81,6 +90,7 @@ extension BuildRunner {
             context.log.container("Warning: the cache could not be restored completely (cp exit status \(state.cacheRestoreStatus!))")
         }
         var result = context.result(status: status, message: message, phases: tracker.results(interrupted: status == .succeeded ? .failed : status))
+        result.isolation = isolation
 
         if state.collected {
             collectOutputs(&result, plan: plan, context: context)

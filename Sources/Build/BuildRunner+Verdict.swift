@@ -13,7 +13,12 @@ extension BuildRunner {
         case .cancelled:
             return (.stopped, "the build was stopped")
         case .outOfMemory:
-            return (.failed, "the build ran out of memory and was killed; raise its memory limit")
+            return (.failed, "the build ran out of memory and was killed"
+                    + (outcome.message.map { " (\($0.replacingOccurrences(of: "killed: ", with: "")))" } ?? "")
+                    + "; raise build.limits.memory")
+        case .limitExceeded:
+            return (.failed, "the build hit a limit: " + (outcome.message ?? "a sandbox limit was reached")
+                    + "; raise it in build.limits if the build needs more")
         case .exited, .signaled:
             guard state.done else {
                 return (.fault, "the build driver ended unexpectedly (status \(outcome.status))" + (outcome.message.map { ": \($0)" } ?? ""))

@@ -47,7 +47,7 @@ struct ReleasePermissions {
     private func walk(_ fd: Int32, name: String, rule: PermissionRule, owner: (uid: uid_t, gid: gid_t)?, depth: Int) throws {
         defer { Syscall.close(fd) }
         let recursive = rule.pattern == "**"
-        for entry in try Self.entries(fd, name: name) {
+        for entry in try Syscall.directoryNames(of: fd, name: name) {
             var info = stat()
             guard fstatat(fd, entry, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw SlipwayError.stat(name + "/" + entry) }
             let type = info.st_mode & S_IFMT
@@ -74,19 +74,6 @@ struct ReleasePermissions {
         if rule.except.contains(where: { fnmatch($0, entry, 0) == 0 }) { return false }
         if rule.types.count == 1 { return rule.types[0] == .file ? type == S_IFREG : type == S_IFDIR }
         return true
-    }
-
-    /// The names in a directory, without `.` and `..`.
-    private static func entries(_ fd: Int32, name: String) throws -> [String] {
-        let copy = dup(fd)
-        guard copy >= 0, let stream = fdopendir(copy) else { throw SlipwayError.open(name) }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let text = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if text != "." && text != ".." { names.append(text) }
-        }
-        return names
     }
 
     /// The owner and group a rule sets (-1 keeps one), or nil when it sets neither.

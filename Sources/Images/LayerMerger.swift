@@ -80,15 +80,6 @@ struct LayerMerger {
 
     /// Names in a directory, sorted, without following a symlink.
     private static func entries(_ directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw SlipwayError.open(directory) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        try Syscall.directoryNames(directory).sorted()
     }
 }

@@ -83,7 +83,8 @@ extension Orchestrator {
             request.secretVariables[variable] = value
         }
         request.timeout = spec.build.timeout
-        request.memoryBytes = spec.build.memoryBytes
+        request.limits = spec.build.limits
+        request.seccomp = spec.build.seccomp
         request.network = spec.build.network == .host ? .host : .none
         request.project = spec.name
         request.cancellation = run.cancellation

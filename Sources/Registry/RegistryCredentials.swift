@@ -8,12 +8,6 @@ public struct RegistryCredential: Sendable, Equatable {
     /// Where it was found, for messages: never the secret itself.
     public var source: String
 
-    public init(username: String, password: String, source: String) {
-        self.username = username
-        self.password = password
-        self.source = source
-    }
-
     /// `Basic base64(user:password)`.
     var basicAuthorization: String {
         "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()

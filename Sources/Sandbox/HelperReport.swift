@@ -7,6 +7,7 @@ struct HelperReport {
     var execFailures: [String] = []
     var unenforced: [String] = []
     var messages: [String] = []
+    var limits: [String] = []
     var result: ExitRecord?
     /// Lines that were not records (a helper of another version, or something else writing to
     /// the pipe): named when they leave the sandbox without a result.
@@ -19,6 +20,7 @@ struct HelperReport {
             case .execFailure(let text): execFailures.append(text)
             case .unenforced(let text): unenforced.append(text)
             case .message(let text): messages.append(text)
+            case .limitReached(let text): limits.append(text)
             case .result(let exit): result = exit
             }
         } catch {
@@ -36,8 +38,15 @@ struct HelperReport {
             throw SlipwayError.failed("sandbox helper ended (status \(helperStatus)) without a result\(unread)")
         }
         // exec failures are already in the output stream as a stderr line.
-        let message = messages.joined(separator: "; ")
-        return SandboxResult(status: result.status, reason: SandboxResult.Reason(result.reason), duration: result.duration,
+        var status = result.status
+        var reason = SandboxResult.Reason(result.reason)
+        // A limit the build ran into fails it, even when its command carried on.
+        if !limits.isEmpty && (reason == .exited || reason == .signaled || reason == .limitExceeded) {
+            reason = .limitExceeded
+            if status == 0 { status = 1 }
+        }
+        let message = (limits + messages).joined(separator: "; ")
+        return SandboxResult(status: status, reason: reason, duration: result.duration,
                              unenforcedLimits: unenforced, message: message.isEmpty ? nil : message)
     }
 }
@@ -50,6 +59,7 @@ extension SandboxResult.Reason {
         case .timedOut: .timedOut
         case .outOfMemory: .outOfMemory
         case .cancelled: .cancelled
+        case .limitExceeded: .limitExceeded
         }
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 import SandboxWire
 import SlipwayCore
 
-/// Runs commands in an isolated sandbox: own mount, PID, network, UTS, IPC and cgroup
-/// namespaces (plus a user namespace when not root), an overlay over the read-only image,
-/// cgroup limits and a timeout. The work happens in the `slipway-sandbox` helper, because a
+/// Runs commands in an isolated sandbox: own mount, PID, network, UTS, IPC, cgroup and user
+/// namespaces (as root the user namespace maps onto the `slipway` subordinate ids, so a build
+/// is never host root), an overlay over the read-only image, a seccomp filter, cgroup limits
+/// and a timeout. The work happens in the `slipway-sandbox` helper, because a
 /// multithreaded process cannot safely fork or enter a user namespace itself.
 public struct Sandbox {
     /// Runs `spec.command` to completion, streaming stdout and stderr line by line to `output`.
@@ -23,7 +24,7 @@ public struct Sandbox {
     /// `launcher` prefixes the helper's command line (tests use it to run the helper through
     /// `setpriv` as an unprivileged user).
     static func start(_ spec: SandboxSpec, launcher: [String], output: @escaping @Sendable (OutputLine) -> Void) throws -> RunningSandbox {
-        let wire = spec.wire
+        let wire = try spec.wire()
         if launcher.isEmpty { try spec.validate(wire) }
         let framed: [UInt8]
         do {

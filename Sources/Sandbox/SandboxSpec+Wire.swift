@@ -1,9 +1,23 @@
+import Foundation
 import SandboxWire
 
 extension SandboxSpec {
     /// The spec as the helper receives it: defaults resolved (the working directory), the
-    /// environment as `NAME=value` entries sorted by name.
-    var wire: WireSpec {
+    /// environment as `NAME=value` entries sorted by name, the seccomp filter compiled and, when
+    /// the service is root, the subordinate ranges the sandbox's user namespace maps onto.
+    func wire() throws -> WireSpec {
+        var wire = plainWire
+        if seccomp == .default { wire.seccompFilter = try SeccompProfile.filter() }
+        if geteuid() == 0 {
+            let ranges = try SubordinateIDs.forSandboxes()
+            wire.subordinateUIDs = ranges.uids
+            wire.subordinateGIDs = ranges.gids
+        }
+        return wire
+    }
+
+    /// The fields as given, without the filter and ranges.
+    var plainWire: WireSpec {
         var wire = WireSpec(rootfs: rootfs, command: command)
         wire.environment = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         wire.workspace = workspace
@@ -20,6 +34,8 @@ extension SandboxSpec {
         wire.uid = uid
         wire.gid = gid
         wire.keepUpperDirectory = keepUpperDirectory
+        wire.tmpSizeBytes = tmpSizeBytes
+        wire.upperSizeBytes = upperSizeBytes
         return wire
     }
 

@@ -14,6 +14,8 @@ struct CgroupLimits {
     private(set) var memoryEnforced = false
     private(set) var pidsEnforced = false
     private var memoryDirectory: String?
+    /// The directory whose `pids.events` counts forks refused by the limit.
+    private(set) var pidsDirectory: String?
     /// Where the cgroup file systems are mounted.
     private let hierarchy: String
 
@@ -64,6 +66,21 @@ struct CgroupLimits {
         return 0
     }
 
+    /// How many forks the pids limit has refused so far (`max` in pids.events), 0 without one.
+    func pidsLimitHits() -> Int {
+        guard pidsEnforced, let directory = pidsDirectory else { return 0 }
+        return Self.limitHits(in: FileText.read(directory + "/pids.events") ?? "")
+    }
+
+    /// The `max` count in pids.events (v1 and v2 alike).
+    static func limitHits(in text: String) -> Int {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 && parts[0] == "max" { return Int(parts[1]) ?? 0 }
+        }
+        return 0
+    }
+
     /// Kills everything in the sandbox's cgroup (v2 `cgroup.kill`); the PID namespace already
     /// guarantees this on v1, so this is a second line only.
     func killAll() {
@@ -98,6 +115,7 @@ struct CgroupLimits {
         }
         if let pids = spec.requested.pids, let directory = makeV1("pids", membership: membership, leaf: leaf, limit: "pids \(pids)") {
             pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
+            pidsDirectory = directory
         }
         if let cpus = spec.requested.cpus, let directory = makeV1("cpu", membership: membership, leaf: leaf, limit: "cpus \(cpus)") {
             if write(directory + "/cpu.cfs_period_us", "\(Self.cpuPeriod)", limit: "cpus \(cpus)") {
@@ -150,6 +168,7 @@ struct CgroupLimits {
         }
         if let pids = spec.requested.pids {
             pidsEnforced = write(directory + "/pids.max", "\(pids)", limit: "pids \(pids)")
+            pidsDirectory = directory
         }
         if let cpus = spec.requested.cpus {
             _ = write(directory + "/cpu.max", "\(Self.cpuQuota(cpus)) \(Self.cpuPeriod)", limit: "cpus \(cpus)")

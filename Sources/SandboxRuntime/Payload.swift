@@ -4,8 +4,8 @@ import SandboxWire
 
 /// The last process step before the build command runs: a new session (no controlling tty to
 /// push input into, CVE-2017-5226), the requested identity, no capabilities at all (bounding set
-/// included), no_new_privs (setuid binaries grant nothing), no inherited fds, and exactly the
-/// environment the spec lists.
+/// included), no_new_privs (setuid binaries grant nothing), no inherited fds, the seccomp
+/// filter, and exactly the environment the spec lists.
 struct Payload {
     let spec: HelperSpec
     let rlimits: [(resource: Int32, value: UInt64)]
@@ -36,12 +36,20 @@ struct Payload {
         // Every capability number the kernel could have: those past its last one fail with
         // EINVAL, which the shim skips (cheaper than reading /proc/sys/kernel/cap_last_cap).
         try check("drop bounding capabilities", cl_drop_bounding_set(63))
-        if !spec.usesUserNamespace { try check("setgroups", setgroups(0, nil)) }
-        if spec.requested.gid != 0 || !spec.usesUserNamespace { try check("setgid \(spec.requested.gid)", setgid(spec.requested.gid)) }
-        if spec.requested.uid != 0 || !spec.usesUserNamespace { try check("setuid \(spec.requested.uid)", setuid(spec.requested.uid)) }
+        // With a one-entry map (rootless) only root inside exists and setgroups is denied;
+        // otherwise the helper's supplementary groups go and the requested ids are taken.
+        let callerMapped = spec.identity == .caller
+        if !callerMapped { try check("setgroups", setgroups(0, nil)) }
+        if spec.requested.gid != 0 || !callerMapped { try check("setgid \(spec.requested.gid)", setgid(spec.requested.gid)) }
+        if spec.requested.uid != 0 || !callerMapped { try check("setuid \(spec.requested.uid)", setuid(spec.requested.uid)) }
         try check("prctl(PR_SET_NO_NEW_PRIVS)", cl_set_no_new_privs())
         try check("drop capabilities", cl_clear_capabilities())
         try check("mark inherited fds close-on-exec", cl_mark_fds_cloexec_from(3))
+        // Last, after every mount and identity change of the helper's own: the filter denies
+        // exactly those calls to the build.
+        if let filter = spec.requested.seccompFilter {
+            try check("install seccomp filter", filter.withUnsafeBytes { cl_install_seccomp_filter($0.baseAddress, Int32($0.count / 8)) })
+        }
     }
 
     /// The PATH of a spec without one, as a login shell would have it.

@@ -16,14 +16,29 @@ struct SandboxInit {
         // below sees as a hang-up (getppid() cannot tell: it is 0 in a new PID namespace).
         _ = cl_set_parent_death_signal(SIGKILL)
         var go: UInt8 = 0
-        let n = read(sync, &go, 1)
-        guard n == 1 && go == UInt8(ascii: "g") else { _exit(125) }
+        var trees = [Int32](repeating: -1, count: Int(CL_MAX_PASSED_FDS))
+        let received = cl_receive_byte_with_fds(sync, &go, &trees, CL_MAX_PASSED_FDS)
+        guard received >= 0 && go == UInt8(ascii: "g") else { _exit(125) }
+        if spec.usesIdmappedMounts {
+            // Cloned as host root into a namespace whose maps did not exist yet; now that they do,
+            // becoming root inside makes this process the first subordinate id. A credential
+            // change clears the parent-death signal, so it is armed again before the check below.
+            if cl_become(0, 0) != 0 {
+                ReportChannel.fail(SetupFailure(step: "become root in the user namespace"))
+                _exit(125)
+            }
+            _ = cl_set_parent_death_signal(SIGKILL)
+        }
         var hangUp = pollfd(fd: sync, events: 0, revents: 0)
         guard poll(&hangUp, 1, 0) == 0 else { _exit(125) }
         close(sync)
         StepTrace.mark("init-go")
+        var space = SpaceLimits()
         do {
-            try RootFilesystem(spec: spec).enter()
+            // The session keyring the service had is possessed by whoever inherits it; a fresh
+            // one leaves every key of the host behind (the payload inherits this one).
+            try check("keyctl(JOIN_SESSION_KEYRING)", cl_join_new_session_keyring())
+            space = try RootFilesystem(spec: spec, trees: Array(trees.prefix(Int(received)))).enter()
             try check("sethostname", sethostname(spec.requested.hostname, spec.requested.hostname.utf8.count))
             if !spec.requested.hostNetwork { try check("bring up lo", cl_bring_loopback_up()) }
             StepTrace.mark("hostname-lo")
@@ -47,12 +62,13 @@ struct SandboxInit {
             Payload(spec: spec, rlimits: rlimits).exec()
         }
         StepTrace.mark("payload-forked")
-        // Keep nothing the build could wait on: the payload has its own copies of stdio.
-        close(ReportChannel.fd)
-        supervise(payload: payload, events: events)
+        // Keep nothing the build could wait on: the payload has its own copies of stdio. The
+        // report pipe stays only when the space limits are to be checked at the end.
+        if !space.watched { close(ReportChannel.fd) }
+        supervise(payload: payload, events: events, space: space)
     }
 
-    private func supervise(payload: pid_t, events: Int32) -> Never {
+    private func supervise(payload: pid_t, events: Int32, space: SpaceLimits) -> Never {
         var descriptor = pollfd(fd: events, events: Int16(POLLIN), revents: 0)
         while true {
             _ = poll(&descriptor, 1, -1)
@@ -60,7 +76,7 @@ struct SandboxInit {
                 let signal = cl_signalfd_read(events)
                 if signal < 0 { break }
                 if signal == SIGCHLD {
-                    reap(payload: payload)
+                    reap(payload: payload, space: space)
                 } else {
                     // kill(-1) from PID 1 reaches every process in the namespace but itself.
                     _ = kill(-1, signal)
@@ -70,13 +86,16 @@ struct SandboxInit {
     }
 
     /// Reaps every exited child; exits with the payload's status once it is gone.
-    private func reap(payload: pid_t) {
+    private func reap(payload: pid_t, space: SpaceLimits) {
         var status: Int32 = 0
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { return }
             guard pid == payload else { continue }
             StepTrace.mark("payload-reaped")
+            if space.watched {
+                for record in space.check() { ReportChannel.send(record) }
+            }
             _exit(Supervisor.shellStatus(status))
         }
     }

@@ -12,7 +12,7 @@ struct Supervisor {
     let lifeline: Int32
 
     /// Why the supervisor ended the sandbox; nil when it ended by itself.
-    enum Ending { case timedOut, cancelled, abandoned }
+    enum Ending { case timedOut, cancelled, abandoned, processLimit }
 
     func run() -> Int32 {
         let started = Clock.now()
@@ -20,23 +20,51 @@ struct Supervisor {
         for text in cgroups.unenforced { ReportChannel.send(.unenforced(text)) }
         let fallback = Self.fallbackLimits(spec.requested, pidsEnforced: cgroups.pidsEnforced, memoryEnforced: cgroups.memoryEnforced)
         for text in fallback.notes { ReportChannel.send(.unenforced(text)) }
-        let rlimits = fallback.limits
+        if spec.requested.upperSizeBytes != nil, let keep = spec.requested.keepUpperDirectory {
+            ReportChannel.send(.unenforced("upper-size not enforced: the upper layer is kept on disk in \(keep)"))
+        }
 
         let signals = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
         let events = signals.withUnsafeBufferPointer { cl_signalfd_for($0.baseAddress, Int32($0.count)) }
-        var sync: [Int32] = [-1, -1]
-        guard events >= 0, cl_pipe_cloexec(&sync) == 0 else {
-            ReportChannel.fail(SetupFailure(step: "signalfd/pipe in supervisor"))
+        guard events >= 0 else {
+            ReportChannel.fail(SetupFailure(step: "signalfd in supervisor"))
             return 125
         }
+        var attempt = spec
+        while true {
+            switch launch(attempt, cgroups: &cgroups, rlimits: fallback.limits, events: events, started: started) {
+            case .ended(let code):
+                return code
+            case .idmapUnavailable(let failure):
+                // Said as loudly as a limit that could not be applied: the build still runs, but
+                // as host uid 0 (no capabilities, seccomp and a fresh keyring still in place).
+                ReportChannel.send(.unenforced("user namespace not used: \(failure.step): \(failure.message); "
+                    + "the build runs as host uid 0 with no capabilities instead (id-mapped mounts need Linux 5.19 or later "
+                    + "and a file system that supports them: ext4, xfs, btrfs, tmpfs from 6.3)"))
+                attempt = attempt.with(identity: .host)
+            }
+        }
+    }
+
+    /// How one launch ended: with the helper's exit code, or before the child ran anything
+    /// because the sources could not be id-mapped.
+    enum Launch { case ended(Int32), idmapUnavailable(SetupFailure) }
+
+    private func launch(_ spec: HelperSpec, cgroups: inout CgroupLimits, rlimits: [(resource: Int32, value: UInt64)],
+                        events: Int32, started: Double) -> Launch {
+        // A socket, not a pipe: the go-ahead carries the id-mapped mounts (SCM_RIGHTS).
+        var sync: [Int32] = [-1, -1]
+        guard cl_socketpair_cloexec(&sync) == 0 else {
+            ReportChannel.fail(SetupFailure(step: "socketpair in supervisor"))
+            return .ended(125)
+        }
         // Without identity maps to write or cgroups to join, PID 1 has nothing to wait for: the
-        // go-ahead goes into the pipe before the clone and PID 1 reads it at once, which saves
+        // go-ahead goes into the socket before the clone and PID 1 reads it at once, which saves
         // a round trip between the two processes on every start.
         let needsGoAhead = spec.usesUserNamespace || !cgroups.directories.isEmpty
-        var go = UInt8(ascii: "g")
-        if !needsGoAhead { _ = write(sync[1], &go, 1) }
-        // The write end stays open until the sandbox has ended: PID 1 takes its hang-up as the
-        // supervisor's death (see SandboxInit.run).
+        if !needsGoAhead { _ = cl_send_byte_with_fds(sync[1], UInt8(ascii: "g"), nil, 0) }
+        // The supervisor's end stays open until the sandbox has ended: PID 1 takes its hang-up
+        // as the supervisor's death (see SandboxInit.run).
         defer { close(sync[1]) }
         StepTrace.mark("clone-start")
         let child = cl_clone_into_namespaces(Self.namespaceFlags(hostNetwork: spec.requested.hostNetwork,
@@ -52,22 +80,34 @@ struct Supervisor {
         if child < 0 {
             ReportChannel.fail(NamespaceAdvice.failure(errno: errno, userNamespace: spec.usesUserNamespace))
             cgroups.remove()
-            return 125
+            return .ended(125)
         }
+        var trees: [Int32] = []
         do {
-            if spec.usesUserNamespace { try IdentityMap.write(for: child) }
+            try IdentityMap.write(for: child, identity: spec.identity)
+            if spec.usesIdmappedMounts {
+                switch IdmappedSources.open(for: child, spec: spec.requested) {
+                case .success(let opened): trees = opened
+                case .failure(let failure):
+                    kill(child, SIGKILL)
+                    _ = waitStatus(child)
+                    return .idmapUnavailable(failure)
+                }
+            }
         } catch {
             ReportChannel.fail(error)
             kill(child, SIGKILL)
             _ = waitStatus(child)
             cgroups.remove()
-            return 125
+            return .ended(125)
         }
+        StepTrace.mark("maps-written")
         if needsGoAhead {
             let before = cgroups.unenforced.count
             cgroups.join(child)
             for text in cgroups.unenforced.dropFirst(before) { ReportChannel.send(.unenforced(text)) }
-            _ = write(sync[1], &go, 1)
+            _ = trees.withUnsafeBufferPointer { cl_send_byte_with_fds(sync[1], UInt8(ascii: "g"), $0.baseAddress, Int32($0.count)) }
+            IdmappedSources.closeAll(trees)
         }
         StepTrace.mark("go-sent")
 
@@ -76,11 +116,19 @@ struct Supervisor {
         let duration = Clock.now() - started
         let records = Self.endRecords(status: status, ending: ending, oomKills: ending == nil ? cgroups.oomKills() : 0,
                                       spec: spec.requested, duration: duration)
+        if ending == nil, let pids = spec.requested.pids, cgroups.pidsLimitHits() > 0 {
+            ReportChannel.send(.limitReached(Self.processLimitText(pids, stopped: false)))
+        }
         for record in records { ReportChannel.send(record) }
         StepTrace.mark("reported")
         cgroups.remove()
         StepTrace.mark("cgroups-removed")
-        return 0
+        return .ended(0)
+    }
+
+    /// The process limit by name, as the build's failure says it.
+    static func processLimitText(_ pids: Int, stopped: Bool = true) -> String {
+        "the process limit of \(pids) was reached (pids): a fork was refused" + (stopped ? ", so the sandbox was stopped" : "")
     }
 
     /// The namespaces of a sandbox: all of them, but the network when the host's is asked for
@@ -119,13 +167,18 @@ struct Supervisor {
         // A tuple, not an array: the helper's generic instantiations are paid on every start.
         var descriptors = (pollfd(fd: events, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: lifeline, events: Int16(POLLIN), revents: 0))
+        // A fork refused by the pids limit fails the build, so the sandbox is stopped then rather
+        // than left to retry until its timeout: pids.events is read every quarter second.
+        let watchesPids = cgroups.pidsEnforced && spec.requested.pids != nil
+        var nextPidsCheck = start + Self.pidsCheckInterval
         while true {
-            let next = switch (deadline, killAt) {
+            var next = switch (deadline, killAt) {
             case let (due?, kill?): min(due, kill)
             case let (due?, nil): due
             case let (nil, kill?): kill
             case (nil, nil): nil as Double?
             }
+            if watchesPids && ending == nil { next = min(next ?? nextPidsCheck, nextPidsCheck) }
             let timeout = Self.pollTimeout(until: next, now: Clock.now())
             _ = withUnsafeMutableBytes(of: &descriptors) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, timeout) }
             if descriptors.1.revents != 0 && ending == nil {
@@ -147,6 +200,15 @@ struct Supervisor {
                 }
             }
             let now = Clock.now()
+            if watchesPids && ending == nil && now >= nextPidsCheck {
+                nextPidsCheck = now + Self.pidsCheckInterval
+                if cgroups.pidsLimitHits() > 0, let pids = spec.requested.pids {
+                    ending = .processLimit
+                    deadline = nil
+                    ReportChannel.send(.limitReached(Self.processLimitText(pids)))
+                    terminate(child, cgroups: cgroups, signal: SIGKILL)
+                }
+            }
             if let due = deadline, now >= due, ending == nil {
                 ending = .timedOut
                 deadline = nil
@@ -159,6 +221,9 @@ struct Supervisor {
             }
         }
     }
+
+    /// Seconds between reads of pids.events.
+    static let pidsCheckInterval = 0.25
 
     /// Milliseconds for poll(2) until `next` (rounded up, at most an hour), -1 without one.
     static func pollTimeout(until next: Double?, now: Double) -> Int32 {
@@ -200,6 +265,8 @@ struct Supervisor {
                     .result(ExitRecord(status: 124, reason: .timedOut, duration: duration))]
         case .cancelled, .abandoned:
             return [.message("cancelled"), .result(ExitRecord(status: status, reason: .cancelled, duration: duration))]
+        case .processLimit:
+            return [.result(ExitRecord(status: 137, reason: .limitExceeded, duration: duration))]
         case nil:
             if oomKills > 0, let bytes = spec.memoryBytes {
                 return [.message("killed: the memory limit of \(CgroupLimits.bytes(bytes)) was exceeded"),

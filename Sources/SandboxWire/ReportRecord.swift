@@ -10,6 +10,9 @@ public enum ReportRecord: Equatable, Sendable {
     case unenforced(String)
     /// Why the sandbox ended when it was not the command's own doing.
     case message(String)
+    /// A limit the build ran into (the process limit, a full /tmp or upper layer), in plain
+    /// words naming it: the build has failed even when its command carried on.
+    case limitReached(String)
     /// How the sandbox ended.
     case result(ExitRecord)
 
@@ -22,6 +25,7 @@ public enum ReportRecord: Equatable, Sendable {
         case .execFailure: "exec"
         case .unenforced: "unenforced"
         case .message: "message"
+        case .limitReached: "limit"
         case .result: "result"
         }
     }
@@ -30,7 +34,7 @@ public enum ReportRecord: Equatable, Sendable {
     /// past `maximumLineLength` is cut between characters.
     public var line: [UInt8] {
         let text = switch self {
-        case .setupFailure(let text), .execFailure(let text), .unenforced(let text), .message(let text): text
+        case .setupFailure(let text), .execFailure(let text), .unenforced(let text), .message(let text), .limitReached(let text): text
         case .result(let exit): "\(exit.status) \(exit.reason.rawValue) \(exit.duration)"
         }
         var bytes = Array(kind.utf8)
@@ -55,6 +59,7 @@ public enum ReportRecord: Equatable, Sendable {
         case "exec": self = .execFailure(text)
         case "unenforced": self = .unenforced(text)
         case "message": self = .message(text)
+        case "limit": self = .limitReached(text)
         case "result": self = .result(try ExitRecord(text))
         default:
             throw WireError(.unknownKey, "unknown report record '\(WireSpec.printable(String(line)))'")
@@ -64,9 +69,10 @@ public enum ReportRecord: Equatable, Sendable {
 
 /// How a sandbox ended: the status as a shell reports it, why, and how long it ran.
 public struct ExitRecord: Equatable, Sendable {
-    public enum Reason: String, Sendable, CaseIterable { case exited, signaled, timedOut, outOfMemory, cancelled }
+    public enum Reason: String, Sendable, CaseIterable { case exited, signaled, timedOut, outOfMemory, cancelled, limitExceeded }
 
-    /// The command's exit code, 128 + a signal, 124 for a timeout, 137 for a memory kill.
+    /// The command's exit code, 128 + a signal, 124 for a timeout, 137 for a memory kill or
+    /// when the process limit was reached.
     public var status: Int32
     public var reason: Reason
     /// Seconds from the helper's start to the sandbox's end.

@@ -7,6 +7,7 @@ extension WireSpec {
         case name, rootfs, arg, env, workspace, workdir, network, hostname, memory, pids, cpus, timeout, uid, gid
         case workspacePath = "workspace-path", bindReadWrite = "bind-rw", bindReadOnly = "bind-ro", bindTo = "bind-to"
         case killGrace = "kill-grace", keepUpper = "keep-upper"
+        case tmpSize = "tmp-size", upperSize = "upper-size", subuid, subgid, seccomp
 
         /// The key spelled `text`. A switch, not `init(rawValue:)`: for this many cases the
         /// synthesized initializer builds a dictionary on its first call, which the helper would
@@ -33,6 +34,11 @@ extension WireSpec {
             case "uid": .uid
             case "gid": .gid
             case "keep-upper": .keepUpper
+            case "tmp-size": .tmpSize
+            case "upper-size": .upperSize
+            case "subuid": .subuid
+            case "subgid": .subgid
+            case "seccomp": .seccomp
             default: nil
             }
         }
@@ -56,6 +62,11 @@ extension WireSpec {
             case .uid: 1 << 12
             case .gid: 1 << 13
             case .keepUpper: 1 << 14
+            case .tmpSize: 1 << 15
+            case .upperSize: 1 << 16
+            case .subuid: 1 << 17
+            case .subgid: 1 << 18
+            case .seccomp: 1 << 19
             }
         }
     }
@@ -85,6 +96,11 @@ extension WireSpec {
         try body.add(.uid, String(uid))
         try body.add(.gid, String(gid))
         if let keepUpperDirectory { try body.add(.keepUpper, keepUpperDirectory) }
+        if let tmpSizeBytes { try body.add(.tmpSize, String(tmpSizeBytes)) }
+        if let upperSizeBytes { try body.add(.upperSize, String(upperSizeBytes)) }
+        if let subordinateUIDs { try body.add(.subuid, "\(subordinateUIDs.start) \(subordinateUIDs.count)") }
+        if let subordinateGIDs { try body.add(.subgid, "\(subordinateGIDs.start) \(subordinateGIDs.count)") }
+        if let seccompFilter { try body.add(.seccomp, Self.hex(seccompFilter)) }
         return body.bytes
     }
 
@@ -160,7 +176,59 @@ extension WireSpec {
         case .uid: uid = try Self.number(key, value) { UInt32($0) }
         case .gid: gid = try Self.number(key, value) { UInt32($0) }
         case .keepUpper: keepUpperDirectory = value
+        case .tmpSize: tmpSizeBytes = try Self.number(key, value) { Int64($0) }
+        case .upperSize: upperSizeBytes = try Self.number(key, value) { Int64($0) }
+        case .subuid: subordinateUIDs = try Self.range(key, value)
+        case .subgid: subordinateGIDs = try Self.range(key, value)
+        case .seccomp:
+            guard let bytes = Self.bytes(hex: value) else {
+                throw WireError(.badValue, "seccomp is not an even number of hex digits")
+            }
+            seccompFilter = bytes
         }
+    }
+
+    /// `start count`.
+    private static func range(_ key: Key, _ value: String) throws(WireError) -> IDRange {
+        let parts = value.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = UInt32(parts[0]), let count = UInt32(parts[1]) else {
+            throw WireError(.badValue, "\(key.rawValue) is not 'start count': \(printable(value))")
+        }
+        return IDRange(start: start, count: count)
+    }
+
+    /// Lower-case hex, two digits per byte.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The bytes of lower- or upper-case hex text, nil when it is not hex of even length.
+    static func bytes(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes = [UInt8](repeating: 0, count: digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes[index / 2] = high << 4 | low
+            index += 2
+        }
+        return bytes
     }
 
     private static func number<T>(_ key: Key, _ value: String, _ parse: (String) -> T?) throws(WireError) -> T {

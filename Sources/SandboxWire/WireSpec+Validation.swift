@@ -27,6 +27,24 @@ extension WireSpec {
         if let cpus, !(cpus > 0 && cpus <= 1024) { throw invalid("cpus must be a positive number") }
         if let timeout, !(timeout > 0) { throw invalid("timeout must be positive") }
         guard killGracePeriod >= 0 else { throw invalid("kill grace period must not be negative") }
+        if let tmpSizeBytes, tmpSizeBytes < 1 << 20 { throw invalid("the /tmp size must be at least 1M") }
+        if let upperSizeBytes, upperSizeBytes < 1 << 20 { throw invalid("the upper layer size must be at least 1M") }
+        switch (subordinateUIDs, subordinateGIDs) {
+        case (nil, nil): break
+        case let (uids?, gids?):
+            for (range, what, inside) in [(uids, "subordinate uid", uid), (gids, "subordinate gid", gid)] {
+                guard range.count >= 1, range.start >= 1, UInt64(range.start) + UInt64(range.count) <= UInt64(UInt32.max) else {
+                    throw invalid("the \(what) range \(range.start) \(range.count) is empty, starts at 0 or overflows")
+                }
+                guard inside < range.count else {
+                    throw invalid("id \(inside) inside is not in the \(what) range of \(range.count) ids")
+                }
+            }
+        default: throw invalid("give both subordinate uid and gid ranges, or neither")
+        }
+        if let seccompFilter, seccompFilter.isEmpty || seccompFilter.count % 8 != 0 || seccompFilter.count > 4096 * 8 {
+            throw invalid("the seccomp filter must be 1 to 4096 instructions of 8 bytes, not \(seccompFilter.count) bytes")
+        }
     }
 
     private var hasNUL: Bool {

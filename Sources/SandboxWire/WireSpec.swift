@@ -37,6 +37,27 @@ public struct WireSpec: Equatable, Sendable {
     public var uid: UInt32 = 0, gid: UInt32 = 0
     /// Keep the overlay's upper layer under this host directory.
     public var keepUpperDirectory: String?
+    /// Sizes of the tmpfs at /tmp and of the tmpfs holding the overlay's upper layer (every
+    /// write outside the workspace, binds and /tmp), in bytes; nil: the kernel's default.
+    public var tmpSizeBytes: Int64?, upperSizeBytes: Int64?
+    /// Host ids the sandbox's user namespace maps ids 0... onto when the helper runs as root
+    /// (the `slipway` ranges of /etc/subuid and /etc/subgid). Without them a root helper runs the
+    /// build as host uid 0 with no capabilities; without root they are ignored (root inside is
+    /// mapped to the caller).
+    public var subordinateUIDs: IDRange?, subordinateGIDs: IDRange?
+    /// A seccomp filter, classic BPF (8 bytes per instruction, as `seccomp_export_bpf` writes
+    /// it), installed just before exec; nil: none.
+    public var seccompFilter: [UInt8]?
+
+    /// A range of host ids; id `n` inside the sandbox is `start + n` on the host.
+    public struct IDRange: Equatable, Sendable {
+        public var start: UInt32
+        public var count: UInt32
+
+        public init(start: UInt32, count: UInt32) {
+            (self.start, self.count) = (start, count)
+        }
+    }
 
     public init(rootfs: String, command: [String]) {
         self.rootfs = rootfs

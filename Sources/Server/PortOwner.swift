@@ -31,14 +31,7 @@ public enum PortOwner {
     /// A directory's entries by readdir, which (unlike a listing that stats each entry) never
     /// fails because a process exits while /proc is read; an unreadable directory has none.
     static func names(in directory: String) -> [String] {
-        guard let stream = opendir(directory) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        (try? Syscall.directoryNames(directory)) ?? []
     }
 
     static func link(at path: String) -> String? {

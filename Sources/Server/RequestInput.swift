@@ -35,13 +35,7 @@ enum RequestInput {
     /// A JSON body of at most `maxSize` bytes; an empty body decodes as `{}` so every field
     /// of an action can be optional.
     static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxSize)
-        } catch {
-            throw APIError(.contentTooLarge, "the request body is larger than \(maxSize) bytes", field: "body")
-        }
+        let buffer = try await rawBody(request, upTo: maxSize, tooLarge: "the request body is larger than \(maxSize) bytes")
         let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -56,6 +50,17 @@ enum RequestInput {
             throw APIError.badRequest("field `\(field)` is required", field: field)
         } catch {
             throw APIError.badRequest("the request body is not a JSON object", field: "body")
+        }
+    }
+
+    /// The whole body as sent, at most `maxSize` bytes; a larger one is refused (413) with
+    /// `tooLarge` as the message.
+    static func rawBody(_ request: Request, upTo maxSize: Int, tooLarge: @autoclosure () -> String) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: maxSize)
+        } catch {
+            throw APIError(.contentTooLarge, tooLarge(), field: "body")
         }
     }
 

@@ -64,13 +64,7 @@ struct SecretRoutes {
     /// The body as the value: UTF-8 text, one trailing newline dropped (as `slipway secret
     /// set` drops the one a shell's `echo` adds).
     static func value(_ request: Request) async throws -> String {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxValueBytes + 2)
-        } catch {
-            throw APIError(.contentTooLarge, "a secret's value is at most \(maxValueBytes) bytes", field: "body")
-        }
+        let buffer = try await RequestInput.rawBody(request, upTo: maxValueBytes + 2, tooLarge: "a secret's value is at most \(maxValueBytes) bytes")
         guard var value = String(validating: buffer.readableBytesView, as: UTF8.self) else {
             throw APIError.badRequest("the value must be UTF-8 text", field: "body")
         }

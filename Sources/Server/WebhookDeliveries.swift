@@ -22,6 +22,19 @@ final class WebhookDeliveries: Sendable {
         var order: [String] = []
         var inFlight: Set<String> = []
         var linesInFile = 0
+
+        /// Records `id` as acted on, newest.
+        mutating func remember(_ id: String) {
+            if seen.insert(id).inserted { order.append(id) }
+        }
+
+        /// Forgets the oldest ids past `capacity`.
+        mutating func trim(to capacity: Int) {
+            guard order.count > capacity else { return }
+            let dropped = order.prefix(order.count - capacity)
+            dropped.forEach { seen.remove($0) }
+            order.removeFirst(dropped.count)
+        }
     }
 
     private let state = Mutex(State())
@@ -47,13 +60,8 @@ final class WebhookDeliveries: Sendable {
         try state.withLock { state in
             state.inFlight.remove(id)
             guard acted else { return }
-            state.seen.insert(id)
-            state.order.append(id)
-            if state.order.count > capacity {
-                let dropped = state.order.prefix(state.order.count - capacity)
-                dropped.forEach { state.seen.remove($0) }
-                state.order.removeFirst(dropped.count)
-            }
+            state.remember(id)
+            state.trim(to: capacity)
             try persist(id, &state)
         }
     }
@@ -65,14 +73,9 @@ final class WebhookDeliveries: Sendable {
         for line in text.split(separator: "\n") {
             state.linesInFile += 1
             guard let space = line.firstIndex(of: " ") else { continue }
-            let id = String(line[line.index(after: space)...])
-            if state.seen.insert(id).inserted { state.order.append(id) }
+            state.remember(String(line[line.index(after: space)...]))
         }
-        if state.order.count > capacity {
-            let dropped = state.order.prefix(state.order.count - capacity)
-            dropped.forEach { state.seen.remove($0) }
-            state.order.removeFirst(dropped.count)
-        }
+        state.trim(to: capacity)
     }
 
     /// Appends one line; past twice the capacity the file is rewritten with the kept ids.

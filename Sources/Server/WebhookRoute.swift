@@ -28,13 +28,7 @@ struct WebhookRoute {
     }
 
     private func receive(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodySize)
-        } catch {
-            throw APIError(.contentTooLarge, "the webhook body is larger than \(maxBodySize) bytes", field: "body")
-        }
+        let body = try await RequestInput.rawBody(request, upTo: maxBodySize, tooLarge: "the webhook body is larger than \(maxBodySize) bytes")
         let data = Data(body.readableBytesView)
         guard secret.verifies(body: data, header: request.headers[HTTPField.Name("X-Hub-Signature-256")!]) else {
             throw APIError(.unauthorized, "missing or wrong X-Hub-Signature-256: sign the body with HMAC-SHA256 and the "

@@ -26,6 +26,7 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "Project name for build ids and caches (default: the directory's name).") var project: String?
     @Option(help: "Seconds before the build is stopped.") var timeout: Double = 3600
     @Option(help: "none (the build's own loopback only, default) or host (to fetch dependencies).") var network: SandboxSpec.Network = .none
+    @OptionGroup var limits: BuildLimitOptions
     @Flag(help: "Run even when an earlier build had the same inputs.") var noCache = false
     @Flag(help: "Keep the build's workspace for inspection.") var keepWorkspace = false
     @Flag(help: "Build the working tree of a git checkout instead of HEAD.") var dirty = false
@@ -53,6 +54,8 @@ struct BuildCommand: ParsableCommand {
         request.project = project
         request.timeout = timeout
         request.network = network
+        request.limits = try limits.limits()
+        request.seccomp = limits.seccomp
         request.runtimeImages = RuntimeImages(runtimes)
         request.resolveImage = { reference in try Self.resolveImage(reference, home: home) }
         request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")

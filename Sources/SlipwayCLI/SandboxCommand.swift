@@ -14,8 +14,9 @@ struct SandboxCommand: ParsableCommand {
             abstract: "Run CMD in a sandbox over an image; the exit status is the command's.",
             discussion: """
                 The workspace appears at /workspace and is the working directory. Exit status: the \
-                command's; 124 on timeout; 137 when killed for exceeding --memory; 1 or 2 when the \
-                sandbox could not be set up.
+                command's; 124 on timeout; 137 when killed for exceeding --memory or reaching --pids; \
+                1 when /tmp or the upper layer was left full (--tmp-size, --upper-size); 1 or 2 when \
+                the sandbox could not be set up.
                 """)
 
         @Option(help: "An imported image (see `slipway image ls`).") var image: String?
@@ -26,6 +27,9 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "Memory limit, e.g. 512M.") var memory: ByteCount?
         @Option(help: "Maximum number of processes.") var pids: Int?
         @Option(help: "CPU limit in cores, e.g. 1.5.") var cpus: Double?
+        @Option(help: "Size of /tmp, e.g. 512M (default: half the RAM, the kernel's).") var tmpSize: ByteCount?
+        @Option(help: "Space for writes outside the workspace, binds and /tmp, e.g. 2G.") var upperSize: ByteCount?
+        @Option(help: "default (the seccomp filter) or unconfined.") var seccomp: SandboxSpec.Seccomp = .default
         @Option(help: "Wall-clock limit, e.g. 30s, 10m, 500ms.") var timeout: SandboxDuration?
         @Option(help: "Environment variable K=V (repeatable); nothing else is inherited.") var env: [String] = []
         @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
@@ -51,6 +55,9 @@ struct SandboxCommand: ParsableCommand {
             spec.memoryBytes = memory?.bytes
             spec.pids = pids
             spec.cpus = cpus
+            spec.tmpSizeBytes = tmpSize?.bytes
+            spec.upperSizeBytes = upperSize?.bytes
+            spec.seccomp = seccomp
             spec.timeout = timeout?.seconds
             spec.environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
             for pair in env {
@@ -204,3 +211,4 @@ struct SandboxDuration: ExpressibleByArgument {
         seconds = value
     }
 }
+extension SandboxSpec.Seccomp: ExpressibleByArgument {}

@@ -28,3 +28,22 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: AnyObject & Sen
         }
     }
 }
+
+/// A cached value with the stamp it was made at (a change counter, or the input it was made
+/// from): it stands for the current one only while the stamp is unchanged.
+public final class Stamped<Stamp: Equatable & Sendable, Value: Sendable>: Sendable {
+    public let stamp: Stamp
+    public let value: Value
+
+    public init(_ value: Value, at stamp: Stamp) {
+        self.stamp = stamp
+        self.value = value
+    }
+}
+
+extension BoundedCache {
+    /// The entry held for each key whose stamp is still the one given, in order.
+    public func values<Stamp, Held>(for keys: [Key], at stamps: [Stamp]) -> [Value?] where Value == Stamped<Stamp, Held> {
+        zip(values(for: keys), stamps).map { held, stamp in held?.stamp == stamp ? held : nil }
+    }
+}

@@ -36,6 +36,33 @@ public enum Syscall {
         try retrying(what()) { Glibc.fsync(fd) }
     }
 
+    /// The names in the directory at `path`, without `.` and `..`, in the order readdir gives them.
+    public static func directoryNames(_ path: String) throws -> [String] {
+        try directoryNames(at: AT_FDCWD, path, name: path)
+    }
+
+    /// The names in the directory open as `fd`, read through a descriptor of their own (so
+    /// `fd`'s offset is left alone); `name` names the directory in errors.
+    public static func directoryNames(of fd: Int32, name: String) throws -> [String] {
+        try directoryNames(at: fd, ".", name: name)
+    }
+
+    private static func directoryNames(at base: Int32, _ path: String, name: String) throws -> [String] {
+        let fd = try retrying("open \(name)") { openat(base, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard let stream = fdopendir(fd) else {
+            let code = errno
+            close(fd)
+            throw SlipwayError.open(name, errno: code)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let text = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if text != "." && text != ".." { names.append(text) }
+        }
+        return names
+    }
+
     /// fsyncs a directory so a rename or create inside it is durable.
     public static func fsyncDirectory(_ path: String) throws {
         let fd = try retrying("open \(path)") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }

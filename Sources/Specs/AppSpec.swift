@@ -64,25 +64,14 @@ public struct PermissionRule: Sendable, Equatable, Codable {
 
     public var object: String
     /// A simple glob on `object`'s direct children; `**` means everything below it.
-    public var pattern: String
-    public var except: [String]
+    public var pattern = "**"
+    public var except: [String] = []
     public var owner: String?
     public var group: String?
     /// Octal permission bits read from the raw text (`0644` and `644` are both 0o644).
     public var mode: UInt32?
     /// Empty means both files and directories.
-    public var types: [ObjectType]
-
-    public init(object: String, pattern: String = "**", except: [String] = [], owner: String? = nil,
-                group: String? = nil, mode: UInt32? = nil, types: [ObjectType] = []) {
-        self.object = object
-        self.pattern = pattern
-        self.except = except
-        self.owner = owner
-        self.group = group
-        self.mode = mode
-        self.types = types
-    }
+    public var types: [ObjectType] = []
 }
 
 /// One script of a lifecycle event.

@@ -19,13 +19,6 @@ public struct BuildEnvironment: Sendable, Equatable {
         public var store: Store
         public var reference: String
         public var location: SpecLocation
-
-        public init(variable: String, store: Store, reference: String, location: SpecLocation) {
-            self.variable = variable
-            self.store = store
-            self.reference = reference
-            self.location = location
-        }
     }
 
     /// Default: POSIX sh (dash on Debian), not bash.

@@ -26,23 +26,13 @@ public struct BuildPhase: Sendable, Equatable {
     }
 
     public var name: Name
-    public var commands: [Command]
+    public var commands: [Command] = []
     /// Runs after `commands`, even when one failed; its own failure fails the phase.
-    public var finally: [Command]
-    public var onFailure: OnFailure
+    public var finally: [Command] = []
+    public var onFailure = OnFailure.abort
     public var runAs: Located<String>?
     /// `install` only: runtime name to the raw version text (`python: 3.10` is "3.10").
-    public var runtimeVersions: [Located<RuntimeVersion>]
-
-    public init(name: Name, commands: [Command] = [], finally: [Command] = [], onFailure: OnFailure = .abort,
-                runAs: Located<String>? = nil, runtimeVersions: [Located<RuntimeVersion>] = []) {
-        self.name = name
-        self.commands = commands
-        self.finally = finally
-        self.onFailure = onFailure
-        self.runAs = runAs
-        self.runtimeVersions = runtimeVersions
-    }
+    public var runtimeVersions: [Located<RuntimeVersion>] = []
 }
 
 /// `runtime-versions` entry: `nodejs: 18`, `java: corretto17`, `python: latest`.

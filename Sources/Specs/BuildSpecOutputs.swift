@@ -46,16 +46,8 @@ public struct ReportGroupSpec: Sendable, Equatable {
     public var name: String
     public var files: [String]
     public var baseDirectory: String?
-    public var discardPaths: Bool
-    public var format: Format
-
-    public init(name: String, files: [String], baseDirectory: String? = nil, discardPaths: Bool = false, format: Format = .junitXML) {
-        self.name = name
-        self.files = files
-        self.baseDirectory = baseDirectory
-        self.discardPaths = discardPaths
-        self.format = format
-    }
+    public var discardPaths = false
+    public var format = Format.junitXML
 }
 
 /// `cache`: directories kept between builds.

@@ -53,7 +53,7 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify", "retention"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "network", "runtimes", "deploy-from"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
@@ -207,8 +207,20 @@ struct PipelineSpecParser {
         }
         if let entry = keys["timeout"], let value = seconds(entry.value, "build.timeout", minimum: 1) { build.timeout = value }
         if let entry = keys["memory"], let text = reader.string(entry.value, "build.memory") {
-            if let bytes = Self.bytes(text), bytes >= 4 << 20 { build.memoryBytes = bytes } else {
-                reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G)", at: entry.value, "build.memory")
+            if let setting = BuildLimits.parseSize(text, minimum: BuildLimits.minimumMemory) { build.limits.memory = setting } else {
+                reader.error("'\(text)' is not a memory size of at least 4M (e.g. 512M, 2G) or unlimited", at: entry.value, "build.memory")
+            }
+        }
+        if let entry = keys["limits"], !reader.isNull(entry.value) {
+            if keys["memory"] != nil {
+                reader.error("give the memory limit once: build.memory or build.limits.memory", at: entry.keyNode, "build.limits")
+            }
+            build.limits = limits(entry.value)
+        }
+        if let entry = keys["seccomp"], let text = reader.string(entry.value, "build.seccomp") {
+            if let seccomp = PipelineSpec.Seccomp(rawValue: text) { build.seccomp = seccomp } else {
+                reader.error("unknown seccomp setting '\(text)': use default (the filter) or unconfined (no filter, for nested containers)",
+                             at: entry.value, "build.seccomp")
             }
         }
         if let entry = keys["deploy-from"], let text = reader.string(entry.value, "build.deploy-from") {
@@ -221,6 +233,38 @@ struct PipelineSpecParser {
             }
         }
         return build
+    }
+
+    /// `build.limits`: `{memory: 2G, pids: 1024, cpus: 1.5, tmp-size: 512M, upper-size: 4G}`,
+    /// each also `unlimited`.
+    private func limits(_ node: Node) -> BuildLimits {
+        var limits = BuildLimits()
+        guard let entries = reader.mapping(node, "build.limits") else { return limits }
+        let keys = reader.checkKeys(entries, known: BuildLimits.keys, "build.limits")
+        func text(_ key: String) -> (String, Node)? {
+            guard let entry = keys[key], let text = reader.string(entry.value, "build.limits." + key) else { return nil }
+            return (text, entry.value)
+        }
+        if case let (value, at)? = text("memory") {
+            limits.memory = BuildLimits.parseSize(value, minimum: BuildLimits.minimumMemory)
+            if limits.memory == nil { reader.error("'\(value)' is not a memory size of at least 4M (e.g. 512M, 2G) or unlimited", at: at, "build.limits.memory") }
+        }
+        if case let (value, at)? = text("pids") {
+            limits.pids = BuildLimits.parsePids(value)
+            if limits.pids == nil { reader.error("'\(value)' is not a number of processes (1 or more) or unlimited", at: at, "build.limits.pids") }
+        }
+        if case let (value, at)? = text("cpus") {
+            limits.cpus = BuildLimits.parseCPUs(value)
+            if limits.cpus == nil { reader.error("'\(value)' is not a number of CPUs (e.g. 0.5, 2) or unlimited", at: at, "build.limits.cpus") }
+        }
+        for (key, path) in [("tmp-size", \BuildLimits.tmpSize), ("upper-size", \BuildLimits.upperSize)] {
+            guard case let (value, at)? = text(key) else { continue }
+            limits[keyPath: path] = BuildLimits.parseSize(value, minimum: BuildLimits.minimumSize)
+            if limits[keyPath: path] == nil {
+                reader.error("'\(value)' is not a size of at least 1M (e.g. 512M, 2G) or unlimited", at: at, "build.limits." + key)
+            }
+        }
+        return limits
     }
 
     static func isVariableName(_ text: String) -> Bool {

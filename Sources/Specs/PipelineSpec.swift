@@ -29,7 +29,10 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var environment: [String: String] = [:]
         /// Seconds before the build is stopped.
         public var timeout: Double = 3600
-        public var memoryBytes: Int64?
+        /// `build.limits` (and the older `build.memory`); unset ones take the defaults.
+        public var limits = BuildLimits()
+        /// `unconfined` turns the seccomp filter off (nested containers); recorded in the build.
+        public var seccomp: Seccomp = .default
         /// `host` lets the build reach the network; default `none` (its own loopback only).
         public var network: Network = .none
         /// Environment variables whose values come from `slipway secret` (variable → secret
@@ -44,14 +47,21 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
 
         public init() {}
 
-        /// Definitions stored before `network`, `secrets` or `deployFrom` existed still decode.
+        /// The key definitions stored before `limits` used for the memory limit.
+        private enum StoredBeforeLimits: String, CodingKey { case memoryBytes }
+
+        /// Definitions stored before `network`, `secrets`, `limits`, `seccomp` or `deployFrom` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
             buildspec = try c.decodeIfPresent(String.self, forKey: .buildspec)
             environment = try c.decode([String: String].self, forKey: .environment)
             timeout = try c.decode(Double.self, forKey: .timeout)
-            memoryBytes = try c.decodeIfPresent(Int64.self, forKey: .memoryBytes)
+            limits = try c.decodeIfPresent(BuildLimits.self, forKey: .limits) ?? BuildLimits()
+            if let memory = try decoder.container(keyedBy: StoredBeforeLimits.self).decodeIfPresent(Int64.self, forKey: .memoryBytes) {
+                limits.memory = limits.memory ?? .limit(memory)
+            }
+            seccomp = try c.decodeIfPresent(Seccomp.self, forKey: .seccomp) ?? .default
             network = try c.decodeIfPresent(Network.self, forKey: .network) ?? .none
             secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
             runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
@@ -61,6 +71,11 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
 
     public enum Network: String, Codable, Sendable, CaseIterable {
         case none, host
+    }
+
+    /// `build.seccomp`: the sandbox's seccomp filter (default) or none.
+    public enum Seccomp: String, Codable, Sendable, CaseIterable {
+        case `default`, unconfined
     }
 
     public enum Strategy: String, Codable, Sendable, CaseIterable {

@@ -71,7 +71,7 @@ extension StateStore {
             }
             if !moved.isEmpty {
                 let stamps = Dictionary(uniqueKeysWithValues: rows.map { (RunID($0["id"] as Int64), $0["version"] as Int64) })
-                changes.runs = try Self.decodeRuns(db, ids: moved).map { ($0.record, stamps[$0.record.id] ?? $0.version) }
+                changes.runs = try Self.decodeRuns(db, ids: moved).map { ($0.value, stamps[$0.value.id] ?? $0.stamp) }
                     .sorted { $0.record.id < $1.record.id }
             }
             let approval = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM approval") ?? 0

@@ -54,12 +54,6 @@ public struct PipelineRemoval: Codable, Sendable, Equatable {
     public var runs: Int
     /// Recorded releases deleted (0 unless purged).
     public var releases: Int
-
-    public init(pipeline: String, runs: Int, releases: Int) {
-        self.pipeline = pipeline
-        self.runs = runs
-        self.releases = releases
-    }
 }
 
 extension StateStore {

@@ -92,7 +92,7 @@ extension StateStore {
             var fresh: [RunID: RunRecordCache.Entry] = [:]
             for start in stride(from: 0, to: missing.count, by: 500) {
                 for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
-                    fresh[entry.record.id] = entry
+                    fresh[entry.value.id] = entry
                 }
             }
             runCache.keep(Array(fresh.values))
@@ -100,7 +100,7 @@ extension StateStore {
         }
         var records: [RunRecord] = []
         records.reserveCapacity(entries.count)
-        for case let entry? in entries { records.append(entry.record) }
+        for case let entry? in entries { records.append(entry.value) }
         return records
     }
 
@@ -127,7 +127,7 @@ extension StateStore {
                                    commit: commit, created: date(row["created"]) ?? Date(timeIntervalSince1970: 0),
                                    started: date(row["started"]), finished: date(row["finished"]), stages: stages[id] ?? [],
                                    artifact: (row["artifact"] as String?).flatMap { try? Digest(parsing: $0) }, release: (row["release"] as String?).map(ReleaseID.init(rawValue:)))
-            return RunRecordCache.Entry(version: row["version"], record: record)
+            return RunRecordCache.Entry(record, at: row["version"])
         }
     }
 

@@ -46,9 +46,7 @@ struct BuildFixture {
     }
 
     func write(_ path: String, _ text: String) throws {
-        let full = source + "/" + path
-        try makeDirectories((full as NSString).deletingLastPathComponent)
-        try text.write(toFile: full, atomically: true, encoding: .utf8)
+        try directory.write("project/" + path, text)
     }
 
     func commit(message: String, date: String) throws {

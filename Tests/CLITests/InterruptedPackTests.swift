@@ -28,17 +28,10 @@ import Testing
     /// returns the exit status. The waits run on a thread of their own: on the cooperative pool,
     /// other suites' blocking work could hold them until the pack had finished.
     func interruptedPack(_ signal: Int32) async throws -> Int32 {
-        let (binary, arguments, home) = (SlipwayCommand.binary, ["artifact", "pack", dir + "/big", "--level", "19"], home)
+        let (arguments, home) = (["artifact", "pack", dir + "/big", "--level", "19"], home)
         let staging = staging
         return try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try SlipwayCommand(home: home).start(arguments)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             try blockUntil("the pack's staging file", timeout: .seconds(30), every: .milliseconds(5)) {
                 !((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).isEmpty || !process.isRunning

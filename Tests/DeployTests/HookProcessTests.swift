@@ -21,16 +21,8 @@ import Testing
     @Test func daemonStartedByAHookHoldsOnlyTheStandardDescriptors() throws {
         let f = try Fixture()
         // A listening socket opened here without close-on-exec, as a library might.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(listener >= 0)
+        let (listener, _) = try Loopback.listener(inheritable: true)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(bound == 0 && listen(listener, 8) == 0)
         #expect(fcntl(listener, F_GETFD) & FD_CLOEXEC == 0)
         let listenerInode = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(listener)")
 

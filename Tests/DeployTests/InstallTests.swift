@@ -81,8 +81,7 @@ import Testing
     @Test func httpHealthCheckSwitchesBackWhenItFails() throws {
         let f = try Fixture()
         try makeDirectories(f.target)
-        let server = try HTTPFileServer(root: f.target + "/current")
-        defer { server.stop() }
+        let server = try TinyHTTPServer.files(under: f.target + "/current")
         let url = "http://127.0.0.1:\(server.port)/health"
         let good = f.deploy(try f.artifact(["health": "ok"])) { $0.health = .http(url: url) }
         #expect(good.succeeded, "\(good)")

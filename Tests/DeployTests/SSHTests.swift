@@ -45,7 +45,7 @@ final class LoopbackSSHD: Sendable {
             for _ in 0..<100 {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid { alive = false; break }
-                if canConnect(port: UInt16(port)) { break }
+                if Loopback.acceptsConnections(port: port) { break }
                 usleep(50_000)
             }
             if alive { started = (pid, port) }

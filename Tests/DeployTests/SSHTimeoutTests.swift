@@ -19,30 +19,15 @@ final class DeadPort: Sendable {
     private let fds: [Int32]
 
     init(_ kind: Kind) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, kind == .droppedSYN ? 0 : 8) == 0
-                    && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard listener >= 0, ok else { throw SlipwayError.system("listen on 127.0.0.1") }
+        let (listener, port) = try Loopback.listener(backlog: kind == .droppedSYN ? 0 : 8)
         var fds = [listener]
         if kind == .droppedSYN {
             // A backlog of 0 queues one connection; with it taken, further SYNs are dropped.
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) }
-            }
-            guard connected == 0 else { throw SlipwayError.system("connect the filler") }
+            guard let filler = Loopback.connect(port: port) else { throw SlipwayError.system("connect the filler") }
             fds.append(filler)
         }
         self.fds = fds
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = UInt16(port)
     }
 
     deinit { fds.forEach { close($0) } }

@@ -13,8 +13,7 @@ import Testing
         let bodies = (0..<4).map { i in String(repeating: "release \(i) ", count: 32 * 1024 / 10) }
         let artifacts = try bodies.enumerated().map { i, body in try f.artifact(["index.html": body], name: "r\(i)") }
         #expect(f.deploy(artifacts[0]).succeeded)
-        let server = try HTTPFileServer(root: f.target + "/current")
-        defer { server.stop() }
+        let server = try TinyHTTPServer.files(under: f.target + "/current")
         let allowed = Set(bodies.map { Array($0.utf8) })
 
         let running = Atomic<Bool>(true)

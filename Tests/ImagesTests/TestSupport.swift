@@ -23,22 +23,6 @@ func makeTree(_ root: String, _ entries: [(String, Node)]) throws {
     }
 }
 
-/// The tree under `root` as `path → "dir" | "file:<content>" | "link:<target>"`.
-func snapshot(_ root: String) throws -> [String: String] {
-    var result: [String: String] = [:]
-    let fm = FileManager.default
-    for path in try fm.subpathsOfDirectory(atPath: root) {
-        let full = root + "/" + path
-        let type = try fm.attributesOfItem(atPath: full)[.type] as? FileAttributeType
-        switch type {
-        case .typeDirectory: result[path] = "dir"
-        case .typeSymbolicLink: result[path] = "link:" + (try fm.destinationOfSymbolicLink(atPath: full))
-        default: result[path] = "file:" + String(decoding: try Data(contentsOf: URL(fileURLWithPath: full)), as: UTF8.self)
-        }
-    }
-    return result
-}
-
 /// The error message a throwing call produced, or nil when it did not throw.
 func errorMessage(_ body: () throws -> Void) -> String? {
     do {

@@ -148,14 +148,7 @@ struct CancelTests {
 
     /// `slipway run` of the fixture's repository in the background.
     static func startRun(_ f: PipelineFixture) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["run", f.repository, "--target", f.target]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try f.slipway.start(["run", f.repository, "--target", f.target])
     }
 
     /// The newest run once its build is running (and its command has started).

@@ -11,18 +11,9 @@ import Testing
 /// `artifact gc`) artifacts.
 @Suite(.tags(.large), .serialized)
 struct LogAndRetentionRunTests {
-    /// `slipway run` of the fixture's repository in the background; its output goes nowhere.
-    static func startRun(_ f: PipelineFixture) throws -> Process {
-        try CancelTests.startRun(f)
-    }
-
     /// Build stage lines of a log: those of the chunks the build stage wrote.
     static func buildText(_ chunks: [LogChunk]) -> String {
         chunks.filter { $0.stage == "build" }.map(\.text).joined()
-    }
-
-    static func contiguous(_ chunks: [LogChunk]) -> Bool {
-        chunks.first?.offset == 0 && zip(chunks, chunks.dropFirst()).allSatisfy { $0.end == $1.offset }
     }
 
     /// SIGKILL while a build floods its log: what was stored is a gap-free prefix of the
@@ -35,7 +26,7 @@ struct LogAndRetentionRunTests {
                 commands:
                   - awk 'BEGIN { for (i = 0; ; i++) print "tick " i }'
             """)
-        let runner = try Self.startRun(f)
+        let runner = try CancelTests.startRun(f)
         let run = try await eventually("the log to hold 20,000 lines", timeout: .seconds(90), every: .milliseconds(100)) {
             guard let run = try await f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first else { return nil as RunRecord? }
             let lines = Self.buildText(try await f.orchestrator.store.logs(run: run.id, after: 0)).filter { $0 == "\n" }.count
@@ -45,7 +36,7 @@ struct LogAndRetentionRunTests {
         runner.waitUntilExit()
 
         let chunks = try await f.orchestrator.store.logs(run: run.id, after: 0)
-        #expect(Self.contiguous(chunks))
+        #expect(chunks.isContiguous)
         #expect(chunks.allSatisfy { Int64($0.text.utf8.count) == $0.end - $0.offset && $0.text.hasSuffix("\n") })
         let ticks = Self.buildText(chunks).split(separator: "\n").filter { $0.hasPrefix("tick ") }
         #expect(ticks.count >= 20_000)
@@ -56,7 +47,7 @@ struct LogAndRetentionRunTests {
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(try await f.orchestrator.run(run.id).status == .cancelled)
         let after = try await f.orchestrator.logs(run: run.id, after: 0)
-        #expect(Self.contiguous(after) && after.count > chunks.count)
+        #expect(after.isContiguous && after.count > chunks.count)
         #expect(after.prefix(chunks.count) == chunks[...])
         #expect(after.last?.text.contains("cancelled by") == true)
     }
@@ -71,18 +62,11 @@ struct LogAndRetentionRunTests {
                 commands:
                   - echo tick-1; sleep 1; echo tick-2; sleep 1; echo tick-3; sleep 600
             """)
-        let runner = try Self.startRun(f)
+        let runner = try CancelTests.startRun(f)
         defer { kill(runner.processIdentifier, SIGKILL) }
         _ = try await eventually("run 1 to exist", timeout: .seconds(60)) { try await f.orchestrator.store.run(1) }
         let printed = f.root + "/followed.txt"
-        #expect(FileManager.default.createFile(atPath: printed, contents: nil))
-        let follower = Process()
-        follower.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        follower.arguments = ["logs", "1", "--follow"]
-        follower.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { _, b in b }
-        follower.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: printed))
-        follower.standardError = FileHandle.nullDevice
-        try follower.run()
+        let follower = try f.slipway.start(["logs", "1", "--follow"], stdout: printed)
         defer { kill(follower.processIdentifier, SIGKILL) }
 
         var stored: ContinuousClock.Instant?, shown: ContinuousClock.Instant?

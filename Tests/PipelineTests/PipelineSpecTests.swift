@@ -42,7 +42,7 @@ struct PipelineSpecTests {
         #expect(s.name == "shop")
         #expect(s.source == .init(repository: "/p/../shop.git", branch: "main", pollInterval: 120))
         #expect(s.build.image == "debian:bookworm" && s.build.buildspec == "ci/buildspec.yml")
-        #expect(s.build.environment == ["MODE": "production"] && s.build.timeout == 600 && s.build.memoryBytes == 1 << 30)
+        #expect(s.build.environment == ["MODE": "production"] && s.build.timeout == 600 && s.build.limits.memory == .limit(1 << 30))
         #expect(s.build.network == .host)
         #expect(s.stages.map(\.name) == ["staging", "production"])
         #expect(s.stages[0].strategy == .all && s.stages[0].health?.url == "http://localhost:8080/health")

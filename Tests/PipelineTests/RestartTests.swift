@@ -268,14 +268,7 @@ extension PipelineFixture {
 
     /// `slipway run` of the repository (its slipway.yml) in the background.
     func startRun() throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["run", repository]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home.path]) { _, b in b }
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try slipway.start(["run", repository])
     }
 
     /// The release `current` names.
@@ -289,15 +282,8 @@ struct Serve {
     let process: Process
 
     static func start(_ f: PipelineFixture) async throws -> Serve {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { $1 }
         let log = f.root + "/serve-\(UUID().uuidString.prefix(8)).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try f.slipway.start(["serve", "--listen", "127.0.0.1:0"], stderr: log)
         let serve = Serve(process: process)
         do {
             try await waitUntil("slipway serve to listen", timeout: .seconds(30)) {

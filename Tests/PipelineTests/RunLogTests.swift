@@ -31,10 +31,6 @@ struct RunLogTests {
 
     func stored() async throws -> [LogChunk] { try await store.logs(run: run, after: 0) }
 
-    func contiguous(_ chunks: [LogChunk]) -> Bool {
-        chunks.first?.offset == 0 && zip(chunks, chunks.dropFirst()).allSatisfy { $0.end == $1.offset }
-    }
-
     @Test func linesFromTwoThreadsAreStoredInOrderInFewChunks() async throws {
         let log = log()
         let count = 50_000
@@ -46,7 +42,7 @@ struct RunLogTests {
         await log.close()
 
         let chunks = try await stored()
-        #expect(contiguous(chunks))
+        #expect(chunks.isContiguous)
         #expect(chunks.count < 400, "\(chunks.count) chunks for \(count) lines")
         #expect(chunks.allSatisfy { $0.text.utf8.count <= 64 << 10 && $0.text.hasSuffix("\n") })
         let build = chunks.filter { $0.stage == "build" }.map(\.text).joined()
@@ -128,7 +124,7 @@ struct RunLogTests {
         try await waitUntil("the producer to finish", timeout: .seconds(30)) { producer.isFinished }
         await log.close()
         let chunks = try await stored()
-        #expect(contiguous(chunks))
+        #expect(chunks.isContiguous)
         #expect(chunks.map(\.text).joined() == (0..<2_000).map { String(format: "line %04d\n", $0) }.joined())
     }
 
@@ -145,6 +141,13 @@ struct RunLogTests {
         let expected = lines.prefix(kept).map { $0 + "\n" }.joined() + StateStore.cutMarker(1024) + "run 1: succeeded\n"
             + "[slipway] log truncated: \(500 - kept) lines (\((500 - kept) * 11) bytes) of output past the limit were not stored\n"
         #expect(text == expected)
-        #expect(contiguous(try await stored()))
+        #expect(try await stored().isContiguous)
+    }
+}
+
+extension [LogChunk] {
+    /// A whole log so far: starting at offset 0, each chunk where the one before it ends.
+    var isContiguous: Bool {
+        first?.offset == 0 && zip(self, dropFirst()).allSatisfy { $0.end == $1.offset }
     }
 }

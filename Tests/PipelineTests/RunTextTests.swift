@@ -78,16 +78,8 @@ struct RunTextTests {
         try await f.orchestrator.cancel(run: first, by: "ada")
         #expect(try await f.finished(first).status == .cancelled)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
-        process.arguments = ["retry", "\(first)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": f.home.path]) { $1 }
         let stderr = f.root + "/retry.stderr"
-        FileManager.default.createFile(atPath: stderr, contents: nil)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
-        try process.run()
+        let process = try f.slipway.start(["retry", "\(first)"], stderr: stderr)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let retried = try await eventually("the retry's build to run", timeout: .seconds(60)) {
             try await f.orchestrator.runs(pipeline: "site", limit: 1, before: nil).first.flatMap { run in

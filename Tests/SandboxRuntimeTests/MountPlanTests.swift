@@ -99,13 +99,24 @@ struct MountPlanTests {
 
     @Test("identity maps put root inside onto the caller, setgroups denied before the gid map")
     func identityMaps() throws {
-        #expect(IdentityMap.files(uid: 1000, gid: 100).map(\.file) == ["uid_map", "setgroups", "gid_map"])
-        #expect(IdentityMap.files(uid: 1000, gid: 100).map(\.text) == ["0 1000 1\n", "deny", "0 100 1\n"])
+        #expect(IdentityMap.files(.caller, uid: 1000, gid: 100).map(\.file) == ["uid_map", "setgroups", "gid_map"])
+        #expect(IdentityMap.files(.caller, uid: 1000, gid: 100).map(\.text) == ["0 1000 1\n", "deny", "0 100 1\n"])
         let proc = Scratch()
         defer { proc.remove() }
         for file in ["uid_map", "setgroups", "gid_map"] { proc.file(file) }
-        try IdentityMap.write(into: proc.path, uid: 65534, gid: 65534)
+        try IdentityMap.write(into: proc.path, files: IdentityMap.files(.caller, uid: 65534, gid: 65534))
         #expect(proc.read("uid_map") == "0 65534 1\n" && proc.read("setgroups") == "deny" && proc.read("gid_map") == "0 65534 1\n")
-        #expect(throws: SetupFailure.self) { try IdentityMap.write(into: proc.path + "/absent", uid: 0, gid: 0) }
+        #expect(throws: SetupFailure.self) {
+            try IdentityMap.write(into: proc.path + "/absent", files: IdentityMap.files(.caller, uid: 0, gid: 0))
+        }
+    }
+
+    @Test("as root, ids 0... inside map onto the subordinate ranges; setgroups stays allowed; no maps without a user namespace")
+    func subordinateMaps() {
+        let identity = HelperSpec.Identity.subordinate(uids: .init(start: 100_000, count: 65_536), gids: .init(start: 200_000, count: 65_536))
+        let files = IdentityMap.files(identity, uid: 0, gid: 0)
+        #expect(files.map(\.file) == ["uid_map", "gid_map"])
+        #expect(files.map(\.text) == ["0 100000 65536\n", "0 200000 65536\n"])
+        #expect(IdentityMap.files(.host, uid: 0, gid: 0).isEmpty)
     }
 }

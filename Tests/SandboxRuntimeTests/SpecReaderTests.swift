@@ -106,4 +106,28 @@ struct HelperSpecTests {
         #expect(HelperSpec(wire, effectiveUserID: 1000).usesUserNamespace)
         #expect(HelperSpec(wire, effectiveUserID: 65534).usesUserNamespace)
     }
+
+    @Test("as root with subordinate ranges the identity is subordinate, with id-mapped sources; without root the ranges are ignored")
+    func subordinateIdentity() {
+        var wire = WireSpec(rootfs: "/r", command: ["x"])
+        wire.subordinateUIDs = .init(start: 100_000, count: 65_536)
+        wire.subordinateGIDs = .init(start: 100_000, count: 65_536)
+        let root = HelperSpec(wire, effectiveUserID: 0)
+        #expect(root.identity == .subordinate(uids: wire.subordinateUIDs!, gids: wire.subordinateGIDs!))
+        #expect(root.usesUserNamespace && root.usesIdmappedMounts)
+        #expect(root.with(identity: .host).identity == .host && !root.with(identity: .host).usesUserNamespace)
+        let unprivileged = HelperSpec(wire, effectiveUserID: 1000)
+        #expect(unprivileged.identity == .caller && !unprivileged.usesIdmappedMounts)
+    }
+
+    @Test("id-mapped sources come in the order the sandbox's PID 1 expects them")
+    func idmappedSources() {
+        var wire = WireSpec(rootfs: "/image", command: ["x"])
+        wire.workspace = "/ws"
+        wire.binds = [.init(source: "/cache", destination: "/c", readOnly: true), .init(source: "/out", destination: "/o", readOnly: false)]
+        wire.keepUpperDirectory = "/keep"
+        #expect(IdmappedSources.sources(of: wire).map(\.path) == ["/image", "/ws", "/cache", "/out", "/keep"])
+        #expect(IdmappedSources.sources(of: wire).map(\.readOnly) == [true, false, true, false, false])
+        #expect(IdmappedSources.sources(of: WireSpec(rootfs: "/image", command: ["x"])).map(\.path) == ["/image"])
+    }
 }

@@ -60,6 +60,7 @@ struct SupervisorTests {
         (143, .timedOut, 0, ["message timed out after 30s: sent SIGTERM, then SIGKILL after 0.5s", "result 124 timedOut 1.5"]),
         (143, .cancelled, 0, ["message cancelled", "result 143 cancelled 1.5"]),
         (137, .abandoned, 0, ["message cancelled", "result 137 cancelled 1.5"]),
+        (137, .processLimit, 0, ["result 137 limitExceeded 1.5"]),
     ])
     func endRecords(status: Int32, ending: Supervisor.Ending?, oomKills: Int, lines: [String]) {
         var spec = WireSpec(rootfs: "/r", command: ["x"])
@@ -74,5 +75,22 @@ struct SupervisorTests {
     func oomWithoutLimit() {
         let records = Supervisor.endRecords(status: 1, ending: nil, oomKills: 1, spec: WireSpec(rootfs: "/r", command: ["x"]), duration: 0)
         #expect(records == [.result(ExitRecord(status: 1, reason: .exited, duration: 0))])
+    }
+
+    @Test("refused forks are read from pids.events; full file systems are said with their limit")
+    func limitTexts() {
+        #expect(CgroupLimits.limitHits(in: "max 0\n") == 0)
+        #expect(CgroupLimits.limitHits(in: "max 17\n") == 17)
+        #expect(CgroupLimits.limitHits(in: "max.imposed 3\nmax 2\n") == 2)
+        #expect(CgroupLimits.limitHits(in: "") == 0)
+        #expect(Supervisor.processLimitText(4096).hasPrefix("the process limit of 4096 was reached (pids)"))
+        #expect(SpaceLimits.tmpfsOptions("mode=1777", size: 1 << 30) == "mode=1777,size=1073741824")
+        #expect(SpaceLimits.tmpfsOptions("mode=0700", size: nil) == "mode=0700")
+        var full = statvfs()
+        full.f_frsize = 4096
+        full.f_bavail = 15
+        #expect(SpaceLimits.isFull(full))
+        full.f_bavail = 16
+        #expect(!SpaceLimits.isFull(full))
     }
 }

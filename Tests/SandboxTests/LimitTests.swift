@@ -76,4 +76,50 @@ struct LimitTests {
         #expect(run.result.status == 0)
         #expect(run.result.unenforcedLimits.isEmpty)
     }
+
+    @Test("a build reaching the pids limit fails with the limit named; one that keeps forking is stopped at once")
+    func pidsLimitStops() throws {
+        // busybox sh gives up at the first refused fork: its own status, the limit named.
+        let gaveUp = try SandboxRun.run(.root, "i=0; while [ $i -lt 10000 ]; do sleep 30 & i=$((i+1)); done; wait; echo NOT-STOPPED") {
+            $0.pids = 64
+        }
+        #expect(gaveUp.result.reason == .limitExceeded && gaveUp.result.status != 0, "\(gaveUp.result)")
+        #expect(gaveUp.result.message?.contains("the process limit of 64 was reached (pids)") == true)
+        #expect(!gaveUp.stdout.contains("NOT-STOPPED"))
+        // A command that shrugs off refused forks (each attempt in a subshell) is stopped by the
+        // supervisor within a check interval or so, not left to run into its timeout.
+        let started = Date()
+        let carriedOn = try SandboxRun.run(.root, """
+            i=0; while [ $i -lt 100000 ]; do (sleep 30 &) 2>/dev/null; i=$((i+1)); done; echo NOT-STOPPED
+            """) {
+            $0.pids = 64
+        }
+        #expect(carriedOn.result.reason == .limitExceeded && carriedOn.result.status == 137, "\(carriedOn.result)")
+        #expect(carriedOn.result.message?.contains("the process limit of 64 was reached (pids): a fork was refused, so the sandbox was stopped") == true,
+                "\(carriedOn.result.message ?? "")")
+        #expect(!carriedOn.stdout.contains("NOT-STOPPED"))
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test("a full /tmp or upper layer fails the run with the limit named, even when the command carries on", arguments: SandboxRun.Mode.allCases)
+    func spaceLimits(mode: SandboxRun.Mode) throws {
+        guard mode.available else { return }
+        let run = try SandboxRun.run(mode, """
+            dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>/dev/null || echo TMP-FULL
+            dd if=/dev/zero of=/fill bs=1M count=64 2>/dev/null || echo ROOT-FULL
+            df -k /tmp | tail -1
+            """) {
+            $0.tmpSizeBytes = 16 << 20
+            $0.upperSizeBytes = 24 << 20
+        }
+        #expect(run.stdout.contains("TMP-FULL") && run.stdout.contains("ROOT-FULL"), "\(run.stdout) \(run.stderr)")
+        #expect(run.result.reason == .limitExceeded && run.result.status == 1, "\(run.result)")
+        #expect(run.result.message?.contains("/tmp size limit of 16 MiB was reached (tmp-size)") == true, "\(run.result.message ?? "")")
+        #expect(run.result.message?.contains("upper-layer size limit of 24 MiB") == true)
+        let roomy = try SandboxRun.run(mode, "dd if=/dev/zero of=/tmp/fill bs=1M count=4 2>/dev/null && echo fine") {
+            $0.tmpSizeBytes = 16 << 20
+            $0.upperSizeBytes = 24 << 20
+        }
+        #expect(roomy.result.status == 0 && roomy.result.reason == .exited && roomy.stdout == "fine")
+    }
 }

@@ -33,9 +33,10 @@ struct SandboxRun {
         return try run(spec, mode: mode)
     }
 
-    static func run(_ spec: SandboxSpec, mode: Mode = .root) throws -> SandboxRun {
+    /// `launcher` replaces the mode's (a program that execs its arguments, the helper last).
+    static func run(_ spec: SandboxSpec, mode: Mode = .root, launcher: [String]? = nil) throws -> SandboxRun {
         let lines = Mutex<(out: [String], err: [String])>(([], []))
-        let result = try Sandbox.start(spec, launcher: mode.launcher) { line in
+        let result = try Sandbox.start(spec, launcher: launcher ?? mode.launcher) { line in
             lines.withLock { if line.stream == .stdout { $0.out.append(line.text) } else { $0.err.append(line.text) } }
         }.wait()
         return lines.withLock { SandboxRun(result: result, stdout: $0.out.joined(separator: "\n"), stderr: $0.err.joined(separator: "\n")) }

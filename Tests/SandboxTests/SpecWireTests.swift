@@ -14,27 +14,28 @@ struct SpecWireTests {
              "workspace": "/srv/ws", "workspacePath": "/src", "binds": [{"source": "/cache", "destination": "/root/.cache", "readOnly": true},
              {"source": "/same", "destination": "/same", "readOnly": false}], "network": "host", "hostname": "builder",
              "memoryBytes": 1073741824, "pids": 10, "cpus": 0.5, "timeout": 60, "killGracePeriod": 1, "uid": 5, "gid": 6,
-             "keepUpperDirectory": "/keep"}
+             "keepUpperDirectory": "/keep", "tmpSizeBytes": 1048576, "upperSizeBytes": 2097152, "seccomp": "unconfined"}
             """
         var spec = try JSONDecoder().decode(SandboxSpec.self, from: Data(json.utf8))
         let golden = ["rootfs", "/images/x", "arg", "make", "arg", "-j2", "env", "A=first=1", "env", "Z=last",
                       "workspace", "/srv/ws", "workspace-path", "/src", "workdir", "/src",
                       "bind-ro", "/cache", "bind-to", "/root/.cache", "bind-rw", "/same", "network", "host", "hostname", "builder",
                       "memory", "1073741824", "pids", "10", "cpus", "0.5", "timeout", "60.0", "kill-grace", "1.0",
-                      "uid", "5", "gid", "6", "keep-upper", "/keep"].flatMap { (field: String) -> [UInt8] in Array(field.utf8) + [0] }
-        #expect(try spec.wire.encoded() == golden)
-        #expect(try WireSpec(decoding: golden) == spec.wire)
+                      "uid", "5", "gid", "6", "keep-upper", "/keep",
+                      "tmp-size", "1048576", "upper-size", "2097152"].flatMap { (field: String) -> [UInt8] in Array(field.utf8) + [0] }
+        #expect(try spec.plainWire.encoded() == golden)
+        #expect(try WireSpec(decoding: golden) == spec.plainWire)
         spec.workingDirectory = "/elsewhere"
-        #expect(spec.wire.workingDirectory == "/elsewhere")
-        #expect(SandboxSpec(rootfs: "/r", command: ["x"]).wire.workingDirectory == "/")
-        #expect(!SandboxSpec(rootfs: "/r", command: ["x"]).wire.hostNetwork)
+        #expect(spec.plainWire.workingDirectory == "/elsewhere")
+        #expect(SandboxSpec(rootfs: "/r", command: ["x"]).plainWire.workingDirectory == "/")
+        #expect(!SandboxSpec(rootfs: "/r", command: ["x"]).plainWire.hostNetwork)
     }
 
     static func refusal(_ change: (inout SandboxSpec) -> Void) -> String? {
         var spec = SandboxSpec(rootfs: "/", command: ["/bin/true"])
         change(&spec)
         do {
-            try spec.validate(spec.wire)
+            try spec.validate(spec.plainWire)
             return nil
         } catch {
             return "\(error)"

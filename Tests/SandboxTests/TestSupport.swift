@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTestSupport
 
 /// A TCP listener on the host's 127.0.0.1 that never accepts: a completed handshake shows up
 /// as a pending connection, which is all the network tests need to know.
@@ -7,20 +8,9 @@ struct LoopbackListener {
     let port: UInt16
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        listen(fd, 16)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        let (fd, port) = try Loopback.listener(backlog: 16)
         self.fd = fd
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = UInt16(port)
     }
 
     func hasPendingConnection() -> Bool {

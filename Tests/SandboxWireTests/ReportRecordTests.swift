@@ -15,6 +15,7 @@ struct ReportRecordTests {
         .unenforced("pids 10: applied only as RLIMIT_NPROC"),
         .message("timed out after 30s: sent SIGTERM, then SIGKILL after 2s"),
         .message(""),
+        .limitReached("the process limit of 64 was reached (pids): a fork was refused, so the sandbox was stopped"),
         .setupFailure("  leading and trailing spaces  "),
         .result(ExitRecord(status: 0, reason: .exited, duration: 0.004_812)),
     ])
@@ -37,6 +38,7 @@ struct ReportRecordTests {
             == "result 124 timedOut 1.5\n")
         #expect(String(decoding: ReportRecord.setupFailure("x").line, as: UTF8.self) == "error x\n")
         #expect(String(decoding: ReportRecord.execFailure("y").line, as: UTF8.self) == "exec y\n")
+        #expect(String(decoding: ReportRecord.limitReached("z").line, as: UTF8.self) == "limit z\n")
     }
 
     @Test("newlines in the text become spaces, so a record stays one line")

@@ -54,6 +54,20 @@ struct ValidationTests {
         #expect(Self.refusal { $0.memoryBytes = (1 << 20) - 1 } == "memory limit must be at least 1M")
         #expect(Self.refusal { $0.memoryBytes = .min } == "memory limit must be at least 1M")
         #expect(Self.refusal { $0.pids = 0 } == "pids limit must be at least 1")
+        #expect(Self.refusal { $0.tmpSizeBytes = 1000 } == "the /tmp size must be at least 1M")
+        #expect(Self.refusal { $0.upperSizeBytes = -1 } == "the upper layer size must be at least 1M")
+        #expect(Self.refusal { $0.subordinateUIDs = .init(start: 100_000, count: 65_536) } == "give both subordinate uid and gid ranges, or neither")
+        #expect(Self.refusal {
+            $0.subordinateUIDs = .init(start: 0, count: 65_536)
+            $0.subordinateGIDs = .init(start: 100_000, count: 65_536)
+        } == "the subordinate uid range 0 65536 is empty, starts at 0 or overflows")
+        #expect(Self.refusal {
+            $0.subordinateUIDs = .init(start: 100_000, count: 1_000)
+            $0.subordinateGIDs = .init(start: 100_000, count: 65_536)
+            $0.uid = 1_000
+        } == "id 1000 inside is not in the subordinate uid range of 1000 ids")
+        #expect(Self.refusal { $0.seccompFilter = [1, 2, 3] } == "the seccomp filter must be 1 to 4096 instructions of 8 bytes, not 3 bytes")
+        #expect(Self.refusal { $0.seccompFilter = [] } == "the seccomp filter must be 1 to 4096 instructions of 8 bytes, not 0 bytes")
         for cpus in [0, -1, 1024.5, .nan, .infinity] {
             #expect(Self.refusal { $0.cpus = cpus } == "cpus must be a positive number")
         }

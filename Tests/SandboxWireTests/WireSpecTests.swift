@@ -24,7 +24,24 @@ struct WireSpecTests {
         spec.uid = 1000
         spec.gid = 100
         spec.keepUpperDirectory = "/keep"
+        spec.tmpSizeBytes = 1 << 30
+        spec.upperSizeBytes = 2 << 30
+        spec.subordinateUIDs = WireSpec.IDRange(start: 100_000, count: 65_536)
+        spec.subordinateGIDs = WireSpec.IDRange(start: 200_000, count: 65_536)
+        spec.seccompFilter = [0x20, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x7f]
         return spec
+    }
+
+    @Test("the seccomp filter travels as hex; bad hex and odd lengths are refused")
+    func seccompHex() throws {
+        #expect(WireSpec.hex([0x00, 0x7f, 0xff, 0x10]) == "007fff10")
+        #expect(WireSpec.bytes(hex: "007FfF10") == [0x00, 0x7f, 0xff, 0x10])
+        #expect(WireSpec.bytes(hex: "abc") == nil && WireSpec.bytes(hex: "zz") == nil && WireSpec.bytes(hex: "") == [])
+        var body = FieldWriter()
+        try body.add(.rootfs, "/r")
+        try body.add(.arg, "x")
+        try body.add(.seccomp, "0g")
+        #expect(throws: WireError.self) { try WireSpec(decoding: body.bytes) }
     }
 
     @Test("every field survives a round trip")
@@ -185,7 +202,8 @@ struct WireSpecKeyTests {
     @Test("every key is found by its spelling on the wire")
     func keysByName() throws {
         let keys: [WireSpec.Key] = [.name, .rootfs, .arg, .env, .workspace, .workspacePath, .workdir, .bindReadWrite, .bindReadOnly,
-                                    .bindTo, .network, .hostname, .memory, .pids, .cpus, .timeout, .killGrace, .uid, .gid, .keepUpper]
+                                    .bindTo, .network, .hostname, .memory, .pids, .cpus, .timeout, .killGrace, .uid, .gid, .keepUpper,
+                                    .tmpSize, .upperSize, .subuid, .subgid, .seccomp]
         for key in keys { #expect(WireSpec.Key.named(key.rawValue) == key) }
         #expect(WireSpec.Key.named("Rootfs") == nil && WireSpec.Key.named("") == nil)
     }

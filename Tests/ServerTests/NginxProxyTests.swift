@@ -125,7 +125,7 @@ import Testing
 
     /// A port nothing listens on now (nginx binds it a moment later).
     private func freePort() throws -> Int {
-        let (fd, port) = try boundLoopbackSocket(listening: false)
+        let (fd, port) = try Loopback.listener(backlog: nil)
         close(fd)
         return port
     }

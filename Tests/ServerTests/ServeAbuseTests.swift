@@ -25,7 +25,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func aTakenPortNamesItsHolder() async throws {
         let home = try TemporaryDirectory("slipway-serve-port")
-        let (holder, port) = try boundLoopbackSocket(listening: true)
+        let (holder, port) = try Loopback.listener()
         defer { close(holder) }
         let refused = try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:\(port)"])
         #expect(refused.status == 2, "\(refused)")
@@ -147,7 +147,7 @@ final class HalfOpenFlood {
 
     /// Starts `count` connections; `inheritable` ones (no close-on-exec) can be handed over.
     func open(_ count: Int, inheritable: Bool = false) {
-        var address = loopback(port: port)
+        var address = Loopback.address(port: port)
         let flags = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | (inheritable ? 0 : Int32(SOCK_CLOEXEC.rawValue))
         for _ in 0..<count {
             let fd = socket(AF_INET, flags, 0)

@@ -18,7 +18,7 @@ import Testing
         #expect(reply.status == 200)
         #expect(try (reply.json() as? [String: Any])?["runs"] as? [Any] != nil)
         #expect(ContinuousClock.now - started >= .milliseconds(400), "shutdown waited for the request")
-        #expect(!acceptsConnections(port: live.port), "the listener is closed")
+        #expect(!Loopback.acceptsConnections(port: live.port), "the listener is closed")
     }
 
     /// Loops beside the server (the orchestrator's poller) are cancelled at shutdown.
@@ -50,18 +50,5 @@ import Testing
         try await live.stop()
         #expect(try await stream.next() == nil)
         #expect(ContinuousClock.now - started < .seconds(20), "well before the 30 s shutdown bound")
-    }
-}
-
-/// Whether something accepts a TCP connection on 127.0.0.1:`port` (a plain connect, no retries).
-func acceptsConnections(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }

@@ -13,22 +13,15 @@ func killAtExit(_ pid: pid_t) {
     }
 }
 
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
+/// Starts `arguments` as a server that dies with the test process (setpriv's --pdeathsig,
+/// even if atexit never runs), its output in `log`. The death signal comes when the *thread*
+/// that started the server exits, so every server is started from `ServerLauncher`'s thread,
+/// which lives as long as the process.
+func launchServer(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
+    try ServerLauncher.shared.run { try spawnServer(arguments, environment: environment, log: log) }
 }
 
-/// Starts `arguments` as a server that dies with the test process (setpriv's --pdeathsig,
-/// even if atexit never runs), its output in `log`.
-func launchServer(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
+private func spawnServer(_ arguments: [String], environment: [String: String], log: String) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
     process.arguments = ["--pdeathsig", "KILL"] + arguments
@@ -72,8 +65,41 @@ final class StartedOnce<Value: Sendable>: Sendable {
 func awaitListening(_ process: Process, port: Int, seconds: Double) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning && Date() < deadline {
-        if canConnect(port: port) { return true }
+        if Loopback.acceptsConnections(port: port) { return true }
         usleep(25_000)
     }
     return false
+}
+
+/// One thread for the life of the test process that starts the servers (see `launchServer`).
+private final class ServerLauncher: @unchecked Sendable {
+    static let shared = ServerLauncher()
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+
+    private init() {
+        Thread { [self] in
+            while true {
+                condition.lock()
+                while jobs.isEmpty { condition.wait() }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job()
+            }
+        }.start()
+    }
+
+    func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        condition.lock()
+        jobs.append {
+            result = Result { try body() }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try result!.get()
+    }
 }

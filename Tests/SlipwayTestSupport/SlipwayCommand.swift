@@ -35,4 +35,26 @@ public struct SlipwayCommand: Sendable {
         let command = prefix + [Self.binary] + arguments
         return try Program.run(command[0], Array(command.dropFirst()), environment: env, timeout: timeout)
     }
+
+    /// Starts `slipway arguments...` in the background with nothing on its standard input; its
+    /// output goes to the files `stdout` and `stderr` (created anew), or nowhere. The caller
+    /// ends it with SIGKILL if it is still running (SIGTERM is ignored in the test's children).
+    public func start(_ arguments: [String], stdout: String? = nil, stderr: String? = nil) throws -> Process {
+        func sink(_ path: String?) throws -> FileHandle {
+            guard let path else { return .nullDevice }
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw TestFailure("cannot create \(path)") }
+            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let home { env["SLIPWAY_HOME"] = home }
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try sink(stdout)
+        process.standardError = try sink(stderr)
+        try process.run()
+        return process
+    }
 }

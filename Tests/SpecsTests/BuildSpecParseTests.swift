@@ -5,10 +5,6 @@ import Testing
 /// The buildspec parsing rules of formats.md, each with a tiny file.
 @Suite("Buildspec parsing", .tags(.small))
 struct BuildSpecParseTests {
-    func parse(_ yaml: String) -> (BuildSpec?, [Diagnostic]) {
-        BuildSpec.parse(contents: yaml, file: "buildspec.yml")
-    }
-
     @Test func runtimeVersionsKeepTheirRawText() throws {
         let (spec, _) = parse("""
             version: 0.2

@@ -6,10 +6,6 @@ import Testing
 /// Real files carry settings Slipway does not honour; each is named in a positioned warning,
 /// the same way wherever it appears, and never silently dropped.
 @Suite(.tags(.small)) struct IgnoredSettingTests {
-    func parse(_ text: String) -> (BuildSpec?, [Diagnostic]) {
-        BuildSpec.parse(contents: text, file: "buildspec.yml")
-    }
-
     @Test func matrixComputeSettingsWarnLikeBuildListOnes() throws {
         let (spec, diagnostics) = parse("""
             version: 0.2

@@ -85,6 +85,42 @@ int cl_signalfd_read(int fd);
 /// Resets every signal disposition to default and unblocks all signals (before exec).
 int cl_unblock_all_signals(void);
 
+// ---- Sandbox: user namespaces with subordinate ids, keyrings, seccomp ----
+
+/// A detached, id-mapped copy of the mount tree at `path` (open_tree + mount_setattr with
+/// MOUNT_ATTR_IDMAP from `userns_fd`), nosuid, nodev, and read-only when `read_only`.
+/// Returns its fd, or -1 with errno (EINVAL where the file system cannot be id-mapped).
+int cl_open_idmapped_tree(const char *path, int userns_fd, int read_only);
+
+/// move_mount(2) of the detached tree `tree_fd` onto the O_PATH fd `target_fd`.
+int cl_attach_tree(int tree_fd, int target_fd);
+
+/// At most this many descriptors travel with one message.
+#define CL_MAX_PASSED_FDS 64
+
+/// One byte with `count` descriptors attached (SCM_RIGHTS). 0, or -1 with errno.
+int cl_send_byte_with_fds(int socket_fd, unsigned char byte, const int *fds, int count);
+
+/// One message: the byte into *byte and up to `capacity` descriptors (close-on-exec) into
+/// `fds`. Returns how many descriptors arrived, 0 at EOF too (*byte untouched), or -1.
+int cl_receive_byte_with_fds(int socket_fd, unsigned char *byte, int *fds, int capacity);
+
+/// socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC).
+int cl_socketpair_cloexec(int fds[2]);
+
+/// setresgid(gid...) then setresuid(uid...).
+int cl_become(uid_t uid, gid_t gid);
+
+/// lckpwdf()/ulckpwdf(): the lock shadow-utils takes to edit /etc/passwd, /etc/subuid, ...
+int cl_lock_account_files(void);
+int cl_unlock_account_files(void);
+
+/// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a fresh anonymous session keyring.
+int cl_join_new_session_keyring(void);
+
+/// Installs a classic BPF seccomp filter of `count` instructions (8 bytes each).
+int cl_install_seccomp_filter(const void *instructions, int count);
+
 /// statvfs f_flag bits and rlimit resources Glibc leaves out of the Swift module.
 #define CL_ST_RDONLY     1
 #define CL_ST_NOEXEC     8

@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 
 /// A plain TCP connection to the service, for what an HTTP client library hides: half-sent
 /// requests, idle connections, and when the server closes.
@@ -9,7 +10,7 @@ final class RawConnection: Sendable {
     init(port: Int, host: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SlipwayError.system("socket") }
-        var address = loopback(port: port, host: host)
+        var address = Loopback.address(port: port, host: host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -56,28 +57,3 @@ final class RawConnection: Sendable {
     }
 }
 
-/// `host`:`port` (127.0.0.1 unless said) as a socket address.
-func loopback(port: Int, host: String = "127.0.0.1") -> sockaddr_in {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr(host)
-    return address
-}
-
-/// A socket bound to a free loopback port (and listening, when asked): its descriptor and port.
-func boundLoopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    var address = loopback(port: 0)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &length) == 0
-        }
-    }
-    guard fd >= 0, ok else {
-        close(fd)
-        throw SlipwayError.system("bind a loopback socket")
-    }
-    return (fd, Int(UInt16(bigEndian: address.sin_port)))
-}
