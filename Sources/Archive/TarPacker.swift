@@ -24,6 +24,7 @@ public enum TarPacker {
         let tree = try TreeWalk.entries(of: directory)
         let total = tree.reduce(Int64(0)) { $0 + $1.size }
         let out = TarStreamWriter(sink: sink)
+        _ = ArchiveLocale.utf8
         let a = archive_write_new()!
         defer { archive_write_free(a) }
         archive_write_set_format_pax_restricted(a)

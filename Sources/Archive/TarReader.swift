@@ -65,6 +65,7 @@ public final class TarReader {
     private init(input: RawInput, mode: Mode) throws {
         self.source = input.source
         self.input = input
+        _ = ArchiveLocale.utf8
         a = archive_read_new()!
         archive_read_support_filter_all(a)
         switch mode {

@@ -5,7 +5,7 @@ import Synchronization
 /// and are ready once they accept a connection.
 private let children = Mutex<[pid_t]>([])
 
-/// SIGKILLs `pid` when the test process exits (setpriv's --pdeathsig covers a crash).
+/// SIGKILLs `pid` when the test process exits normally (`launchServer`'s watcher covers a crash).
 func killAtExit(_ pid: pid_t) {
     children.withLock { list in
         if list.isEmpty { atexit { children.withLock { $0.forEach { kill($0, SIGKILL) } } } }
@@ -13,27 +13,34 @@ func killAtExit(_ pid: pid_t) {
     }
 }
 
-/// Starts `arguments` as a server that dies with the test process (setpriv's --pdeathsig,
-/// even if atexit never runs), its output in `log`. The death signal comes when the *thread*
-/// that started the server exits, so every server is started from `ServerLauncher`'s thread,
-/// which lives as long as the process.
+/// Starts `arguments` as a server that dies with the test process, however it ends, its
+/// output in `log`. setpriv's --pdeathsig would follow the *thread* that started the server
+/// (test threads come and go), so instead a watcher beside the server waits on a pipe whose
+/// only writer is this process: when the process is gone, the pipe's end is read and the
+/// server (the same pid as the returned process: the shell execs it) is SIGKILLed.
 func launchServer(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
-    try ServerLauncher.shared.run { try spawnServer(arguments, environment: environment, log: log) }
-}
-
-private func spawnServer(_ arguments: [String], environment: [String: String], log: String) throws -> Process {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments = ["--pdeathsig", "KILL"] + arguments
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", #"exec 3<&0; (read _ <&3; kill -9 $$) & exec "$@" </dev/null"#, "sh"] + arguments
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     _ = FileManager.default.createFile(atPath: log, contents: nil)
     let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput = FileHandle(fileDescriptor: LifetimePipe.readEnd, closeOnDealloc: false)
     process.standardOutput = output
     process.standardError = output
     try process.run()
     killAtExit(process.processIdentifier)
     return process
+}
+
+/// A pipe nothing ever writes to; its write end, close-on-exec, lives as long as this process.
+private enum LifetimePipe {
+    static let readEnd: Int32 = {
+        var ends: [Int32] = [0, 0]
+        precondition(pipe(&ends) == 0, "pipe: \(errno)")
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return ends[0]
+    }()
 }
 
 /// A fixture made once per test process, on first use; a failure to make it is kept and
@@ -69,37 +76,4 @@ func awaitListening(_ process: Process, port: Int, seconds: Double) -> Bool {
         usleep(25_000)
     }
     return false
-}
-
-/// One thread for the life of the test process that starts the servers (see `launchServer`).
-private final class ServerLauncher: @unchecked Sendable {
-    static let shared = ServerLauncher()
-    private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
-
-    private init() {
-        Thread { [self] in
-            while true {
-                condition.lock()
-                while jobs.isEmpty { condition.wait() }
-                let job = jobs.removeFirst()
-                condition.unlock()
-                job()
-            }
-        }.start()
-    }
-
-    func run<T>(_ body: @escaping () throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result<T, any Error>?
-        condition.lock()
-        jobs.append {
-            result = Result { try body() }
-            done.signal()
-        }
-        condition.signal()
-        condition.unlock()
-        done.wait()
-        return try result!.get()
-    }
 }
