@@ -17,11 +17,14 @@ public struct APIToken: Sendable {
         FileManager.default.fileExists(atPath: hashFile) ? nil : try issue()
     }
 
-    /// Replaces the token with a new random one and returns it; the old one stops working.
+    /// Replaces the token with a new random one and returns it; the old one stops working, and
+    /// so does every dashboard login made with it (`DashboardSessions`).
     public func issue() throws -> String {
         let token = "slw_" + RandomSecret.hex(bytes: 32)
-        try makeDirectories((hashFile as NSString).deletingLastPathComponent, mode: 0o700)
+        let directory = (hashFile as NSString).deletingLastPathComponent
+        try makeDirectories(directory, mode: 0o700)
         try writeFileAtomically(Data((Self.digest(token) + "\n").utf8), to: hashFile, mode: 0o600)
+        if FileManager.default.fileExists(atPath: directory + "/sessions") { try FileManager.default.removeItem(atPath: directory + "/sessions") }
         return token
     }
 

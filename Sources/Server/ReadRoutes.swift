@@ -32,6 +32,21 @@ struct ReadRoutes {
             _ = try await control.run(id)
             return LogEventStream(control: control, run: id, offset: offset).response()
         }
+        group.get("runs/:id/logs/range") { request, context in
+            let id = try RequestInput.runID(context)
+            let after = try RequestInput.integer("after", in: request, range: 0...Int64.max) ?? 0
+            let limit = try RequestInput.integer("limit", in: request, range: 1...(64 << 20)) ?? (8 << 20)
+            _ = try await control.run(id)
+            return try LogRange.range(try await control.logs(run: id, after: after), after: after, limit: limit)
+        }
+        group.get("runs/:id/logs/text") { _, context in
+            let id = try RequestInput.runID(context)
+            _ = try await control.run(id)
+            return LogRange.text(try await control.logs(run: id, after: 0), run: id)
+        }
+        group.get("events") { request, _ in
+            ChangeEventStream(control: control, pipeline: request.uri.queryParameters.get("pipeline")).response()
+        }
         group.get("pipelines/:pipeline/releases") { _, context in
             try JSONResponse.make(try await control.releases(pipeline: try RequestInput.pipeline(context)))
         }

@@ -19,6 +19,7 @@ public struct SlipwayService: Sendable {
     public let limits: ConnectionLimits
     public let tls: TLSConfiguration?
     public let token: APIToken
+    public let sessions: DashboardSessions
     public let webhookSecret: WebhookSecret
     public let metrics = ServiceMetrics()
     let connections: ConnectionTracker
@@ -34,6 +35,7 @@ public struct SlipwayService: Sendable {
         self.limits = limits
         self.tls = tls
         token = APIToken(home: home)
+        sessions = DashboardSessions(home: home)
         webhookSecret = WebhookSecret(home: home)
         connections = ConnectionTracker(limit: limits.maxConnections)
         deliveries = WebhookDeliveries(home: home)
@@ -46,8 +48,8 @@ public struct SlipwayService: Sendable {
         let router = Router(context: SlipwayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestAccounting(metrics: metrics))
         router.get("healthz") { _, _ in "ok\n" }
-        let read = router.group().add(middleware: TokenGate(token: token, scope: .read, readAccess: readAccess, loopbackOnly: listen.isLoopback))
-        let change = router.group().add(middleware: TokenGate(token: token, scope: .change, readAccess: readAccess, loopbackOnly: listen.isLoopback))
+        let read = router.group().add(middleware: TokenGate(token: token, sessions: sessions, scope: .read, readAccess: readAccess, loopbackOnly: listen.isLoopback))
+        let change = router.group().add(middleware: TokenGate(token: token, sessions: sessions, scope: .change, readAccess: readAccess, loopbackOnly: listen.isLoopback))
         read.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.exposition() + connections.exposition())))
@@ -58,7 +60,7 @@ public struct SlipwayService: Sendable {
             SecretRoutes(secrets: secrets).add(read: read.group("api"), change: change.group("api"))
         }
         WebhookRoute(control: control, secret: webhookSecret, deliveries: deliveries).add(to: router)
-        DashboardRoutes(control: control, secrets: secrets, token: token, secureCookie: tls != nil).add(read: read, open: router)
+        DashboardRoutes(control: control, secrets: secrets, token: token, sessions: sessions, secureCookie: tls != nil).add(read: read, open: router)
         return router
     }
 

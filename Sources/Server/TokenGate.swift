@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Lets a request through only with the API token: `Authorization: Bearer TOKEN`, or the
-/// dashboard's login cookie. The cookie is HttpOnly and SameSite=Strict, and a change made
+/// dashboard's login cookie (a session started with the token, `DashboardSessions`). The cookie is HttpOnly and SameSite=Strict, and a change made
 /// with it must also come from the service's own origin (`Origin` matching `Host`,
 /// `Sec-Fetch-Site: same-origin` where the browser sends it), so another site cannot ride it.
 /// A bearer header is never added by a browser on its own, so it needs no such check.
@@ -13,6 +13,7 @@ struct TokenGate: RouterMiddleware {
     enum Scope { case read, change }
 
     let token: APIToken
+    let sessions: DashboardSessions
     let scope: Scope
     let readAccess: ReadAccess
     /// The service listens on loopback only: open reads must also name a loopback host, or a
@@ -45,7 +46,7 @@ struct TokenGate: RouterMiddleware {
             guard parts.count == 2, parts[0].lowercased() == "bearer", token.accepts(String(parts[1])) else { return nil }
             return "api@\(context.remoteAddress)"
         }
-        guard let cookie = request.cookies[Self.cookieName]?.value, token.accepts(cookie) else { return nil }
+        guard let cookie = request.cookies[Self.cookieName]?.value, sessions.accepts(cookie) else { return nil }
         guard scope == .read || Self.isSameOrigin(request) else { return nil }
         return "dashboard@\(context.remoteAddress)"
     }

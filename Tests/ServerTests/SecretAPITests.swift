@@ -75,7 +75,7 @@ import Testing
     @Test func theDashboardSetsSecretsFromItsOwnOriginOnly() async throws {
         let f = try await Fixture()
         try await LiveService.with(control: f.orchestrator, home: f.home) { live throws in
-            let cookie = "slipway_token=\(live.token)"
+            let cookie = try await live.sessionCookie()
             let own = ["Cookie": cookie, "Origin": live.base, "Content-Type": "text/plain"]
             #expect(try await live.request(.PUT, "/api/secrets/deploy-key?pipeline=web", headers: own, body: Data("k".utf8)).status == 200)
             let foreign = ["Cookie": cookie, "Origin": "http://evil.example", "Content-Type": "text/plain"]

@@ -11,6 +11,19 @@ final class HeadlessChromium: Sendable {
     static let binary: String? = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// One browser for the whole test run (tabs are cheap, starting Chromium is not); it is
+    /// killed when the test process exits.
+    static func shared() throws -> HeadlessChromium {
+        try sharedBrowser.withLock { browser in
+            if let browser { return browser }
+            let started = try HeadlessChromium()
+            browser = started
+            sharedPID.store(started.process.processIdentifier, ordering: .relaxed)
+            atexit { kill(sharedPID.load(ordering: .relaxed), SIGKILL) }
+            return started
+        }
+    }
+
     private let process: Process
     private let commands: FileHandle
     private let scratch: TemporaryDirectory
@@ -100,17 +113,37 @@ final class HeadlessChromium: Sendable {
     }
 }
 
+private let sharedBrowser = Mutex<HeadlessChromium?>(nil)
+private let sharedPID = Atomic<Int32>(0)
+
 /// One tab, attached with a flat session.
 struct BrowserPage {
     let browser: HeadlessChromium
     let session: String
+    let target: String
 
     static func open(_ browser: HeadlessChromium, url: String) async throws -> BrowserPage {
         let target = try await browser.send("Target.createTarget", ["url": "about:blank"])
         let attached = try await browser.send("Target.attachToTarget", ["targetId": target["targetId"] as? String ?? "", "flatten": true])
-        let page = BrowserPage(browser: browser, session: attached["sessionId"] as? String ?? "")
+        let page = BrowserPage(browser: browser, session: attached["sessionId"] as? String ?? "", target: target["targetId"] as? String ?? "")
         try await page.navigate(url)
         return page
+    }
+
+    /// Closes the tab (the browser stays).
+    func close() async {
+        _ = try? await browser.send("Target.closeTarget", ["targetId": target])
+    }
+
+    /// The viewport as a phone (`mobile`) or a desktop of that width would have it.
+    func resize(width: Int, height: Int = 900) async throws {
+        _ = try await browser.send("Emulation.setDeviceMetricsOverride",
+                                   ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600], session: session)
+    }
+
+    /// How far the page scrolls sideways (0 when it fits its width).
+    func horizontalOverflow() async throws -> Int {
+        try await evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as? Int ?? -1
     }
 
     func navigate(_ url: String) async throws {

@@ -100,6 +100,16 @@ struct LiveService {
     func post(_ path: String, token: String? = nil, json: String? = nil) async throws -> Reply {
         try await request(.POST, path, token: token, body: json.map { Data($0.utf8) })
     }
+
+    /// Logs in as the dashboard does; returns the `Cookie` header value of the session.
+    func sessionCookie(remember: Bool = false) async throws -> String {
+        let reply = try await request(.POST, "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                      body: Data("token=\(token)\(remember ? "&remember=1" : "")&next=%2F".utf8))
+        guard let header = reply.headers["set-cookie"], reply.status == 303 else {
+            throw SlipwayError.failed("login answered \(reply.status) without a cookie")
+        }
+        return String(header.split(separator: ";")[0])
+    }
 }
 
 extension LiveService {

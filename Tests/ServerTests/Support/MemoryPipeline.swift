@@ -62,9 +62,9 @@ actor MemoryPipeline: PipelineControl {
         update(record)
     }
 
-    func appendLog(_ id: RunID, _ text: String) {
+    func appendLog(_ id: RunID, _ text: String, stage: String = "build") {
         let offset = chunks[id]?.last.map { $0.offset + Int64($0.text.utf8.count) } ?? 0
-        let chunk = LogChunk(run: id, offset: offset, stage: "build", text: text)
+        let chunk = LogChunk(run: id, offset: offset, stage: stage, text: text)
         chunks[id, default: []].append(chunk)
         followers[id]?.forEach { $0.yield(chunk) }
         subscribers.forEach { $0.yield(.log(chunk)) }
@@ -92,7 +92,7 @@ actor MemoryPipeline: PipelineControl {
     }
 
     func logs(run: RunID, after offset: Int64) async throws -> [LogChunk] {
-        (chunks[run] ?? []).filter { $0.offset >= offset }
+        (chunks[run] ?? []).filter { $0.end > offset }
     }
 
     nonisolated func followLogs(run: RunID, after offset: Int64) -> AsyncThrowingStream<LogChunk, any Error> {
@@ -102,14 +102,19 @@ actor MemoryPipeline: PipelineControl {
     }
 
     private func follow(run: RunID, after offset: Int64, _ continuation: AsyncThrowingStream<LogChunk, any Error>.Continuation) {
-        (chunks[run] ?? []).filter { $0.offset >= offset }.forEach { continuation.yield($0) }
+        (chunks[run] ?? []).filter { $0.end > offset }.forEach { continuation.yield($0) }
         if records[run]?.status.isFinal ?? true { continuation.finish() } else { followers[run, default: []].append(continuation) }
     }
+
+    /// What `releases` lists for a pipeline's one target (`/srv/NAME`), newest first.
+    var releaseLists: [String: [ReleaseSummary]] = [:]
+
+    func setReleases(_ releases: [ReleaseSummary], pipeline: String = "web") { releaseLists[pipeline] = releases }
 
     func releases(pipeline: String) async throws -> [TargetReleases] {
         if let releasesError { throw releasesError }
         guard summaries.contains(where: { $0.name == pipeline }) else { throw SlipwayError.notFound("no pipeline \(pipeline)") }
-        return [TargetReleases(target: "/srv/\(pipeline)", releases: [])]
+        return [TargetReleases(target: "/srv/\(pipeline)", releases: releaseLists[pipeline] ?? [])]
     }
 
     var auditEntries: [AuditEntry] = []

@@ -1,0 +1,118 @@
+import Foundation
+import SlipwayAPI
+import SlipwayCore
+import SlipwayTestSupport
+import Testing
+
+@Suite(.tags(.small)) struct DashboardPagesTests {
+    /// A run that deployed `release` to the web pipeline's target.
+    static func deployed(_ pipeline: MemoryPipeline, _ release: ReleaseID, actor: String) async -> RunRecord {
+        var run = await pipeline.addRun(status: .succeeded, message: "Release \(release)", trigger: Trigger(.cli, actor: actor))
+        run.stages = [StageRecord(name: "live", kind: .deploy, status: .succeeded, started: Date(), finished: Date(), output: .release(release))]
+        await pipeline.update(run)
+        return run
+    }
+
+    @Test func releasesSayWhoDeployedAndOfferRollbackToEachEarlierOne() async throws {
+        let pipeline = MemoryPipeline(pipelines: ["web", "api"])
+        let digest = try Digest(parsing: "sha256:" + String(repeating: "0", count: 64))
+        var summaries: [ReleaseSummary] = []
+        for (i, name) in ["r1", "r2", "r3"].enumerated() {
+            let run = await Self.deployed(pipeline, ReleaseID(name), actor: "ada<\(i)>")
+            summaries.insert(ReleaseSummary(id: ReleaseID(name), artifact: digest, commit: run.commit?.id, state: .published,
+                                            created: Date(timeIntervalSince1970: 1_800_000_000),
+                                            switched: name == "r2" ? Date(timeIntervalSince1970: 1_800_000_600) : nil, current: name == "r3"), at: 0)
+        }
+        await pipeline.setReleases(summaries)
+        await pipeline.setReleases([summaries[0]], pipeline: "api")
+        try await LiveService.with(control: pipeline) { live throws in
+            for path in ["/", "/releases", "/pipelines/web"] {
+                let page = try await live.get(path).text
+                #expect(page.contains(#"data-body="{&quot;target&quot;:&quot;\/srv\/web&quot;,&quot;to&quot;:&quot;r1&quot;}""#), "\(path)")
+                #expect(page.contains(#"data-body="{&quot;target&quot;:&quot;\/srv\/web&quot;,&quot;to&quot;:&quot;r2&quot;}""#), "\(path)")
+                #expect(!page.contains("&quot;to&quot;:&quot;r3&quot;"), "the current release has no button: \(path)")
+                #expect(!page.contains(#"\/srv\/api"#), "a target with one release has nothing to roll back to: \(path)")
+                #expect(page.contains("Roll /srv/web back to release r1 (commit ababababab, deployed by cli · ada&lt;0&gt; in run #1)? It replaces the current release r3"),
+                        "\(path)")
+                #expect(page.contains("<td>cli · ada&lt;2&gt;</td>"), "who deployed, escaped: \(path)")
+                #expect(page.contains(#"<a href="/runs/3">#3</a>"#), "the run that deployed it: \(path)")
+                #expect(page.contains(#"rolled back to <time datetime="2027-01-15T08:10:00.000Z">"#), "\(path)")
+            }
+        }
+    }
+
+    @Test func logRangesAreRawTextWithTheirStages() async throws {
+        let pipeline = MemoryPipeline()
+        let run = await pipeline.addRun()
+        await pipeline.appendLog(run.id, "one \"quoted\" \u{1b}[31mred\u{1b}[0m\n")
+        await pipeline.appendLog(run.id, "two\n")
+        try await LiveService.with(control: pipeline) { live throws in
+            func range(_ query: String) async throws -> (head: [String: Any], text: String) {
+                let reply = try await live.get("/api/runs/\(run.id)/logs/range\(query)")
+                #expect(reply.status == 200)
+                let newline = try #require(reply.body.firstIndex(of: 10))
+                let head = try #require(try JSONSerialization.jsonObject(with: reply.body[..<newline]) as? [String: Any])
+                return (head, String(decoding: reply.body[(newline + 1)...], as: UTF8.self))
+            }
+            let first = "one \"quoted\" \u{1b}[31mred\u{1b}[0m\n"
+            let size = first.utf8.count
+            let all = try await range("")
+            #expect(all.text == first + "two\n", "the text as written, not escaped")
+            #expect(all.head["next"] as? Int == size + 4)
+            #expect((all.head["parts"] as? [[String: Any]])?.map { $0["stage"] as? String } == ["build"])
+            #expect((all.head["parts"] as? [[String: Any]])?.first?["size"] as? Int == size + 4)
+            // A page ends after the chunk that reaches the limit; the next starts there.
+            let page = try await range("?limit=1")
+            #expect(page.text == first)
+            #expect(try await range("?after=\(size)").text == "two\n")
+            #expect(try await range("?after=4").text == String(first.dropFirst(4)) + "two\n", "a range from inside a chunk")
+            #expect(try await live.get("/api/runs/\(run.id)/logs/range?limit=0").status == 400)
+
+            let download = try await live.get("/api/runs/\(run.id)/logs/text")
+            #expect(download.text == first + "two\n")
+            #expect(download.headers["content-disposition"] == "attachment; filename=\"slipway-run-\(run.id).log\"")
+            #expect(try await live.get("/api/runs/99/logs/text").status == 404)
+        }
+    }
+
+    @Test func pageStreamsSayWhatChanged() async throws {
+        let pipeline = MemoryPipeline(pipelines: ["web", "api"])
+        try await LiveService.with(control: pipeline) { live throws in
+            var all = try await EventStreamClient(url: live.base + "/api/events")
+            var api = try await EventStreamClient(url: live.base + "/api/events?pipeline=api")
+            #expect(all.status == 200)
+            #expect(all.contentType?.hasPrefix("text/event-stream") == true)
+            try await Task.sleep(for: .milliseconds(200))
+            let run = await pipeline.addRun(pipeline: "web")
+            let started = try #require(try await all.next())
+            #expect(started.event == "run")
+            #expect(started.data == #"{"id":\#(run.id),"pipeline":"web","status":"running"}"#)
+            await pipeline.addRun(pipeline: "api", status: .waitingApproval)
+            let waiting = try #require(try await api.next())
+            #expect(waiting.data.contains(#""pipeline":"api","status":"waiting_approval""#), "only its pipeline's runs")
+            // The audit trail growing (a rollback from the CLI) is a change too.
+            await pipeline.addAudit(AuditEntry(actor: "ada", action: .rollback, pipeline: "web", run: nil, detail: "/srv/web: r2 → r1"))
+            var next = try #require(try await all.next())
+            while next.event == "run" { next = try #require(try await all.next()) }
+            #expect(next.event == "audit")
+            #expect(next.data == #"{"id":1}"#)
+        }
+    }
+
+    @Test func auditPageAndTheEmptyState() async throws {
+        let pipeline = MemoryPipeline(pipelines: [])
+        await pipeline.addAudit(AuditEntry(actor: "<b>ada</b>", action: .approve, pipeline: "web", run: RunID(4), detail: "looks good"))
+        try await LiveService.with(control: pipeline) { live throws in
+            let audit = try await live.get("/audit").text
+            #expect(audit.contains("<caption class=\"visually-hidden\">Audit trail, newest first</caption>"))
+            #expect(audit.contains("<td>&lt;b&gt;ada&lt;/b&gt;</td><td>approve</td>"))
+            #expect(audit.contains(#"<a href="/runs/4">#4</a>"#))
+            #expect(audit.contains(#"data-events="/api/events""#), "the trail is live")
+            let overview = try await live.get("/").text
+            #expect(overview.contains("No pipelines yet"))
+            #expect(overview.contains("slipway run ~/src/app --target /srv/app"))
+            #expect(overview.contains("slipway image build images/busybox"))
+            #expect(try await live.get("/releases").status == 200)
+        }
+    }
+}
