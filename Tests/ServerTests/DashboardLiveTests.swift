@@ -40,12 +40,13 @@ struct DashboardLiveTests {
             #expect(try await page.evaluate("document.activeElement === document.querySelector('section.pipeline button.run')") as? Bool == true,
                     "the keyboard focus stays on the button whose part was swapped")
 
-            // Approvals appear and disappear as runs reach and leave the approval stage.
+            // Approvals appear and disappear as runs reach and leave the approval stage (live; the
+            // in-test service shares its threads with the rest of the suite, hence 10 s).
             var waiting = await pipeline.addRun(status: .waitingApproval)
-            try await page.waitFor("document.querySelector('#approvals:not([hidden]) tr[data-run=\"\(waiting.id)\"] button.approve')", timeout: .seconds(2))
+            try await page.waitFor("document.querySelector('#approvals:not([hidden]) tr[data-run=\"\(waiting.id)\"] button.approve')", timeout: .seconds(10))
             waiting.status = .running
             await pipeline.update(waiting)
-            try await page.waitFor("document.querySelector('#approvals[hidden]')", timeout: .seconds(2))
+            try await page.waitFor("document.querySelector('#approvals[hidden]')", timeout: .seconds(10))
             #expect(try await Self.stillMarked(page), "the overview changed in place")
 
             // A run page opened before the source stage resolved the commit fills in when it does.
@@ -66,14 +67,14 @@ struct DashboardLiveTests {
             fresh.stages[0].output = .commit(Self.resolved.id)
             fresh.stages[1].status = .running
             await pipeline.update(fresh)
-            try await page.waitFor("document.querySelector('#run-commit .author')?.textContent === 'Grace Hopper'", timeout: .seconds(2))
+            try await page.waitFor("document.querySelector('#run-commit .author')?.textContent === 'Grace Hopper'", timeout: .seconds(10))
             #expect(try await page.evaluate("document.querySelector('pre.message').textContent") as? String == "Fix the flux capacitor")
             #expect(try await page.evaluate("document.querySelector('tr[data-stage=\"source\"] .status').textContent") as? String == "succeeded")
 
             // The Approve button appears on the run's page when it reaches its approval.
             fresh.status = .waitingApproval
             await pipeline.update(fresh)
-            try await page.waitFor("document.querySelector('#run-actions button.approve')", timeout: .seconds(2))
+            try await page.waitFor("document.querySelector('#run-actions button.approve')", timeout: .seconds(10))
             #expect(try await Self.stillMarked(page), "the run page changed in place")
             #expect(try await page.evaluate("document.querySelector('#log .log-empty')?.textContent") as? String
                     == "No output yet: lines appear here as the run writes them.")
