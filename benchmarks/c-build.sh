@@ -44,11 +44,8 @@ for run in $(seq "$runs"); do
   measure through_slipway >> "$work/slipway.times" || { echo "c-build.sh: the build through slipway failed; run it alone: $SLIPWAY build $work/checkout --image $rootfs" >&2; exit 1; }
   measure by_hand >> "$work/hand.times" || { echo "c-build.sh: the build by hand failed" >&2; exit 1; }
 done
-read -r sw sc <<< "$(medians "$work/slipway.times")"
-read -r hw hc <<< "$(medians "$work/hand.times")"
-printf 'GNU hello 2.10: configure, make, make check, make install; %s; load average %s; median of %d runs\n' \
-  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
-printf '%-48s %8s %8s\n' "" "wall" "cpu"
-printf '%-48s %7.3fs %7.3fs\n' "slipway build --no-cache" "$sw" "$sc"
-printf '%-48s %7.3fs %7.3fs\n' "the same commands in bwrap, then tar | zstd" "$hw" "$hc"
-awk -v a="$sw" -v b="$hw" 'BEGIN { printf "ratio slipway / by hand: wall %.3f (target <= 1.10)\n", a / b }'
+printf 'GNU hello 2.10: configure, make, make check, make install; load average %s; median of %d runs\n' \
+  "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
+timing_rows "slipway build --no-cache" "$work/slipway.times" \
+  "the same commands in bwrap, then tar | zstd" "$work/hand.times"
+echo "ratio slipway / by hand: wall $(ratio "$(wall_median "$work/slipway.times")" "$(wall_median "$work/hand.times")") (target <= 1.10)"

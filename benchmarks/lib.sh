@@ -59,6 +59,9 @@ medians() {
   echo "$(cut -d' ' -f1 "$1" | median) $(cut -d' ' -f2 "$1" | median)"
 }
 
+# wall_median FILE: the median wall time of FILE (as `measure` writes it).
+wall_median() { cut -d' ' -f1 "$1" | median; }
+
 # timing_rows LABEL FILE [LABEL FILE]...: a "wall cpu" header, then a row of the medians of
 # each file `measure` wrote.
 timing_rows() {

@@ -43,8 +43,7 @@ for run in $(seq "$runs"); do
   measure aws s3 cp --quiet "s3://bench/cli$run/blob" "$work/blob.copy" >> "$work/cpdown.times"
 done
 cmp -s "$work/blob.copy" "$blob" || { echo "s3.sh: the AWS CLI's copy differs" >&2; exit 1; }
-wall() { cut -d' ' -f1 "$work/$1.times" | median; }
 printf 'artifact: %d MB blob, moto S3 server on 127.0.0.1, %s; median of %d runs\n' $((size / 1000000)) "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$runs"
 timing_rows "slipway artifact push" "$work/push.times" "aws s3 cp (upload)" "$work/cpup.times" \
   "slipway artifact fetch (verified)" "$work/fetch.times" "aws s3 cp (download)" "$work/cpdown.times"
-echo "ratio slipway / aws s3 cp: upload $(ratio "$(wall push)" "$(wall cpup)"), download $(ratio "$(wall fetch)" "$(wall cpdown)") (wall)"
+echo "ratio slipway / aws s3 cp: upload $(ratio "$(wall_median "$work/push.times")" "$(wall_median "$work/cpup.times")"), download $(ratio "$(wall_median "$work/fetch.times")" "$(wall_median "$work/cpdown.times")") (wall)"

@@ -1,5 +1,6 @@
 import Artifacts
 import Foundation
+import NIOPosix
 import SlipwayCore
 
 /// The artifact store's copy in a bucket, shared by the machines that build and deploy:
@@ -56,15 +57,13 @@ public struct ArtifactBucket: Sendable {
         guard record.digest == digest else {
             throw SlipwayError.corrupt("\(location)/blobs/sha256/\(digest.hex).json: the record is for \(record.digest), not \(digest); refused")
         }
+        // A failed download leaves nothing at `staged`: it writes beside it and renames.
         let staged = try store.receivingPath()
-        do {
-            try await client.download(blobKey(digest), to: staged, digest: record.blob.digest, size: record.blob.size,
-                                      progress: Self.bytes(of: record.blob.size, progress))
-        } catch {
-            unlink(staged)
-            throw error
-        }
-        return (try store.adopt(record, blobAt: staged), .transferred)
+        try await client.download(blobKey(digest), to: staged, digest: record.blob.digest, size: record.blob.size,
+                                  progress: Self.bytes(of: record.blob.size, progress))
+        // Checking the tar stream reads and decompresses the whole blob: off the cooperative pool.
+        let adopted = try await NIOThreadPool.singleton.runIfActive { try store.adopt(record, blobAt: staged) }
+        return (adopted, .transferred)
     }
 
     /// A transfer's byte count reported with the total it goes to.

@@ -111,9 +111,11 @@ public final class S3Client: Sendable {
     /// returns the first other response (the caller judges its status).
     func send(_ method: String, key: String?, query: [(name: String, value: String)] = [], body: Data? = nil,
               headers extra: [(name: String, value: String)] = []) async throws -> HTTPClientResponse {
+        // Hashed once: a retry signs the same payload again with a new date.
+        let payloadHash = body.map { SHA256Stream.hex(of: $0) } ?? SigV4.emptyPayloadHash
         var attempt = 0
         while true {
-            let request = signed(method, key: key, query: query, body: body, headers: extra)
+            let request = signed(method, key: key, query: query, body: body, payloadHash: payloadHash, headers: extra)
             let response: HTTPClientResponse
             do {
                 response = try await http.execute(request, timeout: .seconds(3600))
@@ -138,14 +140,13 @@ public final class S3Client: Sendable {
     }
 
     private func signed(_ method: String, key: String?, query: [(name: String, value: String)], body: Data?,
-                        headers extra: [(name: String, value: String)]) -> HTTPClientRequest {
+                        payloadHash: String, headers extra: [(name: String, value: String)]) -> HTTPClientRequest {
         let basePath = settings.endpoint.path.hasSuffix("/") ? String(settings.endpoint.path.dropLast()) : settings.endpoint.path
         let path = basePath + "/" + SigV4.encode(bucket) + (key.map { "/" + SigV4.encode($0, keepSlash: true) } ?? "")
         let queryText = query.map { $0.value.isEmpty ? SigV4.encode($0.name) : SigV4.encode($0.name) + "=" + SigV4.encode($0.value) }
             .joined(separator: "&")
         let url = "\(settings.endpoint.scheme ?? "https")://\(endpointName)\(path)" + (queryText.isEmpty ? "" : "?" + queryText)
         let date = Date()
-        let payloadHash = body.map { SHA256Stream.hex(of: $0) } ?? SigV4.emptyPayloadHash
         var headers: [(name: String, value: String)] = [("host", endpointName), ("x-amz-date", SigV4.amzDate(date)),
                                                         ("x-amz-content-sha256", payloadHash)]
         if let token = settings.sessionToken { headers.append(("x-amz-security-token", token)) }

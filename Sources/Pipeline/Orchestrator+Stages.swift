@@ -141,7 +141,7 @@ extension Orchestrator {
         guard let artifacts else { return }
         let store = ArtifactStore(home: home)
         do {
-            let record = try store.record(digest)
+            let record = try await BlockingPool.git.run { try store.record(digest) }
             switch try await artifacts.push(record, from: store) {
             case .transferred: run.log("build", "artifact pushed to \(artifacts.location) (\(record.blob.size) bytes)")
             case .present: run.log("build", "artifact already in \(artifacts.location)")
@@ -155,13 +155,16 @@ extension Orchestrator {
     /// (built on another machine).
     func storedArtifact(_ digest: Digest, _ run: ActiveRun, stage: String) async throws -> ArtifactRecord {
         let store = ArtifactStore(home: home)
-        if let record = try? store.record(digest) { return record }
-        guard let artifacts else { return try store.record(digest) }
-        run.log(stage, "fetching the artifact from \(artifacts.location)")
         do {
-            return try await artifacts.fetch(digest, into: store).0
-        } catch let error as SlipwayError {
-            throw StageStop.failed("fetching the artifact from \(artifacts.location): \(error.description)")
+            return try await BlockingPool.git.run { try store.record(digest) }
+        } catch let error as SlipwayError where error.kind == .notFound {
+            guard let artifacts else { throw error }
+            run.log(stage, "fetching the artifact from \(artifacts.location)")
+            do {
+                return try await artifacts.fetch(digest, into: store).0
+            } catch let error as SlipwayError {
+                throw StageStop.failed("fetching the artifact from \(artifacts.location): \(error.description)")
+            }
         }
     }
 

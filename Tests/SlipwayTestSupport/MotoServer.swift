@@ -30,6 +30,7 @@ public final class MotoServer: Sendable {
 
     private init() throws {
         let directory = try TemporaryDirectory.forThisProcess("slipway-moto")
+        var failure: String?
         for _ in 0..<3 {
             let port = Int.random(in: 20000...60000)
             let process = try launchServer(["/usr/bin/env", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)],
@@ -53,13 +54,16 @@ public final class MotoServer: Sendable {
             let made = try Program.run("/usr/bin/env", ["python3", "-c", bootstrap])
             let words = made.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard made.status == 0, words.count == 2 else {
-                throw TestFailure("moto's bootstrap failed: \(made)")
+                // A server that went away before it answered: another port, another try.
+                failure = "moto's bootstrap failed: \(made)"
+                kill(process.processIdentifier, SIGKILL)
+                continue
             }
             self.endpoint = endpoint
             accessKey = words[0]
             secretKey = words[1]
             return
         }
-        throw TestFailure("moto's S3 server did not start; see \(directory)")
+        throw TestFailure(failure ?? "moto's S3 server did not start; see \(directory)")
     }
 }

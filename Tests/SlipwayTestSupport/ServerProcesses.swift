@@ -38,7 +38,12 @@ private enum LifetimePipe {
     static let readEnd: Int32 = {
         var ends: [Int32] = [0, 0]
         precondition(pipe(&ends) == 0, "pipe: \(errno)")
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        // The write end moves far above the descriptors tests open and close, so that a test
+        // closing a number twice cannot end every server's life with it.
+        let writer = fcntl(ends[1], F_DUPFD_CLOEXEC, 1000)
+        precondition(writer >= 0, "fcntl F_DUPFD_CLOEXEC: \(errno)")
+        close(ends[1])
         return ends[0]
     }()
 }
