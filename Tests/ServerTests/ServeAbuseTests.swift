@@ -25,11 +25,14 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func aTakenPortNamesItsHolder() async throws {
         let home = try TemporaryDirectory("slipway-serve-port")
-        let (holder, port) = try Loopback.listener()
-        defer { close(holder) }
+        // The holder is a process of its own, as it would be in use: a listener in this process
+        // shares its descriptor table with every suite running beside this one.
+        let holder = try PortHolder()
+        defer { holder.stop() }
+        let port = holder.port
         let refused = try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:\(port)"])
         #expect(refused.status == 2, "\(refused)")
-        #expect(refused.stderr.contains("127.0.0.1:\(port) is in use (by PID \(getpid()), "),
+        #expect(refused.stderr.contains("127.0.0.1:\(port) is in use (by PID \(holder.pid), python3)"),
                 "\(refused.stderr); found from here: \(String(describing: PortOwner.find(port: port)))")
         #expect(!refused.stderr.contains("NIO") && !refused.stderr.contains("IOError"), "no raw NIO error: \(refused.stderr)")
     }
@@ -220,5 +223,39 @@ final class HalfOpenFlood {
             waitpid(pid, &status, 0)
         }
         holders = []
+    }
+}
+
+/// A python3 process listening on a free loopback port until stopped.
+private struct PortHolder {
+    let process = Process()
+    let port: Int
+    var pid: Int32 { process.processIdentifier }
+
+    init() throws {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", """
+            import socket, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+            print(s.getsockname()[1], flush=True)
+            time.sleep(600)
+            """]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw TestFailure("the python3 port holder printed no port: \(line)")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }
