@@ -54,12 +54,18 @@ public final class Orchestrator: PipelineControl {
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
-    public init(home: SlipwayHome, readOnly: Bool = false, artifacts: ArtifactBucket? = nil,
-                logger: Logger = Logger(label: "slipway.pipeline")) throws {
+    public convenience init(home: SlipwayHome, readOnly: Bool = false, artifacts: ArtifactBucket? = nil,
+                            logger: Logger = Logger(label: "slipway.pipeline")) throws {
+        self.init(home: home, store: try StateStore(home: home, readOnly: readOnly), artifacts: artifacts, logger: logger)
+    }
+
+    /// An orchestrator on a store opened elsewhere (a PostgreSQL database: `--database`).
+    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil,
+                logger: Logger = Logger(label: "slipway.pipeline")) {
         self.home = home
         self.artifacts = artifacts
         self.logger = logger
-        store = try StateStore(home: home, readOnly: readOnly)
+        self.store = store
         (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)
     }
 
