@@ -120,6 +120,60 @@ import Testing
         #expect(took >= .seconds(1) && took < .seconds(30))
     }
 
+    /// A database that comes up while `slipway serve` waits for it (here: a forwarder to the
+    /// test server that starts listening after 1.5 s) is used once it answers.
+    @Test func serveWaitsForADatabaseThatComesUpLate() async throws {
+        let (server, database, directory, _) = try Self.setUp("slipway-pg-late")
+        let (fd, port) = try Loopback.listener(backlog: nil)
+        close(fd)   // refused until the forwarder listens
+        let forwarder = Process()
+        forwarder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        forwarder.arguments = ["python3", "-c", Self.forwarder, String(port), String(server.port)]
+        forwarder.standardInput = FileHandle.nullDevice
+        forwarder.standardOutput = FileHandle.nullDevice
+        forwarder.standardError = FileHandle.nullDevice
+        let starter = Task {
+            try await Task.sleep(for: .milliseconds(1500))
+            try forwarder.run()
+        }
+        defer { if forwarder.isRunning { kill(forwarder.processIdentifier, SIGKILL) } }
+        let url = "postgres://\(PostgresServer.user):\(PostgresServer.password)@127.0.0.1:\(port)/\(database)"
+        let serve = try await ServeProcess.start(home: directory.home.path, arguments: ["--listen", "127.0.0.1:0", "--database", url])
+        defer { serve.kill9() }
+        try await starter.value
+        #expect(serve.printed.contains("cannot reach the state database at 127.0.0.1:\(port)") && serve.printed.contains("trying again in"),
+                "\(serve.printed)")
+        #expect(try server.psql(database, "SELECT COUNT(*) FROM schema_migrations").hasPrefix("3"))
+    }
+
+    /// A TCP forwarder from 127.0.0.1:ARGV1 to 127.0.0.1:ARGV2.
+    static let forwarder = """
+        socket, threading, sys = map(__import__, ["socket", "threading", "sys"])
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", int(sys.argv[1])))
+        listener.listen(16)
+        def pipe(a, b):
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data:
+                        break
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                try:
+                    b.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+        while True:
+            client, _ = listener.accept()
+            upstream = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        """
+
     @Test func aSchemaNewerThanTheBinaryIsRefusedWithBothVersions() async throws {
         let server = try PostgresServer.shared()
         let database = try server.makeDatabase()
