@@ -111,7 +111,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
+        .target(name: "Build", dependencies: ["SlipwayCore", "CLinux", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.

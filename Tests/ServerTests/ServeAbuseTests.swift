@@ -235,12 +235,8 @@ private struct PortHolder {
     init() throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
-            import socket, time
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-            print(s.getsockname()[1], flush=True)
-            time.sleep(600)
-            """]
+        process.arguments = ["-c", "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+                             + "print(s.getsockname()[1], flush=True); time.sleep(600)"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
