@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Server
 import SlipwayTestSupport
@@ -217,13 +218,23 @@ final class HalfOpenFlood {
     }
 
     /// Starts a process (`sleep`) that inherits the sockets held here and keeps them open,
-    /// then closes this process's copies. posix_spawn closes nothing by itself, so the
-    /// sockets, opened without close-on-exec, pass to it.
+    /// then closes this process's copies. The sockets, opened without close-on-exec, pass to
+    /// it; every other descriptor is closed in it, so no pipe of a test running beside this
+    /// one lives on in the holder (its reader would wait for the holder's end).
     func handOver() throws {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("600"), nil]
         defer { argv.forEach { free($0) } }
-        let result = posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let flood = Set(sockets)
+        let highest = sockets.max() ?? 2
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2, fd < highest, !flood.contains(fd) { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        _ = cl_spawn_close_from(&actions, highest + 1, 0)
+        let result = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
         guard result == 0 else { throw TestFailure("posix_spawn /bin/sleep: errno \(result)") }
         holders.append(pid)
         sockets.forEach { Glibc.close($0) }
