@@ -189,6 +189,10 @@ enum StateSchema {
                 )
                 """, dialect)]
         },
+        // A build stage's image and reproducibility check, as JSON (BuildFacts).
+        Migration(identifier: "build-facts") { _ in
+            ["ALTER TABLE stage ADD COLUMN build TEXT"]
+        },
     ]
 
     /// The newest schema version this Slipway knows.

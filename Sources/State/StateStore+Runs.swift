@@ -33,11 +33,12 @@ extension StateStore {
                   run.artifact?.description, run.release?.rawValue, run.id.rawValue])
         for (position, stage) in run.stages.enumerated() {
             try tx.execute("""
-                INSERT INTO stage (run, position, name, kind, status, started, finished, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO stage (run, position, name, kind, status, started, finished, detail, build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run, position) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
-                    started = excluded.started, finished = excluded.finished, detail = excluded.detail
+                    started = excluded.started, finished = excluded.finished, detail = excluded.detail, build = excluded.build
                 """, [run.id.rawValue, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
-                      stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail])
+                      stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail,
+                      try stage.build.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
         }
         return try tx.value("SELECT version FROM run WHERE id = ?", [run.id.rawValue]) ?? 0
     }
@@ -107,10 +108,11 @@ extension StateStore {
         let arguments = ids.map(\.rawValue)
         var stages: [RunID: [StageRecord]] = [:]
         for row in try tx.rows("SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments) {
-            stages[RunID(row["run"] as Int64), default: []].append(StageRecord(
-                name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
-                status: StageStatus(rawValue: row["status"]) ?? .interrupted,
-                started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"]))
+            var stage = StageRecord(name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
+                                    status: StageStatus(rawValue: row["status"]) ?? .interrupted,
+                                    started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"])
+            stage.build = (row["build"] as String?).flatMap { try? JSONDecoder().decode(BuildFacts.self, from: Data($0.utf8)) }
+            stages[RunID(row["run"] as Int64), default: []].append(stage)
         }
         return try tx.rows("SELECT * FROM run WHERE id IN (\(marks))", arguments).map { row in
             let id = RunID(row["id"] as Int64)
