@@ -32,6 +32,19 @@ struct StateStoreTests {
         #expect(try await store.run(999) == nil)
     }
 
+    /// A build stage's facts (its image, the reproducibility check) round-trip as they were.
+    @Test(arguments: StoreBackend.allCases)
+    func aBuildStagesFactsRoundTrip(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        var run = record("a", 1)
+        let facts = BuildFacts(image: "debian", imageDigest: try Digest(parsing: "sha256:" + String(repeating: "b", count: 64)),
+                               check: BuildFacts.CheckVerdict(reproducible: false, secondBuild: "build-2", differences: ["usr/bin/x"]))
+        run.stages[1].build = facts
+        let id = try await store.insertRun(run, owner: nil).record.id
+        #expect(try await store.run(id)?.stages[1].build == facts)
+        #expect(try await store.run(id)?.stages[0].build == nil)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func logChunksAreContiguousByteOffsets(_ backend: StoreBackend) async throws {
         let store = try await backend.makeStore().store
