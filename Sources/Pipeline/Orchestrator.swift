@@ -14,8 +14,8 @@ import Synchronization
 typealias ReleaseID = SlipwayAPI.ReleaseID
 
 /// Runs pipelines: source → build → [approval] → deploy stages, with their state in the
-/// shared SQLite store so every process (a `slipway run`, a `slipway serve`) sees the same
-/// runs, and with every change on one event stream.
+/// shared store (SQLite, or PostgreSQL with `--database`) so every process (a `slipway run`, a
+/// `slipway serve`) sees the same runs, and with every change on one event stream.
 ///
 /// The orchestrator is a service: `run()` owns the runs this process starts (each a child
 /// task of it) and the one store watcher of the process, which feeds the event hub with what

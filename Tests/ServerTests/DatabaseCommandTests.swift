@@ -131,37 +131,42 @@ import Testing
     }
 
     /// A database that comes up while `slipway serve` waits for it (here: a forwarder to the
-    /// test server that starts listening after 1.5 s) is used once it answers.
+    /// test server, whose port refuses connections for its first 1.5 s) is used once it answers.
     @Test func serveWaitsForADatabaseThatComesUpLate() async throws {
         let (server, database, directory, _) = try Self.setUp("slipway-pg-late")
-        let (fd, port) = try Loopback.listener(backlog: nil)
-        close(fd)   // refused until the forwarder listens
-        let forwarder = Process()
+        let forwarder = Process(), output = Pipe()
         forwarder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        forwarder.arguments = ["python3", "-c", Self.forwarder, String(port), String(server.port)]
+        forwarder.arguments = ["python3", "-c", Self.forwarder, String(server.port)]
         forwarder.standardInput = FileHandle.nullDevice
-        forwarder.standardOutput = FileHandle.nullDevice
+        forwarder.standardOutput = output
         forwarder.standardError = FileHandle.nullDevice
-        let starter = Task {
-            try await Task.sleep(for: .milliseconds(1500))
-            try forwarder.run()
-        }
+        try forwarder.run()
         defer { if forwarder.isRunning { kill(forwarder.processIdentifier, SIGKILL) } }
+        try? output.fileHandleForWriting.close()
+        // The port it holds, bound but not yet listening: connections are refused.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw TestFailure("the forwarder exited before naming its port") }
+            line += chunk
+        }
+        let port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         let url = "postgres://\(PostgresServer.user):\(PostgresServer.password)@127.0.0.1:\(port)/\(database)"
         let serve = try await ServeProcess.start(home: directory.home.path, arguments: ["--listen", "127.0.0.1:0", "--database", url])
         defer { serve.kill9() }
-        try await starter.value
         #expect(serve.printed.contains("cannot reach the state database at 127.0.0.1:\(port)") && serve.printed.contains("trying again in"),
                 "\(serve.printed)")
         #expect(try Self.migrations(server, database) == (try await Self.knownVersion()))
     }
 
-    /// A TCP forwarder from 127.0.0.1:ARGV1 to 127.0.0.1:ARGV2.
+    /// A TCP forwarder to 127.0.0.1:ARGV1 on a port of its own, which it prints at once and
+    /// listens on 1.5 s later.
     static let forwarder = """
-        socket, threading, sys = map(__import__, ["socket", "threading", "sys"])
+        socket, threading, sys, time = map(__import__, ["socket", "threading", "sys", "time"])
         listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", int(sys.argv[1])))
+        listener.bind(("127.0.0.1", 0))
+        print(listener.getsockname()[1], flush=True)
+        time.sleep(1.5)
         listener.listen(16)
         def pipe(a, b):
             try:
@@ -179,7 +184,7 @@ import Testing
                     pass
         while True:
             client, _ = listener.accept()
-            upstream = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+            upstream = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
             threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
             threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
         """
