@@ -48,8 +48,7 @@ struct TriggerTests {
     }
 
     @Test func aNewerWaitingRunSupersedesAnOlderOne() async throws {
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(of: "      - mkdir -p site\n",
-                                                                                             with: "      - sleep 2\n      - mkdir -p site\n"))
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: ["sleep 2"]))
         try await f.register()
         let a = try #require(try await f.start())
         _ = try await f.waitFor(a) { $0.stages[1].status == .running }
