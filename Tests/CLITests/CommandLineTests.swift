@@ -45,6 +45,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: typo))
     }
 
+    @Test func aSizePastWhatFitsIsBadUsageNotACrash() throws {
+        let unpack = try cli.run(["artifact", "unpack", "sha256:00", home.path + "/out", "--max-size", "99999999999T"])
+        #expect(unpack.status == 2, "\(unpack)")
+        #expect(unpack.stderr.contains("99999999999T"), "\(unpack.stderr)")
+        let sandbox = try cli.run(["sandbox", "run", "--memory", "1e3G", "--", "true"])
+        #expect(sandbox.status == 2 && sandbox.stderr.contains("1e3G"), "\(sandbox)")
+    }
+
     @Test func anUnknownPipelineIsReported() throws {
         let runs = try cli.run(["runs", "--pipeline", "nosuch"])
         #expect(runs.status == 2)
