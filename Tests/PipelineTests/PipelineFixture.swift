@@ -7,6 +7,7 @@ import SlipwayCore
 import SlipwayTestSupport
 import Specs
 import State
+import Testing
 
 /// A git repository with a buildspec and appspec, a fresh SLIPWAY_HOME holding the busybox
 /// image, a local deploy target and an orchestrator over them.
@@ -24,14 +25,15 @@ final class PipelineFixture: Sendable {
     /// The build writes `$CONTENT` (from the committed `content` file) to `site/index.html`.
     static let buildspec = siteBuildspec()
 
-    /// The site build with `first` run before it (a slow step, a marker, a flood of output)
-    /// and `shipping` packed into the artifact beside the site and `appspec.yml` (hook scripts).
-    /// Commands are written as plain YAML scalars.
-    static func siteBuildspec(first: [String] = [], shipping: [String] = []) -> String {
+    /// The site build with `first` run before it (a slow step, a marker, a flood of output),
+    /// `then` after it, and `shipping` packed into the artifact beside the site and
+    /// `appspec.yml` (hook scripts). Commands are written as plain YAML scalars.
+    static func siteBuildspec(first: [String] = [], then: [String] = [], shipping: [String] = []) -> String {
         "version: 0.2\nphases:\n  build:\n    commands:\n"
-            + (first + ["mkdir -p site", "cp content site/index.html"]).map { "      - \($0)\n" }.joined()
+            + (first + ["mkdir -p site", "cp content site/index.html"] + then).map { "      - \($0)\n" }.joined()
             + "artifacts:\n  files:\n" + (["site/**/*", "appspec.yml"] + shipping).map { "    - \($0)\n" }.joined()
     }
+
     static let appspec = "version: 0.0\nos: linux\n"
 
     init(buildspec: String = PipelineFixture.buildspec, content: String = "one", artifacts: ArtifactBucket? = nil) throws {
@@ -48,6 +50,21 @@ final class PipelineFixture: Sendable {
     }
 
     deinit { service.cancel() }
+
+    /// Commits `files` (path → text) and runs `slipway run` (with `arguments`) on the
+    /// repository, deploying to the fixture's target.
+    func run(committing files: [String: String], _ message: String, _ arguments: String...) throws -> ProgramOutput {
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) { try write(path, text) }
+        _ = try commit(message)
+        return try slipway.run(["run", repository, "--target", target] + arguments)
+    }
+
+    /// The run a `slipway run --json` printed.
+    static func runID(_ out: ProgramOutput) throws -> RunID {
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let run = try #require(summary["run"] as? [String: Any])
+        return RunID(Int64(try #require(run["id"] as? Int)))
+    }
 
     /// `slipway` against the fixture's home.
     var slipway: SlipwayCommand { SlipwayCommand(home: home.path) }

@@ -13,7 +13,7 @@ import Testing
         let site = try await HelloSitePipeline()
         defer { site.destroy() }
         // A build long enough to be stopped in the middle.
-        try site.edit("buildspec.yml", replacing: "      - mkdir -p public\n", with: "      - mkdir -p public\n      - echo building; sleep 4\n")
+        try site.edit("buildspec.yml", replacing: "      - mkdir -p public\n", with: "      - mkdir -p public\n      - echo building; sleep 12\n")
         try site.repo.commit("Slow build")
 
         let first = try await ServeProcess.start(home: site.home.path)
