@@ -9,18 +9,11 @@ struct ReleasesCommand: ParsableCommand {
         abstract: "List a target's releases, newest first, and which one is current.",
         discussion: "Exit status: 0 listed, 2 no such target (or nothing was ever deployed there).")
 
-    @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
+    @OptionGroup var target: ExistingTargetOption
     @Flag(help: "Print JSON: id, artifact, commit, state, created, switched, current.") var json = false
 
     func run() throws {
-        let parsed = try DeployTarget.parse(target)
-        if case let .local(path) = parsed {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SlipwayError.notFound("\(path): no such deploy target (there is no directory)")
-            }
-        }
-        let host = try parsed.host(events: DeployCommand.printEvents)
+        let host = try target.host()
         let releases = try listReleases(on: host)
         if releases.isEmpty, try host.records().isEmpty {
             throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")
