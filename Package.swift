@@ -111,7 +111,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .target(name: "Build", dependencies: ["SlipwayCore", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
+        .target(name: "Build", dependencies: ["SlipwayCore", "CLinux", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
@@ -176,13 +176,13 @@ let package = Package(
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["CLinux", "Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
                                                          "ObjectStorage",
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport", "Webhooks", "Secrets",
+            "CLinux", "Server", "SlipwayAPI", "Pipeline", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport", "Webhooks", "Secrets",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
