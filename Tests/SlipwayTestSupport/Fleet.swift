@@ -240,43 +240,10 @@ public final class Fleet: Sendable {
     /// GETs `path` through the balancer on a fresh connection (HTTP/1.1, `Connection:
     /// close`); nil on a connection error (refused, reset, timed out, cut short).
     public func get(_ path: String = "/") -> Response? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var target = Loopback.address(port: 80, host: balancerAddress)
-        let connected = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: fleet\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return nil }
-        var response = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 { return nil }
-            if n == 0 { break }
-            response.append(contentsOf: buffer[0..<n])
-        }
-        guard let end = response.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
-        let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = head.first?.split(separator: " ")
-        guard let status, status.count > 1, let code = Int(status[1]) else { return nil }
-        var servedBy: String?
-        var length: Int?
-        for line in head.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
-            if parts[0].lowercased() == "x-served-by" { servedBy = parts[1] }
-            if parts[0].lowercased() == "content-length" { length = Int(parts[1]) }
-        }
-        let body = Array(response[end.upperBound...])
+        guard let response = Loopback.get(path, port: 80, host: balancerAddress) else { return nil }
         // A body shorter than announced is a connection cut short.
-        if let length, body.count != length { return nil }
-        return Response(status: code, servedBy: servedBy, body: body)
+        if let length = response.headers["content-length"].flatMap(Int.init), response.body.count != length { return nil }
+        return Response(status: response.status, servedBy: response.headers["x-served-by"], body: response.body)
     }
 
     /// An nginx configuration under `directory` (pid, logs and temp files there too).
