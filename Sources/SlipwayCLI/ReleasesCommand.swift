@@ -24,14 +24,7 @@ struct ReleasesCommand: ParsableCommand {
     func run() throws {
         if let stage = try stageOption.load() { return try listFleet(stage.targets) }
         guard targets.count == 1, let target = targets.first else { return try listFleet(targets) }
-        let parsed = try DeployTarget.parse(target)
-        if case let .local(path) = parsed {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SlipwayError.notFound("\(path): no such deploy target (there is no directory)")
-            }
-        }
-        let host = try parsed.host(events: DeployCommand.printEvents)
+        let host = try ExistingTargetOption.host(target)
         let releases = try listReleases(on: host)
         if releases.isEmpty, try host.records().isEmpty {
             throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")

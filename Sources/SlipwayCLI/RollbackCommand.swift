@@ -12,7 +12,8 @@ struct RollbackCommand: ParsableCommand {
             only a failed deploy marks a release bad. Database migrations and files in shared/ are \
             not reverted. With several --target, or --stage: every host goes back to the same \
             release in batches, each out of rotation from its drain to its undrain; the first \
-            host that fails stops the rollback.
+            host that fails stops the rollback. Exit status: 0 rolled back (or already current), 1 the \
+            rollback failed, 2 no such target or release.
             """)
 
     @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
@@ -42,7 +43,7 @@ struct RollbackCommand: ParsableCommand {
         try fleet.apply(to: &options)
         if let stage { return try rollBackFleet(stage.targets, options: options) }
         guard targets.count == 1, let target = targets.first else { return try rollBackFleet(targets, options: options) }
-        let host = try DeployTarget.parse(target).host(events: DeployCommand.printEvents)
+        let host = try ExistingTargetOption.host(target)
         let result = try Rollback(host: host, options: options, events: DeployCommand.printEvents).run(to: to)
         if json { try Terminal.json(result) } else { print(result.current) }
         if let error = result.error {
