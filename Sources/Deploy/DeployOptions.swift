@@ -25,6 +25,11 @@ public struct DeployOptions: Sendable {
     public var health: HealthCheck?
     public var healthPolicy = HealthCheck.Policy()
     public var batch: BatchSize = .one
+    /// CodeDeploy's minimum healthy hosts; when set it decides the batch size instead of `batch`.
+    public var minimumHealthy: MinimumHealthyHosts?
+    /// Commands that take a host out of the load balancer's rotation before its switch and put
+    /// it back once it is healthy.
+    public var traffic = TrafficControl()
     /// APPLICATION_NAME for hooks (default: the target directory's name).
     public var applicationName: String?
     /// DEPLOYMENT_GROUP_NAME for hooks (default: "default").
@@ -37,6 +42,12 @@ public struct DeployOptions: Sendable {
     public var outputGrace: TimeInterval = 2
 
     public init() {}
+
+    /// How many of `count` hosts switch at a time; throws when `minimumHealthy` leaves none.
+    public func batchSize(for count: Int) throws -> Int {
+        if let minimumHealthy { return try minimumHealthy.batchSize(of: count) }
+        return batch.size(of: count)
+    }
 }
 
 /// What happened on one host.
@@ -86,7 +97,18 @@ public struct DeployResult: Codable, Sendable {
             return outcomes.map { "\($0.host) \($0.current.map { "release " + $0 } ?? "no release")" }.joined(separator: ", ")
         }
         let reverted = hosts.filter { $0.status == .reverted }
-        if !reverted.isEmpty { return "rolled back to \(serving(reverted))" }
+        if !reverted.isEmpty {
+            guard hosts.count > 1 else { return "rolled back to \(serving(reverted))" }
+            // Which hosts went back, and which did not (never switched, or could not be reached).
+            var text = "rolled back to \(serving(reverted)) on \(reverted.map(\.host).joined(separator: ", "))"
+            let untouched = hosts.filter { $0.status == .notSwitched }
+            if !untouched.isEmpty { text += "; not switched: \(untouched.map(\.host).joined(separator: ", "))" }
+            let stuck = hosts.filter { $0.status == .failed && $0.release != nil && $0.current != $0.previous }
+            if !stuck.isEmpty {
+                text += "; not switched back: " + stuck.map { "\($0.host) (\($0.current.map { "serves release " + $0 } ?? "unreachable"))" }.joined(separator: ", ")
+            }
+            return text
+        }
         let stuck = hosts.filter { $0.release != nil && $0.current == $0.release }
         if !stuck.isEmpty {
             return "not rolled back: \(stuck.map(\.host).joined(separator: ", ")) still serve\(stuck.count == 1 ? "s" : "") the new release "

@@ -97,7 +97,8 @@ extension Deployer {
         }
         // Already switched targets first: they are live, so they are confirmed before others switch.
         let ordered = runs.filter(\.switched) + runs.filter { !$0.switched }
-        return .finished(result(runs, error: rollout(ordered)))
+        let size = (try? options.batchSize(for: runs.count)) ?? 1
+        return .finished(result(runs, error: rollout(ordered, batchSize: size)))
     }
 
     private struct Undecided: Error { var text: String }

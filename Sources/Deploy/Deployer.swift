@@ -30,6 +30,8 @@ public struct Deployer: Sendable {
             return result(runs, error: "\(artifact.digest): \(message(error))")
         }
         defer { withExtendedLifetime(hold) {} }
+        let size: Int
+        do { size = try options.batchSize(for: hosts.count) } catch { return result(runs, error: message(error)) }
 
         // 1. Lock every host; one shared release id from the highest sequence.
         var sequence = 1
@@ -62,32 +64,37 @@ public struct Deployer: Sendable {
         }
 
         // 3. Switch in batches; health-check each batch; on failure switch everyone back.
-        return result(runs, error: rollout(runs))
+        return result(runs, error: rollout(runs, batchSize: size))
     }
 
-    /// Switches the prepared hosts in batches (a host a resumed deploy found already switched
-    /// is confirmed instead), health-checking each; the first failure switches every switched
-    /// host back and marks the release bad on the rest. Returns that failure.
-    func rollout(_ runs: [HostDeployment]) -> String? {
-        let size = options.batch.size(of: runs.count)
+    /// Switches the prepared hosts in batches of `batchSize`, the hosts of a batch in
+    /// parallel, each out of rotation from its drain to its undrain (a host a resumed deploy
+    /// found already switched is confirmed instead). The first failure stops the rollout: the
+    /// switched hosts go back one at a time, newest first (the failed one first), each out of
+    /// rotation while it switches, and the release is marked bad on the rest. Returns that
+    /// failure, naming the host.
+    func rollout(_ runs: [HostDeployment], batchSize: Int) -> String? {
+        let size = max(1, batchSize)
         var switched: [HostDeployment] = []
         for start in stride(from: 0, to: runs.count, by: size) {
-            let batch = runs[start..<min(start + size, runs.count)]
-            var failed: String?
-            for run in batch {
-                switched.append(run)
+            let batch = Array(runs[start..<min(start + size, runs.count)])
+            switched += batch
+            let failures = Mutex<[Int: String]>([:])
+            forEachConcurrently(batch) { index, run in
                 do {
                     if run.switched { try run.confirm() } else { try run.activate() }
                     try run.checkHealth()
                     try run.allowTraffic()
                 } catch {
-                    run.failure = message(error)
-                    failed = "\(run.host.name): \(message(error))"
-                    break
+                    run.fail(message(error))
+                    failures.withLock { $0[index] = "\(run.host.name): \(message(error))" }
                 }
             }
+            let failed = failures.withLock { f in f.keys.min().flatMap { f[$0] } }
             if let failed {
-                for run in switched.reversed() { run.revert(reason: run.failure ?? "another host in the rollout failed") }
+                // The failed hosts first: they are out of rotation already.
+                let order = Array(switched.filter { $0.failure != nil }.reversed()) + Array(switched.filter { $0.failure == nil }.reversed())
+                for run in order { run.revert(reason: run.failure ?? "switched back: the rollout stopped when another host failed") }
                 for run in runs where !switched.contains(where: { $0 === run }) {
                     run.revert(reason: "not switched: the rollout stopped when another host failed")
                 }
@@ -111,4 +118,24 @@ public struct Deployer: Sendable {
 
 func message(_ error: any Error) -> String {
     String(describing: error)
+}
+
+/// Runs `body` for each item on its own thread, at most `limit` at once, and returns when
+/// all are done (remote steps block on ssh, so they get threads, not the cooperative pool).
+func forEachConcurrently<T>(_ items: [T], limit: Int = 4, _ body: @escaping @Sendable (Int, T) -> Void) where T: Sendable {
+    guard items.count > 1 else {
+        if let only = items.first { body(0, only) }
+        return
+    }
+    let group = DispatchGroup()
+    let slots = DispatchSemaphore(value: limit)
+    for (index, item) in items.enumerated() {
+        slots.wait()
+        group.enter()
+        Thread.detachNewThread {
+            defer { slots.signal(); group.leave() }
+            body(index, item)
+        }
+    }
+    group.wait()
 }

@@ -23,6 +23,12 @@ final class HostDeployment: @unchecked Sendable {
     /// How far `activate` took the live release out of service, so `revert` knows what to undo.
     private var trafficBlocked = false
     private var previousStopped = false
+    /// The drain command ran and no undrain has succeeded since: the host is (or may be) out
+    /// of the load balancer's rotation.
+    private(set) var drained = false
+    /// The new release went through BeforeAllowTraffic, the undrain and AfterAllowTraffic:
+    /// switching it back takes it out of service first.
+    private var inService = false
     private(set) var prepared = false
     private(set) var status = HostOutcome.Status.failed
     var failure: String?
@@ -126,13 +132,16 @@ final class HostDeployment: @unchecked Sendable {
     }
 
     /// Takes the host out of service in CodeDeploy's order (the live release's
-    /// BeforeBlockTraffic, AfterBlockTraffic, ApplicationStop), switches to the prepared
-    /// release and runs its ApplicationStart and ValidateService. Stopping only here, right
-    /// before the switch, keeps the old release serving while the new one installs.
+    /// BeforeBlockTraffic, the drain command, the live release's AfterBlockTraffic and
+    /// ApplicationStop), switches to the prepared release and runs its ApplicationStart and
+    /// ValidateService. Stopping only here, right before the switch, keeps the old release
+    /// serving while the new one installs.
     func activate() throws {
+        trafficBlocked = true
+        if let previous, let old = previousSpec { try run([.beforeBlockTraffic], of: previous, spec: old, context: context) }
+        try drain(context)
         if let previous, let old = previousSpec {
-            trafficBlocked = true
-            try run([.beforeBlockTraffic, .afterBlockTraffic], of: previous, spec: old, context: context)
+            try run([.afterBlockTraffic], of: previous, spec: old, context: context)
             previousStopped = true
             try run([.applicationStop], of: previous, spec: old, context: context)
         }
@@ -144,10 +153,37 @@ final class HostDeployment: @unchecked Sendable {
         status = .live
     }
 
-    /// Puts the host back in service once the new release is healthy: its BeforeAllowTraffic
-    /// and AfterAllowTraffic.
+    /// Puts the host back in service once the new release is healthy: its BeforeAllowTraffic,
+    /// the undrain command, its AfterAllowTraffic.
     func allowTraffic() throws {
-        try run([.beforeAllowTraffic, .afterAllowTraffic], of: id, spec: spec, context: context)
+        try run([.beforeAllowTraffic], of: id, spec: spec, context: context)
+        try undrain(context)
+        try run([.afterAllowTraffic], of: id, spec: spec, context: context)
+        inService = true
+    }
+
+    /// Records that this host failed its own step (not another host's): it did not go live.
+    func fail(_ reason: String) {
+        failure = reason
+        if !switched { status = .failed }
+    }
+
+    /// Runs the drain command (none: nothing to do).
+    func drain(_ context: HookContext) throws {
+        guard options.traffic.drain != nil else { return }
+        drained = true
+        try options.traffic.run(.block, host: host, context: context, events: events)
+    }
+
+    /// Runs the undrain command (none: nothing to do).
+    func undrain(_ context: HookContext) throws {
+        try options.traffic.run(.allow, host: host, context: context, events: events)
+        drained = false
+    }
+
+    /// Why a host left out of rotation is, for a warning.
+    private var rotationNote: String {
+        drained ? "; it stays out of the load balancer's rotation (drained) until a deploy or rollback succeeds on it" : ""
     }
 
     /// The health check after ValidateService.
@@ -162,17 +198,30 @@ final class HostDeployment: @unchecked Sendable {
     func revert(reason: String) {
         failure = failure ?? reason
         guard !id.isEmpty else { return }
+        if trafficBlocked || switched {
+            // A host that does not answer is left as it is (and out of rotation, if it was
+            // taken out): putting a host in an unknown state back into service could serve errors.
+            do { _ = try host.current() } catch {
+                if status == .live { status = .failed }
+                events(DeployEvent(host: host.name, kind: .warning, text: "cannot reach the host to switch it back: \(message(error))\(rotationNote)"))
+                return
+            }
+        }
         try? host.append(JournalRecord(event: .bad, release: id, note: reason))
         guard switched else {
             if status == .live { status = .failed }
             // The switch never happened, but the live release may have been stopped or taken
             // out of service on the way: bring it back.
-            if let previous, trafficBlocked {
+            if trafficBlocked {
                 do {
-                    if previousStopped { try restart(previous, reverting: id) }
-                    try allowTraffic(to: previous, reverting: id)
+                    if let previous {
+                        if previousStopped { try restart(previous, reverting: id) }
+                        try allowTraffic(to: previous, reverting: id)
+                    } else if drained {
+                        try undrain(context)
+                    }
                 } catch {
-                    events(DeployEvent(host: host.name, kind: .warning, text: "bringing releases/\(previous) back into service failed: \(error)"))
+                    events(DeployEvent(host: host.name, kind: .warning, text: "bringing \(previous.map { "releases/" + $0 } ?? "the host") back into service failed: \(error)\(rotationNote)"))
                 }
             }
             return
@@ -181,6 +230,22 @@ final class HostDeployment: @unchecked Sendable {
         guard let previous else {
             events(DeployEvent(host: host.name, kind: .warning, text: "first deploy failed after the switch: no earlier release to go back to, so current still names \(id)"))
             return
+        }
+        if inService {
+            // The new release was back in service: out of it first, as for any switch.
+            do {
+                try run([.beforeBlockTraffic], of: id, spec: spec, context: context)
+                try drain(context)
+                try run([.afterBlockTraffic, .applicationStop], of: id, spec: spec, context: context)
+            } catch {
+                events(DeployEvent(host: host.name, kind: .warning, text: "taking releases/\(id) out of service failed: \(error); switching back anyway"))
+            }
+            inService = false
+        } else if !drained, options.traffic.drain != nil {
+            // Its AfterAllowTraffic failed after the undrain.
+            do { try drain(context) } catch {
+                events(DeployEvent(host: host.name, kind: .warning, text: "draining before the switch back failed: \(error); switching back anyway"))
+            }
         }
         do {
             step("switching back to releases/\(previous)")
@@ -191,7 +256,7 @@ final class HostDeployment: @unchecked Sendable {
             try restart(previous, reverting: id)
             try allowTraffic(to: previous, reverting: id)
         } catch {
-            events(DeployEvent(host: host.name, kind: .warning, text: "switching back failed: \(error)"))
+            events(DeployEvent(host: host.name, kind: .warning, text: "switching back failed: \(error)\(rotationNote)"))
         }
     }
 
@@ -200,25 +265,34 @@ final class HostDeployment: @unchecked Sendable {
         try run([.applicationStart, .validateService], ofStored: release, reverting: from)
     }
 
-    /// Runs a release's BeforeAllowTraffic and AfterAllowTraffic when it is back in service.
+    /// Puts a release back in service: its BeforeAllowTraffic, the undrain command, its
+    /// AfterAllowTraffic.
     func allowTraffic(to release: String, reverting from: String) throws {
-        try run([.beforeAllowTraffic, .afterAllowTraffic], ofStored: release, reverting: from)
+        try run([.beforeAllowTraffic], ofStored: release, reverting: from)
+        try undrain(storedContext(release, reverting: from))
+        try run([.afterAllowTraffic], ofStored: release, reverting: from)
     }
 
-    /// Runs a release's BeforeBlockTraffic, AfterBlockTraffic and ApplicationStop before a
-    /// rollback switches away from it.
+    /// Takes a release out of service before a rollback switches away from it: its
+    /// BeforeBlockTraffic, the drain command, its AfterBlockTraffic and ApplicationStop.
     func stop(_ release: String, for target: String) throws {
-        try run([.beforeBlockTraffic, .afterBlockTraffic, .applicationStop], ofStored: release, reverting: target)
+        try run([.beforeBlockTraffic], ofStored: release, reverting: target)
+        try drain(storedContext(release, reverting: target))
+        try run([.afterBlockTraffic, .applicationStop], ofStored: release, reverting: target)
+    }
+
+    /// What hooks of an installed release (not the one this deploy installs) are told.
+    private func storedContext(_ release: String, reverting from: String) -> HookContext {
+        HookContext(deploymentID: release, applicationName: context.applicationName,
+                    deploymentGroupName: context.deploymentGroupName, deploymentGroupID: context.deploymentGroupID,
+                    releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from),
+                    variables: options.environment)
     }
 
     /// Runs `events` from an installed release's stored appspec (none stored: nothing to run).
     private func run(_ lifecycle: [LifecycleEvent], ofStored release: String, reverting from: String) throws {
         guard let text = host.loadAppSpec(id: release), let spec = AppSpec.parse(contents: text, file: "appspec").spec else { return }
-        let ctx = HookContext(deploymentID: release, applicationName: context.applicationName,
-                              deploymentGroupName: context.deploymentGroupName, deploymentGroupID: context.deploymentGroupID,
-                              releasePath: host.layout.release(release), previousReleasePath: host.layout.release(from),
-                              variables: options.environment)
-        try run(lifecycle, of: release, spec: spec, context: ctx)
+        try run(lifecycle, of: release, spec: spec, context: storedContext(release, reverting: from))
     }
 
     private func run(_ lifecycle: [LifecycleEvent], of release: String, spec: AppSpec, context: HookContext) throws {

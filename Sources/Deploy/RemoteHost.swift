@@ -40,12 +40,23 @@ public struct RemoteHost: ReleaseHost {
 
     public func lock(purpose: String, wait: TimeInterval) throws -> any HostLock {
         let deadline = Date().addingTimeInterval(wait)
+        var stale: String?
         while true {
-            if let lock = try RemoteLock.acquire(session, owner: "ssh from \(localHostName()) pid \(getpid()): \(purpose)") {
+            if let lock = try RemoteLock.acquire(session, owner: "ssh from \(localHostName()) pid \(getpid()): \(purpose)", staleOwner: stale) {
                 return lock
             }
+            let held = (try? session.run("cat .slipway/lock")) ?? []
+            let owner = held.first ?? ""
+            // A deploy from this machine whose process is gone, yet the host still holds its
+            // lock: its connection died while the host was unreachable, and the host has not
+            // noticed. Its holder processes are ended and the lock taken over.
+            if stale == nil, let holders = RemoteLock.deadHolders(held) {
+                events(DeployEvent(host: name, kind: .warning, text: "taking over the lock of a deploy whose process is gone (\(owner))"))
+                _ = try? session.run("kill -KILL \(holders) 2>/dev/null; sleep 0.2; true")
+                stale = owner
+                continue
+            }
             if Date() >= deadline {
-                let owner = (try? session.run("cat .slipway/lock").joined()) ?? ""
                 throw SlipwayError.failed("\(layout.root): another deploy holds this target (\(owner.isEmpty ? "owner unknown" : owner))")
             }
             usleep(200_000)
@@ -73,7 +84,7 @@ public struct RemoteHost: ReleaseHost {
     public func stage(_ artifact: ArtifactRecord, from store: ArtifactStore, id: String) throws -> StagedBundle {
         let scan = try BundleScan(blob: store.blobPath(artifact.digest))
         let staging = layout.releases + "/.\(id).bundle"
-        let child = try session.start("rm -rf \"$1\" && mkdir -p \"$1\" && exec tar -xf - -C \"$1\"", [staging], input: .pipe)
+        let child = try session.start(Self.unpackScript, [staging], input: .pipe)
         var verified = false
         defer { if !verified { child.signal(SIGKILL); child.wait() } }
         // Stream the decompressed tar, hashing it on the way; the release is only named after
@@ -90,6 +101,12 @@ public struct RemoteHost: ReleaseHost {
             try reader.drain()
         } catch {
             child.closeInput()
+            // The host stopped reading: what it said (a full disk) is the reason, not the pipe.
+            var output = LastLines()
+            let ending = child.pumpLines(deadline: Date().addingTimeInterval(30), grace: 2) { output.append($1) }
+            verified = true
+            if ending == .exited(255) { throw session.connectionFailure(output.lines) }
+            if let said = output.lines.suffix(3).joined(separator: "\n").nonEmpty { throw SlipwayError.failed("unpacking failed: " + said) }
             throw SlipwayError.wrapping(error, "sending the artifact failed", otherwise: .failed)
         }
         child.closeInput()
@@ -106,6 +123,19 @@ public struct RemoteHost: ReleaseHost {
         let root = scan.rootFolder.map { staging + "/" + $0 } ?? staging
         return StagedBundle(root: root, appspec: scan.appspec)
     }
+
+    /// Unpacks the tar on stdin into a fresh staging directory `$1`. On failure the partial
+    /// directory is removed, and a full file system is named (GNU tar says only "Wrote only
+    /// N of M bytes").
+    static let unpackScript = """
+        rm -rf "$1" && mkdir -p "$1" || exit
+        tar -xf - -C "$1" && exit 0
+        rc=$?
+        free=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 && $4 < 1024 { print $4 " KiB free on " $6 }')
+        [ -z "$free" ] || echo "No space left on device ($free)"
+        rm -rf "$1"
+        exit $rc
+        """
 
     public func install(_ staged: StagedBundle, id: String, plan: InstallPlan) throws {
         try remote(InstallScript.make(plan) + "rm -rf \"releases/.$id.bundle\"\nsync\n", [id, staged.root])
@@ -249,25 +279,32 @@ final class BundleCache: Sendable {
 /// ends and the kernel drops the lock: a dead deploy never leaves a stale remote lock.
 final class RemoteLock: HostLock {
     let ssh: ChildProcess
-    let staleOwner: String? = nil
+    let staleOwner: String?
 
-    private init(ssh: ChildProcess) {
+    private init(ssh: ChildProcess, staleOwner: String?) {
         self.ssh = ssh
+        self.staleOwner = staleOwner
     }
 
-    /// The lock, or nil when another deploy holds it.
-    static func acquire(_ session: SSHSession, owner: String) throws -> RemoteLock? {
+    /// The lock, or nil when another deploy holds it. The lock file names the owner, then
+    /// `holders SHELL CAT`: the two remote processes holding the lock, so a later deploy can
+    /// end them when their owner is known to be gone (`deadHolders`).
+    static func acquire(_ session: SSHSession, owner: String, staleOwner: String? = nil) throws -> RemoteLock? {
+        // cat's stdin is the connection (saved as fd 8: a background command's own stdin is
+        // /dev/null), and it holds the lock's descriptor too.
         let child = try session.start("""
             exec 9>>.slipway/lock
             if ! flock -n 9; then echo BUSY; exit 0; fi
-            printf '%s\\n' "$1" > .slipway/lock
+            exec 8<&0
+            cat <&8 >/dev/null 8<&- &
+            printf '%s\\nholders %s %s\\n' "$1" "$$" "$!" > .slipway/lock
             echo LOCKED
-            cat >/dev/null
+            wait
             : > .slipway/lock
             """, [owner], input: .pipe)
         // ssh's own timeouts bound this; the deadline is for a host that answers and then stalls.
         let answer = child.readLine(deadline: Date().addingTimeInterval(TimeInterval(session.timeouts.connect) + 120)) ?? ""
-        if answer == "LOCKED" { return RemoteLock(ssh: child) }
+        if answer == "LOCKED" { return RemoteLock(ssh: child, staleOwner: staleOwner) }
         var errors = LastLines()
         let ending = child.pumpLines(deadline: Date().addingTimeInterval(10), grace: 1) { stream, text in
             if stream == .stderr { errors.append(text) }
@@ -276,6 +313,17 @@ final class RemoteLock: HostLock {
         if ending == .exited(255) { throw session.connectionFailure(errors.lines) }
         let reason = errors.lines.last ?? answer
         throw SlipwayError.failed("\(session.destination.login): cannot take the deploy lock (ssh \(ending == .timedOut ? "did not answer" : "exited with \(ending.status ?? 0)")\(reason.isEmpty ? "" : ": \(reason)"))")
+    }
+
+    /// The holder pids named in a lock file's lines, when its owner was a process of this
+    /// machine that no longer exists (`ssh from HOST pid PID: …`); nil otherwise.
+    static func deadHolders(_ lines: [String]) -> String? {
+        guard let owner = lines.first, owner.hasPrefix("ssh from \(localHostName()) pid "),
+              let pid = Int32(owner.dropFirst("ssh from \(localHostName()) pid ".count).prefix { $0.isNumber }),
+              pid != getpid(), kill(pid, 0) != 0, errno == ESRCH,
+              let holders = lines.dropFirst().first(where: { $0.hasPrefix("holders ") }) else { return nil }
+        let pids = holders.dropFirst("holders ".count).split(separator: " ").filter { Int($0) != nil }
+        return pids.count == 2 ? pids.joined(separator: " ") : nil
     }
 
     func release() {

@@ -3,9 +3,10 @@ import SlipwayCore
 import Specs
 
 /// Switches a target back to an earlier release on disk: the previous published, not-bad one
-/// or a named one. The release left behind goes out of service (its BeforeBlockTraffic,
-/// AfterBlockTraffic, ApplicationStop), then the same atomic switch as a deploy, the target's
-/// ApplicationStart, ValidateService, health check, BeforeAllowTraffic and AfterAllowTraffic;
+/// or a named one. The release left behind goes out of service (its BeforeBlockTraffic, the
+/// drain command, its AfterBlockTraffic, ApplicationStop), then the same atomic switch as a
+/// deploy, the target's ApplicationStart, ValidateService, health check, BeforeAllowTraffic,
+/// the undrain command and AfterAllowTraffic;
 /// the release left behind stays good (only a failed hook or health check marks a release
 /// bad), so `rollback --to` can return to it. Database migrations and files in
 /// `shared/` are not reverted.
@@ -65,7 +66,8 @@ public struct Rollback: Sendable {
             if let health = options.health { try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy, environment: options.environment) }
             try run.allowTraffic(to: target, reverting: current ?? "")
         } catch {
-            return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error))
+            let note = run.drained ? "; it stays out of the load balancer's rotation (drained)" : ""
+            return RollbackResult(host: host.name, current: target, previous: current, status: "failed", error: message(error) + note)
         }
         return RollbackResult(host: host.name, current: target, previous: current, status: "succeeded", error: nil)
     }

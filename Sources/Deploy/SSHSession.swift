@@ -98,6 +98,9 @@ public struct SSHTimeouts: Sendable, Equatable {
         var timeouts = SSHTimeouts()
         if let text = ProcessInfo.processInfo.environment["SLIPWAY_SSH_CONNECT_TIMEOUT"], let seconds = Int(text), seconds > 0 {
             timeouts.connect = seconds
+            // A short connect timeout asks for quick answers: a silent connection is given up
+            // after three missed keep-alives of the same length (at most 10 s each).
+            timeouts.keepAliveInterval = min(10, seconds)
         }
         return timeouts
     }

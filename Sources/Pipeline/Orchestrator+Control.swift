@@ -89,8 +89,9 @@ extension Orchestrator {
             throw SlipwayError.notFound("pipeline \(pipeline) has no target '\(target)'; its targets: \(spec.targets.joined(separator: ", "))")
         }
         var options = DeployOptions()
-        options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
-        options.healthPolicy.deadline = stage.health?.timeout ?? 30
+        try stage.apply(to: &options)
+        options.environment = stage.environment
+        options.deploymentGroup = stage.name
         let host = try DeployTarget.parse(target).host(events: { _ in })
         let rollback = Rollback(host: host, options: options)
         let result = try await BlockingPool.stages.run { try rollback.run(to: release) }

@@ -240,9 +240,7 @@ extension Orchestrator {
         var options = DeployOptions()
         if let root = stage.appRoot { options.appRoot = root } else { options.appRoot = try await appRoot(run) }
         options.keep = stage.keep
-        options.batch = stage.strategy.batch
-        options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
-        options.healthPolicy.deadline = stage.health?.timeout ?? 30
+        try stage.apply(to: &options)
         options.applicationName = run.spec.name
         options.environment = stage.environment
         options.deploymentGroup = stage.name
@@ -308,6 +306,18 @@ extension Orchestrator {
             common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
         }
         return "/" + common.joined(separator: "/")
+    }
+}
+
+extension PipelineSpec.DeployStage {
+    /// What a stage says about how its hosts switch: batches (strategy or minimum healthy
+    /// hosts), the health check, and the drain and undrain commands.
+    public func apply(to options: inout DeployOptions) throws {
+        options.batch = strategy.batch
+        options.minimumHealthy = try minimumHealthyHosts.map(MinimumHealthyHosts.parse)
+        options.health = health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
+        options.healthPolicy.deadline = health?.timeout ?? 30
+        options.traffic = TrafficControl(drain: drain, undrain: undrain)
     }
 }
 

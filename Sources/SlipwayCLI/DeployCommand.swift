@@ -12,9 +12,10 @@ struct DeployCommand: ParsableCommand {
             ARTIFACT is a digest, a unique digest prefix, or a tarball (which is imported into \
             the store first). A target is a directory on this machine or \
             ssh://[user@]host[:port]/path (the remote needs only sh, tar, flock, setsid, mv -T). \
-            With several targets all are prepared first, then switched in batches; a failed \
-            health check switches every switched host back. Exit status: 0 live, 1 failed or \
-            rolled back, 2 bad input.
+            With several targets all are prepared first, then switched in batches (--batch, or \
+            --minimum-healthy-hosts), each host out of the load balancer's rotation from its \
+            --drain to its --undrain; the first host that fails stops the rollout and switches \
+            every switched host back. Exit status: 0 live, 1 failed or rolled back, 2 bad input.
             """)
 
     @Argument(help: "Digest, digest prefix or tarball path.") var artifact: String
@@ -25,7 +26,7 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "HTTP URL that must answer 2xx/3xx after the switch ({host} = the target's host).") var healthUrl: String?
     @Option(help: "Command that must exit 0 on the target after the switch.") var healthCmd: String?
     @Option(help: "Seconds the health check may retry.") var healthTimeout: Double = 30
-    @Option(help: "Hosts switched at a time: one, half or all.") var batch: BatchSize = .one
+    @OptionGroup var fleet: FleetOptions
     @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
     @Option(help: "APPLICATION_NAME for hooks.") var application: String?
     @Option(help: "DEPLOYMENT_GROUP_NAME for hooks.") var group = "default"
@@ -49,12 +50,13 @@ struct DeployCommand: ParsableCommand {
         options.keep = keep
         options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
         options.healthPolicy.deadline = healthTimeout
-        options.batch = batch
+        try fleet.apply(to: &options)
         options.lockWait = wait
         options.applicationName = application
         options.deploymentGroup = group
         let events = DeployCommand.printEvents
         let hosts = try targets.map { try DeployTarget.parse($0).host(events: events) }
+        _ = try options.batchSize(for: hosts.count)  // a minimum that leaves no host to deploy to is bad input
         let result = Deployer(store: store, options: options, events: events).deploy(record, to: hosts)
         if json {
             try Terminal.json(result)

@@ -13,7 +13,10 @@ struct ExistingTargetOption: ParsableArguments, CustomStringConvertible {
     var description: String { target }
 
     /// The target's host, printing its deploy events.
-    func host() throws -> any ReleaseHost {
+    func host() throws -> any ReleaseHost { try Self.host(target) }
+
+    /// `target`'s host (one of several `--target`s), with the same check.
+    static func host(_ target: String) throws -> any ReleaseHost {
         let parsed = try DeployTarget.parse(target)
         if case let .local(path) = parsed {
             var isDirectory: ObjCBool = false

@@ -7,22 +7,65 @@ struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch a target back to the previous good release (or a named one).",
-        discussion: "The release left behind stays as it was (published: `rollback --to` can return to it); only a failed deploy marks a release bad. Database migrations and files in shared/ are not reverted. Exit status: 0 rolled back (or already current), 1 the rollback failed, 2 no such target or release.")
+        discussion: """
+            The release left behind stays as it was (published: `rollback --to` can return to it); \
+            only a failed deploy marks a release bad. Database migrations and files in shared/ are \
+            not reverted. With several --target, or --stage: every host goes back to the same \
+            release in batches, each out of rotation from its drain to its undrain; the first \
+            host that fails stops the rollback. Exit status: 0 rolled back (or already current), 1 the \
+            rollback failed, 2 no such target or release.
+            """)
 
-    @OptionGroup var target: ExistingTargetOption
+    @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
+    @OptionGroup var stageOption: StageOption
+    @OptionGroup var fleet: FleetOptions
     @Option(help: "A release id, unique prefix or sequence number (see `slipway releases`).") var to: String?
     @Option(help: "HTTP URL that must answer 2xx/3xx afterwards.") var healthUrl: String?
     @Option(help: "Command that must exit 0 afterwards.") var healthCmd: String?
     @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
     @Flag(help: "Print JSON: host, current, previous, status.") var json = false
 
+    func validate() throws {
+        if targets.isEmpty == (stageOption.stage == nil) { throw ValidationError("give --target (one or more) or --stage") }
+        if healthUrl != nil && healthCmd != nil { throw ValidationError("give --health-url or --health-cmd, not both") }
+    }
+
     func run() throws {
         var options = DeployOptions()
-        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
+        let stage = try stageOption.load()
+        if let stage {
+            try stage.apply(to: &options)
+            options.environment = stage.environment
+            options.deploymentGroup = stage.name
+        }
+        if let health = healthUrl.map({ HealthCheck.http(url: $0) }) ?? healthCmd.map({ HealthCheck.command($0) }) { options.health = health }
         options.lockWait = wait
-        let host = try target.host()
+        try fleet.apply(to: &options)
+        if let stage { return try rollBackFleet(stage.targets, options: options) }
+        guard targets.count == 1, let target = targets.first else { return try rollBackFleet(targets, options: options) }
+        let host = try ExistingTargetOption.host(target)
         let result = try Rollback(host: host, options: options, events: DeployCommand.printEvents).run(to: to)
         if json { try Terminal.json(result) } else { print(result.current) }
+        if let error = result.error {
+            if !json { Terminal.error(error) }
+            throw ExitCode(1)
+        }
+    }
+}
+
+
+extension RollbackCommand {
+    func rollBackFleet(_ targets: [String], options: DeployOptions) throws {
+        let hosts = try targets.map { try DeployTarget.parse($0).host(events: DeployCommand.printEvents) }
+        let result = try FleetRollback(hosts: hosts, options: options, events: DeployCommand.printEvents).run(to: to)
+        if json {
+            try Terminal.json(result)
+        } else {
+            for host in result.hosts {
+                Terminal.note("\(host.host): \(host.status), current \(host.current.isEmpty ? "unknown" : host.current)")
+            }
+            if result.error == nil { print(result.release) }
+        }
         if let error = result.error {
             if !json { Terminal.error(error) }
             throw ExitCode(1)

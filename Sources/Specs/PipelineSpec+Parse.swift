@@ -56,7 +56,8 @@ struct PipelineSpecParser {
     static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from", "check"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
-    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
+    static let stageKeys = ["name", "targets", "strategy", "minimum-healthy-hosts", "drain", "undrain", "health", "approval", "approval-timeout",
+                            "app-root", "keep", "environment"]
     static let scheduleKeys = ["cron", "timezone"]
     static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
     static let healthKeys = ["url", "command", "timeout"]
@@ -296,6 +297,26 @@ struct PipelineSpecParser {
                 reader.error("unknown strategy '\(text)': use one-at-a-time, half or all", at: entry.value, path + ".strategy")
             }
         }
+        if let entry = keys["minimum-healthy-hosts"], let text = reader.string(entry.value, path + ".minimum-healthy-hosts") {
+            if keys["strategy"] != nil {
+                reader.error("give strategy or minimum-healthy-hosts, not both", at: entry.value, path + ".minimum-healthy-hosts")
+            } else if let problem = Self.minimumHealthyProblem(text, hosts: stage.targets.count) {
+                reader.error(problem, at: entry.value, path + ".minimum-healthy-hosts")
+            } else {
+                stage.minimumHealthyHosts = text
+            }
+        }
+        for key in ["drain", "undrain"] {
+            guard let entry = keys[key], let text = reader.string(entry.value, path + "." + key) else { continue }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                reader.error("the \(key) command is empty", at: entry.value, path + "." + key)
+            } else if key == "drain" { stage.drain = text } else { stage.undrain = text }
+        }
+        if (keys["drain"] == nil) != (keys["undrain"] == nil) {
+            reader.warning("\(keys["drain"] == nil ? "undrain" : "drain") is given without \(keys["drain"] == nil ? "drain" : "undrain"): "
+                           + "hosts \(keys["drain"] == nil ? "are never taken out of" : "are never put back into") rotation by Slipway",
+                           at: (keys["drain"] ?? keys["undrain"])!.keyNode, path + "." + (keys["drain"] == nil ? "undrain" : "drain"))
+        }
         if let entry = keys["health"], !reader.isNull(entry.value) { stage.health = health(entry.value, path + ".health") }
         if let entry = keys["approval"] { stage.approval = helper.bool(entry.value, path + ".approval") }
         if let entry = keys["approval-timeout"] {
@@ -315,6 +336,26 @@ struct PipelineSpecParser {
             }
         }
         return stage
+    }
+
+    /// Why `text` is not a minimum healthy hosts value for a stage of `hosts` targets, or nil.
+    static func minimumHealthyProblem(_ text: String, hosts: Int) -> String? {
+        if text.hasSuffix("%") {
+            guard let share = Int(text.dropLast()), (0...99).contains(share) else {
+                return "'\(text)' is not a share of the hosts from 0% to 99% (100% would leave no host to deploy to)"
+            }
+            if hosts > 0, hosts - (hosts * share + 99) / 100 < 1 {
+                return "\(text) of \(hosts) host\(hosts == 1 ? "" : "s") keeps every host in service: no host could be deployed to"
+            }
+            return nil
+        }
+        guard let count = Int(text), count >= 0 else {
+            return "'\(text)' is not a number of hosts (0 or more) or a share such as 75%"
+        }
+        if hosts > 0, count >= hosts {
+            return "\(count) healthy host\(count == 1 ? "" : "s") of \(hosts) leaves no host to deploy to: give at most \(hosts - 1)"
+        }
+        return nil
     }
 
     private func health(_ node: Node, _ path: String) -> PipelineSpec.Health? {

@@ -114,13 +114,20 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var keep = 5
         /// Variables the stage's hooks and health command get (staging vs production).
         public var environment: [String: String] = [:]
+        /// CodeDeploy's minimum healthy hosts, as written (`3` or `75%`); instead of `strategy`.
+        public var minimumHealthyHosts: String?
+        /// Run on the deploying machine to take a host out of the load balancer's rotation
+        /// before its switch (`SLIPWAY_HOST` names it), and to put it back once it is healthy.
+        public var drain: String?
+        public var undrain: String?
 
         public init(name: String, targets: [String]) {
             self.name = name
             self.targets = targets
         }
 
-        /// Definitions stored before `environment` existed still decode.
+        /// Definitions stored before `environment`, `minimumHealthyHosts`, `drain` or `undrain`
+    /// existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
@@ -132,6 +139,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             appRoot = try c.decodeIfPresent(String.self, forKey: .appRoot)
             keep = try c.decode(Int.self, forKey: .keep)
             environment = try c.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+            minimumHealthyHosts = try c.decodeIfPresent(String.self, forKey: .minimumHealthyHosts)
+            drain = try c.decodeIfPresent(String.self, forKey: .drain)
+            undrain = try c.decodeIfPresent(String.self, forKey: .undrain)
         }
     }
 
