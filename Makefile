@@ -15,13 +15,14 @@ demo: build
 
 # Every test: unit, CLI end to end, sandbox, deploy. First Package.swift is held to the imports:
 # a target that imports what it does not declare, or declares what it does not import, fails.
-# The suites that build toolchain images and real projects on them run last, on their own:
-# they keep both cores busy for minutes, which would starve the suites that measure time.
+# The suites tagged heavy (toolchain images and real projects on them, a fleet under rolling
+# deploys) run last, on their own: they keep both cores busy for minutes, which would starve
+# the suites that measure time.
 test: deps
 	scripts/check-imports
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
-	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged toolchainImages)"
-	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged toolchainImages)"
+	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged heavy)"
+	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged heavy)"
 
 # The quick loop: only the suites tagged small (no sandbox, no `slipway` binary, no end to end);
 # `scripts/suites-tagged small medium` gives a wider filter.

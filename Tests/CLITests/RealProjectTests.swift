@@ -7,7 +7,7 @@ import Testing
 /// dependencies from PyPI. Each is reproducible: `--check` varies time, umask, checkout path,
 /// time zone, locale and CPUs, and another SLIPWAY_HOME with another checkout gets the same
 /// digest.
-@Suite(.tags(.large, .toolchainImages), .serialized,
+@Suite(.tags(.large, .toolchainImages, .heavy), .serialized,
        .enabled(if: SlipwayCommand.isBuilt && ToolchainImages.available, "needs the slipway binary, root, mmdebstrap and attr"))
 struct RealProjectTests {
     let directory: TemporaryDirectory

@@ -8,7 +8,7 @@ import Testing
 /// Rolling deploys over SSH to the four hosts of the test fleet (network namespaces, each with
 /// sshd and nginx, behind an nginx load balancer), with the balancer's upstream edited by the
 /// stage's drain and undrain commands. One fleet per test process, so the tests take turns.
-@Suite(.tags(.large), .serialized, .enabled(if: Fleet.available)) struct FleetTests {
+@Suite(.tags(.large, .heavy), .serialized, .enabled(if: Fleet.available)) struct FleetTests {
     static let trafficEvents: Set<String> = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "ApplicationStop", "ApplicationStart",
                                              "ValidateService", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
 

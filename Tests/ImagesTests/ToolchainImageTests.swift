@@ -6,7 +6,7 @@ import Testing
 
 /// The Debian toolchain images, built from their recipes (once per test run, shared through
 /// `ToolchainImages`) and each used in the real sandbox to build a tiny project in its language.
-@Suite("Toolchain images from Debian packages", .tags(.large, .toolchainImages), .serialized,
+@Suite("Toolchain images from Debian packages", .tags(.large, .toolchainImages, .heavy), .serialized,
        .enabled(if: SlipwayCommand.isBuilt && ToolchainImages.available, "needs the slipway binary, root, mmdebstrap and attr"))
 struct ToolchainImageTests {
     /// Runs `script` with sh in a sandbox on `image`'s tree with `project` as /workspace.

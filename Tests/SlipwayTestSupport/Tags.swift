@@ -13,4 +13,8 @@ extension Tag {
     /// root, mmdebstrap and the Debian mirror; minutes the first time in a test run, then
     /// shared through `ToolchainImages`. Always also `large`.
     @Tag public static var toolchainImages: Self
+    /// Keeps both cores busy for minutes (the toolchain images, a fleet under rolling deploys
+    /// and client load): `make test` runs these last, on their own, so they do not starve
+    /// the suites that measure time. Always also `large`.
+    @Tag public static var heavy: Self
 }
