@@ -162,7 +162,7 @@ let package = Package(
         // Temporary directories, the `slipway` runner, size tags, deadline-bound waits, git and
         // busybox fixtures, and the compatibility corpus (Fixtures/compat) as a resource.
         // The registries for pull tests (Debian's docker-registry) and their token issuer (ES256: Crypto).
-        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "Images", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "SlipwayTestSupport", dependencies: ["SlipwayCore", "CLinux", "Images", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/SlipwayTestSupport",
                 resources: [.copy("Fixtures/compat")]),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"]),
@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),
-        .testTarget(name: "DeployTests", dependencies: ["CLinux", "Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "Artifacts", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SlipwayAPI", "State", "Specs", "Images", "SlipwayCore", "SlipwayTestSupport",
                                                          "ObjectStorage",
                                                          "Secrets", .product(name: "Crypto", package: "swift-crypto"),

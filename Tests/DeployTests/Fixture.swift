@@ -1,5 +1,4 @@
 import Artifacts
-import CLinux
 import Deploy
 import Foundation
 import SlipwayCore
@@ -76,33 +75,13 @@ func appspec(_ hooks: [(String, String)], extra: String = "", timeout: Int? = ni
 var slipwayBinary: String { SlipwayCommand.binary }
 
 /// Starts `argv` with this process's environment plus `env`, stdout and stderr to `output`
-/// (a path); returns its pid. posix_spawn and waitpid directly, so tests do not depend on
-/// Foundation's child monitoring while other children (sshd) run.
+/// (a path); returns its pid.
 func spawnChild(_ argv: [String], env: [String: String] = [:], output: String = "/dev/null") -> pid_t {
-    var environment = ProcessInfo.processInfo.environment
-    environment.merge(env) { $1 }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    // Nothing else: a pipe another test's child writes to must not live on in this one.
-    _ = cl_spawn_close_from(&actions, 3, 0)
-    let args = argv.map { strdup($0) } + [nil]
-    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { args.forEach { free($0) }; envp.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, args, envp) == 0 else { return -1 }
-    return pid
+    spawnToFile(argv, environment: ProcessInfo.processInfo.environment.merging(env) { $1 }, output: output)
 }
 
 /// Waits for a child; its exit status (128+signal when killed).
-func waitChild(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-}
+func waitChild(_ pid: pid_t) -> Int32 { waitForChild(pid) }
 
 /// Runs a shell command to completion; returns status and combined output.
 @discardableResult

@@ -375,21 +375,9 @@ private let cleanups = Mutex<[String]>([])
 func runShell(_ script: String) -> (status: Int32, output: String) {
     let output = NSTemporaryDirectory() + "/slipway-fleet-sh-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     defer { unlink(output) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let argv: [String] = ["/bin/sh", "-c", script]
-    let args = argv.map { strdup($0) } + [nil]
-    let path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    let envp = [strdup(path)] + [nil]
-    defer { args.forEach { free($0) }; envp.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, "/bin/sh", &actions, nil, args, envp) == 0 else { return (127, "cannot run /bin/sh") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    let pid = spawnToFile(["/bin/sh", "-c", script], environment: ["PATH": path], output: output)
+    guard pid > 0 else { return (127, "cannot run /bin/sh") }
+    let code = waitForChild(pid)
     return (code, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
 }
