@@ -88,6 +88,7 @@ extension Orchestrator {
         guard let stage = spec.stages.first(where: { $0.targets.contains(target) }) else {
             throw SlipwayError.notFound("pipeline \(pipeline) has no target '\(target)'; its targets: \(spec.targets.joined(separator: ", "))")
         }
+        if target.hasPrefix("s3://") { return try await rollbackSite(pipeline: pipeline, target: target, to: release, by: actor) }
         var options = DeployOptions()
         options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
         options.healthPolicy.deadline = stage.health?.timeout ?? 30

@@ -3,20 +3,22 @@ import Deploy
 import Foundation
 import SlipwayCore
 
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch a target back to the previous good release (or a named one).",
         discussion: "The release left behind stays as it was (published: `rollback --to` can return to it); only a failed deploy marks a release bad. Database migrations and files in shared/ are not reverted.")
 
-    @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
+    @Option(help: "A directory, ssh://[user@]host[:port]/path or s3://BUCKET[/PREFIX].") var target: String
     @Option(help: "A release id, unique prefix or sequence number (see `slipway releases`).") var to: String?
     @Option(help: "HTTP URL that must answer 2xx/3xx afterwards.") var healthUrl: String?
     @Option(help: "Command that must exit 0 afterwards.") var healthCmd: String?
     @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
+    @Option(help: "S3 targets: seconds before objects the release rolled back to does not have are deleted.") var grace: Double = 600
     @Flag(help: "Print JSON: host, current, previous, status.") var json = false
 
-    func run() throws {
+    func run() async throws {
+        if target.hasPrefix("s3://") { return try await rollBackSite() }
         var options = DeployOptions()
         options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
         options.lockWait = wait

@@ -284,10 +284,13 @@ struct PipelineSpecParser {
             reader.error("the stage has no 'name'", at: node, path)
         }
         if let entry = keys["targets"], let targets = reader.strings(entry.value, path + ".targets") {
-            for (i, target) in targets.enumerated() where target.isEmpty || (target.contains("://") && !target.hasPrefix("ssh://")) {
-                reader.error("target '\(target)' is neither a directory nor ssh://[user@]host[:port]/path", at: entry.value, "\(path).targets[\(i)]")
+            for (i, target) in targets.enumerated() where target.isEmpty || (target.contains("://") && !target.hasPrefix("ssh://") && !target.hasPrefix("s3://")) {
+                reader.error("target '\(target)' is neither a directory nor ssh://[user@]host[:port]/path nor s3://BUCKET[/PREFIX]", at: entry.value, "\(path).targets[\(i)]")
             }
-            stage.targets = targets.map { $0.hasPrefix("/") || $0.hasPrefix("ssh://") ? $0 : base + "/" + $0 }
+            if targets.contains(where: { $0.hasPrefix("s3://") }) && !targets.allSatisfy({ $0.hasPrefix("s3://") }) {
+                reader.error("a stage's targets are all s3:// (a static site) or none are", at: entry.value, path + ".targets")
+            }
+            stage.targets = targets.map { $0.hasPrefix("/") || $0.hasPrefix("ssh://") || $0.hasPrefix("s3://") ? $0 : base + "/" + $0 }
         }
         if stage.targets.isEmpty { reader.error("the stage has no targets", at: keys["targets"]?.value ?? node, path + ".targets") }
         if let entry = keys["strategy"], let text = reader.string(entry.value, path + ".strategy") {
