@@ -36,7 +36,7 @@ start_moto() {
   for _ in $(seq 200); do curl -s "$AWS_ENDPOINT_URL" >/dev/null && break; sleep 0.05; done
   aws s3 mb "s3://$2" >/dev/null
 }
-stop_moto() { [ -z "$moto_pid" ] || kill -9 "$moto_pid" 2>/dev/null || true; }
+stop_moto() { [ -z "$moto_pid" ] || { kill -9 "$moto_pid"; wait "$moto_pid"; } 2>/dev/null || true; }
 
 now_ms() { date +%s%3N; }
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
