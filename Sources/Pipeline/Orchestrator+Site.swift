@@ -27,6 +27,7 @@ extension Orchestrator {
     func deploySite(_ run: ActiveRun, stage: PipelineSpec.DeployStage, targets: [SiteTarget], artifact: ArtifactRecord) async throws -> ReleaseID {
         var options = SiteDeployOptions()
         options.keep = stage.keep
+        if let grace = stage.grace { options.grace = grace }
         options.health = stage.health.flatMap { $0.url.map(HealthCheck.http) ?? $0.command.map(HealthCheck.command) }
         options.healthPolicy.deadline = stage.health?.timeout ?? 30
         options.applicationName = run.spec.name

@@ -56,7 +56,7 @@ struct PipelineSpecParser {
     static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
-    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment"]
+    static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment", "grace"]
     static let scheduleKeys = ["cron", "timezone"]
     static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
     static let healthKeys = ["url", "command", "timeout"]
@@ -314,6 +314,12 @@ struct PipelineSpecParser {
         if let entry = keys["keep"], let text = reader.string(entry.value, path + ".keep") {
             if let n = Int(text), n >= 0 { stage.keep = n } else {
                 reader.error("keep must be a whole number, 0 or more", at: entry.value, path + ".keep")
+            }
+        }
+        if let entry = keys["grace"] {
+            stage.grace = seconds(entry.value, path + ".grace", minimum: 0)
+            if !stage.targets.allSatisfy({ $0.hasPrefix("s3://") }) {
+                reader.warning("grace applies to s3:// targets only; it is ignored", at: entry.keyNode, path + ".grace")
             }
         }
         return stage

@@ -95,7 +95,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
 
     public struct DeployStage: Codable, Sendable, Equatable {
         public var name: String
-        /// Directories or `ssh://[user@]host[:port]/path`.
+        /// Directories, `ssh://[user@]host[:port]/path`, or `s3://BUCKET[/PREFIX]` (all or none).
         public var targets: [String]
         public var strategy: Strategy = .oneAtATime
         public var health: Health?
@@ -110,6 +110,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var keep = 5
         /// Variables the stage's hooks and health command get (staging vs production).
         public var environment: [String: String] = [:]
+        /// `s3://` targets: seconds before objects the new release no longer has are deleted;
+        /// nil: 600.
+        public var grace: Double?
 
         public init(name: String, targets: [String]) {
             self.name = name
@@ -128,6 +131,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             appRoot = try c.decodeIfPresent(String.self, forKey: .appRoot)
             keep = try c.decode(Int.self, forKey: .keep)
             environment = try c.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+            grace = try c.decodeIfPresent(Double.self, forKey: .grace)
         }
     }
 

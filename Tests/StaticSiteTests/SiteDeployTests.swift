@@ -117,6 +117,50 @@ import Testing
         #expect(try await site.siteKeys().filter { $0.hasPrefix("assets/") } == [SiteFixture.assetName("app", 2), SiteFixture.assetName("style", 2)])
     }
 
+    @Test func aFailedValidateServiceSwitchesTheSiteBack() async throws {
+        let site = try await SiteFixture.make("slipway-site-validate")
+        let first = try await deployer(site, grace: 0).deploy(try site.site(1))
+        let appspec = "version: 0.0\nos: linux\nhooks:\n  ValidateService:\n    - location: validate.sh\n"
+        let tree = try site.siteTree(2, extra: ["appspec.yml": appspec, "validate.sh": "#!/bin/sh\necho the new site is wrong\nexit 3\n"])
+        let error = await #expect(throws: SlipwayError.self) {
+            try await deployer(site, grace: 0).deploy(try site.store.pack(directory: tree))
+        }
+        #expect(error?.message.contains("ValidateService: validate.sh exited with status 3") == true
+                && error?.message.contains("switched back to release \(first.release)") == true, "\(String(describing: error))")
+        #expect(try await site.text("index.html")?.contains(#"data-version="1""#) == true)
+        #expect(try await site.mixing(at: "p/000.html") == nil)
+        let listed = try await site.target().releases()
+        #expect(listed.map(\.state) == [.bad, .published] && listed[1].current, "\(listed)")
+        // The new assets written before the failure leave like any others.
+        #expect(try await site.target().state().retired.map(\.file.path).sorted() == [SiteFixture.assetName("app", 2), SiteFixture.assetName("style", 2)])
+    }
+
+    @Test func aRollbackUploadsWhatTheBucketNoLongerKeepsFromTheStoreOrRefuses() async throws {
+        let site = try await SiteFixture.make("slipway-site-refetch")
+        let first = try await deployer(site, grace: 0).deploy(try site.site(1))
+        _ = try await deployer(site, grace: 0).deploy(try site.site(2))
+        // Someone removed the kept copies.
+        let state = try await site.target().state()
+        // The old pages' content and the old assets' (both assets hold "version 1").
+        #expect(state.kept.count == 2, "\(state.kept)")
+        for sha in state.kept { try await site.client.delete(site.prefix + "/.slipway/objects/sha256/" + sha) }
+        var options = SiteDeployOptions()
+        options.grace = 0
+        var broken = state
+        broken.kept = []
+        try await site.target().save(broken)
+        let refused = await #expect(throws: SlipwayError.self) {
+            try await SiteRollback(target: try site.target(), store: nil, options: options).run()
+        }
+        #expect(refused?.message.contains("release \(first.release) needs 6 file(s) the bucket no longer keeps and this machine's store lacks") == true,
+                "\(String(describing: refused))")
+        #expect(try await site.text("index.html")?.contains(#"data-version="2""#) == true)
+        // This machine's store has the release's artifact: what the bucket lacks is uploaded from it.
+        let back = try await SiteRollback(target: try site.target(), store: site.store, options: options).run()
+        #expect(back.release == first.release && back.uploaded == 6 && back.copied == 0, "\(back)")
+        #expect(try await site.mixing(at: "index.html") == nil)
+    }
+
     @Test func aHeldLockRefusesASecondDeployNamingItsHolder() async throws {
         let site = try await SiteFixture.make("slipway-site-lock")
         let lock = try await SiteLock.acquire(try site.target(), purpose: "deploy of test", wait: 0)
