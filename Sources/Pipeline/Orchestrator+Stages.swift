@@ -95,6 +95,9 @@ extension Orchestrator {
         request.sourceVersion = spec.source.branch
         let runner = BuildRunner(home: home)
         let built = request
+        if spec.build.check, let batch = try? runner.batch(for: built) {
+            throw StageStop.failed("build.check compares one build; this buildspec runs a batch (\(batch.kind.rawValue)): remove build.check or the batch")
+        }
         // What `slipway build` runs: the buildspec's batch when it has one, else one build.
         let outcome = try await BlockingPool.stages.run {
             try runner.runBuildOrBatch(built) { entry, event in
@@ -109,6 +112,16 @@ extension Orchestrator {
             guard result.succeeded else { throw StageStop.failed(result.message ?? "the build ended \(result.status.rawValue)") }
             guard let primary = result.artifacts.first(where: { $0.id == "primary" }) ?? result.artifacts.first else {
                 throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
+            }
+            var facts = BuildFacts(image: result.image ?? spec.build.image, imageDigest: result.imageDigest)
+            await publish(run.update { $0.setBuildFacts(facts) })
+            if spec.build.check {
+                facts.check = try await check(result, of: built, commit: run.record.commit?.id ?? "HEAD", run)
+                await publish(run.update { $0.setBuildFacts(facts) })
+                if facts.check?.reproducible == false {
+                    throw StageStop.failed("build.check: not reproducible: \(facts.check!.differenceCount) difference(s) from build \(facts.check!.secondBuild), "
+                                           + "first \(facts.check!.differences.first ?? "?") (the log lists them)")
+                }
             }
             artifact = primary
         case let .batch(batch):

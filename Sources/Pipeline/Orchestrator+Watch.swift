@@ -21,6 +21,11 @@ extension Orchestrator {
                     }
                 } else {
                     point = try await store.watchPoint()
+                    for waiter in watchStart.withLock({ start in
+                        start.ready = true
+                        defer { start.waiters = [] }
+                        return start.waiters
+                    }) { waiter.resume() }
                 }
             } catch is CancellationError {
                 return
@@ -28,6 +33,18 @@ extension Orchestrator {
                 logger.warning("watching the state database: \(error)")
             }
             try? await Task.sleep(for: watchInterval)
+        }
+    }
+
+    /// Returns once the store watcher has its starting point: from then on, what any process
+    /// writes reaches `events()` (what was written before is the store's to tell).
+    public func watchingStore() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = watchStart.withLock { start in
+                if !start.ready { start.waiters.append(continuation) }
+                return start.ready
+            }
+            if ready { continuation.resume() }
         }
     }
 }

@@ -41,6 +41,8 @@ public final class Orchestrator: PipelineControl {
     let approvals = ChangeSignal()
     /// Run news for the pipelines' `notify:` receivers.
     let notifications = RunNotifications()
+    /// Whether the store watcher has its starting point, and who waits for it.
+    let watchStart = Mutex<(ready: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     /// How often the store watcher looks for what other processes wrote.
     let watchInterval: Duration = .milliseconds(100)
     /// How often an adopting service looks for runs whose owner stopped.

@@ -44,7 +44,8 @@ public enum PortOwner {
     static func listeningInodes(port: Int, proc: String) -> Set<String> {
         var inodes = Set<String>()
         for table in ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "\(proc)/net/\(table)", encoding: .utf8) else { continue }
+            guard let bytes = try? Syscall.readFile("\(proc)/net/\(table)") else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode

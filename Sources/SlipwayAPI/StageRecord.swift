@@ -12,6 +12,8 @@ public struct StageRecord: Sendable, Hashable {
     public var output: StageOutput?
     /// Why it stopped, was skipped or was reused: an error message, who cancelled it.
     public var note: String?
+    /// A build stage's image and reproducibility check.
+    public var build: BuildFacts?
 
     public init(name: String, kind: Kind, status: StageStatus = .pending, started: Date? = nil,
                 finished: Date? = nil, output: StageOutput? = nil, note: String? = nil) {
@@ -63,7 +65,7 @@ public struct StageRecord: Sendable, Hashable {
 }
 
 extension StageRecord: Codable {
-    private enum CodingKeys: String, CodingKey { case name, kind, status, started, finished, output, note, detail }
+    private enum CodingKeys: String, CodingKey { case name, kind, status, started, finished, output, note, detail, build }
 
     /// Every field, and `detail` as before for readers that know only it.
     public func encode(to encoder: any Encoder) throws {
@@ -76,6 +78,7 @@ extension StageRecord: Codable {
         try container.encodeIfPresent(output, forKey: .output)
         try container.encodeIfPresent(note, forKey: .note)
         try container.encodeIfPresent(detail, forKey: .detail)
+        try container.encodeIfPresent(build, forKey: .build)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,5 +95,6 @@ extension StageRecord: Codable {
             self.init(name: name, kind: kind, status: status, started: started, finished: finished,
                       detail: try container.decodeIfPresent(String.self, forKey: .detail))
         }
+        build = try container.decodeIfPresent(BuildFacts.self, forKey: .build)
     }
 }

@@ -32,6 +32,21 @@ public enum Syscall {
         try retrying(what()) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
+    /// A whole file, read until read(2) says end of file. Files in /proc report no size and
+    /// give a page or less per read (a table of many sockets is many reads): a reader that
+    /// takes a short read for the end, as Foundation's does, sees only the first page.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = try retrying("open \(path)") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try read(fd, into: $0, what: "read \(path)") }
+            if count == 0 { return contents }
+            contents += chunk[0..<count]
+        }
+    }
+
     public static func fsync(_ fd: Int32, what: @autoclosure () -> String) throws {
         try retrying(what()) { Glibc.fsync(fd) }
     }

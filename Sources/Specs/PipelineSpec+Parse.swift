@@ -53,7 +53,7 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify", "retention"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from", "check"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "health", "approval", "approval-timeout", "app-root", "keep", "environment", "grace"]
@@ -227,6 +227,7 @@ struct PipelineSpecParser {
             if text.isEmpty { reader.error("give the identifier of a build in the buildspec's batch", at: entry.value, "build.deploy-from") }
             else { build.deployFrom = text }
         }
+        if let entry = keys["check"] { build.check = helper.bool(entry.value, "build.check") }
         if let entry = keys["network"], let text = reader.string(entry.value, "build.network") {
             if let network = PipelineSpec.Network(rawValue: text) { build.network = network } else {
                 reader.error("unknown network '\(text)': use none (loopback only) or host", at: entry.value, "build.network")

@@ -44,13 +44,16 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// A batch build's identifier whose artifact the deploy stages install; nil: the only
         /// build of the batch that stored one.
         public var deployFrom: String?
+        /// Build every commit twice (another checkout path, build id, start time and CPU count)
+        /// and fail the stage unless the artifacts are the same (`build.check`).
+        public var check = false
 
         public init() {}
 
         /// The key definitions stored before `limits` used for the memory limit.
         private enum StoredBeforeLimits: String, CodingKey { case memoryBytes }
 
-        /// Definitions stored before `network`, `secrets`, `limits`, `seccomp` or `deployFrom` existed still decode.
+        /// Definitions stored before `network`, `secrets`, `limits`, `seccomp`, `deployFrom` or `check` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
@@ -66,6 +69,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             secrets = try c.decodeIfPresent([String: String].self, forKey: .secrets) ?? [:]
             runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
             deployFrom = try c.decodeIfPresent(String.self, forKey: .deployFrom)
+            check = try c.decodeIfPresent(Bool.self, forKey: .check) ?? false
         }
     }
 

@@ -34,10 +34,11 @@ extension StateStore {
                              run.artifact?.description, run.release?.rawValue, run.id.rawValue])
         for (position, stage) in run.stages.enumerated() {
             try db.execute(sql: """
-                INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail, build)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.id.rawValue, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
-                                 stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail])
+                                 stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail,
+                                 try stage.build.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
         }
         return try Int64.fetchOne(db, sql: "SELECT version FROM run WHERE id = ?", arguments: [run.id.rawValue]) ?? 0
     }
@@ -110,10 +111,11 @@ extension StateStore {
         let arguments = StatementArguments(ids.map(\.rawValue))
         var stages: [RunID: [StageRecord]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments: arguments) {
-            stages[RunID(row["run"] as Int64), default: []].append(StageRecord(
-                name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
-                status: StageStatus(rawValue: row["status"]) ?? .interrupted,
-                started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"]))
+            var stage = StageRecord(name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
+                                    status: StageStatus(rawValue: row["status"]) ?? .interrupted,
+                                    started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"])
+            stage.build = (row["build"] as String?).flatMap { try? JSONDecoder().decode(BuildFacts.self, from: Data($0.utf8)) }
+            stages[RunID(row["run"] as Int64), default: []].append(stage)
         }
         return try Row.fetchAll(db, sql: "SELECT * FROM run WHERE id IN (\(marks))", arguments: arguments).map { row in
             let id = RunID(row["id"] as Int64)

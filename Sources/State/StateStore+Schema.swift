@@ -123,6 +123,10 @@ extension StateStore {
                 );
                 """)
         }
+        // A build stage's image and reproducibility check, as JSON (BuildFacts).
+        migrator.registerMigration("build-facts") { db in
+            try db.execute(sql: "ALTER TABLE stage ADD COLUMN build TEXT")
+        }
         return migrator
     }
 }

@@ -78,7 +78,8 @@ import Testing
         } throws: { error in
             (error as? SlipwayError)?.errno == ENOSPC
         }
-        #expect(read.done < read.total / 2)
+        // Stopped early: before its first progress report, or before half of the tree.
+        #expect(read.done < read.total / 2 || read == (0, 0), "\(read)")
     }
 
     /// A file that cannot be read stops the hashing and the compression, and its name is in

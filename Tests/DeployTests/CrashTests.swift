@@ -35,20 +35,27 @@ import Testing
         #expect(shell("\(slipwayBinary) deploy \(artifacts[0].digest) --target \(f.target) --keep 3", env: env).status == 0)
         let duration = UInt32(Date().timeIntervalSince(started) * 1_000_000)
 
-        var kills = 0
-        for round in 0..<22 {
-            let artifact = artifacts[round % 3]
+        // Rounds until 15 deploys were killed mid-way: a deploy that finished before its kill
+        // moment (the machine got faster) makes the next moments earlier.
+        var kills = 0, rounds = 0
+        let earliest = max(duration / 50, 1)
+        var latest = max(duration * 9 / 10, earliest + 1)
+        while kills < 15, rounds < 80 {
+            let artifact = artifacts[rounds % 3]
+            rounds += 1
             let pid = spawnChild([slipwayBinary, "deploy", artifact.digest, "--target", f.target, "--keep", "3"], env: env)
-            usleep(UInt32.random(in: duration / 50...duration * 9 / 10))
+            usleep(UInt32.random(in: earliest...latest))
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == 0 {
                 kill(pid, SIGKILL)
                 kills += 1
+            } else {
+                latest = max(latest * 3 / 4, earliest + 1)
             }
             _ = waitChild(pid)
             try checkCurrentIsComplete(f)
         }
-        #expect(kills >= 15, "most rounds should be killed mid-deploy")
+        #expect(kills >= 15, "deploys killed mid-way: \(kills) of \(rounds) rounds")
         let final = shell("\(slipwayBinary) deploy \(artifacts[1].digest) --target \(f.target) --keep 3 --json", env: env)
         #expect(final.status == 0, "\(final.output)")
         try checkCurrentIsComplete(f)

@@ -1,4 +1,5 @@
 import Artifacts
+import CLinux
 import Deploy
 import Foundation
 import SlipwayCore
@@ -86,6 +87,8 @@ func spawnChild(_ argv: [String], env: [String: String] = [:], output: String = 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else: a pipe another test's child writes to must not live on in this one.
+    _ = cl_spawn_close_from(&actions, 3, 0)
     let args = argv.map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { args.forEach { free($0) }; envp.forEach { free($0) } }

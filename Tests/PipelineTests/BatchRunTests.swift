@@ -31,22 +31,18 @@ struct BatchRunTests {
 
     @Test func aBuildMatrixRunsEveryBuildAndDeploysTheNamedOne() async throws {
         let f = try PipelineFixture(buildspec: Self.matrix)
-        try f.write("slipway.yml", "build:\n  deploy-from: build2\n")
-        _ = try f.commit("matrix")
-        let out = try f.slipway.run(["run", f.repository, "--target", f.target, "--json"])
+        let out = try f.run(committing: ["slipway.yml": "build:\n  deploy-from: build2\n"], "matrix", "--json")
         #expect(out.status == 0, "\(out)")
         // Both builds ran, each with its own value, as `slipway build` runs them.
         #expect(out.stderr.contains("[build1]") && out.stderr.contains("[build2]"), "\(out.stderr)")
         #expect(f.served() == "variant blue\n")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
-        let run = try #require(summary["run"] as? [String: Any])
-        let id = RunID(Int64(try #require(run["id"] as? Int)))
+        let id = try PipelineFixture.runID(out)
         let log = try await f.log(id)
         #expect(log.contains("batch build build1: SUCCEEDED") && log.contains("batch build build2: SUCCEEDED"), "\(log)")
         #expect(log.contains("deploying the artifact of batch build build2"))
         // The artifact recorded is build2's: the one served.
         let build = try await f.orchestrator.run(id).stages[1]
-        #expect(build.output?.artifact?.description == run["artifact"] as? String)
+        #expect(build.output?.artifact == (try await f.orchestrator.run(id)).artifact)
     }
 
     @Test func severalArtifactsWithoutANameAreRefusedSayingWhichToName() async throws {

@@ -125,6 +125,8 @@ struct CancelTests {
     @Test(.timeLimit(.minutes(2))) func anotherProcesssRunReachesThisProcesssEvents() async throws {
         let f = try PipelineFixture()
         let events = f.orchestrator.events()
+        // The watcher's starting point comes first: a run begun before it is the past to it.
+        await f.orchestrator.watchingStore()
         let runner = try Self.startRun(f)
         var log = ""
         var final: RunRecord?

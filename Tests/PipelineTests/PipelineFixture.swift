@@ -7,6 +7,7 @@ import SlipwayCore
 import SlipwayTestSupport
 import Specs
 import State
+import Testing
 
 /// A git repository with a buildspec and appspec, a fresh SLIPWAY_HOME holding the busybox
 /// image, a local deploy target and an orchestrator over them.
@@ -50,6 +51,21 @@ final class PipelineFixture: Sendable {
     }
 
     deinit { service.cancel() }
+
+    /// Commits `files` (path → text) and runs `slipway run` (with `arguments`) on the
+    /// repository, deploying to the fixture's target.
+    func run(committing files: [String: String], _ message: String, _ arguments: String...) throws -> ProgramOutput {
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) { try write(path, text) }
+        _ = try commit(message)
+        return try slipway.run(["run", repository, "--target", target] + arguments)
+    }
+
+    /// The run a `slipway run --json` printed.
+    static func runID(_ out: ProgramOutput) throws -> RunID {
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let run = try #require(summary["run"] as? [String: Any])
+        return RunID(Int64(try #require(run["id"] as? Int)))
+    }
 
     /// `slipway` against the fixture's home.
     var slipway: SlipwayCommand { SlipwayCommand(home: home.path) }

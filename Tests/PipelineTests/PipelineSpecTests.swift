@@ -20,6 +20,7 @@ struct PipelineSpecTests {
               timeout: 10m
               memory: 1G
               network: host
+              check: yes
             stages:
               - name: staging
                 targets: [/srv/staging]
@@ -43,7 +44,7 @@ struct PipelineSpecTests {
         #expect(s.source == .init(repository: "/p/../shop.git", branch: "main", pollInterval: 120))
         #expect(s.build.image == "debian:bookworm" && s.build.buildspec == "ci/buildspec.yml")
         #expect(s.build.environment == ["MODE": "production"] && s.build.timeout == 600 && s.build.limits.memory == .limit(1 << 30))
-        #expect(s.build.network == .host)
+        #expect(s.build.network == .host && s.build.check)
         #expect(s.stages.map(\.name) == ["staging", "production"])
         #expect(s.stages[0].strategy == .all && s.stages[0].health?.url == "http://localhost:8080/health")
         #expect(s.stages[1].approval && s.stages[1].strategy == .half && s.stages[1].keep == 3 && s.stages[1].appRoot == "/srv/shop")
@@ -56,7 +57,7 @@ struct PipelineSpecTests {
         #expect(diagnostics.isEmpty)
         #expect(spec?.name == "app" && spec?.source.repository == "/work/app" && spec?.source.branch == nil)
         #expect(spec?.build.image == PipelineSpec.defaultImage && spec?.stages.first?.targets == ["/work/app/out"])
-        #expect(spec?.build.network == PipelineSpec.Network.none)
+        #expect(spec?.build.network == PipelineSpec.Network.none && spec?.build.check == false)
     }
 
     /// A definition stored before the build's `network` setting existed still loads.
@@ -76,6 +77,7 @@ struct PipelineSpecTests {
             build:
               memory: lots
               network: wifi
+              check: sometimes
             stages:
               - name: live
                 strategy: sideways
@@ -91,11 +93,12 @@ struct PipelineSpecTests {
             "slipway.yml:4:9: error: 'never' is not a duration",
             "slipway.yml:6:11: error: 'lots' is not a memory size",
             "slipway.yml:7:12: error: unknown network 'wifi': use none (loopback only) or host",
-            "slipway.yml:9:5: error: the stage has no targets (stages[0].targets)",
-            "slipway.yml:10:15: error: unknown strategy 'sideways'",
-            "slipway.yml:11:13: error: give a url or a command (stages[0].health)",
-            "slipway.yml:12:5: error: the stage has no 'name' (stages[1])",
-            "slipway.yml:12:14: error: target 'ftp://x/y' is neither a directory nor ssh://",
+            "slipway.yml:8:10: error: expected yes or no, found 'sometimes' (build.check)",
+            "slipway.yml:10:5: error: the stage has no targets (stages[0].targets)",
+            "slipway.yml:11:15: error: unknown strategy 'sideways'",
+            "slipway.yml:12:13: error: give a url or a command (stages[0].health)",
+            "slipway.yml:13:5: error: the stage has no 'name' (stages[1])",
+            "slipway.yml:13:14: error: target 'ftp://x/y' is neither a directory nor ssh://",
         ] {
             #expect(lines.contains { $0.hasPrefix(expected) }, "\(expected) not in \(lines)")
         }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A fresh directory under /tmp for one test, removed by `remove()`.
@@ -43,7 +44,12 @@ struct Scratch {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/rm"), strdup("-rf"), strdup(path), nil]
         defer { argv.forEach { free($0) } }
-        guard posix_spawn(&pid, "/bin/rm", nil, nil, argv, environ) == 0 else { return }
+        // Nothing but stdin/stdout/stderr: another test's pipe must not live on in the child.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        _ = cl_spawn_close_from(&actions, 3, 0)
+        guard posix_spawn(&pid, "/bin/rm", &actions, nil, argv, environ) == 0 else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }

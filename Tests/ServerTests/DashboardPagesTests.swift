@@ -41,6 +41,42 @@ import Testing
         }
     }
 
+    /// The run page names the image a build ran on and, where the pipeline checks, whether a
+    /// second build reproduced the artifact, with what differed (escaped).
+    @Test func runPageShowsTheImageAndTheReproducibilityCheck() async throws {
+        let pipeline = MemoryPipeline(pipelines: ["web"])
+        let image = try Digest(parsing: "sha256:" + String(repeating: "1", count: 64))
+        var checked = await pipeline.addRun(status: .succeeded, message: "reproducible")
+        checked.stages = [StageRecord(name: "build", kind: .build, status: .succeeded, started: Date(), finished: Date())]
+        checked.stages[0].build = BuildFacts(image: "debian:12", imageDigest: image,
+                                             check: .init(reproducible: true, secondBuild: "web:2", differences: []))
+        await pipeline.update(checked)
+        var differs = await pipeline.addRun(status: .failed, message: "not reproducible")
+        differs.stages = [StageRecord(name: "build", kind: .build, status: .failed, started: Date(), finished: Date(), note: "build.check: not reproducible")]
+        differs.stages[0].build = BuildFacts(image: "debian:12", imageDigest: image,
+                                             check: .init(reproducible: false, secondBuild: "web:4",
+                                                          differences: ["primary:<b>stamp.txt (content)"] + (1...60).map { "primary:f\($0) (mtime)" }))
+        await pipeline.update(differs)
+        var plain = await pipeline.addRun(status: .succeeded, message: "not checked")
+        plain.stages = [StageRecord(name: "build", kind: .build, status: .succeeded, started: Date(), finished: Date())]
+        plain.stages[0].build = BuildFacts(image: "busybox", imageDigest: image)
+        await pipeline.update(plain)
+        try await LiveService.with(control: pipeline) { live throws in
+            let good = try await live.get("/runs/\(checked.id)").text
+            #expect(good.contains("Built on image <code>debian:12</code> (<code>\(image)</code>)"), "\(good)")
+            #expect(good.contains("Reproducible: a second build (<code>web:2</code>)"), "\(good)")
+            let bad = try await live.get("/runs/\(differs.id)").text
+            #expect(bad.contains("Not reproducible: the second build (<code>web:4</code>) differs in 61 place(s)"), "\(bad)")
+            #expect(bad.contains("<li><code>primary:&lt;b&gt;stamp.txt (content)</code></li>"), "escaped: \(bad)")
+            #expect(bad.contains("… and 11 more (the log lists them)"), "\(bad)")
+            let unchecked = try await live.get("/runs/\(plain.id)").text
+            #expect(unchecked.contains("Built on image <code>busybox</code>") && !unchecked.contains("run-check"), "\(unchecked)")
+            // The API gives the same facts to programs.
+            let json = try await live.get("/api/runs/\(differs.id)").text
+            #expect(json.contains("\"reproducible\" : false") || json.contains("\"reproducible\":false"), "\(json)")
+        }
+    }
+
     @Test func logRangesAreRawTextWithTheirStages() async throws {
         let pipeline = MemoryPipeline()
         let run = await pipeline.addRun()

@@ -1,5 +1,7 @@
+import CLinux
 import Foundation
 import Server
+import SlipwayCore
 import SlipwayTestSupport
 import Testing
 
@@ -32,9 +34,27 @@ import Testing
         let port = holder.port
         let refused = try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:\(port)"])
         #expect(refused.status == 2, "\(refused)")
+        #expect(refused.stderr.contains("127.0.0.1:\(port) is in use"), "\(refused)")
         #expect(refused.stderr.contains("127.0.0.1:\(port) is in use (by PID \(holder.pid), python3)"),
-                "\(refused.stderr); found from here: \(String(describing: PortOwner.find(port: port)))")
+                "\(refused.stderr); \(Self.procView(port: port, pid: holder.pid))")
         #expect(!refused.stderr.contains("NIO") && !refused.stderr.contains("IOError"), "no raw NIO error: \(refused.stderr)")
+    }
+
+    /// What /proc shows this thread of a port and its holder, for a failure's message.
+    static func procView(port: Int, pid: Int32) -> String {
+        let hex = String(format: ":%04X ", port)
+        let table = ["tcp", "tcp6"].map { (try? Syscall.readFile("/proc/net/\($0)")).map { String(decoding: $0, as: UTF8.self) } ?? "(unreadable)" }
+        let lines = table.flatMap { $0.split(separator: "\n").filter { $0.contains(hex) } }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")).map { "\($0.count) fds" } ?? "fd unreadable: errno \(errno)"
+        let links = (0..<8).compactMap { fd -> String? in
+            var buffer = [CChar](repeating: 0, count: 256)
+            let count = readlink("/proc/\(pid)/fd/\(fd)", &buffer, 255)
+            return count > 0 ? "\(fd)→\(String(cString: buffer))" : "\(fd)✗\(errno)"
+        }
+        let caps = ((try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)) ?? "").split(separator: "\n")
+            .filter { $0.hasPrefix("Cap") || $0.hasPrefix("Seccomp") || $0.hasPrefix("NoNewPrivs") || $0.hasPrefix("Uid") }
+        let ns = ["self", "\(pid)"].map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/ns/net")) ?? "?" }
+        return "tcp lines \(lines); holder \(fds) \(links); thread \(caps); net ns \(ns); tcp sizes \(table.map(\.count))"
     }
 
     /// 20,000 connections that never finish a request: the service closes the longest-idle
@@ -191,13 +211,23 @@ final class HalfOpenFlood {
     }
 
     /// Starts a process (`sleep`) that inherits the sockets held here and keeps them open,
-    /// then closes this process's copies. posix_spawn closes nothing by itself, so the
-    /// sockets, opened without close-on-exec, pass to it.
+    /// then closes this process's copies. The sockets, opened without close-on-exec, pass to
+    /// it; every other descriptor is closed in it, so no pipe of a test running beside this
+    /// one lives on in the holder (its reader would wait for the holder's end).
     func handOver() throws {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("600"), nil]
         defer { argv.forEach { free($0) } }
-        let result = posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let flood = Set(sockets)
+        let highest = sockets.max() ?? 2
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(name), fd > 2, fd < highest, !flood.contains(fd) { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        _ = cl_spawn_close_from(&actions, highest + 1, 0)
+        let result = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
         guard result == 0 else { throw TestFailure("posix_spawn /bin/sleep: errno \(result)") }
         holders.append(pid)
         sockets.forEach { Glibc.close($0) }
@@ -235,12 +265,8 @@ private struct PortHolder {
     init() throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
-            import socket, time
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-            print(s.getsockname()[1], flush=True)
-            time.sleep(600)
-            """]
+        process.arguments = ["-c", "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+                             + "print(s.getsockname()[1], flush=True); time.sleep(600)"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

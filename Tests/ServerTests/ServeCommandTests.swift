@@ -16,7 +16,7 @@ import Testing
         // A build long enough to be stopped in the middle.
         let buildspec = site.repository + "/buildspec.yml"
         let slow = try String(contentsOfFile: buildspec, encoding: .utf8)
-            .replacingOccurrences(of: "      - mkdir -p public\n", with: "      - mkdir -p public\n      - echo building; sleep 4\n")
+            .replacingOccurrences(of: "      - mkdir -p public\n", with: "      - mkdir -p public\n      - echo building; sleep 12\n")
         try slow.write(toFile: buildspec, atomically: true, encoding: .utf8)
         try site.repo.commit("Slow build")
 

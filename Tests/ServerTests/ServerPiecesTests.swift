@@ -1,5 +1,6 @@
 import Foundation
 @testable import Server
+import SlipwayCore
 import SlipwayTestSupport
 import Testing
 import Webhooks
@@ -12,6 +13,18 @@ import Webhooks
             #expect(!TokenGate.isLoopbackHost(host), "\(host)")
         }
         #expect(!ListenAddress(host: "127.0.0.1.attacker.example", port: 80).isLoopback)
+    }
+
+    /// The listening socket is found however far down /proc/net/tcp it is: the table of a
+    /// busy machine is many pages, and a reader that stops at the first short read misses it.
+    @Test func aPortsOwnerIsFoundPastTheFirstPageOfTheTable() throws {
+        let listeners = try (0..<120).map { _ in try Loopback.listener() }
+        defer { listeners.forEach { close($0.fd) } }
+        let table = String(decoding: try Syscall.readFile("/proc/net/tcp"), as: UTF8.self)
+        #expect(table.utf8.count > 4096 * 2, "more than a page: \(table.utf8.count) bytes")
+        for (_, port) in [listeners[0], listeners[60], listeners[119]] {
+            #expect(PortOwner.find(port: port)?.pid == getpid(), "port \(port)")
+        }
     }
 
     @Test func listenAddresses() throws {

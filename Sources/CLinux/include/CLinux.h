@@ -131,4 +131,16 @@ int cl_install_seccomp_filter(const void *instructions, int count);
 #define CL_RLIMIT_NPROC  6
 #define CL_RLIMIT_AS     9
 
+// ---- CPU affinity ----
+
+/// The size of a cpu_set_t (1024 CPUs).
+#define CL_CPU_SET_BYTES 128
+
+/// Holds the calling thread to the lowest CPU it may use, keeping its mask in `saved`; what
+/// the thread starts inherits the one CPU. 0, or -1 with errno set.
+int cl_hold_to_one_cpu(unsigned char saved[CL_CPU_SET_BYTES]);
+
+/// Gives the calling thread back the mask `cl_hold_to_one_cpu` saved.
+int cl_restore_cpus(const unsigned char saved[CL_CPU_SET_BYTES]);
+
 #endif

@@ -39,11 +39,27 @@ extension DashboardPages {
             \(run.finished.map { " · took \(L.duration(from: run.started ?? run.created, to: $0))" as HTML } ?? "")\
             \(run.artifact.map { " · artifact <code>\(String($0.description.prefix(19)))</code>" as HTML } ?? "")\
             \(run.release.map { " · release <code>\($0)</code>" as HTML } ?? "")</p>
-            \(waiting)<p class="actions" id="run-actions">\(buttons)</p>
+            \(buildFacts(run))\(waiting)<p class="actions" id="run-actions">\(buttons)</p>
             </div>
             <section id="stages-section" data-live="stages"><h2>Stages</h2>\
             \(L.table(caption: "Stages of run #\(run.id)", id: "stages", head: ["Stage", "Kind", "Status", "Started", "Took", "Detail"], rows: stages))</section>
             \(log(run))
+            """
+    }
+
+    /// The image the build ran on and, where the pipeline checks reproducibility, the verdict
+    /// with what differed.
+    static func buildFacts(_ run: RunRecord) -> HTML {
+        guard let facts = run.stages.first(where: { $0.kind == .build })?.build else { return "" }
+        let image: HTML = "<p class=\"meta\" id=\"run-image\">Built on image <code>\(facts.image)</code>\(facts.imageDigest.map { " (<code>\($0.description)</code>)" as HTML } ?? "")</p>"
+        guard let check = facts.check else { return image }
+        if check.reproducible {
+            return "\(image)<p class=\"check ok\" id=\"run-check\">Reproducible: a second build (<code>\(check.secondBuild)</code>) from another checkout, on one CPU, gave the same artifacts.</p>"
+        }
+        let more: HTML = check.differenceCount > check.differences.count ? "<li>… and \(check.differenceCount - check.differences.count) more (the log lists them)</li>" : ""
+        return """
+            \(image)<div class="check error" id="run-check"><p>Not reproducible: the second build (<code>\(check.secondBuild)</code>) differs in \(check.differenceCount) place(s):</p>
+            <ul>\(check.differences.map { "<li><code>\($0)</code></li>" as HTML })\(more)</ul></div>
             """
     }
 
