@@ -12,8 +12,14 @@ import Testing
         SlipwayCommand(home: site.directory.path + "/cli-home", environment: site.moto.environment)
     }
 
-    func pack(_ site: SiteFixture, _ tree: String) throws -> String {
-        let packed = try slipway(site).run(["artifact", "pack", tree])
+    /// Runs the binary on a thread of its own: a test waiting for a process must not hold one
+    /// of the few threads of the cooperative pool the suites beside it need.
+    func run(_ cli: SlipwayCommand, _ arguments: [String], environment: [String: String] = [:]) async throws -> ProgramOutput {
+        try await offPool { try cli.run(arguments, environment: environment) }
+    }
+
+    func pack(_ site: SiteFixture, _ tree: String) async throws -> String {
+        let packed = try await run(slipway(site), ["artifact", "pack", tree])
         guard packed.status == 0 else { throw TestFailure("pack: \(packed)") }
         return packed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -21,29 +27,29 @@ import Testing
     @Test func deployReleasesAndRollbackThroughTheCommandLine() async throws {
         let site = try await SiteFixture.make("slipway-site-cli")
         let cli = slipway(site)
-        let v1 = try pack(site, try site.siteTree(1))
-        let v2 = try pack(site, try site.siteTree(2))
-        let first = try cli.run(["deploy", v1, "--target", site.location])
+        let v1 = try await pack(site, try site.siteTree(1))
+        let v2 = try await pack(site, try site.siteTree(2))
+        let first = try await run(cli, ["deploy", v1, "--target", site.location])
         #expect(first.status == 0, "\(first)")
-        let second = try cli.run(["deploy", v2, "--target", site.location, "--json"])
+        let second = try await run(cli, ["deploy", v2, "--target", site.location, "--json"])
         #expect(second.status == 0 && second.stdout.contains(#""uploaded" : 6"#) && second.stdout.contains(#""unchanged" : 2"#), "\(second)")
-        let listed = try cli.run(["releases", "--target", site.location])
+        let listed = try await run(cli, ["releases", "--target", site.location])
         let lines = listed.stdout.split(separator: "\n")
         #expect(listed.status == 0 && lines.count == 3 && lines[1].hasPrefix("*  000002-") && lines[2].hasPrefix("   000001-"), "\(listed)")
-        let back = try cli.run(["rollback", "--target", site.location])
+        let back = try await run(cli, ["rollback", "--target", site.location])
         #expect(back.status == 0 && back.stdout.hasPrefix("000001-"), "\(back)")
         #expect(try await site.text("index.html")?.contains(#"data-version="1""#) == true)
-        let json = try cli.run(["releases", "--target", site.location, "--json"])
+        let json = try await run(cli, ["releases", "--target", site.location, "--json"])
         #expect(json.status == 0 && json.stdout.contains(#""state" : "published""#), "\(json)")
 
-        let never = try cli.run(["releases", "--target", "s3://\(MotoServer.bucket)/never-deployed"])
+        let never = try await run(cli, ["releases", "--target", "s3://\(MotoServer.bucket)/never-deployed"])
         #expect(never.status == 2 && never.stderr.contains("s3://\(MotoServer.bucket)/never-deployed is not a deploy target: nothing was ever deployed there"), "\(never)")
-        let noBucket = try cli.run(["deploy", v1, "--target", "s3://no-such-site-bucket/www"])
+        let noBucket = try await run(cli, ["deploy", v1, "--target", "s3://no-such-site-bucket/www"])
         #expect(noBucket.status == 2 && noBucket.stderr.contains("bucket 'no-such-site-bucket' does not exist at S3 endpoint 127.0.0.1:"), "\(noBucket)")
-        let wrong = try cli.run(["deploy", v1, "--target", site.location], environment: ["AWS_SECRET_ACCESS_KEY": "wrong"])
+        let wrong = try await run(cli, ["deploy", v1, "--target", site.location], environment: ["AWS_SECRET_ACCESS_KEY": "wrong"])
         #expect(wrong.status == 1 && wrong.stderr.contains("S3 endpoint 127.0.0.1:") && wrong.stderr.contains("refused")
                 && wrong.stderr.contains("s3://\(MotoServer.bucket)/\(site.prefix)/") && wrong.stderr.contains("403"), "\(wrong)")
-        let mixed = try cli.run(["deploy", v1, "--target", site.location, "--target", site.directory.path + "/dir"])
+        let mixed = try await run(cli, ["deploy", v1, "--target", site.location, "--target", site.directory.path + "/dir"])
         #expect(mixed.status == 2 && mixed.stderr.contains("s3:// targets cannot be mixed"), "\(mixed)")
     }
 
@@ -53,10 +59,10 @@ import Testing
     @Test func aDeployKilledHalfwayConvergesAndTheSiteNeverMixes() async throws {
         let site = try await SiteFixture.make("slipway-site-kill")
         let cli = slipway(site)
-        let pages = 600
-        let v1 = try pack(site, try site.siteTree(1, pages: pages))
-        let v2 = try pack(site, try site.siteTree(2, pages: pages))
-        let first = try cli.run(["deploy", v1, "--target", site.location])
+        let pages = 1500
+        let v1 = try await pack(site, try await offPool { try site.siteTree(1, pages: pages) })
+        let v2 = try await pack(site, try await offPool { try site.siteTree(2, pages: pages) })
+        let first = try await run(cli, ["deploy", v1, "--target", site.location])
         #expect(first.status == 0, "\(first)")
 
         let problems = Locked<[String]>([]), reads = Locked(0), stop = Locked(false)
@@ -79,7 +85,7 @@ import Testing
             try await site.text("index.html")?.contains(#"data-version="2""#) == true
         }
         kill(deploying.processIdentifier, SIGKILL)
-        deploying.waitUntilExit()
+        try await offPool { deploying.waitUntilExit() }
         let state = try await site.target().state()
         #expect(state.inFlight != nil, "the deploy finished before it was killed: \(String(decoding: FileManager.default.contents(atPath: site.directory.path + "/killed.log") ?? Data(), as: UTF8.self))")
         var versions: [String: Int] = [:]
@@ -88,7 +94,7 @@ import Testing
             versions[text.contains(#"data-version="2""#) ? "2" : "1", default: 0] += 1
         }
         // The next deploy takes the dead deploy's lock over and converges.
-        let again = try cli.run(["deploy", v2, "--target", site.location])
+        let again = try await run(cli, ["deploy", v2, "--target", site.location])
         #expect(again.status == 0 && again.stderr.contains("did not finish: looking at its") && again.stderr.contains("took over the lock"), "\(again)")
         stop.withLock { $0 = true }
         _ = await reader.value
@@ -100,7 +106,7 @@ import Testing
         let listed = try await site.target().releases()
         #expect(listed.map(\.state) == [.published, .bad, .published], "\(listed)")
         #expect(try await site.target().state().inFlight == nil)
-        let grace = try cli.run(["deploy", v2, "--target", site.location, "--grace", "0", "--json"])
+        let grace = try await run(cli, ["deploy", v2, "--target", site.location, "--grace", "0", "--json"])
         #expect(grace.status == 0 && grace.stdout.contains(#""deleted" : 2"#) && grace.stdout.contains(#""uploaded" : 0"#), "\(grace)")
         print("killed deploy: \(versions["2"] ?? 0) of \(pages) pages were new when it died; \(reads.withLock { $0 }) page reads (each with its 2 assets), \(problems.withLock { $0.count }) mixed")
     }

@@ -163,8 +163,9 @@ import Testing
 
     @Test func aHeldLockRefusesASecondDeployNamingItsHolder() async throws {
         let site = try await SiteFixture.make("slipway-site-lock")
+        let artifact = try site.site(1)
         let lock = try await SiteLock.acquire(try site.target(), purpose: "deploy of test", wait: 0)
-        let error = await #expect(throws: SlipwayError.self) { try await deployer(site).deploy(try site.site(1)) }
+        let error = await #expect(throws: SlipwayError.self) { try await deployer(site).deploy(artifact) }
         #expect(error?.message.contains("\(site.location) is locked by another deploy: deploy of test by \(SiteLock.owner)") == true, "\(String(describing: error))")
         await lock.release()
         _ = try await deployer(site).deploy(try site.site(1))
