@@ -4,6 +4,7 @@ import Artifacts
 import Foundation
 import Pipeline
 import SlipwayCore
+import Specs
 
 struct ArtifactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -223,18 +224,13 @@ struct VerifyOutput: Encodable {
 
 extension Compression: ExpressibleByArgument {}
 
-/// A size on the command line: 512, 64K, 500M, 2G.
+/// A size on the command line: 512, 64K, 500M, 1.5G (`ByteSize`).
 struct ByteCount: ExpressibleByArgument {
     var bytes: Int64
 
     init?(argument: String) {
-        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var text = argument.uppercased()
-        if text.hasSuffix("IB") { text.removeLast(2) } else if text.hasSuffix("B") { text.removeLast() }
-        var scale: Int64 = 1
-        if let last = text.last, let unit = units[last] { scale = unit; text.removeLast() }
-        guard let value = Double(text), value >= 0 else { return nil }
-        bytes = Int64(value * Double(scale))
+        guard let bytes = ByteSize.parse(argument) else { return nil }
+        self.bytes = bytes
     }
 }
 

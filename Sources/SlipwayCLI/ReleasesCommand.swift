@@ -10,12 +10,12 @@ struct ReleasesCommand: AsyncParsableCommand {
         abstract: "List a target's releases, newest first, and which one is current.",
         discussion: "Exit status: 0 listed, 2 no such target (or nothing was ever deployed there).")
 
-    @Option(help: "A directory, ssh://[user@]host[:port]/path or s3://BUCKET[/PREFIX].") var target: String
+    @OptionGroup var target: ExistingTargetOption
     @Flag(help: "Print JSON: id, artifact, commit, state, created, switched, current.") var json = false
 
     func run() async throws {
         let releases: [Release]
-        if let site = try SiteTarget.parse(target) { releases = try await site.releases() } else { releases = try listed() }
+        if let site = try SiteTarget.parse(target.target) { releases = try await site.releases() } else { releases = try listed() }
         if json { return try Terminal.json(releases) }
         print("   ID                                       STATE      ARTIFACT      COMMIT        CREATED")
         let formatter = ISO8601DateFormatter()
@@ -29,14 +29,7 @@ struct ReleasesCommand: AsyncParsableCommand {
 
     /// A directory or SSH target's releases.
     func listed() throws -> [Release] {
-        let parsed = try DeployTarget.parse(target)
-        if case let .local(path) = parsed {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SlipwayError.notFound("\(path): no such deploy target (there is no directory)")
-            }
-        }
-        let host = try parsed.host(events: DeployCommand.printEvents)
+        let host = try target.host()
         let releases = try listReleases(on: host)
         if releases.isEmpty, try host.records().isEmpty {
             throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")

@@ -46,7 +46,7 @@ extension DeployCommand {
 
 extension RollbackCommand {
     func rollBackSite() async throws {
-        guard let site = try SiteTarget.parse(self.target) else { return }
+        guard let site = try SiteTarget.parse(target.target) else { return }
         if grace < 0 { throw ValidationError("--grace must be 0 or more") }
         if healthUrl != nil || healthCmd != nil {
             throw ValidationError("a rollback of an s3:// target runs no health check (see docs/deploy.md); drop --health-url/--health-cmd")

@@ -38,7 +38,7 @@ public struct BuildLimits: Codable, Sendable, Equatable {
     /// cpus. nil when `text` is none of those; `minimum` is the least value accepted.
     public static func parseSize(_ text: String, minimum: Int64) -> Setting<Int64>? {
         if text == "unlimited" { return .unlimited }
-        guard let bytes = PipelineSpecParser.bytes(text), bytes >= minimum else { return nil }
+        guard let bytes = ByteSize.parse(text), bytes >= minimum else { return nil }
         return .limit(bytes)
     }
 

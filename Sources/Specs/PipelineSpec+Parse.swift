@@ -357,14 +357,4 @@ struct PipelineSpecParser {
         }
         return value * scale
     }
-
-    /// `512M`, `2G`, `1048576`.
-    static func bytes(_ text: String) -> Int64? {
-        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        var number = Substring(text.uppercased()), scale: Int64 = 1
-        if number.hasSuffix("B") { number = number.dropLast() }
-        if let last = number.last, let unit = units[last] { number = number.dropLast(); scale = unit }
-        guard let value = Int64(number), value > 0, value <= Int64.max / scale else { return nil }
-        return value * scale
-    }
 }

@@ -64,7 +64,7 @@ extension PipelineSpecParser {
             }
         }
         if let entry = keys["max-log-size"], let text = reader.string(entry.value, "retention.max-log-size") {
-            if let bytes = Self.bytes(text), bytes >= 1 << 10 { retention.maxLogBytes = bytes } else {
+            if let bytes = ByteSize.parse(text), bytes >= 1 << 10 { retention.maxLogBytes = bytes } else {
                 reader.error("'\(text)' is not a size of at least 1K (e.g. 50M, 1G)", at: entry.value, "retention.max-log-size")
             }
         }

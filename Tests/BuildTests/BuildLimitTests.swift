@@ -26,56 +26,42 @@ struct BuildLimitTests {
                 && BuildIsolation.Defaults.cpus(online: 16) == 14.4)
     }
 
-    @Test("a build starting 10,000 processes is stopped at the default process limit, which its failure names")
-    func processLimit() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - i=0; while [ $i -lt 10000 ]; do sleep 300 & i=$((i+1)); done; wait
-                  - echo NOT-STOPPED
-            """)
+    /// A build that runs into a limit: its commands, the limits it is given (the defaults where
+    /// nil), the memory limit recorded, what its failure says, and what it never gets to print.
+    struct LimitRun: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var commands: [String]
+        var limits: BuildLimits?
+        var memoryBytes: Int64
+        var message: [String]
+        var neverPrinted: String?
+    }
+
+    static let limitRuns = [
+        LimitRun(testDescription: "a build starting 10,000 processes is stopped at the default process limit, which its failure names",
+                 commands: ["i=0; while [ $i -lt 10000 ]; do sleep 300 & i=$((i+1)); done; wait", "echo NOT-STOPPED"],
+                 memoryBytes: 4 << 30, message: ["the process limit of 4096 was reached"], neverPrinted: "NOT-STOPPED"),
+        LimitRun(testDescription: "a build writing 8 GB to /tmp is stopped by the default /tmp size, which its failure names",
+                 commands: ["dd if=/dev/zero of=/tmp/fill bs=1M count=8192"],
+                 memoryBytes: 4 << 30, message: ["/tmp size limit of 1 GiB was reached"]),
+        LimitRun(testDescription: "a build past its memory limit is killed, and its failure names the limit and the setting to raise",
+                 commands: ["dd if=/dev/zero of=/dev/null bs=200M count=1", "echo SURVIVED"], limits: BuildLimits(memory: .limit(64 << 20)),
+                 memoryBytes: 64 << 20, message: ["the memory limit of 64 MiB was exceeded", "build.limits.memory"], neverPrinted: "SURVIVED"),
+    ]
+
+    @Test(arguments: limitRuns)
+    func limitStopsTheBuild(_ run: LimitRun) throws {
+        let f = try BuildFixture(buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n" + run.commands.map { "      - \($0)\n" }.joined())
         let started = Date()
-        let result = try f.build { $0.timeout = 120 }
-        #expect(result.status == .failed)
-        #expect(result.message?.contains("the process limit of 4096 was reached") == true, "\(result.message ?? "")")
-        #expect(!f.log(result).contains("NOT-STOPPED"))
-        #expect(Date().timeIntervalSince(started) < 100)
-    }
-
-    @Test("a build writing 8 GB to /tmp is stopped by the default /tmp size, which its failure names")
-    func tmpLimit() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - dd if=/dev/zero of=/tmp/fill bs=1M count=8192
-            """)
-        let result = try f.build { $0.timeout = 120 }
-        #expect(result.status == .failed)
-        #expect(result.message?.contains("/tmp size limit of 1 GiB was reached") == true, "\(result.message ?? "")")
-    }
-
-    @Test("a build past its memory limit is killed, and its failure names the limit and the setting to raise")
-    func memoryLimit() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - dd if=/dev/zero of=/dev/null bs=200M count=1
-                  - echo SURVIVED
-            """)
         let result = try f.build {
-            $0.limits = BuildLimits(memory: .limit(64 << 20))
+            if let limits = run.limits { $0.limits = limits }
+            $0.timeout = 120
             $0.useResultCache = false
         }
-        #expect(result.status == .failed && result.isolation?.memoryBytes == 64 << 20)
-        #expect(result.message?.contains("the memory limit of 64 MiB was exceeded") == true && result.message?.contains("build.limits.memory") == true,
-                "\(result.message ?? "")")
-        #expect(!f.log(result).contains("SURVIVED"))
+        #expect(result.status == .failed && result.isolation?.memoryBytes == run.memoryBytes)
+        for part in run.message { #expect(result.message?.contains(part) == true, "\(result.message ?? "")") }
+        if let neverPrinted = run.neverPrinted { #expect(!f.log(result).contains(neverPrinted)) }
+        #expect(Date().timeIntervalSince(started) < 100, "stopped well before the build's own timeout")
     }
 
     @Test("a build that fills /tmp but carries on still fails, with the limit named; flags lift and lower limits")

@@ -2,7 +2,8 @@ import Foundation
 import SlipwayTestSupport
 import Testing
 
-/// The command line itself: its version, and what a mistyped command is told.
+/// The command line itself: its version, what a mistyped command is told, and targets,
+/// pipelines and files that are not there (exit 2 and a message that says which).
 @Suite(.tags(.large)) struct CommandLineTests {
     let home: TemporaryDirectory
     var cli: SlipwayCommand { SlipwayCommand(home: home.path) }
@@ -29,16 +30,6 @@ import Testing
         #expect(try cli.run(["help", "run"]).status == 0)
         #expect(try cli.run(["validate", "--help"]).status == 0)
     }
-}
-
-/// Targets, pipelines and files that are not there: exit 2 and a message that says which.
-@Suite(.tags(.large)) struct MissingInputTests {
-    let home: TemporaryDirectory
-    var cli: SlipwayCommand { SlipwayCommand(home: home.path) }
-
-    init() throws {
-        home = try TemporaryDirectory("slipway-missing")
-    }
 
     @Test func aMissingTargetIsReported() throws {
         let missing = try cli.run(["releases", "--target", "/nonexistent"])
@@ -46,6 +37,20 @@ import Testing
         #expect(missing.stderr == "slipway: error: /nonexistent: no such deploy target (there is no directory)\n", "\(missing.stderr)")
         let empty = try cli.run(["releases", "--target", home.path])
         #expect(empty.status == 2 && empty.stderr.contains("is not a deploy target: nothing was ever deployed there"), "\(empty.stderr)")
+        // A rollback lays nothing out at a mistyped path.
+        let typo = home.path + "/no-such-site"
+        let rollback = try cli.run(["rollback", "--target", typo])
+        #expect(rollback.status == 2)
+        #expect(rollback.stderr == "slipway: error: \(typo): no such deploy target (there is no directory)\n", "\(rollback.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+    }
+
+    @Test func aSizePastWhatFitsIsBadUsageNotACrash() throws {
+        let unpack = try cli.run(["artifact", "unpack", "sha256:00", home.path + "/out", "--max-size", "99999999999T"])
+        #expect(unpack.status == 2, "\(unpack)")
+        #expect(unpack.stderr.contains("99999999999T"), "\(unpack.stderr)")
+        let sandbox = try cli.run(["sandbox", "run", "--memory", "1e3G", "--", "true"])
+        #expect(sandbox.status == 2 && sandbox.stderr.contains("1e3G"), "\(sandbox)")
     }
 
     @Test func anUnknownPipelineIsReported() throws {

@@ -38,49 +38,57 @@ enum WhiteoutImage {
 
 @Suite("Layered images", .tags(.small))
 struct LayeredImageTests {
-    @Test("OCI layout directory: whiteouts and an opaque directory give exactly the expected tree")
-    func ociLayoutWhiteouts() throws {
+    /// One form an image reaches `image import` in: how its layers are compressed, how it is
+    /// laid out, how the layout is packed, and what the store records for it.
+    struct ImportForm: Sendable, CustomTestStringConvertible {
+        enum Layout: Sendable { case oci, dockerLegacy, dockerOCI }
+        enum Packing: Sendable { case directory, tar, gzippedTar }
+
+        var testDescription: String
+        var compression: Compression
+        var layout: Layout
+        var packing: Packing
+        var reference: String
+        var storedReference: String
+        var format: String
+
+        /// Lays the image out at `directory`, packs it as the import takes it: the path to
+        /// import and the image's digest.
+        func make(_ layers: [FixtureLayer], at directory: String) throws -> (path: String, digest: String) {
+            let digest = switch layout {
+            case .oci: try ImageFixture.ociLayout(layers, at: directory)
+            case .dockerLegacy: try ImageFixture.dockerLegacy(layers, at: directory)
+            case .dockerOCI: try ImageFixture.dockerOCI(layers, at: directory)
+            }
+            if packing == .directory { return (directory, digest) }
+            try ImageFixture.tarball(of: directory, to: directory + ".tar")
+            if packing == .tar { return (directory + ".tar", digest) }
+            try Program.output("/bin/gzip", ["-1", directory + ".tar"])
+            return (directory + ".tar.gz", digest)
+        }
+    }
+
+    static let importForms = [
+        ImportForm(testDescription: "OCI layout directory, gzip layers", compression: .gzip, layout: .oci, packing: .directory,
+                   reference: "layered:1", storedReference: "layered:1", format: "oci-layout"),
+        ImportForm(testDescription: "OCI layout as a tar, zstd layers", compression: .zstd, layout: .oci, packing: .tar,
+                   reference: "layered", storedReference: "layered:latest", format: "oci-layout"),
+        ImportForm(testDescription: "docker save, legacy layout (<id>/layer.tar), as a tar", compression: .none, layout: .dockerLegacy,
+                   packing: .tar, reference: "legacy", storedReference: "legacy:latest", format: "docker-save"),
+        ImportForm(testDescription: "docker save, OCI-based layout (Docker 25+), gzip-compressed tar", compression: .none,
+                   layout: .dockerOCI, packing: .gzippedTar, reference: "newer", storedReference: "newer:latest", format: "docker-save"),
+    ]
+
+    @Test("whiteouts and an opaque directory give exactly the expected tree, whatever the form", arguments: importForms)
+    func importedForm(_ form: ImportForm) throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .gzip), at: scratch.path + "/layout")
-        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout", reference: "layered:1")
-        #expect(record.digest.description == digest)
-        #expect(record.format == "oci-layout")
+        let image = try form.make(try WhiteoutImage.layers(in: scratch, compression: form.compression), at: scratch.path + "/image")
+        let record = try ImageStore(home: scratch.home).importImage(path: image.path, reference: form.reference)
+        #expect(record.digest.description == image.digest)
+        #expect(record.reference == form.storedReference)
+        #expect(record.format == form.format)
         #expect(record.layers.count == 3)
         #expect(record.environment == ["PATH=/usr/bin:/bin"])
-        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
-    }
-
-    @Test("OCI layout as a tar, zstd layers: same digest and tree as the directory form")
-    func ociLayoutTarball() throws {
-        let scratch = try TemporaryDirectory("slipway-images")
-        let digest = try ImageFixture.ociLayout(try WhiteoutImage.layers(in: scratch, compression: .zstd), at: scratch.path + "/layout")
-        try ImageFixture.tarball(of: scratch.path + "/layout", to: scratch.path + "/layout.tar")
-        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/layout.tar", reference: "layered")
-        #expect(record.digest.description == digest)
-        #expect(record.reference == "layered:latest")
-        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
-    }
-
-    @Test("docker save, legacy layout (<id>/layer.tar), as a tar")
-    func dockerSaveLegacy() throws {
-        let scratch = try TemporaryDirectory("slipway-images")
-        let digest = try ImageFixture.dockerLegacy(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
-        try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
-        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar", reference: "legacy")
-        #expect(record.digest.description == digest)
-        #expect(record.format == "docker-save")
-        #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
-    }
-
-    @Test("docker save, OCI-based layout (Docker 25+), gzip-compressed tar")
-    func dockerSaveOCI() throws {
-        let scratch = try TemporaryDirectory("slipway-images")
-        let digest = try ImageFixture.dockerOCI(try WhiteoutImage.layers(in: scratch, compression: .none), at: scratch.path + "/saved")
-        try ImageFixture.tarball(of: scratch.path + "/saved", to: scratch.path + "/saved.tar")
-        try Program.output("/bin/gzip", ["-1", scratch.path + "/saved.tar"])
-        let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/saved.tar.gz", reference: "newer")
-        #expect(record.digest.description == digest)
-        #expect(record.format == "docker-save")
         #expect(try snapshot(record.rootfs) == WhiteoutImage.expected)
     }
 

@@ -54,85 +54,86 @@ struct ToolchainImageTests {
         #expect(!FileManager.default.fileExists(atPath: image.rootfs + "/etc/resolv.conf"))
     }
 
-    @Test("images/python: a venv installs a pyproject package and its tests pass")
-    func python() throws {
-        let image = try ToolchainImages.image("python")
-        let debian = try ToolchainImages.image("debian")
-        #expect(image.parent == debian.digest)
-        let project = try TemporaryDirectory("slipway-python-project")
-        _ = try project.write("pyproject.toml", """
-            [build-system]
-            requires = ["setuptools"]
-            build-backend = "setuptools.build_meta"
-            [project]
-            name = "greeter"
-            version = "1.0"
-            [project.scripts]
-            greet = "greeter:main"
-            [tool.setuptools]
-            py-modules = ["greeter"]
-            """)
-        _ = try project.write("greeter.py", "def greeting():\n    return 'hello from python'\n\ndef main():\n    print(greeting())\n")
-        _ = try project.write("test_greeter.py", "import unittest, greeter\n\nclass T(unittest.TestCase):\n    def test(self):\n        self.assertEqual(greeter.greeting(), 'hello from python')\n")
-        let run = try sandbox(image, project: project, """
+    /// A tiny project in an image's language: its files, the script that builds and tests it
+    /// in the sandbox (with sh -e), and what that prints.
+    struct LanguageProject: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var image: String
+        var files: [String: String]
+        var script: String
+        var printed: String
+    }
+
+    static let projects = [
+        LanguageProject(testDescription: "images/python: a venv installs a pyproject package and its tests pass", image: "python", files: [
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools"]
+                build-backend = "setuptools.build_meta"
+                [project]
+                name = "greeter"
+                version = "1.0"
+                [project.scripts]
+                greet = "greeter:main"
+                [tool.setuptools]
+                py-modules = ["greeter"]
+                """,
+            "greeter.py": "def greeting():\n    return 'hello from python'\n\ndef main():\n    print(greeting())\n",
+            "test_greeter.py": "import unittest, greeter\n\nclass T(unittest.TestCase):\n    def test(self):\n        self.assertEqual(greeter.greeting(), 'hello from python')\n",
+        ], script: """
             python3 -m venv --system-site-packages /tmp/venv
             /tmp/venv/bin/pip install -q --no-index --no-build-isolation .
             /tmp/venv/bin/greet
             python3 -m unittest -q 2>&1 | tail -1
-            """)
-        #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("hello from python\nOK"), "\(run)")
-    }
-
-    @Test("images/node: npm runs a package's tests and packs it")
-    func node() throws {
-        let image = try ToolchainImages.image("node")
-        let project = try TemporaryDirectory("slipway-node-project")
-        _ = try project.write("package.json", #"{"name": "greeter", "version": "1.0.0", "main": "index.js", "scripts": {"test": "node test.js"}}"#)
-        _ = try project.write("index.js", "exports.greeting = () => 'hello from node';\n")
-        _ = try project.write("test.js", "const assert = require('assert');\nassert.strictEqual(require('./index').greeting(), 'hello from node');\nconsole.log('tests passed');\n")
-        let run = try sandbox(image, project: project, """
+            """, printed: "hello from python\nOK"),
+        LanguageProject(testDescription: "images/node: npm runs a package's tests and packs it", image: "node", files: [
+            "package.json": #"{"name": "greeter", "version": "1.0.0", "main": "index.js", "scripts": {"test": "node test.js"}}"#,
+            "index.js": "exports.greeting = () => 'hello from node';\n",
+            "test.js": "const assert = require('assert');\nassert.strictEqual(require('./index').greeting(), 'hello from node');\nconsole.log('tests passed');\n",
+        ], script: """
             npm test --silent
             npm pack --silent
             node -e "console.log(require('./index').greeting())"
-            """)
-        #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("tests passed\ngreeter-1.0.0.tgz\nhello from node"), "\(run)")
-    }
-
-    @Test("images/go: go test and go build a module")
-    func go() throws {
-        let image = try ToolchainImages.image("go")
-        let project = try TemporaryDirectory("slipway-go-project")
-        _ = try project.write("go.mod", "module example.org/greeter\n\ngo 1.19\n")
-        _ = try project.write("main.go", "package main\n\nimport \"fmt\"\n\nfunc greeting() string { return \"hello from go\" }\n\nfunc main() { fmt.Println(greeting()) }\n")
-        _ = try project.write("main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestGreeting(t *testing.T) {\n\tif greeting() != \"hello from go\" {\n\t\tt.Fatal(greeting())\n\t}\n}\n")
-        let run = try sandbox(image, project: project, """
+            """, printed: "tests passed\ngreeter-1.0.0.tgz\nhello from node"),
+        LanguageProject(testDescription: "images/go: go test and go build a module", image: "go", files: [
+            "go.mod": "module example.org/greeter\n\ngo 1.19\n",
+            "main.go": "package main\n\nimport \"fmt\"\n\nfunc greeting() string { return \"hello from go\" }\n\nfunc main() { fmt.Println(greeting()) }\n",
+            "main_test.go": "package main\n\nimport \"testing\"\n\nfunc TestGreeting(t *testing.T) {\n\tif greeting() != \"hello from go\" {\n\t\tt.Fatal(greeting())\n\t}\n}\n",
+        ], script: """
             export GOCACHE=/tmp/gocache GOPATH=/tmp/go GOFLAGS=-mod=mod
             go test ./... >/dev/null
             go build -o /tmp/greeter .
             /tmp/greeter
-            """)
-        #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("hello from go"), "\(run)")
-    }
-
-    @Test("images/java: javac, jar and java build and run a program; maven is there")
-    func java() throws {
-        let image = try ToolchainImages.image("java")
-        let project = try TemporaryDirectory("slipway-java-project")
-        _ = try project.write("src/Greeter.java", "public class Greeter {\n  public static void main(String[] a) { System.out.println(\"hello from java\"); }\n}\n")
-        let run = try sandbox(image, project: project, """
+            """, printed: "hello from go"),
+        LanguageProject(testDescription: "images/java: javac, jar and java build and run a program; maven is there", image: "java", files: [
+            "src/Greeter.java": "public class Greeter {\n  public static void main(String[] a) { System.out.println(\"hello from java\"); }\n}\n",
+        ], script: """
             javac -d /tmp/classes src/Greeter.java
             jar --create --file /tmp/greeter.jar --main-class Greeter -C /tmp/classes .
             java -jar /tmp/greeter.jar
             mvn -B -v > /tmp/maven-version
             grep -o "Apache Maven 3[.0-9]*" /tmp/maven-version  # its banner has terminal colour codes even with -B
-            """)
+            """, printed: "hello from java\nApache Maven 3."),
+    ]
+
+    @Test(arguments: projects)
+    func languageProjectBuilds(_ language: LanguageProject) throws {
+        let image = try ToolchainImages.image(language.image)
+        let project = try TemporaryDirectory("slipway-\(language.image)-project")
+        for (path, text) in language.files { _ = try project.write(path, text) }
+        let run = try sandbox(image, project: project, language.script)
         #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("hello from java\nApache Maven 3."), "\(run)")
-        // What runtime-versions is checked against: the JDK's version and CodeBuild's names for it.
-        let runtimes = try String(contentsOfFile: image.rootfs + "/etc/slipway/runtimes", encoding: .utf8)
+        #expect(run.stdout.contains(language.printed), "\(run)")
+    }
+
+    @Test("images/python is layered on images/debian")
+    func pythonIsLayeredOnDebian() throws {
+        #expect(try ToolchainImages.image("python").parent == ToolchainImages.image("debian").digest)
+    }
+
+    @Test("images/java records its JDK's version and CodeBuild's names for it, which runtime-versions is checked against")
+    func javaRecordsItsRuntimes() throws {
+        let runtimes = try String(contentsOfFile: try ToolchainImages.image("java").rootfs + "/etc/slipway/runtimes", encoding: .utf8)
         #expect(runtimes.hasPrefix("java 17.") && runtimes.contains(" corretto17 openjdk17"), "\(runtimes)")
     }
 

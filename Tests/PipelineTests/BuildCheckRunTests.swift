@@ -11,12 +11,7 @@ import Testing
 struct BuildCheckRunTests {
     /// The fixture's build, which also says how many CPUs it saw and, when the commit has a
     /// `stamp` file, writes the time (which no second build reproduces).
-    static let buildspec = PipelineFixture.buildspec.replacingOccurrences(of: "      - cp content site/index.html\n", with: """
-              - cp content site/index.html
-              - if [ -f stamp ]; then date +%s%N > site/stamp.txt; fi
-              - echo "cpus $(nproc)"
-
-        """)
+    static let buildspec = PipelineFixture.siteBuildspec(then: [#"if [ -f stamp ]; then date +%s%N > site/stamp.txt; fi"#, #"echo "cpus $(nproc)""#])
 
     @Test func aReproducibleBuildIsCheckedRecordedAndDeployed() async throws {
         let f = try PipelineFixture(buildspec: Self.buildspec)

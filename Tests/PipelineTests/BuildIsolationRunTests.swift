@@ -8,8 +8,7 @@ import Testing
 @Suite(.tags(.large))
 struct BuildIsolationRunTests {
     @Test func theRunRecordsTheBuildsLimitsAndSeccompSetting() async throws {
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(
-            of: "      - mkdir -p site\n", with: "      - mkdir -p site\n      - unshare -U true && echo NESTED-NAMESPACE\n"))
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: ["unshare -U true && echo NESTED-NAMESPACE"]))
         try await f.register { spec in
             spec.build.limits.pids = .limit(300)
             spec.build.limits.tmpSize = .limit(64 << 20)

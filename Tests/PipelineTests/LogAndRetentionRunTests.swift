@@ -19,13 +19,7 @@ struct LogAndRetentionRunTests {
     /// SIGKILL while a build floods its log: what was stored is a gap-free prefix of the
     /// output with contiguous offsets, and what another process appends follows it.
     @Test(.timeLimit(.minutes(3))) func aCrashMidLogLeavesAContiguousPrefix() async throws {
-        let f = try PipelineFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - awk 'BEGIN { for (i = 0; ; i++) print "tick " i }'
-            """)
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: [#"awk 'BEGIN { for (i = 0; ; i++) print "tick " i }'"#]))
         let runner = try CancelTests.startRun(f)
         let run = try await eventually("the log to hold 20,000 lines", timeout: .seconds(90), every: .milliseconds(100)) {
             guard let run = try await f.orchestrator.store.runs(pipeline: nil, limit: 1, before: nil).first else { return nil as RunRecord? }
@@ -55,13 +49,7 @@ struct LogAndRetentionRunTests {
     /// A follower in another process prints a line a moment after it is stored (the store
     /// watcher looks every 0.1 s), while the stage that printed it is still running.
     @Test(.timeLimit(.minutes(3))) func followSeesLinesWhileTheStageRuns() async throws {
-        let f = try PipelineFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - echo tick-1; sleep 1; echo tick-2; sleep 1; echo tick-3; sleep 600
-            """)
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: ["echo tick-1; sleep 1; echo tick-2; sleep 1; echo tick-3; sleep 600"]))
         let runner = try CancelTests.startRun(f)
         defer { kill(runner.processIdentifier, SIGKILL) }
         _ = try await eventually("run 1 to exist", timeout: .seconds(60)) { try await f.orchestrator.store.run(1) }
@@ -90,16 +78,7 @@ struct LogAndRetentionRunTests {
     /// A run whose output passes `retention.max-log-size`: `slipway logs` shows the kept lines,
     /// the marker, the run's end and how much was left out; `--offset` reads any suffix.
     @Test func aLogPastItsLimitEndsWithAMarker() async throws {
-        let f = try PipelineFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - awk 'BEGIN { for (i = 0; i < 2000; i++) printf "output line %04d\\n", i }'
-                  - mkdir -p site && cp content site/index.html
-            artifacts:
-              files: [ "site/**/*", appspec.yml ]
-            """)
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: [#"awk 'BEGIN { for (i = 0; i < 2000; i++) printf "output line %04d\n", i }'"#]))
         try f.write("slipway.yml", "retention:\n  max-log-size: 8K\nstages:\n  - name: live\n    targets: [\(f.target)]\n")
         _ = try f.commit("limited")
         let ran = try f.slipway.run(["run", f.repository])

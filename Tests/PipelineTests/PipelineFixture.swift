@@ -23,18 +23,17 @@ final class PipelineFixture: Sendable {
     private let service: Task<Void, Never>
 
     /// The build writes `$CONTENT` (from the committed `content` file) to `site/index.html`.
-    static let buildspec = """
-        version: 0.2
-        phases:
-          build:
-            commands:
-              - mkdir -p site
-              - cp content site/index.html
-        artifacts:
-          files:
-            - site/**/*
-            - appspec.yml
-        """
+    static let buildspec = siteBuildspec()
+
+    /// The site build with `first` run before it (a slow step, a marker, a flood of output),
+    /// `then` after it, and `shipping` packed into the artifact beside the site and
+    /// `appspec.yml` (hook scripts). Commands are written as plain YAML scalars.
+    static func siteBuildspec(first: [String] = [], then: [String] = [], shipping: [String] = []) -> String {
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+            + (first + ["mkdir -p site", "cp content site/index.html"] + then).map { "      - \($0)\n" }.joined()
+            + "artifacts:\n  files:\n" + (["site/**/*", "appspec.yml"] + shipping).map { "    - \($0)\n" }.joined()
+    }
+
     static let appspec = "version: 0.0\nos: linux\n"
 
     init(buildspec: String = PipelineFixture.buildspec, content: String = "one", artifacts: ArtifactBucket? = nil) throws {

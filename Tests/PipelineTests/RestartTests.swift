@@ -13,14 +13,25 @@ import Testing
 struct RestartTests {
     static let signals: [Int32] = [SIGTERM, SIGKILL]
 
-    /// A fixture whose appspec runs `hook.sh` at `event`: it appends a line to `$MARK` (the
-    /// returned path, given to the stage's environment by the test), then runs `then`.
-    static func hookOnce(_ event: String, _ then: String) throws -> (PipelineFixture, String) {
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(of: "    - appspec.yml", with: "    - appspec.yml\n    - hook.sh"))
+    /// A service deploying a run whose `event` hook hangs the first time and passes when it runs
+    /// again (it appends a line to the returned mark file each time, then sleeps while that holds
+    /// one line): the fixture, the mark, the service and the run, once the hook has started.
+    static func deployHanging(in event: String) async throws -> (PipelineFixture, mark: String, Serve, RunID) {
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(shipping: ["hook.sh"]))
         try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  \(event):\n    - location: hook.sh\n      timeout: 120\n")
-        try f.write("hook.sh", "#!/bin/sh\necho started >> \"$MARK\"\n\(then)\n")
+        try f.write("hook.sh", "#!/bin/sh\necho started >> \"$MARK\"\n[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20\n")
         _ = try f.commit("a \(event) hook")
-        return (f, f.root + "/started")
+        let mark = f.root + "/started"
+        try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
+        let serve = try await Serve.start(f)
+        do {
+            let id = try await f.pushed(count: 1)
+            try await waitUntil("\(event) to run", timeout: .seconds(90)) { FileManager.default.fileExists(atPath: mark) }
+            return (f, mark, serve, id)
+        } catch {
+            serve.kill()
+            throw error
+        }
     }
 
     /// A pipeline whose deploy waits for an approval of `timeout` seconds, a service, and the
@@ -104,8 +115,7 @@ struct RestartTests {
 
     @Test(.timeLimit(.minutes(4)), arguments: signals)
     func aBuildStoppedByARestartRunsAgainUnderTheSameRun(signal: Int32) async throws {
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(
-            of: "      - mkdir -p site\n", with: "      - mkdir -p site\n      - sleep 4\n"))
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: ["sleep 4"]))
         try await f.register()
         var serve = try await Serve.start(f)
         defer { serve.kill() }
@@ -129,12 +139,9 @@ struct RestartTests {
     func aDeployStoppedAfterItsSwitchIsFinishedFromTheJournal(signal: Int32) async throws {
         // The first ApplicationStart hangs (the service is stopped in it); the one after the
         // restart finds its mark and passes.
-        let (f, mark) = try Self.hookOnce("ApplicationStart", "[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20")
-        try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
-        var serve = try await Serve.start(f)
+        let (f, mark, first, id) = try await Self.deployHanging(in: "ApplicationStart")
+        var serve = first
         defer { serve.kill() }
-        let id = try await f.pushed(count: 1)
-        try await waitUntil("ApplicationStart to run", timeout: .seconds(90)) { FileManager.default.fileExists(atPath: mark) }
         let switched = try #require(f.current())
         try serve.stop(signal)
         #expect(try await f.orchestrator.run(id).status == .running)
@@ -153,12 +160,8 @@ struct RestartTests {
     /// again as a new release and the half-made one is marked bad.
     @Test(.timeLimit(.minutes(3)))
     func aDeployKilledBeforeItsSwitchDeploysAgain() async throws {
-        let (f, mark) = try Self.hookOnce("BeforeInstall", "[ \"$(wc -l < \"$MARK\")\" -gt 1 ] || sleep 20")
-        try await f.register { spec in spec.stages[0].environment = ["MARK": mark] }
-        let serve = try await Serve.start(f)
+        let (f, _, serve, id) = try await Self.deployHanging(in: "BeforeInstall")
         defer { serve.kill() }
-        let id = try await f.pushed(count: 1)
-        try await waitUntil("BeforeInstall to run", timeout: .seconds(90)) { FileManager.default.fileExists(atPath: mark) }
         try serve.stop(SIGKILL)
         #expect(f.current() == nil)
 
@@ -186,7 +189,7 @@ struct RestartTests {
         let previous = try #require(f.current())
 
         let mark = f.root + "/started"
-        try f.write("buildspec.yml", PipelineFixture.buildspec.replacingOccurrences(of: "    - appspec.yml", with: "    - appspec.yml\n    - hook.sh"))
+        try f.write("buildspec.yml", PipelineFixture.siteBuildspec(shipping: ["hook.sh"]))
         try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: hook.sh\n      timeout: 120\n")
         try f.write("hook.sh", "#!/bin/sh\necho ran >> \"$MARK\"\n[ \"$(wc -l < \"$MARK\")\" -gt 1 ] && exit 1\nsleep 20\n")
         try f.write("content", "two")

@@ -70,8 +70,7 @@ struct RunTextTests {
     /// `slipway retry` handles SIGINT as `slipway run` does: the run it started is cancelled,
     /// recorded so, and the command says so and exits 1.
     @Test func retryCancelsItsRunOnSIGINT() async throws {
-        let slow = PipelineFixture.buildspec.replacingOccurrences(of: "      - mkdir -p site\n", with: "      - sleep 60\n      - mkdir -p site\n")
-        let f = try PipelineFixture(buildspec: slow)
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: ["sleep 60"]))
         try await f.register()
         let first = try #require(try await f.start())
         _ = try await f.waitFor(first) { $0.stages[1].status == .running }

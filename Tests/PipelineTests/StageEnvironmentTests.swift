@@ -8,15 +8,7 @@ import Testing
 @Suite(.tags(.large))
 struct StageEnvironmentTests {
     @Test func hooksSeeTheirStagesVariables() async throws {
-        let f = try PipelineFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - mkdir -p site && cp content site/index.html
-            artifacts:
-              files: [ 'site/**/*', appspec.yml, hook.sh ]
-            """)
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(shipping: ["hook.sh"]))
         try f.write("appspec.yml", "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: hook.sh\n")
         try f.write("hook.sh", "#!/bin/sh\necho \"mode=$MODE stage=$DEPLOYMENT_GROUP_NAME\" > \"$RELEASE_PATH/mode.txt\"\n")
         chmod(f.repository + "/hook.sh", 0o755)

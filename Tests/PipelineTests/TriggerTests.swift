@@ -50,8 +50,7 @@ struct TriggerTests {
     @Test func aNewerWaitingRunSupersedesAnOlderOne() async throws {
         // The first commit's build holds the build stage until it is cancelled, however slow
         // the machine: B waits behind it for as long as the test needs.
-        let f = try PipelineFixture(buildspec: PipelineFixture.buildspec.replacingOccurrences(
-            of: "      - mkdir -p site\n", with: "      - if [ \"$(cat content)\" = one ]; then sleep 600; fi\n      - mkdir -p site\n"))
+        let f = try PipelineFixture(buildspec: PipelineFixture.siteBuildspec(first: [#"if [ "$(cat content)" = one ]; then sleep 600; fi"#]))
         try await f.register()
         let a = try #require(try await f.start())
         _ = try await f.waitFor(a) { $0.stages[1].status == .running }

@@ -6,35 +6,44 @@ import Testing
 /// The `slipway` subordinate id ranges: found, or added after every range already given out.
 @Suite("Subordinate ids", .tags(.small))
 struct SubordinateIDsTests {
-    @Test("an existing entry is used as it is")
-    func existing() throws {
-        let directory = try TemporaryDirectory("slipway-subid")
-        let uid = try directory.write("subuid", "alice:100000:65536\nslipway:300000:65536\n")
-        let gid = try directory.write("subgid", "slipway:400000:1000\n")
-        let ranges = try SubordinateIDs.ensure(uidFile: uid, gidFile: gid, lock: false)
-        #expect(ranges.uids == .init(start: 300_000, count: 65_536) && ranges.gids == .init(start: 400_000, count: 1_000))
-        #expect(try String(contentsOfFile: uid, encoding: .utf8) == "alice:100000:65536\nslipway:300000:65536\n")
+    /// The files before (nil: absent), the ranges `ensure` answers, and the files after it.
+    struct Files: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var subuid: String?, subgid: String?
+        var uids: SubordinateIDs.IDRange, gids: SubordinateIDs.IDRange
+        var subuidAfter: String, subgidAfter: String
     }
 
-    @Test("a missing entry is added after every range in either file, the same in both, once")
-    func added() throws {
+    static let files = [
+        Files(testDescription: "an existing entry is used as it is",
+              subuid: "alice:100000:65536\nslipway:300000:65536\n", subgid: "slipway:400000:1000\n",
+              uids: .init(start: 300_000, count: 65_536), gids: .init(start: 400_000, count: 1_000),
+              subuidAfter: "alice:100000:65536\nslipway:300000:65536\n", subgidAfter: "slipway:400000:1000\n"),
+        Files(testDescription: "a missing entry is added after every range in either file, the same in both",
+              subuid: "# ranges\nalice:100000:65536\nbob:165536:65536", subgid: "alice:100000:65536\ncarol:500000:10\n",
+              uids: .init(start: 500_010, count: 65_536), gids: .init(start: 500_010, count: 65_536),
+              subuidAfter: "# ranges\nalice:100000:65536\nbob:165536:65536\nslipway:500010:65536\n",
+              subgidAfter: "alice:100000:65536\ncarol:500000:10\nslipway:500010:65536\n"),
+        Files(testDescription: "absent files are created; ranges start at 100000 at the least",
+              subuid: nil, subgid: nil,
+              uids: .init(start: 100_000, count: 65_536), gids: .init(start: 100_000, count: 65_536),
+              subuidAfter: "slipway:100000:65536\n", subgidAfter: "slipway:100000:65536\n"),
+    ]
+
+    @Test("the slipway ranges are found or added, once", arguments: files)
+    func ensure(_ files: Files) throws {
         let directory = try TemporaryDirectory("slipway-subid")
-        let uid = try directory.write("subuid", "# ranges\nalice:100000:65536\nbob:165536:65536")
-        let gid = try directory.write("subgid", "alice:100000:65536\ncarol:500000:10\n")
+        let uid = directory.path + "/subuid", gid = directory.path + "/subgid"
+        if let subuid = files.subuid { _ = try directory.write("subuid", subuid) }
+        if let subgid = files.subgid { _ = try directory.write("subgid", subgid) }
         let ranges = try SubordinateIDs.ensure(uidFile: uid, gidFile: gid, lock: false)
-        #expect(ranges.uids == .init(start: 500_010, count: 65_536) && ranges.gids == ranges.uids)
-        #expect(try String(contentsOfFile: uid, encoding: .utf8) == "# ranges\nalice:100000:65536\nbob:165536:65536\nslipway:500010:65536\n")
-        #expect(try String(contentsOfFile: gid, encoding: .utf8) == "alice:100000:65536\ncarol:500000:10\nslipway:500010:65536\n")
+        #expect(ranges.uids == files.uids && ranges.gids == files.gids)
+        #expect(try String(contentsOfFile: uid, encoding: .utf8) == files.subuidAfter)
+        #expect(try String(contentsOfFile: gid, encoding: .utf8) == files.subgidAfter)
+        // Again: the same ranges, nothing added twice.
         #expect(try SubordinateIDs.ensure(uidFile: uid, gidFile: gid, lock: false) == ranges)
-        #expect(try String(contentsOfFile: gid, encoding: .utf8).components(separatedBy: "slipway:").count == 2)
-    }
-
-    @Test("absent files are created; ranges start at 100000 at the least")
-    func absentFiles() throws {
-        let directory = try TemporaryDirectory("slipway-subid")
-        let ranges = try SubordinateIDs.ensure(uidFile: directory.path + "/subuid", gidFile: directory.path + "/subgid", lock: false)
-        #expect(ranges.uids == .init(start: 100_000, count: 65_536) && ranges.gids == ranges.uids)
-        #expect(try String(contentsOfFile: directory.path + "/subgid", encoding: .utf8) == "slipway:100000:65536\n")
+        #expect(try String(contentsOfFile: uid, encoding: .utf8) == files.subuidAfter)
+        #expect(try String(contentsOfFile: gid, encoding: .utf8) == files.subgidAfter)
     }
 
     @Test("a malformed line is refused with its file and line, and nothing is written")

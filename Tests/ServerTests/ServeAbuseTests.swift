@@ -8,18 +8,20 @@ import Testing
 /// `slipway serve` as a process under abuse: one service per SLIPWAY_HOME, a taken port said
 /// plainly, a flood of half-open connections, and accept() out of file descriptors.
 @Suite(.tags(.large), .serialized) struct ServeAbuseTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func aSecondServiceOnTheSameHomeRefuses() async throws {
         let home = try TemporaryDirectory("slipway-serve-lock")
         let first = try await ServeProcess.start(home: home.home.path)
         defer { first.kill9() }
-        let second = try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:0"])
+        // Waits for processes on threads of their own, not the few of the cooperative pool
+        // that every suite running beside this one needs too.
+        let second = try await offPool { try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:0"]) }
         #expect(second.status == 2, "\(second)")
         #expect(second.stderr.contains("another slipway serve (PID \(first.pid)) is already running on SLIPWAY_HOME \(home.home.path)"),
                 "\(second.stderr)")
         #expect(first.isRunning)
         // Once the first is gone, the home is free again.
-        first.terminate()
+        _ = try await offPool { first.terminate() }
         let third = try await ServeProcess.start(home: home.home.path)
         third.kill9()
     }
@@ -32,7 +34,7 @@ import Testing
         let holder = try PortHolder()
         defer { holder.stop() }
         let port = holder.port
-        let refused = try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:\(port)"])
+        let refused = try await offPool { try ServeProcess.refusal(home: home.home.path, arguments: ["--listen", "127.0.0.1:\(port)"]) }
         #expect(refused.status == 2, "\(refused)")
         #expect(refused.stderr.contains("127.0.0.1:\(port) is in use"), "\(refused)")
         #expect(refused.stderr.contains("127.0.0.1:\(port) is in use (by PID \(holder.pid), python3)"),

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import SlipwayTestSupport
 import Testing
@@ -12,10 +11,7 @@ import Testing
         let site = try await HelloSitePipeline()
         defer { site.destroy() }
         let pidFile = site.root + "/daemon.pid"
-        let appspec = site.repository + "/appspec.yml"
-        let hooks = try String(contentsOfFile: appspec, encoding: .utf8)
-            .replacingOccurrences(of: "hooks:\n", with: "hooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 30\n")
-        try hooks.write(toFile: appspec, atomically: true, encoding: .utf8)
+        try site.edit("appspec.yml", replacing: "hooks:\n", with: "hooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 30\n")
         let script = site.repository + "/scripts/start.sh"
         try "#!/bin/sh\n# A daemon as deploy hooks start them: its own session, standard streams on /dev/null.\nsetsid sleep 300 </dev/null >/dev/null 2>&1 &\necho $! > \(pidFile)\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
@@ -24,21 +20,9 @@ import Testing
 
         let first = try await ServeProcess.start(home: site.home.path)
         defer { first.kill9() }
-        let token = try #require(first.printed.range(of: "slw_[0-9a-f]{64}", options: .regularExpression).map { String(first.printed[$0]) })
-        let base = "http://127.0.0.1:\(first.port)"
-        var request = HTTPClientRequest(url: base + "/api/pipelines/\(HelloSitePipeline.name)/runs")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let started = try await LiveService.client.execute(request, timeout: .seconds(30))
-        #expect(started.status.code == 201)
-        let body = try await started.body.collect(upTo: 1 << 16)
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["run"] as? Int)
-        let status = try await eventually("run \(id) to finish", timeout: .seconds(180), every: .milliseconds(200)) { () async throws -> String? in
-            let reply = try await LiveService.client.execute(HTTPClientRequest(url: base + "/api/runs/\(id)"), timeout: .seconds(30))
-            let run = try JSONSerialization.jsonObject(with: Data(try await reply.body.collect(upTo: 1 << 20).readableBytesView)) as? [String: Any]
-            let status = run?["status"] as? String
-            return ["succeeded", "failed", "cancelled", "interrupted"].contains(status ?? "") ? status : nil
-        }
+        let token = try #require(first.token)
+        let id = try await first.startRun(of: HelloSitePipeline.name, token: token)
+        let status = try await first.finalStatus(ofRun: id, timeout: .seconds(180))
         #expect(status == "succeeded")
         let daemon = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "the hook wrote the daemon's pid")

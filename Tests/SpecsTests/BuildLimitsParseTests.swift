@@ -52,6 +52,17 @@ struct BuildLimitsParseTests {
         #expect(text.contains("unknown seccomp setting 'off'"))
     }
 
+    @Test("sizes are read as the flags read them: fractions, T and iB; one past Int64 is an error, not a crash")
+    func sizesAsTheFlagsReadThem() throws {
+        let (spec, diagnostics) = Self.parse("limits:\n  memory: 1.5G\n  tmp-size: 512MiB\n  upper-size: 1T")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let limits = try #require(spec).build.limits
+        #expect(limits.memory == .limit(3 << 29) && limits.tmpSize == .limit(512 << 20) && limits.upperSize == .limit(1 << 40))
+        let (huge, errors) = Self.parse("limits:\n  upper-size: 99999999999T")
+        #expect(huge == nil)
+        #expect(errors.contains { $0.contains("'99999999999T' is not a size of at least 1M") }, "\(errors)")
+    }
+
     @Test("the memory limit is given once")
     func memoryOnce() {
         let (spec, diagnostics) = Self.parse("memory: 1G\nlimits:\n  pids: 10")

@@ -6,84 +6,71 @@ import Testing
 /// Real files carry settings Slipway does not honour; each is named in a positioned warning,
 /// the same way wherever it appears, and never silently dropped.
 @Suite(.tags(.small)) struct IgnoredSettingTests {
-    @Test func matrixComputeSettingsWarnLikeBuildListOnes() throws {
-        let (spec, diagnostics) = parse("""
-            version: 0.2
-            batch:
-              build-matrix:
-                static:
-                  env:
-                    image: aws/codebuild/standard:7.0
-                    variables:
-                      MODE: release
-                dynamic:
-                  env:
-                    compute-type: [ BUILD_GENERAL1_SMALL, BUILD_GENERAL1_LARGE ]
-                    variables:
-                      ARCH: [ amd64, arm64 ]
-            phases:
-              build: { commands: [x] }
-            """)
-        let warnings = diagnostics.filter { $0.severity == .warning }
+    /// A `batch` section (written under `batch:` in a buildspec with one trivial phase) and the
+    /// findings it must give, as `severity keyPath:line`, in order.
+    struct BatchSettings: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var batch: String
+        var findings: [String]
+
+        var buildspec: String {
+            "version: 0.2\nbatch:\n" + batch.split(separator: "\n").map { "  " + $0 + "\n" }.joined() + "phases:\n  build: { commands: [x] }\n"
+        }
+    }
+
+    static let batchSettings = [
         // One warning per batch, at the first setting, in the build-list entries' words.
-        #expect(warnings.count == 1, "\(diagnostics)")
-        let warning = try #require(warnings.first)
-        #expect(warning.keyPath == "batch.build-matrix.static.env.image")
-        #expect(warning.line == 6)
-        #expect(warning.message.contains("'image' and the other compute settings of batch entries are ignored"))
+        BatchSettings(testDescription: "matrix compute settings warn once, like build-list ones", batch: """
+            build-matrix:
+              static:
+                env:
+                  image: aws/codebuild/standard:7.0
+                  variables:
+                    MODE: release
+              dynamic:
+                env:
+                  compute-type: [ BUILD_GENERAL1_SMALL, BUILD_GENERAL1_LARGE ]
+                  variables:
+                    ARCH: [ amd64, arm64 ]
+            """, findings: ["warning batch.build-matrix.static.env.image:6"]),
+        BatchSettings(testDescription: "a dynamic matrix's images warn at their position", batch: """
+            build-matrix:
+              dynamic:
+                env:
+                  image: [ a, b ]
+            """, findings: ["warning batch.build-matrix.dynamic.env.image:6"]),
+        BatchSettings(testDescription: "build-list settings still warn once per entry", batch: """
+            build-list:
+              - identifier: a
+                env:
+                  compute-type: BUILD_GENERAL1_LARGE
+              - identifier: b
+                env:
+                  image: other
+                debug-session: true
+            """, findings: ["warning batch.build-list[0].env.compute-type:6", "warning batch.build-list[1].debug-session:10"]),
+        BatchSettings(testDescription: "a Windows matrix environment is refused", batch: """
+            build-matrix:
+              static:
+                env:
+                  type: WINDOWS_SERVER_2019_CONTAINER
+            """, findings: ["error batch.build-matrix.static.env.type:6"]),
+    ]
+
+    @Test(arguments: batchSettings)
+    func batchSettingsAreNamedWhereTheyStand(_ settings: BatchSettings) throws {
+        let (spec, diagnostics) = parse(settings.buildspec)
+        #expect(diagnostics.map { "\($0.severity.rawValue) \($0.keyPath):\($0.line)" } == settings.findings, "\(diagnostics)")
+        #expect((spec == nil) == diagnostics.hasErrors)
+        for warning in diagnostics where warning.severity == .warning && warning.keyPath.contains("build-matrix") {
+            #expect(warning.message.contains("'\(warning.keyPath.split(separator: ".").last!)' and the other compute settings of batch entries are ignored"))
+        }
+    }
+
+    @Test func matrixVariablesCombineStaticAndDynamic() throws {
         // Static variables reach every combination; dynamic ones vary.
-        let entries = try #require(spec?.batch?.entries)
+        let entries = try #require(parse(Self.batchSettings[0].buildspec).0?.batch?.entries)
         #expect(entries.map { $0.variables } == [["MODE": "release", "ARCH": "amd64"], ["MODE": "release", "ARCH": "arm64"]])
-    }
-
-    @Test func dynamicMatrixImagesWarnAtTheirPosition() throws {
-        let (_, diagnostics) = parse("""
-            version: 0.2
-            batch:
-              build-matrix:
-                dynamic:
-                  env:
-                    image: [ a, b ]
-            phases:
-              build: { commands: [x] }
-            """)
-        let warning = try #require(diagnostics.first { $0.severity == .warning })
-        #expect(warning.keyPath == "batch.build-matrix.dynamic.env.image")
-        #expect(warning.line == 6)
-    }
-
-    @Test func buildListSettingsStillWarnOnce() throws {
-        let (_, diagnostics) = parse("""
-            version: 0.2
-            batch:
-              build-list:
-                - identifier: a
-                  env:
-                    compute-type: BUILD_GENERAL1_LARGE
-                - identifier: b
-                  env:
-                    image: other
-                  debug-session: true
-            phases:
-              build: { commands: [x] }
-            """)
-        let warnings = diagnostics.filter { $0.severity == .warning }
-        #expect(warnings.map(\.keyPath) == ["batch.build-list[0].env.compute-type", "batch.build-list[1].debug-session"])
-    }
-
-    @Test func windowsMatrixEnvironmentIsRefused() throws {
-        let (spec, diagnostics) = parse("""
-            version: 0.2
-            batch:
-              build-matrix:
-                static:
-                  env:
-                    type: WINDOWS_SERVER_2019_CONTAINER
-            phases:
-              build: { commands: [x] }
-            """)
-        #expect(spec == nil)
-        #expect(diagnostics.contains { $0.severity == .error && $0.keyPath == "batch.build-matrix.static.env.type" })
     }
 
     @Test func templatedJSONAppspecIsRecognisedByContentAndRefused() throws {

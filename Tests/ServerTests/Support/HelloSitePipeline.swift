@@ -42,11 +42,17 @@ struct HelloSitePipeline {
     /// Commits a change to the page; returns the new commit id.
     @discardableResult
     func commit(_ message: String) throws -> String {
-        let page = repository + "/site/index.html"
-        var html = try String(contentsOfFile: page, encoding: .utf8)
-        html = html.replacingOccurrences(of: "</body>", with: "<p>\(message)</p></body>")
-        try html.write(toFile: page, atomically: true, encoding: .utf8)
+        try edit("site/index.html", replacing: "</body>", with: "<p>\(message)</p></body>")
         return try repo.commit(message)
+    }
+
+    /// Replaces `text` in a file of the repository (not committed); a file without it is an
+    /// error, so a change to the example cannot quietly leave a test editing nothing.
+    func edit(_ path: String, replacing text: String, with replacement: String) throws {
+        let file = repository + "/" + path
+        let contents = try String(contentsOfFile: file, encoding: .utf8)
+        guard contents.contains(text) else { throw TestFailure("\(path) does not contain \(text.debugDescription)") }
+        try contents.replacingOccurrences(of: text, with: replacement).write(toFile: file, atomically: true, encoding: .utf8)
     }
 
     /// The page the target serves now.
