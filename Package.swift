@@ -9,7 +9,7 @@ import PackageDescription
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Webhooks (push payloads: Foundation only)
-//   State (SlipwayAPI, GRDB)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
+//   State (SlipwayAPI, GRDB, PostgresNIO)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
 //   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
 //   StaticSite (Deploy, ObjectStorage: S3 static-site targets)
@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Linux calls Glibc does not expose (unshare, pivot_root, openat2, prctl, ...).
@@ -119,8 +120,16 @@ let package = Package(
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
         .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
-        // Runs, stages, logs, releases and audit in SQLite.
-        .target(name: "State", dependencies: ["SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Runs, stages, logs, releases and audit in SQLite (GRDB) or PostgreSQL (postgres-nio),
+        // one set of statements for both.
+        .target(name: "State", dependencies: [
+            "SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
             "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications", "Registry",

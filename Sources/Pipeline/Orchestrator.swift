@@ -14,8 +14,8 @@ import Synchronization
 typealias ReleaseID = SlipwayAPI.ReleaseID
 
 /// Runs pipelines: source → build → [approval] → deploy stages, with their state in the
-/// shared SQLite store so every process (a `slipway run`, a `slipway serve`) sees the same
-/// runs, and with every change on one event stream.
+/// shared store (SQLite, or PostgreSQL with `--database`) so every process (a `slipway run`, a
+/// `slipway serve`) sees the same runs, and with every change on one event stream.
 ///
 /// The orchestrator is a service: `run()` owns the runs this process starts (each a child
 /// task of it) and the one store watcher of the process, which feeds the event hub with what
@@ -56,12 +56,18 @@ public final class Orchestrator: PipelineControl {
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
-    public init(home: SlipwayHome, readOnly: Bool = false, artifacts: ArtifactBucket? = nil,
-                logger: Logger = Logger(label: "slipway.pipeline")) throws {
+    public convenience init(home: SlipwayHome, readOnly: Bool = false, artifacts: ArtifactBucket? = nil,
+                            logger: Logger = Logger(label: "slipway.pipeline")) throws {
+        self.init(home: home, store: try StateStore(home: home, readOnly: readOnly), artifacts: artifacts, logger: logger)
+    }
+
+    /// An orchestrator on a store opened elsewhere (a PostgreSQL database: `--database`).
+    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil,
+                logger: Logger = Logger(label: "slipway.pipeline")) {
         self.home = home
         self.artifacts = artifacts
         self.logger = logger
-        store = try StateStore(home: home, readOnly: readOnly)
+        self.store = store
         (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)
     }
 

@@ -13,8 +13,10 @@ struct ApproveCommand: AsyncParsableCommand {
     @Flag(help: "Reject instead: the run fails at the approval stage.") var reject = false
     @Option(help: "A note for the audit trail.") var comment: String?
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment())
+        let orchestrator = try await state.orchestrator()
         if reject {
             try await orchestrator.reject(run: run, by: CLIActor.current, comment: comment)
         } else {

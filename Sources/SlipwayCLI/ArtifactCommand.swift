@@ -188,11 +188,13 @@ struct ArtifactCommand: ParsableCommand {
         @Flag(help: "Only say what would be removed.") var dryRun = false
         @Flag var json = false
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
             guard keepBuildsFor >= 0 else { throw SlipwayError.badInput("--keep-builds-for must be 0 or more days") }
             let home = SlipwayHome.fromEnvironment()
             // Opened for writing: an older state database is upgraded, not refused.
-            let runs = try await Orchestrator(home: home).retainedArtifacts()
+            let runs = try await state.orchestrator(home: home).retainedArtifacts()
             let report = try ArtifactStore(home: home).collectGarbage(keepLast: keepLast, dryRun: dryRun,
                                                                       buildRetention: Double(keepBuildsFor) * 86400, roots: runs)
             if json { return try Terminal.json(report) }

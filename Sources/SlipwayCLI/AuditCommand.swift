@@ -22,8 +22,10 @@ struct AuditCommand: AsyncParsableCommand {
         if limit < 1 { throw ValidationError("--limit must be 1 or more") }
     }
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
-        let entries = try await Orchestrator(home: .fromEnvironment(), readOnly: true).audit(pipeline: pipeline, limit: limit, before: before)
+        let entries = try await state.orchestrator(readOnly: true).audit(pipeline: pipeline, limit: limit, before: before)
         if json { return try Terminal.json(entries) }
         Terminal.table(["ID", "TIME", "ACTOR", "ACTION", "PIPELINE", "RUN", "DETAIL"], entries.map { entry in
             [entry.id.map { String($0) } ?? "-", Timestamp.format(entry.time), entry.actor, entry.action.rawValue, entry.pipeline ?? "-",

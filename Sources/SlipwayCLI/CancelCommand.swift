@@ -17,8 +17,10 @@ struct CancelCommand: AsyncParsableCommand {
     @Argument(help: "The run id.") var run: RunID
     @Option(help: "Seconds to wait for the run to end.") var wait: Double = 30
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment())
+        let orchestrator = try await state.orchestrator()
         let (run, wait) = (run, wait)
         // The service's store watcher sees the run end in the process that owns it.
         let ended: RunRecord? = try await orchestrator.serving {

@@ -37,9 +37,11 @@ struct HookCommand: ParsableCommand {
         @Option(help: "The repository path or URL, as the pipeline names it.") var repository: String
         @Option(help: "The branch pushed.") var branch: String
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
             let repository = repository.contains("://") ? repository : SlipwayHome.absolute(repository)
-            try await StateStore(home: .fromEnvironment()).recordPush(PushNotice(repository: repository, branch: branch, actor: CLIActor.current))
+            try await state.store(home: .fromEnvironment()).recordPush(PushNotice(repository: repository, branch: branch, actor: CLIActor.current))
         }
     }
 }

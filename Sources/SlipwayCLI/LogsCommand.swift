@@ -13,8 +13,10 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Start at this byte offset of the log.") var offset: Int64 = 0
     @Flag(help: "Keep printing new output until the run ends.") var follow = false
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment(), readOnly: true)
+        let orchestrator = try await state.orchestrator(readOnly: true)
         if follow {
             // The service's store watcher brings the lines the run's own process writes.
             try await orchestrator.serving {

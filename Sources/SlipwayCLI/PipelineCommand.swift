@@ -17,6 +17,8 @@ struct PipelineCommand: AsyncParsableCommand {
 
         @Argument(help: "A slipway.yml, or a directory holding one.") var file = "slipway.yml"
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
             var isDirectory: ObjCBool = false
             let path = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && isDirectory.boolValue
@@ -26,7 +28,7 @@ struct PipelineCommand: AsyncParsableCommand {
                 throw SlipwayError.badInput(error.description)
             }
             for warning in loaded.warnings { Terminal.note(warning.description) }
-            try await Orchestrator(home: .fromEnvironment()).register(loaded.spec)
+            try await state.orchestrator().register(loaded.spec)
             print(loaded.spec.name)
         }
     }
@@ -37,8 +39,10 @@ struct PipelineCommand: AsyncParsableCommand {
 
         @Flag(help: "Print JSON.") var json = false
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
-            let pipelines = try await Orchestrator(home: .fromEnvironment(), readOnly: true).pipelines()
+            let pipelines = try await state.orchestrator(readOnly: true).pipelines()
             if json { return try Terminal.json(pipelines) }
             Terminal.table(["PIPELINE", "REPOSITORY", "BRANCH", "TARGETS", "LATEST"], pipelines.map { p in
                 [p.name, p.repository, p.branch, p.targets.joined(separator: ","), p.latest.map { "run \($0.id) \($0.status.rawValue)" } ?? "no runs"]
@@ -62,8 +66,10 @@ struct PipelineCommand: AsyncParsableCommand {
         @Flag(help: "Cancel its runs in flight first.") var force = false
         @Flag(help: "Print JSON: pipeline, runs, releases (how many were deleted).") var json = false
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
-            let removal = try await Orchestrator(home: .fromEnvironment())
+            let removal = try await state.orchestrator()
                 .remove(pipeline: pipeline, purge: purge, force: force, by: CLIActor.current)
             if json { return try Terminal.json(removal) }
             Terminal.note(purge ? "removed pipeline \(pipeline) with its \(removal.runs) runs and \(removal.releases) recorded releases"
@@ -81,8 +87,10 @@ struct PipelineCommand: AsyncParsableCommand {
         @Option(help: "A release id, unique prefix or sequence number.") var to: String?
         @Flag(help: "Print JSON: target, from, to.") var json = false
 
+        @OptionGroup var state: DatabaseOption
+
         func run() async throws {
-            let summary = try await Orchestrator(home: .fromEnvironment())
+            let summary = try await state.orchestrator()
                 .rollback(pipeline: pipeline, target: target, to: to, by: CLIActor.current)
             if json { try Terminal.json(summary) } else { print(summary.to.rawValue) }
         }

@@ -15,8 +15,10 @@ struct RetryCommand: AsyncParsableCommand {
                                valueName: "s3-url"))
     var artifacts: String?
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment(), artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let orchestrator = try await state.orchestrator(artifacts: try ArtifactCommand.configuredBucket(artifacts))
         let earlier = run
         let work = Task { () -> RunRecord in
             try await orchestrator.serving {

@@ -25,10 +25,12 @@ struct RunCommand: AsyncParsableCommand {
                                valueName: "s3-url"))
     var artifacts: String?
 
+    @OptionGroup var state: DatabaseOption
+
     func run() async throws {
         let project = try ProjectPipeline(directory: directory, target: target)
         for warning in project.warnings { Terminal.note(warning.description) }
-        let orchestrator = try Orchestrator(home: .fromEnvironment(), artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let orchestrator = try await state.orchestrator(artifacts: try ArtifactCommand.configuredBucket(artifacts))
         try await orchestrator.register(project.spec)
         // This process owns the run: the orchestrator's service runs until the run has ended.
         // Ctrl-C (SIGINT) cancels the run. SIGTERM or SIGHUP (a shutdown, a closed terminal)

@@ -14,13 +14,14 @@ struct RunsCommand: AsyncParsableCommand {
     @Option(help: "How many runs.") var limit = 20
     @Option(help: "Runs older than this run id (paging).") var before: RunID?
     @Flag(help: "Print JSON: the run records with their stages.") var json = false
+    @OptionGroup var state: DatabaseOption
 
     func validate() throws {
         if limit < 1 { throw ValidationError("--limit must be 1 or more") }
     }
 
     func run() async throws {
-        let orchestrator = try Orchestrator(home: .fromEnvironment(), readOnly: true)
+        let orchestrator = try await state.orchestrator(readOnly: true)
         let runs = try await orchestrator.runs(pipeline: pipeline, limit: limit, before: before)
         // Nothing listed for a name that is no pipeline at all: say so rather than print nothing.
         if let pipeline, runs.isEmpty { try await orchestrator.requireKnown(pipeline) }

@@ -16,9 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
             (Authorization: Bearer TOKEN); reads are open on a loopback address and need the token \
             otherwise. One service per $SLIPWAY_HOME. SIGTERM or SIGINT shuts down gracefully. Runs \
             in flight survive a restart: this service takes over, where they were, the runs of \
-            services and `slipway run` processes that stopped (see docs/restarts.md). Exit status: \
+            services and `slipway run` processes that stopped (see docs/restarts.md). With \
+            --database postgres://… the state is kept in that PostgreSQL database (a server that does \
+            not answer yet is waited for, $SLIPWAY_DATABASE_WAIT seconds). Exit status: \
             0 after a graceful shutdown, 2 bad input (a taken port, another service on the same \
-            $SLIPWAY_HOME, unreadable TLS files).
+            $SLIPWAY_HOME, unreadable TLS files, a wrong database URL, user or password).
             """)
 
     @Option(help: "HOST:PORT to listen on ([::1]:8080 for IPv6; port 0 picks a free one).")
@@ -47,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
                                valueName: "s3-url"))
     var artifacts: String?
+    @OptionGroup var state: DatabaseOption
 
     func run() async throws {
         let home = SlipwayHome.fromEnvironment()
@@ -59,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = try connectionLimits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let orchestrator = try Orchestrator(home: home, artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let orchestrator = try await state.orchestrator(home: home, artifacts: try ArtifactCommand.configuredBucket(artifacts))
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
             try await orchestrator.register(project.spec)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 
 /// Where a store watcher had got to: the runs it follows (those in flight) with their change
@@ -29,14 +28,14 @@ extension StateStore {
 
     /// The point to watch from: runs in flight now, and nothing of the past reported again.
     public func watchPoint() async throws -> WatchPoint {
-        try await read { db in
+        try await read { tx in
             var point = WatchPoint()
-            point.lastRun = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") ?? 0
-            point.lastApproval = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM approval") ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT id, version FROM run WHERE \(Self.inFlight)") {
+            point.lastRun = try tx.value("SELECT MAX(id) FROM run") ?? 0
+            point.lastApproval = try tx.value("SELECT MAX(id) FROM approval") ?? 0
+            for row in try tx.rows("SELECT id, version FROM run WHERE \(Self.inFlight)") {
                 let id = RunID(row["id"] as Int64)
                 point.versions[id] = row["version"]
-                point.logEnds[id] = try Self.logEnd(db, run: id)
+                point.logEnds[id] = try Self.logEnd(tx, run: id)
             }
             return point
         }
@@ -45,12 +44,12 @@ extension StateStore {
     /// Everything that changed since `point`, read in one transaction, and the point to look
     /// from next; `owned` are the runs whose cancel requests the caller acts on.
     public func changes(since point: WatchPoint, owned: [RunID]) async throws -> (StoreChanges, WatchPoint) {
-        try await read { db in
+        try await read { tx in
             var changes = StoreChanges(), next = point
             let followed = point.versions.keys.map { String($0.rawValue) }.joined(separator: ",")
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try tx.rows("""
                 SELECT id, version, status FROM run WHERE id > ? OR \(Self.inFlight)\(followed.isEmpty ? "" : " OR id IN (\(followed))")
-                """, arguments: [point.lastRun])
+                """, [point.lastRun])
             var moved: [RunID] = []
             for row in rows {
                 let id = RunID(row["id"] as Int64)
@@ -64,30 +63,29 @@ extension StateStore {
                 }
             }
             for id in Set(moved).union(point.versions.keys).sorted() {
-                let chunks = try Self.logs(db, run: id, after: point.logEnds[id] ?? 0)
+                let chunks = try Self.logs(tx, run: id, after: point.logEnds[id] ?? 0)
                 changes.logs += chunks
                 next.logEnds[id] = chunks.last?.end ?? point.logEnds[id] ?? 0
                 if next.versions[id] == nil { next.logEnds[id] = nil }
             }
             if !moved.isEmpty {
                 let stamps = Dictionary(uniqueKeysWithValues: rows.map { (RunID($0["id"] as Int64), $0["version"] as Int64) })
-                changes.runs = try Self.decodeRuns(db, ids: moved).map { ($0.value, stamps[$0.value.id] ?? $0.stamp) }
+                changes.runs = try Self.decodeRuns(tx, ids: moved).map { ($0.value, stamps[$0.value.id] ?? $0.stamp) }
                     .sorted { $0.record.id < $1.record.id }
             }
-            let approval = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM approval") ?? 0
+            let approval: Int64 = try tx.value("SELECT MAX(id) FROM approval") ?? 0
             changes.approvals = approval != point.lastApproval
             next.lastApproval = approval
             if !owned.isEmpty {
                 let ids = owned.map { String($0.rawValue) }.joined(separator: ",")
-                changes.cancelRequested = Set(try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE cancel_requested = 1 AND id IN (\(ids))")
+                changes.cancelRequested = Set((try tx.values("SELECT id FROM run WHERE cancel_requested = 1 AND id IN (\(ids))") as [Int64])
                     .map(RunID.init(rawValue:)))
             }
             return (changes, next)
         }
     }
 
-    static func logEnd(_ db: Database, run: RunID) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT offset + size FROM log_chunk WHERE run = ? ORDER BY offset DESC LIMIT 1",
-                           arguments: [run.rawValue]) ?? 0
+    static func logEnd(_ tx: any StateTransaction, run: RunID) throws -> Int64 {
+        try tx.value(#"SELECT "offset" + size FROM log_chunk WHERE run = ? ORDER BY "offset" DESC LIMIT 1"#, [run.rawValue]) ?? 0
     }
 }

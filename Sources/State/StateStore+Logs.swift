@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 
 /// Whole lines on their way to one stage's part of a run's log, stored as one chunk.
@@ -40,10 +39,9 @@ extension StateStore {
     /// contiguous.
     @discardableResult
     public func appendLog(run: RunID, stage: String, text: String) async throws -> LogChunk {
-        try await write { db in
-            let end = try Self.logEnd(db, run: run)
-            try db.execute(sql: "INSERT INTO log_chunk (run, offset, stage, text, size) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [run.rawValue, end, stage, text, text.utf8.count])
+        try await write { tx in
+            let end = try Self.logEnd(tx, run: run)
+            try tx.execute(Self.insertChunk, [run.rawValue, end, stage, text, text.utf8.count])
             return LogChunk(run: run, offset: end, stage: stage, text: text)
         }
     }
@@ -53,21 +51,22 @@ extension StateStore {
     /// the last whole line that fits, followed by a marker line; from then on, in this batch
     /// and every later one, limited pieces are dropped (and counted) and only the others kept.
     public func appendLog(run: RunID, _ pieces: [LogPiece], limit: Int64?) async throws -> LogAppend {
-        try await write { db in try Self.append(db, run: run, pieces, limit: limit) }
+        try await write { tx in try Self.append(tx, run: run, pieces, limit: limit) }
     }
 
-    static func append(_ db: Database, run: RunID, _ pieces: [LogPiece], limit: Int64?) throws -> LogAppend {
+    static let insertChunk = #"INSERT INTO log_chunk (run, "offset", stage, text, size) VALUES (?, ?, ?, ?, ?)"#
+
+    static func append(_ tx: any StateTransaction, run: RunID, _ pieces: [LogPiece], limit: Int64?) throws -> LogAppend {
         var result = LogAppend()
-        var end = try logEnd(db, run: run)
+        var end = try logEnd(tx, run: run)
         if limit != nil {
-            result.cut = try Bool.fetchOne(db, sql: "SELECT 1 FROM log_cut WHERE run = ?", arguments: [run.rawValue]) ?? false
+            result.cut = try tx.row("SELECT 1 FROM log_cut WHERE run = ?", [run.rawValue]) != nil
         }
-        let insert = try db.cachedStatement(sql: "INSERT INTO log_chunk (run, offset, stage, text, size) VALUES (?, ?, ?, ?, ?)")
         func store(_ stage: String, _ text: Substring) throws {
             guard !text.isEmpty else { return }
             let size = text.utf8.count
             let chunk = LogChunk(run: run, offset: end, stage: stage, text: String(text))
-            try insert.execute(arguments: [run.rawValue, end, stage, chunk.text, size])
+            try tx.execute(insertChunk, [run.rawValue, end, stage, chunk.text, size])
             result.chunks.append(chunk)
             end += Int64(size)
         }
@@ -87,7 +86,7 @@ extension StateStore {
             let kept = wholeLines(piece.text, upTo: limit - end)
             try store(piece.stage, kept)
             result.drop(piece.text[kept.endIndex...])
-            try db.execute(sql: "INSERT OR IGNORE INTO log_cut (run, offset) VALUES (?, ?)", arguments: [run.rawValue, end])
+            try tx.execute(#"INSERT INTO log_cut (run, "offset") VALUES (?, ?) ON CONFLICT DO NOTHING"#, [run.rawValue, end])
             try store(piece.stage, cutMarker(limit)[...])
             result.cut = true
         }
@@ -122,17 +121,17 @@ extension StateStore {
 
     /// The chunks holding bytes from `offset` on, in order.
     public func logs(run: RunID, after offset: Int64) async throws -> [LogChunk] {
-        try await read { db in try Self.logs(db, run: run, after: offset) }
+        try await read { tx in try Self.logs(tx, run: run, after: offset) }
     }
 
-    static func logs(_ db: Database, run: RunID, after offset: Int64) throws -> [LogChunk] {
+    static func logs(_ tx: any StateTransaction, run: RunID, after offset: Int64) throws -> [LogChunk] {
         // The chunk holding `offset` is found through the primary key, so a long log is not
         // scanned from its start.
-        try Row.fetchAll(db, sql: """
-            SELECT offset, stage, text FROM log_chunk WHERE run = :run AND offset + size > :offset
-                AND offset >= COALESCE((SELECT MAX(offset) FROM log_chunk WHERE run = :run AND offset <= :offset), 0)
-            ORDER BY offset
-            """, arguments: ["run": run.rawValue, "offset": offset])
+        try tx.rows("""
+            SELECT "offset", stage, text FROM log_chunk WHERE run = ? AND "offset" + size > ?
+                AND "offset" >= COALESCE((SELECT MAX("offset") FROM log_chunk WHERE run = ? AND "offset" <= ?), 0)
+            ORDER BY "offset"
+            """, [run.rawValue, offset, run.rawValue, offset])
             .map { LogChunk(run: run, offset: $0["offset"], stage: $0["stage"], text: $0["text"]) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 
 extension StateStore {
@@ -7,18 +6,17 @@ extension StateStore {
     /// `previous` (nil: nobody, the run was released). One statement, so of two processes
     /// adopting the same orphan exactly one wins; returns whether this one did.
     public func claimRun(_ id: RunID, from previous: String?, owner: String) async throws -> Bool {
-        try await write { db in
-            try db.execute(sql: "UPDATE run SET owner = ? WHERE id = ? AND owner IS ? AND \(Self.inFlight)",
-                           arguments: [owner, id.rawValue, previous])
-            return db.changesCount == 1
+        try await write { tx in
+            try tx.execute("UPDATE run SET owner = ? WHERE id = ? AND owner IS NOT DISTINCT FROM ? AND \(Self.inFlight)",
+                           [owner, id.rawValue, previous]) == 1
         }
     }
 
     /// Gives up a run in flight that `owner` holds, so that the next adopting process
     /// (`slipway serve`) resumes it.
     public func releaseRun(_ id: RunID, owner: String) async throws {
-        try await write { db in
-            try db.execute(sql: "UPDATE run SET owner = NULL WHERE id = ? AND owner = ?", arguments: [id.rawValue, owner])
+        try await write { tx in
+            try tx.execute("UPDATE run SET owner = NULL WHERE id = ? AND owner = ?", [id.rawValue, owner])
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 import SlipwayCore
 
@@ -28,17 +27,17 @@ extension StateStore {
     /// Records that a target now serves `release`: a deploy's new release, or an earlier one a
     /// rollback went back to (then recorded again, so the newest row names what is current).
     public func recordRelease(_ release: DeployedRelease) async throws {
-        try await write { db in
-            try db.execute(sql: "INSERT INTO release (pipeline, target, release, artifact, commit_id, run, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [release.pipeline, release.target, release.release.rawValue, release.artifact.description, release.commit,
+        try await write { tx in
+            try tx.execute("INSERT INTO release (pipeline, target, release, artifact, commit_id, run, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [release.pipeline, release.target, release.release.rawValue, release.artifact.description, release.commit,
                                        release.run?.rawValue, release.time.timeIntervalSince1970])
         }
     }
 
     /// A pipeline's recorded switches, newest first.
     public func deployedReleases(pipeline: String) async throws -> [DeployedRelease] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", arguments: [pipeline]).compactMap {
+        try await read { tx in
+            try tx.rows("SELECT * FROM release WHERE pipeline = ? ORDER BY id DESC", [pipeline]).compactMap {
                 guard let artifact = try? Digest(parsing: $0["artifact"] as String) else { return nil }
                 return DeployedRelease(pipeline: $0["pipeline"], target: $0["target"], release: ReleaseID($0["release"] as String),
                                 artifact: artifact, commit: $0["commit_id"], run: ($0["run"] as Int64?).map(RunID.init(rawValue:)),

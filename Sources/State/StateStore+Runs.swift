@@ -1,20 +1,19 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 import SlipwayCore
 
 extension StateStore {
     /// Records a new run with its stages; returns it with its id and change stamp.
     public func insertRun(_ run: RunRecord, owner: String?, retryOf: RunID? = nil) async throws -> (record: RunRecord, version: Int64) {
-        try await write { db in
-            try db.execute(sql: """
+        try await write { tx in
+            let id: Int64 = try tx.value("""
                 INSERT INTO run (pipeline, status, trigger_kind, trigger_actor, created, retry_of, owner)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.pipeline, run.status.rawValue, run.trigger.kind.rawValue, run.trigger.actor,
-                                 run.created.timeIntervalSince1970, retryOf?.rawValue, owner])
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, [run.pipeline, run.status.rawValue, run.trigger.kind.rawValue, run.trigger.actor,
+                      run.created.timeIntervalSince1970, retryOf?.rawValue, owner]) ?? 0
             var stored = run
-            stored.id = RunID(db.lastInsertedRowID)
-            return (stored, try Self.update(stored, in: db))
+            stored.id = RunID(id)
+            return (stored, try Self.update(stored, in: tx))
         }
     }
 
@@ -22,77 +21,75 @@ extension StateStore {
     /// run's new change stamp.
     @discardableResult
     public func updateRun(_ run: RunRecord) async throws -> Int64 {
-        try await write { db in try Self.update(run, in: db) }
+        try await write { tx in try Self.update(run, in: tx) }
     }
 
-    static func update(_ run: RunRecord, in db: Database) throws -> Int64 {
-        try db.execute(sql: """
+    static func update(_ run: RunRecord, in tx: any StateTransaction) throws -> Int64 {
+        try tx.execute("""
             UPDATE run SET status = ?, commit_id = ?, commit_author = ?, commit_time = ?, commit_message = ?,
                 started = ?, finished = ?, artifact = ?, release = ? WHERE id = ?
-            """, arguments: [run.status.rawValue, run.commit?.id, run.commit?.author, run.commit?.time.timeIntervalSince1970,
-                             run.commit?.message, run.started?.timeIntervalSince1970, run.finished?.timeIntervalSince1970,
-                             run.artifact?.description, run.release?.rawValue, run.id.rawValue])
+            """, [run.status.rawValue, run.commit?.id, run.commit?.author, run.commit?.time.timeIntervalSince1970,
+                  run.commit?.message, run.started?.timeIntervalSince1970, run.finished?.timeIntervalSince1970,
+                  run.artifact?.description, run.release?.rawValue, run.id.rawValue])
         for (position, stage) in run.stages.enumerated() {
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO stage (run, position, name, kind, status, started, finished, detail, build)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.id.rawValue, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
-                                 stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail,
-                                 try stage.build.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
+            try tx.execute("""
+                INSERT INTO stage (run, position, name, kind, status, started, finished, detail, build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run, position) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
+                    started = excluded.started, finished = excluded.finished, detail = excluded.detail, build = excluded.build
+                """, [run.id.rawValue, position, stage.name, stage.kind.rawValue, stage.status.rawValue,
+                      stage.started?.timeIntervalSince1970, stage.finished?.timeIntervalSince1970, stage.detail,
+                      try stage.build.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }])
         }
-        return try Int64.fetchOne(db, sql: "SELECT version FROM run WHERE id = ?", arguments: [run.id.rawValue]) ?? 0
+        return try tx.value("SELECT version FROM run WHERE id = ?", [run.id.rawValue]) ?? 0
     }
 
     /// One run with its stages, or nil.
     public func run(_ id: RunID) async throws -> RunRecord? {
-        try await read { db in try self.runs(db, where: "id = ?", [id.rawValue.databaseValue], limit: 1).first }
+        try await read { tx in try self.runs(tx, where: "id = ?", [id.rawValue], limit: 1).first }
     }
 
     /// Runs newest first; `before` pages backwards by id.
     public func runs(pipeline: String?, limit: Int, before: RunID?) async throws -> [RunRecord] {
-        var clauses: [String] = [], arguments: [DatabaseValue] = []
-        if let pipeline { clauses.append("pipeline = ?"); arguments.append(pipeline.databaseValue) }
-        if let before { clauses.append("id < ?"); arguments.append(before.rawValue.databaseValue) }
-        let (clause, values) = (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
-        return try await read { db in try self.runs(db, where: clause, values, limit: max(0, limit)) }
+        var clauses: [String] = [], arguments: [SQLValue] = []
+        if let pipeline { clauses.append("pipeline = ?"); arguments.append(.text(pipeline)) }
+        if let before { clauses.append("id < ?"); arguments.append(.integer(before.rawValue)) }
+        let (clause, values) = (clauses.isEmpty ? "1 = 1" : clauses.joined(separator: " AND "), arguments)
+        return try await read { tx in try self.runs(tx, where: clause, values, limit: max(0, limit)) }
     }
 
     /// Runs of a pipeline for a commit, newest first.
     public func runs(pipeline: String, commit: String) async throws -> [RunRecord] {
-        try await read { db in try self.runs(db, where: "pipeline = ? AND commit_id = ?", [pipeline.databaseValue, commit.databaseValue], limit: 1000) }
+        try await read { tx in try self.runs(tx, where: "pipeline = ? AND commit_id = ?", [pipeline, commit], limit: 1000) }
     }
 
     /// Runs not in a final status, with the process that owns each.
     public func inFlightRuns() async throws -> [(run: RunRecord, owner: String?)] {
-        try await read { db in
-            let owners = try Row.fetchAll(db, sql: "SELECT id, owner FROM run WHERE status IN ('queued', 'running', 'waiting_approval')")
+        try await read { tx in
+            let owners = try tx.rows("SELECT id, owner FROM run WHERE \(Self.inFlight)")
                 .reduce(into: [Int64: String?]()) { $0[$1["id"]] = $1["owner"] as String? }
             guard !owners.isEmpty else { return [] }
-            let runs = try self.runs(db, where: "status IN ('queued', 'running', 'waiting_approval')", [], limit: 100_000)
+            let runs = try self.runs(tx, where: Self.inFlight, [], limit: 100_000)
             return runs.map { ($0, owners[$0.id.rawValue] ?? nil) }
         }
     }
 
     /// Asks the process that owns a run to cancel it.
     public func requestCancel(run: RunID) async throws {
-        try await write { db in try db.execute(sql: "UPDATE run SET cancel_requested = 1 WHERE id = ?", arguments: [run.rawValue]) }
+        try await write { tx in try tx.execute("UPDATE run SET cancel_requested = 1 WHERE id = ?", [run.rawValue]) }
     }
 
     /// Runs of one query with their stages, newest first. Reads the ids and change stamps of
     /// the runs the query selects, then in full (two statements per 500) only those the cache
     /// does not hold at that stamp; all in one read transaction, so one snapshot.
-    func runs(_ db: Database, where clause: String, _ arguments: [DatabaseValue], limit: Int) throws -> [RunRecord] {
-        let values = StatementArguments(arguments)
-        var stamps: [(id: RunID, version: Int64)] = []
-        let selection = try Row.fetchCursor(db, sql: "SELECT id, version FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)",
-                                            arguments: values)
-        while let row = try selection.next() { stamps.append((id: RunID(row[0] as Int64), version: row[1])) }
+    func runs(_ tx: any StateTransaction, where clause: String, _ arguments: [any SQLArgument], limit: Int) throws -> [RunRecord] {
+        let stamps = try tx.rows("SELECT id, version FROM run WHERE \(clause) ORDER BY id DESC LIMIT \(limit)", arguments)
+            .map { (id: RunID($0["id"] as Int64), version: $0["version"] as Int64) }
         var entries = runCache.records(for: stamps)
         let missing = stamps.indices.compactMap { entries[$0] == nil ? stamps[$0].id : nil }
         if !missing.isEmpty {
             var fresh: [RunID: RunRecordCache.Entry] = [:]
             for start in stride(from: 0, to: missing.count, by: 500) {
-                for entry in try Self.decodeRuns(db, ids: Array(missing[start..<min(start + 500, missing.count)])) {
+                for entry in try Self.decodeRuns(tx, ids: Array(missing[start..<min(start + 500, missing.count)])) {
                     fresh[entry.value.id] = entry
                 }
             }
@@ -106,18 +103,18 @@ extension StateStore {
     }
 
     /// Runs by id, with their stages and change stamps.
-    static func decodeRuns(_ db: Database, ids: [RunID]) throws -> [RunRecordCache.Entry] {
-        let marks = databaseQuestionMarks(count: ids.count)
-        let arguments = StatementArguments(ids.map(\.rawValue))
+    static func decodeRuns(_ tx: any StateTransaction, ids: [RunID]) throws -> [RunRecordCache.Entry] {
+        let marks = placeholders(ids.count)
+        let arguments = ids.map(\.rawValue)
         var stages: [RunID: [StageRecord]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments: arguments) {
+        for row in try tx.rows("SELECT * FROM stage WHERE run IN (\(marks)) ORDER BY run, position", arguments) {
             var stage = StageRecord(name: row["name"], kind: StageRecord.Kind(rawValue: row["kind"]) ?? .build,
                                     status: StageStatus(rawValue: row["status"]) ?? .interrupted,
                                     started: date(row["started"]), finished: date(row["finished"]), detail: row["detail"])
             stage.build = (row["build"] as String?).flatMap { try? JSONDecoder().decode(BuildFacts.self, from: Data($0.utf8)) }
             stages[RunID(row["run"] as Int64), default: []].append(stage)
         }
-        return try Row.fetchAll(db, sql: "SELECT * FROM run WHERE id IN (\(marks))", arguments: arguments).map { row in
+        return try tx.rows("SELECT * FROM run WHERE id IN (\(marks))", arguments).map { row in
             let id = RunID(row["id"] as Int64)
             var commit: CommitInfo?
             if let commitID: String = row["commit_id"] {

@@ -1,59 +1,34 @@
 import Foundation
-import GRDB
 import SlipwayCore
 
-/// The shared state of pipelines, runs, stages, logs, releases, approvals and audit, in one
-/// SQLite file (`<home>/state.sqlite`) that a `slipway run` and a `slipway serve` use at once.
+/// The shared state of pipelines, runs, stages, logs, releases, approvals, pushes and audit:
+/// in one SQLite file (`<home>/state.sqlite`, the default) that a `slipway run` and a
+/// `slipway serve` on one machine use at once, or in a PostgreSQL database that processes on
+/// several machines share (`--database postgres://…`).
 ///
-/// A `DatabasePool` keeps the file in WAL mode, so readers never wait for the writer; the busy
-/// timeout makes a second process's writer wait instead of failing. Every access goes through
-/// GRDB's async API: the work runs on GRDB's own queues (one writer, a few readers), so a
-/// writer waiting out another process's lock holds no thread of Swift's cooperative pool.
+/// The statements are written once (`StateTransaction`) and run on either backend; every
+/// access is async and runs on the backend's own threads, never holding a thread of Swift's
+/// cooperative pool while it waits.
 ///
-/// Opened `readOnly`, the store writes nothing (no migration, no journal mode change); a file
-/// that does not exist yet reads as an empty store.
+/// Opened `readOnly`, the store writes nothing (no migration, no journal mode change); a
+/// SQLite file that does not exist yet reads as an empty store.
 public final class StateStore: Sendable {
+    /// Where the state is, for messages: the SQLite file's path, or the PostgreSQL URL
+    /// without its password.
     public let path: String
+    public let location: StateLocation
     public let isReadOnly: Bool
-    let database: any DatabaseWriter
+    let backend: any StateBackend
     /// Runs as last read, by change stamp: listings decode only the runs that changed.
     let runCache = RunRecordCache()
 
-    public init(path: String, readOnly: Bool = false) throws {
-        self.path = path
-        isReadOnly = readOnly
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.readonly = readOnly
-        if !readOnly {
-            configuration.prepareDatabase { db in
-                // WAL with NORMAL sync: a crash loses at most the last commits, never consistency.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
-        }
-        do {
-            if readOnly {
-                if FileManager.default.fileExists(atPath: path) {
-                    database = try DatabasePool(path: path, configuration: configuration)
-                    guard try database.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
-                        throw SlipwayError.failed("the state database \(path) is from an older Slipway: "
-                                                  + "run a command that writes (slipway run, slipway serve) once to upgrade it")
-                    }
-                } else {
-                    // Nothing recorded yet: an empty schema in memory, so reads answer "none".
-                    let empty = try DatabaseQueue()
-                    try Self.migrator.migrate(empty)
-                    database = empty
-                }
-            } else {
-                try makeDirectories((path as NSString).deletingLastPathComponent)
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                try Self.migrator.migrate(pool)
-                database = pool
-            }
-        } catch let error as SlipwayError {
-            throw error
-        } catch {
+    /// Opens the SQLite file at `path`, creating and migrating it unless `readOnly`.
+    public convenience init(path: String, readOnly: Bool = false) throws {
+        self.init(location: .sqlite(path: path), backend: try Self.sqlite(path: path, readOnly: readOnly), readOnly: readOnly)
+    }
+
+    private static func sqlite(path: String, readOnly: Bool) throws -> SQLiteBackend {
+        do { return try SQLiteBackend(path: path, readOnly: readOnly) } catch let error as SlipwayError { throw error } catch {
             throw SlipwayError.wrapping(error, "cannot open the state database \(path)")
         }
     }
@@ -62,17 +37,27 @@ public final class StateStore: Sendable {
         try self.init(path: home.path + "/state.sqlite", readOnly: readOnly)
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    init(location: StateLocation, backend: any StateBackend, readOnly: Bool) {
+        self.location = location
+        path = location.description.hasPrefix("sqlite:") ? String(location.description.dropFirst("sqlite:".count)) : location.description
+        isReadOnly = readOnly
+        self.backend = backend
+    }
+
+    /// Which SQL dialect the store speaks.
+    public var dialect: SQLDialect { backend.dialect }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
         guard !isReadOnly else { throw SlipwayError.failed("state database \(path): opened read-only") }
-        do { return try await database.write(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
+        do { return try await backend.write(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
             throw CancellationError()
         } catch {
             throw SlipwayError.wrapping(error, "state database \(path)")
         }
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await database.read(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
+        do { return try await backend.read(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
             throw CancellationError()
         } catch {
             throw SlipwayError.wrapping(error, "state database \(path)")

@@ -1,21 +1,45 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 import SlipwayCore
 import SlipwayTestSupport
 import State
 import Testing
 
-/// Batched log appends, the log's size limit and the retention queries, on a real SQLite
-/// store.
+/// Batched log appends, the log's size limit and the retention queries, on SQLite and on
+/// PostgreSQL.
 @Suite(.tags(.small))
 struct LogRetentionStoreTests {
-    let directory: TemporaryDirectory
-    let store: StateStore
+    /// One behaviour each, run on a fresh store of every backend.
+    enum Check: String, CaseIterable, Sendable {
+        case aBatchIsOneChunkPerPieceWithContiguousOffsets
+        case outputPastTheLimitIsCutAtALineWithAMarkerAndCounted
+        case aLineLongerThanTheRoomLeftIsNotSplit
+        case pruningByCountKeepsTheNewestRunsAndThoseInFlight
+        case pruningByAgeKeepsTheNewestRunHoweverOld
+        case retainedArtifactsFollowEachPipelinesRule
+    }
 
-    init() throws {
-        directory = try TemporaryDirectory("slipway-retention-store")
-        store = try StateStore(path: directory.path + "/state.sqlite")
+    @Test(arguments: StoreBackend.allCases, Check.allCases)
+    func logsAndRetention(_ backend: StoreBackend, _ check: Check) async throws {
+        let bench = try await LogRetentionBench(backend)
+        switch check {
+        case .aBatchIsOneChunkPerPieceWithContiguousOffsets: try await bench.aBatchIsOneChunkPerPieceWithContiguousOffsets()
+        case .outputPastTheLimitIsCutAtALineWithAMarkerAndCounted: try await bench.outputPastTheLimitIsCutAtALineWithAMarkerAndCounted()
+        case .aLineLongerThanTheRoomLeftIsNotSplit: try await bench.aLineLongerThanTheRoomLeftIsNotSplit()
+        case .pruningByCountKeepsTheNewestRunsAndThoseInFlight: try await bench.pruningByCountKeepsTheNewestRunsAndThoseInFlight()
+        case .pruningByAgeKeepsTheNewestRunHoweverOld: try await bench.pruningByAgeKeepsTheNewestRunHoweverOld()
+        case .retainedArtifactsFollowEachPipelinesRule: try await bench.retainedArtifactsFollowEachPipelinesRule()
+        }
+    }
+}
+
+/// A fresh store of one backend and the tests' steps on it.
+struct LogRetentionBench {
+    let made: TestStore
+    var store: StateStore { made.store }
+
+    init(_ backend: StoreBackend) async throws {
+        made = try await backend.makeStore()
     }
 
     static let digest = "sha256:" + String(repeating: "0", count: 63)
@@ -40,7 +64,7 @@ struct LogRetentionStoreTests {
         try await store.logs(run: run, after: offset).map(\.text).joined()
     }
 
-    @Test func aBatchIsOneChunkPerPieceWithContiguousOffsets() async throws {
+    func aBatchIsOneChunkPerPieceWithContiguousOffsets() async throws {
         let run = try await insert("a", 1)
         let start = Int64("line of run 1\n".utf8.count)
         let pieces = [LogPiece(stage: "build", text: "héllo\nworld\n", limited: true),
@@ -59,7 +83,7 @@ struct LogRetentionStoreTests {
         #expect(try await store.logs(run: run, after: start + 40).isEmpty)
     }
 
-    @Test func outputPastTheLimitIsCutAtALineWithAMarkerAndCounted() async throws {
+    func outputPastTheLimitIsCutAtALineWithAMarkerAndCounted() async throws {
         let run = try await insert("a", 1)   // 14 bytes already
         let lines = (1...20).map { String(format: "output line %02d\n", $0) }.joined()   // 20 × 15 bytes
         let first = try await store.appendLog(run: run, [LogPiece(stage: "build", text: lines, limited: true)], limit: 100)
@@ -70,7 +94,7 @@ struct LogRetentionStoreTests {
         #expect(try await text(run) == "line of run 1\n" + (1...5).map { String(format: "output line %02d\n", $0) }.joined() + marker)
 
         // Another opener (a process resuming the run) finds the cut: output dropped, notes kept.
-        let other = try StateStore(path: store.path)
+        let other = try await made.reopen()
         let later = try await other.appendLog(run: run, [LogPiece(stage: "build", text: "more\nand more\n", limited: true),
                                                          LogPiece(stage: "run", text: "run 1: failed\n", limited: false)], limit: 100)
         #expect(later.cut && later.droppedLines == 2 && later.droppedBytes == 14)
@@ -80,7 +104,7 @@ struct LogRetentionStoreTests {
         #expect(StateStore.byteSize(50 << 20) == "50 MiB" && StateStore.byteSize(4096) == "4 KiB" && StateStore.byteSize(1000) == "1000 bytes")
     }
 
-    @Test func aLineLongerThanTheRoomLeftIsNotSplit() async throws {
+    func aLineLongerThanTheRoomLeftIsNotSplit() async throws {
         let run = try await insert("a", 1)
         let appended = try await store.appendLog(run: run, [LogPiece(stage: "build", text: String(repeating: "x", count: 500) + "\n", limited: true)],
                                                  limit: 200)
@@ -88,7 +112,7 @@ struct LogRetentionStoreTests {
         #expect(try await text(run) == "line of run 1\n" + StateStore.cutMarker(200))
     }
 
-    @Test func pruningByCountKeepsTheNewestRunsAndThoseInFlight() async throws {
+    func pruningByCountKeepsTheNewestRunsAndThoseInFlight() async throws {
         let waiting = try await insert("a", 0, status: .waitingApproval)
         var finished: [RunID] = []
         for n in 1...6 { finished.append(try await insert("a", n)) }
@@ -104,14 +128,15 @@ struct LogRetentionStoreTests {
         }
         #expect(try await text(finished[5]) == "line of run 6\n")
         #expect(try await store.run(other) != nil)
-        let remaining = try await DatabaseQueue(path: store.path).read { db in
-            try ["stage", "log_chunk"].map { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0) WHERE run NOT IN (SELECT id FROM run)") ?? -1 }
+        var remaining: [String?] = []
+        for table in ["stage", "log_chunk"] {
+            remaining.append(try await made.plainValue("SELECT COUNT(*) FROM \(table) WHERE run NOT IN (SELECT id FROM run)"))
         }
-        #expect(remaining == [0, 0])
+        #expect(remaining == ["0", "0"])
         #expect(try await store.pipelinesWithRuns() == ["a", "b"])
     }
 
-    @Test func pruningByAgeKeepsTheNewestRunHoweverOld() async throws {
+    func pruningByAgeKeepsTheNewestRunHoweverOld() async throws {
         let day = 86400.0
         let old = try await insert("a", 1, age: 40 * day)
         let older = try await insert("a", 2, age: 35 * day)
@@ -129,7 +154,7 @@ struct LogRetentionStoreTests {
         #expect(try await store.pruneRuns(pipeline: "a", rule: RunRetention(runs: nil, maxAge: nil)).runs.isEmpty)
     }
 
-    @Test func retainedArtifactsFollowEachPipelinesRule() async throws {
+    func retainedArtifactsFollowEachPipelinesRule() async throws {
         for n in 1...4 { _ = try await insert("a", n) }
         for n in 11...14 { _ = try await insert("b", n) }
         _ = try await insert("c", 21, age: 90 * 86400)

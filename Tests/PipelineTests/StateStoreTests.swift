@@ -1,17 +1,13 @@
 import Foundation
-import GRDB
 import SlipwayAPI
 import SlipwayCore
 import SlipwayTestSupport
 import State
 import Testing
 
+/// The store on both backends: every test runs on SQLite and on PostgreSQL.
 @Suite(.tags(.small))
 struct StateStoreTests {
-    func temporaryStore() throws -> (StateStore, String) {
-        let dir = FileManager.default.temporaryDirectory.path + "/slipway-state-\(UUID().uuidString.prefix(8))"
-        return (try StateStore(path: dir + "/state.sqlite"), dir)
-    }
 
     func record(_ pipeline: String, _ n: Int) -> RunRecord {
         RunRecord(id: 0, pipeline: pipeline, status: .succeeded, trigger: Trigger(.poll, actor: "poller"),
@@ -22,9 +18,9 @@ struct StateStoreTests {
                   artifact: try! Digest(parsing: "sha256:" + String(repeating: "a", count: 64)), release: "000001")
     }
 
-    @Test func runsRoundTripAndPageNewestFirst() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
+    @Test(arguments: StoreBackend.allCases)
+    func runsRoundTripAndPageNewestFirst(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
         var ids: [RunID] = []
         for n in 0..<5 { ids.append(try await store.insertRun(record(n % 2 == 0 ? "a" : "b", n), owner: nil).record.id) }
         let all = try await store.runs(pipeline: nil, limit: 10, before: nil)
@@ -36,9 +32,22 @@ struct StateStoreTests {
         #expect(try await store.run(999) == nil)
     }
 
-    @Test func logChunksAreContiguousByteOffsets() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
+    /// A build stage's facts (its image, the reproducibility check) round-trip as they were.
+    @Test(arguments: StoreBackend.allCases)
+    func aBuildStagesFactsRoundTrip(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        var run = record("a", 1)
+        let facts = BuildFacts(image: "debian", imageDigest: try Digest(parsing: "sha256:" + String(repeating: "b", count: 64)),
+                               check: BuildFacts.CheckVerdict(reproducible: false, secondBuild: "build-2", differences: ["usr/bin/x"]))
+        run.stages[1].build = facts
+        let id = try await store.insertRun(run, owner: nil).record.id
+        #expect(try await store.run(id)?.stages[1].build == facts)
+        #expect(try await store.run(id)?.stages[0].build == nil)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func logChunksAreContiguousByteOffsets(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
         let id = try await store.insertRun(record("a", 1), owner: nil).record.id
         let a = try await store.appendLog(run: id, stage: "build", text: "héllo\n")
         let b = try await store.appendLog(run: id, stage: "build", text: "world\n")
@@ -49,13 +58,17 @@ struct StateStoreTests {
         #expect(try await store.logs(run: id, after: 13).isEmpty)
     }
 
-    @Test func theDatabaseIsInWALModeAndSharedByTwoOpeners() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
-        let other = try StateStore(path: store.path)
-        let mode = try await DatabaseQueue(path: store.path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
-        #expect(mode == "wal")
-        // Writers in two openers, concurrently: the busy timeout serialises them.
+    @Test func theSQLiteFileIsInWALMode() async throws {
+        let made = try await StoreBackend.sqlite.makeStore()
+        #expect(try await made.plainValue("PRAGMA journal_mode") == "wal")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func theDatabaseIsSharedByTwoOpeners(_ backend: StoreBackend) async throws {
+        let made = try await backend.makeStore()
+        let (store, other) = (made.store, try await made.reopen())
+        // Writers in two openers, concurrently: SQLite's busy timeout, PostgreSQL's write lock
+        // serialises them.
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<8 {
                 let (writer, run) = (i % 2 == 0 ? store : other, record("a", i))
@@ -65,9 +78,9 @@ struct StateStoreTests {
         #expect(try await store.runs(pipeline: nil, limit: 100, before: nil).count == 8)
     }
 
-    @Test func listingAThousandRunsIsFast() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
+    @Test(arguments: StoreBackend.allCases)
+    func listingAThousandRunsIsFast(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
         for n in 0..<1000 { _ = try await store.insertRun(record(n % 3 == 0 ? "a" : "b", n), owner: nil).record }
         _ = try await store.runs(pipeline: nil, limit: 1000, before: nil)
         var times: [Double] = []
@@ -83,16 +96,16 @@ struct StateStoreTests {
     }
 
     /// The store keeps records between listings (keyed by each run's change stamp); whatever
-    /// another opener or a plain SQLite connection writes must show in the next listing, exactly
-    /// as a fresh opener with nothing cached reads it.
-    @Test func listingsShowWhatOtherOpenersWrote() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
-        let other = try StateStore(path: store.path)  // as `slipway run` in another process
+    /// another opener or a plain connection (GRDB, psql) writes must show in the next listing,
+    /// exactly as a fresh opener with nothing cached reads it.
+    @Test(arguments: StoreBackend.allCases)
+    func listingsShowWhatOtherOpenersWrote(_ backend: StoreBackend) async throws {
+        let made = try await backend.makeStore()
+        let (store, other) = (made.store, try await made.reopen())  // as `slipway run` in another process
         var first = try await store.insertRun(record("a", 1), owner: nil).record
         let second = try await store.insertRun(record("b", 2), owner: nil).record
         func listing() async throws -> [RunRecord] { try await store.runs(pipeline: nil, limit: 10, before: nil) }
-        func uncached() async throws -> [RunRecord] { try await StateStore(path: store.path).runs(pipeline: nil, limit: 10, before: nil) }
+        func uncached() async throws -> [RunRecord] { try await made.reopen().runs(pipeline: nil, limit: 10, before: nil) }
         #expect(try await listing().map(\.id) == [second.id, first.id])
 
         first.status = .failed
@@ -105,13 +118,12 @@ struct StateStoreTests {
         #expect(try await store.run(first.id)?.stages[1].detail == "exit 1")
 
         // Only a stage row, then only a run row, from a connection that is not a StateStore.
-        let plain = try DatabaseQueue(path: store.path)
         let (firstID, secondID) = (first.id.rawValue, second.id.rawValue)
-        try await plain.write { try $0.execute(sql: "UPDATE stage SET detail = 'patched' WHERE run = ? AND position = 2", arguments: [firstID]) }
+        try await made.plainSQL("UPDATE stage SET detail = 'patched' WHERE run = \(firstID) AND position = 2")
         #expect(try await listing().last?.stages[2].detail == "patched")
-        try await plain.write { try $0.execute(sql: "UPDATE run SET release = 'r2' WHERE id = ?", arguments: [secondID]) }
+        try await made.plainSQL("UPDATE run SET release = 'r2' WHERE id = \(secondID)")
         #expect(try await listing().first?.release == "r2")
-        try await plain.write { try $0.execute(sql: "DELETE FROM stage WHERE run = ? AND position = 2", arguments: [secondID]) }
+        try await made.plainSQL("DELETE FROM stage WHERE run = \(secondID) AND position = 2")
         #expect(try await listing().first?.stages.count == 2)
 
         let third = try await other.insertRun(record("a", 3), owner: nil).record
@@ -122,10 +134,10 @@ struct StateStoreTests {
 
     /// Many writes from two openers interleaved with listings: every listing equals an
     /// uncached read of the same database.
-    @Test func cachedListingsMatchUncachedReads() async throws {
-        let (store, dir) = try temporaryStore()
-        defer { removeTree(dir) }
-        let other = try StateStore(path: store.path)
+    @Test(arguments: StoreBackend.allCases)
+    func cachedListingsMatchUncachedReads(_ backend: StoreBackend) async throws {
+        let made = try await backend.makeStore()
+        let (store, other) = (made.store, try await made.reopen())
         var runs: [RunRecord] = []
         for n in 0..<40 {
             let writer = n % 2 == 0 ? store : other
@@ -139,7 +151,7 @@ struct StateStoreTests {
                 runs[n % runs.count] = run
             }
             let listed = try await store.runs(pipeline: nil, limit: 100, before: nil)
-            #expect(listed == (try await StateStore(path: store.path).runs(pipeline: nil, limit: 100, before: nil)))
+            #expect(listed == (try await made.reopen().runs(pipeline: nil, limit: 100, before: nil)))
             #expect(listed.map(\.status) == runs.reversed().map(\.status))
         }
     }
