@@ -12,6 +12,7 @@ import PackageDescription
 //   State (SlipwayAPI, GRDB, PostgresNIO)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
 //   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
+//   StaticSite (Deploy, ObjectStorage: S3 static-site targets)
 //   Pipeline (Build, Deploy, State, Secrets, Registry: implements SlipwayAPI's control protocol)
 //   SlipwayCLI (wires Pipeline into Server) → slipway
 //   SandboxRuntime (the helper's logic: CLinux, SandboxWire) → SandboxHelper (slipway-sandbox, static).
@@ -114,6 +115,8 @@ let package = Package(
         ]),
         .target(name: "Build", dependencies: ["SlipwayCore", "CLinux", "Specs", "Sandbox", "Images", "Artifacts", "Archive"]),
         .target(name: "Deploy", dependencies: ["SlipwayCore", "CLinux", "Specs", "Artifacts", "Archive"]),
+        // `--target s3://BUCKET/PREFIX`: a static site deployed into a bucket, assets before pages.
+        .target(name: "StaticSite", dependencies: ["SlipwayCore", "Specs", "Artifacts", "Archive", "Deploy", "ObjectStorage"]),
         // Runs, stages, logs and releases as the CLI, the API and the dashboard see them, and the
         // control protocol the orchestrator implements.
         .target(name: "SlipwayAPI", dependencies: ["SlipwayCore"]),
@@ -130,7 +133,7 @@ let package = Package(
         // Source → build → deploy: slipway.yml, git, the orchestrator.
         .target(name: "Pipeline", dependencies: [
             "SlipwayCore", "SlipwayAPI", "Specs", "Build", "Deploy", "Artifacts", "Images", "State", "Secrets", "Notifications", "Registry",
-            "ObjectStorage",
+            "ObjectStorage", "StaticSite",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -154,7 +157,7 @@ let package = Package(
         ]),
         .target(name: "SlipwayCLI", dependencies: [
             "SlipwayCore", "Archive", "Artifacts", "Images", "Sandbox", "Specs", "Build", "Deploy",
-            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry", "ObjectStorage",
+            "SlipwayAPI", "State", "Pipeline", "Server", "Secrets", "Registry", "ObjectStorage", "StaticSite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "slipway", dependencies: ["SlipwayCLI"]),
@@ -182,6 +185,7 @@ let package = Package(
         ]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Images", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "Artifacts", "SlipwayCore", "SlipwayTestSupport"]),
+        .testTarget(name: "StaticSiteTests", dependencies: ["StaticSite", "ObjectStorage", "Artifacts", "Deploy", "Specs", "SlipwayCore", "SlipwayTestSupport"]),
         .testTarget(name: "SlipwayTestSupportTests", dependencies: ["SlipwayTestSupport"]),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Specs", "Sandbox", "Images", "Artifacts", "Archive", "SlipwayCore",
                                                       "SlipwayTestSupport"]),

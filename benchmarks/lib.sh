@@ -21,6 +21,23 @@ use_work_directory() {
   trap '! declare -F on_exit >/dev/null || on_exit; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 }
 
+# start_moto SCRIPT BUCKET: checks for the AWS CLI and moto, starts moto's S3 server on a
+# random port of 127.0.0.1 (log in $work/moto.log: call after use_work_directory; the
+# script's `on_exit` calls stop_moto), points the AWS variables at it and makes BUCKET.
+moto_pid=
+start_moto() {
+  command -v aws >/dev/null || { echo "$1: the AWS CLI is not installed (pip install awscli)" >&2; exit 2; }
+  python3 -c 'import moto.server' 2>/dev/null || { echo "$1: moto is not installed (scripts/install-deps)" >&2; exit 2; }
+  local port=$((20000 + RANDOM % 30000))
+  python3 -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
+  moto_pid=$!
+  export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+  export AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
+  for _ in $(seq 200); do curl -s "$AWS_ENDPOINT_URL" >/dev/null && break; sleep 0.05; done
+  aws s3 mb "s3://$2" >/dev/null
+}
+stop_moto() { [ -z "$moto_pid" ] || { kill -9 "$moto_pid"; wait "$moto_pid"; } 2>/dev/null || true; }
+
 now_ms() { date +%s%3N; }
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 

@@ -13,19 +13,9 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
 source benchmarks/release.sh
 source benchmarks/lib.sh
-command -v aws >/dev/null || { echo "s3.sh: the AWS CLI is not installed (pip install awscli)" >&2; exit 2; }
-python3 -c 'import moto.server' 2>/dev/null || { echo "s3.sh: moto is not installed (scripts/install-deps)" >&2; exit 2; }
-moto_pid=
-on_exit() { [ -z "$moto_pid" ] || kill -9 "$moto_pid" 2>/dev/null; }
+on_exit() { stop_moto; }
 use_work_directory s3
-
-port=$((20000 + RANDOM % 30000))
-python3 -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
-moto_pid=$!
-export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
-export AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
-for _ in $(seq 200); do curl -s "$AWS_ENDPOINT_URL" >/dev/null && break; sleep 0.05; done
-aws s3 mb s3://bench >/dev/null
+start_moto s3.sh bench
 
 mkdir -p "$work/tree"
 head -c $((200 << 20)) /dev/urandom | split -b $((4 << 20)) -a 3 - "$work/tree/f"

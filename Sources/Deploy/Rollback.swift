@@ -73,7 +73,7 @@ public struct Rollback: Sendable {
     }
 
     /// A full id, or a unique prefix or sequence number (`42` matches `000042-…`).
-    static func match(_ text: String, in ids: [String]) -> String? {
+    public static func match(_ text: String, in ids: [String]) -> String? {
         if ids.contains(text) { return text }
         if let n = Int(text) {
             let hits = ids.filter { ReleaseID.sequence(of: $0) == n }

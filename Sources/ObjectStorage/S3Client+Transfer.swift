@@ -7,7 +7,8 @@ extension S3Client {
     /// Uploads a file: one PUT up to `partSize`, a multipart upload above it (parts in
     /// parallel, each signed with its own SHA-256). A failed multipart upload is aborted, so no
     /// parts are left to pay for; the object appears whole or not at all.
-    public func upload(_ path: String, to key: String, progress: (@Sendable (Int64) -> Void)? = nil) async throws {
+    public func upload(_ path: String, to key: String, headers: [(name: String, value: String)] = [],
+                       progress: (@Sendable (Int64) -> Void)? = nil) async throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SlipwayError.open(path) }
         defer { Syscall.close(fd) }
@@ -15,11 +16,11 @@ extension S3Client {
         guard fstat(fd, &status) == 0 else { throw SlipwayError.system("stat \(path)") }
         let size = Int64(status.st_size)
         if size <= options.partSize {
-            try await put(key, data: try Self.read(fd, offset: 0, count: Int(size), path: path))
+            try await put(key, data: try Self.read(fd, offset: 0, count: Int(size), path: path), headers: headers)
             progress?(size)
             return
         }
-        let created = try await send("POST", key: key, query: [("uploads", "")])
+        let created = try await send("POST", key: key, query: [("uploads", "")], headers: headers)
         guard created.status.code == 200 else { throw await failure(created, "POST (start a multipart upload)", key: key) }
         let answer = try await HTTPTransport.collect(created, limit: 1 << 20, what: "the answer to a multipart upload's start")
         guard let uploadID = S3XML.first("UploadId", in: answer) else {

@@ -87,8 +87,9 @@ public final class S3Client: Sendable {
         }
     }
 
-    public func put(_ key: String, data: Data) async throws {
-        let response = try await send("PUT", key: key, body: data)
+    /// Writes an object; `headers` go with it (Content-Type, Cache-Control, x-amz-meta-…).
+    public func put(_ key: String, data: Data, headers: [(name: String, value: String)] = []) async throws {
+        let response = try await send("PUT", key: key, body: data, headers: headers)
         guard response.status.code == 200 else { throw await failure(response, "PUT", key: key) }
         _ = try? await response.body.collect(upTo: 1 << 16)
     }

@@ -88,6 +88,7 @@ extension Orchestrator {
         guard let stage = spec.stages.first(where: { $0.targets.contains(target) }) else {
             throw SlipwayError.notFound("pipeline \(pipeline) has no target '\(target)'; its targets: \(spec.targets.joined(separator: ", "))")
         }
+        if target.hasPrefix("s3://") { return try await rollbackSite(pipeline: pipeline, target: target, to: release, by: actor) }
         var options = DeployOptions()
         try stage.apply(to: &options)
         options.environment = stage.environment

@@ -237,6 +237,7 @@ extension Orchestrator {
     func deploy(_ run: ActiveRun, stage: PipelineSpec.DeployStage, at index: Int) async throws -> ReleaseID {
         guard let digest = run.record.artifact else { throw StageStop.failed("no artifact to deploy: the build did not finish") }
         let artifact = try await storedArtifact(digest, run, stage: stage.name)
+        if let sites = try Self.siteTargets(stage) { return try await deploySite(run, stage: stage, targets: sites, artifact: artifact) }
         var options = DeployOptions()
         if let root = stage.appRoot { options.appRoot = root } else { options.appRoot = try await appRoot(run) }
         options.keep = stage.keep

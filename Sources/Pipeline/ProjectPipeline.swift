@@ -36,7 +36,7 @@ public struct ProjectPipeline: Sendable {
         spec.source.repository = top
         if let target {
             var stage = spec.stages.first ?? PipelineSpec.DeployStage(name: "deploy", targets: [])
-            stage.targets = [target.hasPrefix("ssh://") ? target : SlipwayHome.absolute(target)]
+            stage.targets = [target.hasPrefix("ssh://") || target.hasPrefix("s3://") ? target : SlipwayHome.absolute(target)]
             stage.approval = false
             spec.stages = [stage]
         }

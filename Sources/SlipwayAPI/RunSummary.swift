@@ -17,7 +17,7 @@ public struct RunSummary: Codable, Sendable {
     public init(run: RunRecord, targets: [String: [String]]) {
         self.run = run
         served = run.stages.filter { $0.kind == .deploy && ($0.status == .succeeded || $0.output?.release != nil) }
-            .flatMap { targets[$0.name] ?? [] }.map { $0 + "/current" }
+            .flatMap { targets[$0.name] ?? [] }.map { $0.hasPrefix("s3://") ? $0 : $0 + "/current" }  // a bucket serves the prefix itself
         timings = Dictionary(run.stages.compactMap { stage in
             guard let start = stage.started, let end = stage.finished else { return nil }
             return (stage.name, end.timeIntervalSince(start))

@@ -4,14 +4,16 @@ import Deploy
 import Foundation
 import SlipwayCore
 
-struct DeployCommand: ParsableCommand {
+struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
         abstract: "Install an artifact as a new release and switch to it.",
         discussion: """
             ARTIFACT is a digest, a unique digest prefix, or a tarball (which is imported into \
             the store first). A target is a directory on this machine or \
-            ssh://[user@]host[:port]/path (the remote needs only sh, tar, flock, setsid, mv -T). \
+            ssh://[user@]host[:port]/path (the remote needs only sh, tar, flock, setsid, mv -T), \
+            or s3://BUCKET[/PREFIX] for a static site (assets, then pages, then deletions after \
+            --grace; see docs/deploy.md). \
             With several targets all are prepared first, then switched in batches (--batch, or \
             --minimum-healthy-hosts), each host out of the load balancer's rotation from its \
             --drain to its --undrain; the first host that fails stops the rollout and switches \
@@ -19,7 +21,7 @@ struct DeployCommand: ParsableCommand {
             """)
 
     @Argument(help: "Digest, digest prefix or tarball path.") var artifact: String
-    @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
+    @Option(name: .customLong("target"), help: "A directory, ssh://[user@]host[:port]/path or s3://BUCKET[/PREFIX] (repeatable).") var targets: [String] = []
     @Option(help: "Use this appspec instead of the bundle's appspec.yml.") var appspec: String?
     @Option(help: "The path the appspec's files/permissions use for the release (default: the target path).") var appRoot: String?
     @Option(help: "Published releases to keep besides current and previous.") var keep = 5
@@ -30,6 +32,7 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
     @Option(help: "APPLICATION_NAME for hooks.") var application: String?
     @Option(help: "DEPLOYMENT_GROUP_NAME for hooks.") var group = "default"
+    @Option(help: "S3 targets: seconds before objects the new release no longer has are deleted.") var grace: Double = 600
     @Flag(help: "Print JSON: release, status, previous, current, hosts.") var json = false
 
     func validate() throws {
@@ -38,14 +41,12 @@ struct DeployCommand: ParsableCommand {
         if keep < 0 { throw ValidationError("--keep must be 0 or more") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if targets.contains(where: { $0.hasPrefix("s3://") }) { return try await deploySite() }
         let store = ArtifactStore(home: .fromEnvironment())
         let record = try resolveArtifact(artifact, in: store)
         var options = DeployOptions()
-        if let appspec {
-            guard let data = FileManager.default.contents(atPath: appspec) else { throw SlipwayError.badInput("\(appspec): cannot read the appspec") }
-            options.appspecOverride = (appspec, String(decoding: data, as: UTF8.self))
-        }
+        options.appspecOverride = try appspecOverride()
         options.appRoot = appRoot
         options.keep = keep
         options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }

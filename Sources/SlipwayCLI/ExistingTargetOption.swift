@@ -8,7 +8,7 @@ import SlipwayCore
 /// it would lay out a new, empty target there, so a mistyped path would leave directories
 /// behind and be reported as a target with no releases.
 struct ExistingTargetOption: ParsableArguments, CustomStringConvertible {
-    @Option(help: "A directory or ssh://[user@]host[:port]/path.") var target: String
+    @Option(help: "A directory, ssh://[user@]host[:port]/path or s3://BUCKET[/PREFIX].") var target: String
 
     var description: String { target }
 

@@ -2,8 +2,9 @@ import ArgumentParser
 import Deploy
 import Foundation
 import SlipwayCore
+import StaticSite
 
-struct ReleasesCommand: ParsableCommand {
+struct ReleasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "releases",
         abstract: "List a target's releases, newest first, and which one is current.",
@@ -13,7 +14,7 @@ struct ReleasesCommand: ParsableCommand {
             read, 2 no such target (or nothing was ever deployed there).
             """)
 
-    @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
+    @Option(name: .customLong("target"), help: "A directory, ssh://[user@]host[:port]/path (repeatable) or s3://BUCKET[/PREFIX].") var targets: [String] = []
     @OptionGroup var stageOption: StageOption
     @Flag(help: "Print JSON: id, artifact, commit, state, created, switched, current.") var json = false
 
@@ -21,14 +22,11 @@ struct ReleasesCommand: ParsableCommand {
         if targets.isEmpty == (stageOption.stage == nil) { throw ValidationError("give --target (one or more) or --stage") }
     }
 
-    func run() throws {
+    func run() async throws {
         if let stage = try stageOption.load() { return try listFleet(stage.targets) }
         guard targets.count == 1, let target = targets.first else { return try listFleet(targets) }
-        let host = try ExistingTargetOption.host(target)
-        let releases = try listReleases(on: host)
-        if releases.isEmpty, try host.records().isEmpty {
-            throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")
-        }
+        let releases: [Release]
+        if let site = try SiteTarget.parse(target) { releases = try await site.releases() } else { releases = try listed(target) }
         if json { return try Terminal.json(releases) }
         print("   ID                                       STATE      ARTIFACT      COMMIT        CREATED")
         let formatter = ISO8601DateFormatter()
@@ -38,6 +36,16 @@ struct ReleasesCommand: ParsableCommand {
                   + "\(r.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(artifact.padding(toLength: 13, withPad: " ", startingAt: 0)) "
                   + "\((r.commit.map { String($0.prefix(12)) } ?? "-").padding(toLength: 13, withPad: " ", startingAt: 0)) \(formatter.string(from: r.created))")
         }
+    }
+
+    /// A directory or SSH target's releases.
+    func listed(_ target: String) throws -> [Release] {
+        let host = try ExistingTargetOption.host(target)
+        let releases = try listReleases(on: host)
+        if releases.isEmpty, try host.records().isEmpty {
+            throw SlipwayError.notFound("\(target) is not a deploy target: nothing was ever deployed there (no .slipway/journal)")
+        }
+        return releases
     }
 }
 

@@ -3,7 +3,7 @@ import Deploy
 import Foundation
 import SlipwayCore
 
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch a target back to the previous good release (or a named one).",
@@ -16,13 +16,14 @@ struct RollbackCommand: ParsableCommand {
             rollback failed, 2 no such target or release.
             """)
 
-    @Option(name: .customLong("target"), help: "A directory or ssh://[user@]host[:port]/path (repeatable).") var targets: [String] = []
+    @Option(name: .customLong("target"), help: "A directory, ssh://[user@]host[:port]/path (repeatable) or s3://BUCKET[/PREFIX].") var targets: [String] = []
     @OptionGroup var stageOption: StageOption
     @OptionGroup var fleet: FleetOptions
     @Option(help: "A release id, unique prefix or sequence number (see `slipway releases`).") var to: String?
     @Option(help: "HTTP URL that must answer 2xx/3xx afterwards.") var healthUrl: String?
     @Option(help: "Command that must exit 0 afterwards.") var healthCmd: String?
     @Option(help: "Seconds to wait for another deploy's lock.") var wait: Double = 0
+    @Option(help: "S3 targets: seconds before objects the release rolled back to does not have are deleted.") var grace: Double = 600
     @Flag(help: "Print JSON: host, current, previous, status.") var json = false
 
     func validate() throws {
@@ -30,7 +31,8 @@ struct RollbackCommand: ParsableCommand {
         if healthUrl != nil && healthCmd != nil { throw ValidationError("give --health-url or --health-cmd, not both") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if targets.count == 1, let target = targets.first, target.hasPrefix("s3://") { return try await rollBackSite(target) }
         var options = DeployOptions()
         let stage = try stageOption.load()
         if let stage {

@@ -57,7 +57,7 @@ struct PipelineSpecParser {
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "minimum-healthy-hosts", "drain", "undrain", "health", "approval", "approval-timeout",
-                            "app-root", "keep", "environment"]
+                            "app-root", "keep", "environment", "grace"]
     static let scheduleKeys = ["cron", "timezone"]
     static let notifyKeys = ["url", "url-secret", "slack", "slack-secret", "secret", "events"]
     static let healthKeys = ["url", "command", "timeout"]
@@ -286,10 +286,13 @@ struct PipelineSpecParser {
             reader.error("the stage has no 'name'", at: node, path)
         }
         if let entry = keys["targets"], let targets = reader.strings(entry.value, path + ".targets") {
-            for (i, target) in targets.enumerated() where target.isEmpty || (target.contains("://") && !target.hasPrefix("ssh://")) {
-                reader.error("target '\(target)' is neither a directory nor ssh://[user@]host[:port]/path", at: entry.value, "\(path).targets[\(i)]")
+            for (i, target) in targets.enumerated() where target.isEmpty || (target.contains("://") && !target.hasPrefix("ssh://") && !target.hasPrefix("s3://")) {
+                reader.error("target '\(target)' is neither a directory nor ssh://[user@]host[:port]/path nor s3://BUCKET[/PREFIX]", at: entry.value, "\(path).targets[\(i)]")
             }
-            stage.targets = targets.map { $0.hasPrefix("/") || $0.hasPrefix("ssh://") ? $0 : base + "/" + $0 }
+            if targets.contains(where: { $0.hasPrefix("s3://") }) && !targets.allSatisfy({ $0.hasPrefix("s3://") }) {
+                reader.error("a stage's targets are all s3:// (a static site) or none are", at: entry.value, path + ".targets")
+            }
+            stage.targets = targets.map { $0.hasPrefix("/") || $0.hasPrefix("ssh://") || $0.hasPrefix("s3://") ? $0 : base + "/" + $0 }
         }
         if stage.targets.isEmpty { reader.error("the stage has no targets", at: keys["targets"]?.value ?? node, path + ".targets") }
         if let entry = keys["strategy"], let text = reader.string(entry.value, path + ".strategy") {
@@ -333,6 +336,12 @@ struct PipelineSpecParser {
         if let entry = keys["keep"], let text = reader.string(entry.value, path + ".keep") {
             if let n = Int(text), n >= 0 { stage.keep = n } else {
                 reader.error("keep must be a whole number, 0 or more", at: entry.value, path + ".keep")
+            }
+        }
+        if let entry = keys["grace"] {
+            stage.grace = seconds(entry.value, path + ".grace", minimum: 0)
+            if !stage.targets.allSatisfy({ $0.hasPrefix("s3://") }) {
+                reader.warning("grace applies to s3:// targets only; it is ignored", at: entry.keyNode, path + ".grace")
             }
         }
         return stage

@@ -99,7 +99,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
 
     public struct DeployStage: Codable, Sendable, Equatable {
         public var name: String
-        /// Directories or `ssh://[user@]host[:port]/path`.
+        /// Directories, `ssh://[user@]host[:port]/path`, or `s3://BUCKET[/PREFIX]` (all or none).
         public var targets: [String]
         public var strategy: Strategy = .oneAtATime
         public var health: Health?
@@ -120,6 +120,9 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// before its switch (`SLIPWAY_HOST` names it), and to put it back once it is healthy.
         public var drain: String?
         public var undrain: String?
+        /// `s3://` targets: seconds before objects the new release no longer has are deleted;
+        /// nil: 600.
+        public var grace: Double?
 
         public init(name: String, targets: [String]) {
             self.name = name
@@ -142,6 +145,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             minimumHealthyHosts = try c.decodeIfPresent(String.self, forKey: .minimumHealthyHosts)
             drain = try c.decodeIfPresent(String.self, forKey: .drain)
             undrain = try c.decodeIfPresent(String.self, forKey: .undrain)
+            grace = try c.decodeIfPresent(Double.self, forKey: .grace)
         }
     }
 
