@@ -36,14 +36,24 @@ struct BusyboxAppletTests {
         let fixture = try Fixture()
         let site = try TemporaryDirectory("slipway-applets-site")
         try Data("served to busybox\n".utf8).write(to: URL(fileURLWithPath: site.path + "/index.html"))
-        // The image's own busybox (static) serves it on the host: httpd in the foreground.
-        let port = Int.random(in: 20000...50000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: fixture.image.rootfs + "/bin/busybox")
-        server.arguments = ["httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", site.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        // The image's own busybox (static) serves it on the host: httpd in the foreground, on a
+        // port that was free a moment ago; another is tried if it was taken meanwhile.
+        var started: (server: Process, port: Int)?
+        for _ in 0..<5 where started == nil {
+            let (probe, port) = try Loopback.listener()
+            close(probe)
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: fixture.image.rootfs + "/bin/busybox")
+            server.arguments = ["httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", site.path]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            if awaitListening(server, port: port, seconds: 10) { started = (server, port) } else {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+        }
+        let (server, port) = try #require(started, "busybox httpd did not listen on any of five free ports")
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         let url = "http://127.0.0.1:\(port)/index.html"
         let output = try fixture.sandbox("""

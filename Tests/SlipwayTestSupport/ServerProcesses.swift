@@ -74,7 +74,7 @@ final class StartedOnce<Value: Sendable>: Sendable {
 }
 
 /// Waits until `process` accepts connections on `port`; false if it exits or `seconds` pass.
-func awaitListening(_ process: Process, port: Int, seconds: Double) -> Bool {
+public func awaitListening(_ process: Process, port: Int, seconds: Double) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning && Date() < deadline {
         if Loopback.acceptsConnections(port: port) { return true }
