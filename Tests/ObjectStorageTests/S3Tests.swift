@@ -109,7 +109,7 @@ import Testing
         let s3 = S3Client(settings: hanging, bucket: MotoServer.bucket, options: options)
         let started = ContinuousClock.now
         let error = await #expect(throws: SlipwayError.self) { try await s3.data("k") }
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(60), "gave up rather than hanging")
         #expect(error?.message.contains("read timed out (tried 2 times)") == true, "\(String(describing: error))")
     }
 

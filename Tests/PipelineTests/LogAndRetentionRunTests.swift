@@ -64,7 +64,9 @@ struct LogAndRetentionRunTests {
             return stored != nil && shown != nil
         }
         let lag = shown! - stored!
-        #expect(lag < .seconds(2), "the follower printed tick-3 \(lag) after it was stored")
+        // The follower looks every 0.1 s; the bound leaves room for a loaded test machine (a
+        // follower that printed only at the end would never show it: the stage sleeps 600 s).
+        #expect(lag < .seconds(20), "the follower printed tick-3 \(lag) after it was stored")
         #expect(try await f.orchestrator.run(1).stages[1].status == .running)
 
         #expect(try f.slipway.run(["cancel", "1"]).status == 0)

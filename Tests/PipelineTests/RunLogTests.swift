@@ -82,7 +82,7 @@ struct RunLogTests {
         log.note("build", "two")
         let asked = ContinuousClock.now
         await log.flush()
-        #expect(ContinuousClock.now - asked < .seconds(5))
+        #expect(ContinuousClock.now - asked < .seconds(60), "the flush, not the 600 s linger, sent the batch")
         #expect(try await stored().map(\.text).joined() == "one\ntwo\n")
         log.note("deploy", "three")
         await log.close()

@@ -32,9 +32,11 @@ struct DashboardLiveTests {
             let clock = ContinuousClock()
             let started = clock.now
             let run = await pipeline.addRun(trigger: Trigger(.cli, actor: "ada"))
-            try await page.waitFor("document.querySelector('#runs tr[data-run=\"\(run.id)\"]')", timeout: .seconds(2))
+            // Pushed, it shows in milliseconds; the bound leaves room for a loaded test machine (a
+            // page that only showed it on reload would never show it).
+            try await page.waitFor("document.querySelector('#runs tr[data-run=\"\(run.id)\"]')", timeout: .seconds(15))
             let shown = clock.now - started
-            #expect(shown < .seconds(2))
+            #expect(shown < .seconds(15))
             // The pipeline's latest run too (a refresh that raced the change is followed by another).
             try await page.waitFor("document.querySelector('section.pipeline .latest').textContent.includes('#\(run.id)')", timeout: .seconds(2))
             #expect(try await page.evaluate("document.activeElement === document.querySelector('section.pipeline button.run')") as? Bool == true,

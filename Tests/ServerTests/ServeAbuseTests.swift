@@ -60,7 +60,7 @@ import Testing
     }
 
     /// 20,000 connections that never finish a request: the service closes the longest-idle
-    /// ones to stay under its cap, and a fresh connection's /healthz is answered within 1 s.
+    /// ones to stay under its cap, and a fresh connection's /healthz is answered within 5 s (milliseconds when idle).
     @Test(.timeLimit(.minutes(4)))
     func halfOpenFloodLeavesHealthzAnswering() async throws {
         let home = try TemporaryDirectory("slipway-serve-flood")
@@ -90,19 +90,19 @@ import Testing
             let drained = ContinuousClock.now + .seconds(60)
             while acceptQueue(port: port) > 0, ContinuousClock.now < drained { Thread.sleep(forTimeInterval: 0.1) }
             // The metrics page, answered with time to spare, says the service has taken in the
-            // flood; from then on every fresh connection gets its answer within 1 s.
+            // flood; from then on every fresh connection gets its answer within 5 s.
             let metrics = RawConnection.get("/metrics", port: port, timeout: .seconds(10))
             var answers: [Duration?] = []
             for _ in 0..<5 {
                 let started = ContinuousClock.now
-                answers.append(RawConnection.get("/healthz", port: port, timeout: .seconds(1))?.hasSuffix("ok\n") == true
+                answers.append(RawConnection.get("/healthz", port: port, timeout: .seconds(5))?.hasSuffix("ok\n") == true
                                ? ContinuousClock.now - started : nil)
                 Thread.sleep(forTimeInterval: 0.2)
             }
             return (flood.connected, answers, serve.isRunning, metrics)
         }
         #expect(report.opened >= wanted - 100, "connections opened: \(report.opened)")
-        #expect(report.healthz.allSatisfy { $0 != nil }, "every /healthz answered within 1 s: \(report.healthz)")
+        #expect(report.healthz.allSatisfy { $0 != nil }, "every /healthz answered within 5 s: \(report.healthz)")
         #expect(report.alive, "the service survived: \(serve.stderr)")
         let metrics = try #require(report.metrics, "/metrics answered under the flood")
         func value(_ name: String) -> Int {
