@@ -14,8 +14,22 @@ public enum BatchSize: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// What every kind of deploy takes from its caller, whatever the target (hosts or a bucket):
+/// the appspec, how many releases to keep, the health check, the lock wait and the names and
+/// variables hooks get.
+public protocol ReleaseSettings {
+    var appspecOverride: (name: String, text: String)? { get set }
+    var keep: Int { get set }
+    var health: HealthCheck? { get set }
+    var healthPolicy: HealthCheck.Policy { get set }
+    var lockWait: TimeInterval { get set }
+    var applicationName: String? { get set }
+    var deploymentGroup: String { get set }
+    var environment: [String: String] { get set }
+}
+
 /// Everything about a deploy besides the artifact and its targets.
-public struct DeployOptions: Sendable {
+public struct DeployOptions: ReleaseSettings, Sendable {
     /// An appspec to use instead of the bundle's own (its text).
     public var appspecOverride: (name: String, text: String)?
     /// The path the appspec's `files`/`permissions` use for the release (default: the target's path).

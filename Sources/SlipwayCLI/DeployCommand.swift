@@ -46,15 +46,9 @@ struct DeployCommand: AsyncParsableCommand {
         let store = ArtifactStore(home: .fromEnvironment())
         let record = try resolveArtifact(artifact, in: store)
         var options = DeployOptions()
-        options.appspecOverride = try appspecOverride()
+        try applyReleaseFlags(to: &options)
         options.appRoot = appRoot
-        options.keep = keep
-        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
-        options.healthPolicy.deadline = healthTimeout
         try fleet.apply(to: &options)
-        options.lockWait = wait
-        options.applicationName = application
-        options.deploymentGroup = group
         let events = DeployCommand.printEvents
         let hosts = try targets.map { try DeployTarget.parse($0).host(events: events) }
         _ = try options.batchSize(for: hosts.count)  // a minimum that leaves no host to deploy to is bad input

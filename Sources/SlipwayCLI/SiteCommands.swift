@@ -7,6 +7,18 @@ import StaticSite
 
 /// `deploy` and `rollback` to `s3://BUCKET[/PREFIX]`: a static site in a bucket.
 extension DeployCommand {
+    /// What these flags say for any kind of deploy: the appspec, releases kept, the health
+    /// check, the lock wait and the names hooks get.
+    func applyReleaseFlags(to options: inout some ReleaseSettings) throws {
+        options.appspecOverride = try appspecOverride()
+        options.keep = keep
+        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
+        options.healthPolicy.deadline = healthTimeout
+        options.lockWait = wait
+        options.applicationName = application
+        options.deploymentGroup = group
+    }
+
     /// `--appspec FILE`'s name and text.
     func appspecOverride() throws -> (name: String, text: String)? {
         guard let appspec else { return nil }
@@ -22,14 +34,8 @@ extension DeployCommand {
         let store = ArtifactStore(home: .fromEnvironment())
         let record = try resolveArtifact(artifact, in: store)
         var options = SiteDeployOptions()
-        options.appspecOverride = try appspecOverride()
+        try applyReleaseFlags(to: &options)
         options.grace = grace
-        options.keep = keep
-        options.health = healthUrl.map { HealthCheck.http(url: $0) } ?? healthCmd.map { HealthCheck.command($0) }
-        options.healthPolicy.deadline = healthTimeout
-        options.lockWait = wait
-        options.applicationName = application
-        options.deploymentGroup = group
         options.commit = record.provenance.sourceCommit
         var results: [SiteResult] = []
         for text in targets {

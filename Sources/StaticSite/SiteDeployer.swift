@@ -6,7 +6,7 @@ import SlipwayCore
 import Specs
 
 /// Everything about a site deploy besides the artifact and the target.
-public struct SiteDeployOptions: Sendable {
+public struct SiteDeployOptions: ReleaseSettings, Sendable {
     /// Seconds an object the live release no longer has stays before it is deleted, so pages
     /// already open in a browser keep finding their assets (a later deploy or rollback deletes it).
     public var grace: TimeInterval = 600

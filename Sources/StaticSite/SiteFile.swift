@@ -8,15 +8,25 @@ public struct SiteFile: Codable, Sendable, Equatable {
     /// Hex SHA-256 of the content.
     public var sha256: String
     public var size: Int64
-    public var contentType: String
-    public var cacheControl: String
+    /// How it is served, decided by its path; a change here rewrites the object.
+    public var serving: Serving
+
+    /// The headers a path is served with.
+    public struct Serving: Codable, Sendable, Equatable {
+        public var contentType: String
+        public var cacheControl: String
+
+        public init(path: String) {
+            contentType = ContentType.of(path)
+            cacheControl = CachePolicy.header(for: path)
+        }
+    }
 
     public init(path: String, sha256: String, size: Int64) {
         self.path = path
         self.sha256 = sha256
         self.size = size
-        contentType = ContentType.of(path)
-        cacheControl = CachePolicy.header(for: path)
+        serving = Serving(path: path)
     }
 
     /// The hash of an object whose content is not known (written by something else).
@@ -34,7 +44,7 @@ public struct SiteFile: Codable, Sendable, Equatable {
     /// The headers the object is written with; `x-amz-meta-sha256` lets a later deploy learn
     /// what an object holds with one HEAD (after an interrupted deploy).
     var headers: [(name: String, value: String)] {
-        [("Content-Type", contentType), ("Cache-Control", cacheControl), ("x-amz-meta-sha256", sha256)]
+        [("Content-Type", serving.contentType), ("Cache-Control", serving.cacheControl), ("x-amz-meta-sha256", sha256)]
     }
 }
 

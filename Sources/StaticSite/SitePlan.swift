@@ -32,7 +32,7 @@ public struct SitePlan: Sendable, Equatable {
     /// The same object as far as a visitor can tell: content and headers (not the size,
     /// which a key learnt from its metadata does not carry).
     static func same(_ a: SiteFile, _ b: SiteFile) -> Bool {
-        a.sha256 == b.sha256 && a.contentType == b.contentType && a.cacheControl == b.cacheControl
+        a.sha256 == b.sha256 && a.serving == b.serving
     }
 
     public var writes: [Write] { assets + pages }

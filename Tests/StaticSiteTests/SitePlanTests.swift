@@ -46,7 +46,7 @@ import Testing
         var old = file("data.json", "a")
         let same = SitePlan(live: ["data.json": old], release: [old])
         #expect(same.isEmpty && same.unchanged == 1)
-        old.cacheControl = "no-store"
+        old.serving.cacheControl = "no-store"
         let changed = SitePlan(live: ["data.json": old], release: [file("data.json", "a")])
         #expect(changed.assets.count == 1)
         // A key learnt from its metadata (size unknown) that holds the content is unchanged.
