@@ -185,6 +185,20 @@ extension StateStore {
         try await finish(held, state: .failed, result: nil, error: error, now: now, doing: "recording its failure")
     }
 
+    /// Gives a leased job back to the queue unfinished (a worker shutting down): the next
+    /// worker takes it at once, and the attempt is not counted. Refused (`LeaseLost`) for a
+    /// lease that is no longer the job's; the epoch stays, so the worker is fenced after.
+    public func handBackJob(_ held: JobLease) async throws -> Job {
+        let row = try await write(serialized: false) { tx in
+            try tx.row("""
+                UPDATE job SET state = 'queued', lease_owner = NULL, lease_expiry = NULL, attempts = attempts - 1
+                WHERE id = ? AND lease_epoch = ? AND state = 'leased' RETURNING *
+                """, [held.job.rawValue, held.epoch])
+        }
+        guard let row else { throw try await leaseLost(held, doing: "handing it back") }
+        return try Self.job(row)
+    }
+
     /// Takes back every job whose lease expired before `now` (its worker died, or lost the
     /// network): queued again for the next attempt, or failed with the reason once its
     /// attempts are used up. The expired lease's epoch is left behind, so its worker's late

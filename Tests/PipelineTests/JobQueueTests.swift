@@ -136,6 +136,24 @@ struct JobQueueTests {
         #expect(try await store.jobs(state: .failed).map(\.id) == [job.id, other.id])
     }
 
+    /// A worker shutting down hands its job back: queued again at once, the attempt not
+    /// counted, the next claim gets it with a new epoch, and the old lease stays fenced.
+    @Test(arguments: StoreBackend.allCases)
+    func aJobHandedBackIsQueuedWithoutSpendingAnAttempt(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let run = try await Self.run(in: store)
+        let job = try await store.enqueueJob(NewJob(kind: .build, run: run, stage: "build", maxAttempts: 1))
+        let lease = try #require(try await store.claimJob(owner: "w1", lease: .seconds(60))?.lease)
+        let back = try await store.handBackJob(lease)
+        #expect(back.id == job.id && back.state == .queued && back.attempts == 0 && back.leaseOwner == nil && back.leaseEpoch == 1)
+        let again = try #require(try await store.claimJob(owner: "w2", lease: .seconds(60)))
+        #expect(again.id == job.id && again.attempts == 1 && again.leaseEpoch == 2)
+        let twice = await #expect(throws: SlipwayError.self) { try await store.handBackJob(lease) }
+        #expect(twice?.description.contains("refused handing it back from worker 'w1'") == true
+                && Self.leaseLost(twice)?.now?.leaseOwner == "w2", "\(twice?.description ?? "")")
+        #expect(try await store.completeJob(try #require(again.lease), result: "ok").state == .done)
+    }
+
     /// A job goes only to a worker that has all its labels (more are fine); a worker without
     /// labels takes only unlabelled jobs; among fitting jobs the oldest goes first. Labels
     /// that are not words are refused.
