@@ -79,13 +79,6 @@ public struct JobLease: Sendable, Equatable, Codable {
     public var owner: String
     public var epoch: Int64
     public var expiry: Date
-
-    public init(job: JobID, owner: String, epoch: Int64, expiry: Date) {
-        self.job = job
-        self.owner = owner
-        self.epoch = epoch
-        self.expiry = expiry
-    }
 }
 
 /// Why a worker's renewal or result was refused: its lease is no longer the job's (it
@@ -106,14 +99,6 @@ public struct ReapedJob: Sendable, Equatable {
     /// `.queued` (another attempt follows) or `.failed` (the attempts are used up).
     public var state: JobState
     public var attempts: Int
-
-    public init(job: JobID, owner: String, epoch: Int64, state: JobState, attempts: Int) {
-        self.job = job
-        self.owner = owner
-        self.epoch = epoch
-        self.state = state
-        self.attempts = attempts
-    }
 }
 
 extension StateStore {
