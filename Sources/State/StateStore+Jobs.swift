@@ -119,6 +119,7 @@ extension StateStore {
             }
             let job = try Self.job(row)
             for label in labels { try tx.execute("INSERT INTO job_label (job, label) VALUES (?, ?)", [job.id.rawValue, label]) }
+            try Self.announceJobs(tx)
             return job
         }
     }
@@ -178,7 +179,10 @@ extension StateStore {
             try tx.row("""
                 UPDATE job SET state = 'queued', lease_owner = NULL, lease_expiry = NULL, attempts = attempts - 1
                 WHERE id = ? AND lease_epoch = ? AND state = 'leased' RETURNING *
-                """, [held.job.rawValue, held.epoch])
+                """, [held.job.rawValue, held.epoch]).map { row in
+                try Self.announceJobs(tx)
+                return row
+            }
         }
         guard let row else { throw try await leaseLost(held, doing: "handing it back") }
         return try Self.job(row)
@@ -196,7 +200,7 @@ extension StateStore {
                 SELECT id, attempts, max_attempts, lease_owner, lease_epoch, lease_expiry FROM job
                 WHERE state = 'leased' AND lease_expiry < ? ORDER BY id\(skipLocked)
                 """, [now.timeIntervalSince1970])
-            return try expired.map { row in
+            let reaped = try expired.map { row in
                 let id: Int64 = row["id"], attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
                 let owner: String = row["lease_owner"], epoch: Int64 = row["lease_epoch"]
                 let expiry = Date(timeIntervalSince1970: row["lease_expiry"])
@@ -213,6 +217,8 @@ extension StateStore {
                                [id, epoch])
                 return ReapedJob(job: JobID(rawValue: id), owner: owner, epoch: epoch, state: .queued, attempts: attempts)
             }
+            if reaped.contains(where: { $0.state == .queued }) { try Self.announceJobs(tx) }
+            return reaped
         }
     }
 

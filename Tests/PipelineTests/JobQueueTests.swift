@@ -192,4 +192,44 @@ struct JobQueueTests {
         #expect(noAttempts?.kind == .badInput)
         #expect(try await store.jobs(run: run).count == 4)
     }
+
+    /// On PostgreSQL a listening worker is woken by an enqueue from another process at once,
+    /// not at its fallback poll; an announcement made before the wait counts; a hand-back and a
+    /// re-queue wake it too; a dropped listening connection comes back and wakes it (a
+    /// notification may have been lost). Without announcements the wait is the poll's timeout.
+    @Test(arguments: StoreBackend.allCases)
+    func workersAreWokenWhenJobsAreQueued(_ backend: StoreBackend) async throws {
+        let made = try await backend.makeStore()
+        let run = try await Self.run(in: made.store)
+        let wakeups = try await made.store.jobWakeups()
+        defer { Task { await wakeups.close() } }
+        let clock = ContinuousClock()
+        var start = clock.now
+        #expect(await wakeups.next(within: .milliseconds(300)) == false)
+        #expect(clock.now - start >= .milliseconds(300))
+        guard backend == .postgres else { return }
+
+        let other = try await made.reopen()
+        Task { try await Task.sleep(for: .milliseconds(200)); _ = try await other.enqueueJob(NewJob(kind: .build, run: run, stage: "build")) }
+        start = clock.now
+        #expect(await wakeups.next(within: .seconds(30)) == true)
+        #expect(clock.now - start < .seconds(10), "woken only after \(clock.now - start)")
+        let lease = try #require(try await made.store.claimJob(owner: "w1", lease: .seconds(30), now: Self.t0)?.lease)
+
+        _ = try await other.handBackJob(lease)
+        #expect(await wakeups.next(within: .seconds(30)) == true)
+        _ = try #require(try await made.store.claimJob(owner: "w1", lease: .seconds(30), now: Self.t0))
+        #expect(try await other.reapExpiredLeases(now: Self.t0.addingTimeInterval(31)).count == 1)
+        #expect(await wakeups.next(within: .seconds(30)) == true)
+        #expect(await wakeups.next(within: .milliseconds(100)) == false)
+
+        try await made.plainSQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+        #expect(await wakeups.next(within: .seconds(30)) == true)
+        _ = try await other.enqueueJob(NewJob(kind: .deploy, run: run, stage: "deploy"))
+        #expect(await wakeups.next(within: .seconds(30)) == true)
+
+        await wakeups.close()
+        start = clock.now
+        #expect(await wakeups.next(within: .milliseconds(200)) == false)
+    }
 }
