@@ -104,7 +104,7 @@ public struct ReapedJob: Sendable, Equatable {
 extension StateStore {
     /// Puts a job in the queue. Labels must be words (letters, digits, `.`, `_`, `-`); the
     /// attempts at least 1; the stage named.
-    public func enqueueJob(_ new: NewJob, now: Date = Date()) async throws -> Job {
+    public func enqueueJob(_ new: NewJob, now: Date? = nil) async throws -> Job {
         let labels = try Self.checkedLabels(new.labels, "the job's labels")
         guard !new.stage.isEmpty else { throw SlipwayError.badInput("a job for run \(new.run) has no stage name") }
         guard new.maxAttempts >= 1 else {
@@ -112,9 +112,10 @@ extension StateStore {
         }
         let encoded = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
         return try await write(serialized: false) { tx in
+            let now = try Self.clock(now, tx)
             guard let row = try tx.row("""
                 INSERT INTO job (kind, run, stage, labels, state, max_attempts, created) VALUES (?, ?, ?, ?, 'queued', ?, ?) RETURNING *
-                """, [new.kind.rawValue, new.run.rawValue, new.stage, encoded, new.maxAttempts, now.timeIntervalSince1970]) else {
+                """, [new.kind.rawValue, new.run.rawValue, new.stage, encoded, new.maxAttempts, now]) else {
                 throw SlipwayError.failed("enqueueing a job for run \(new.run) returned no row")
             }
             let job = try Self.job(row)
@@ -128,16 +129,16 @@ extension StateStore {
     /// `now + lease`: the job's attempt count and lease epoch move on. On PostgreSQL the job
     /// is picked with `FOR UPDATE SKIP LOCKED`, so workers claiming at once each get a
     /// different job and none waits for another. Nil when no job fits.
-    public func claimJob(owner: String, labels: [String] = [], lease: Duration, now: Date = Date()) async throws -> Job? {
+    public func claimJob(owner: String, labels: [String] = [], lease: Duration, now: Date? = nil) async throws -> Job? {
         let labels = try Self.checkedLabels(labels, "the worker's labels")
         guard !owner.isEmpty else { throw SlipwayError.badInput("a worker claiming a job needs a name") }
-        let expiry = now.addingTimeInterval(lease.seconds)
         return try await write(serialized: false) { tx in
+            let expiry = try Self.clock(now, tx) + lease.seconds
             let fits = labels.isEmpty
                 ? "NOT EXISTS (SELECT 1 FROM job_label l WHERE l.job = job.id)"
                 : "NOT EXISTS (SELECT 1 FROM job_label l WHERE l.job = job.id AND l.label NOT IN (\(placeholders(labels.count))))"
             let skipLocked = tx.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-            let arguments: [any SQLArgument] = [owner, expiry.timeIntervalSince1970] + labels
+            let arguments: [any SQLArgument] = [owner, expiry] + labels
             return try tx.row("""
                 UPDATE job SET state = 'leased', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expiry = ?, attempts = attempts + 1
                 WHERE id = (SELECT id FROM job WHERE state = 'queued' AND \(fits) ORDER BY id LIMIT 1\(skipLocked))
@@ -148,13 +149,14 @@ extension StateStore {
 
     /// Extends a lease to `now + lease` (a worker's heartbeat). Refused, with `LeaseLost` as
     /// the cause, once the job's epoch moved on or the job left its lease.
-    public func renewLease(_ held: JobLease, lease: Duration, now: Date = Date()) async throws -> JobLease {
-        let expiry = now.addingTimeInterval(lease.seconds)
-        let renewed = try await write(serialized: false) { tx in
-            try tx.execute("UPDATE job SET lease_expiry = ? WHERE id = ? AND lease_epoch = ? AND state = 'leased'",
-                           [expiry.timeIntervalSince1970, held.job.rawValue, held.epoch]) == 1
+    public func renewLease(_ held: JobLease, lease: Duration, now: Date? = nil) async throws -> JobLease {
+        let renewed: Double? = try await write(serialized: false) { tx in
+            let expiry = try Self.clock(now, tx) + lease.seconds
+            let changed = try tx.execute("UPDATE job SET lease_expiry = ? WHERE id = ? AND lease_epoch = ? AND state = 'leased'",
+                                         [expiry, held.job.rawValue, held.epoch])
+            return changed == 1 ? expiry : nil
         }
-        guard renewed else { throw try await leaseLost(held, doing: "renewing the lease") }
+        guard let expiry = renewed.map(Date.init(timeIntervalSince1970:)) else { throw try await leaseLost(held, doing: "renewing the lease") }
         var lease = held
         lease.expiry = expiry
         return lease
@@ -162,12 +164,12 @@ extension StateStore {
 
     /// Records a leased job's result and marks it done; refused (`LeaseLost`) for a lease that
     /// is no longer the job's, so a worker fenced off by an expired lease cannot commit late.
-    public func completeJob(_ held: JobLease, result: String?, now: Date = Date()) async throws -> Job {
+    public func completeJob(_ held: JobLease, result: String?, now: Date? = nil) async throws -> Job {
         try await finish(held, state: .done, result: result, error: nil, now: now, doing: "recording its result")
     }
 
     /// Marks a leased job failed with `error` (no further attempt); refused as `completeJob` is.
-    public func failJob(_ held: JobLease, error: String, now: Date = Date()) async throws -> Job {
+    public func failJob(_ held: JobLease, error: String, now: Date? = nil) async throws -> Job {
         try await finish(held, state: .failed, result: nil, error: error, now: now, doing: "recording its failure")
     }
 
@@ -193,13 +195,14 @@ extension StateStore {
     /// attempts are used up. The expired lease's epoch is left behind, so its worker's late
     /// result is refused.
     @discardableResult
-    public func reapExpiredLeases(now: Date = Date()) async throws -> [ReapedJob] {
+    public func reapExpiredLeases(now: Date? = nil) async throws -> [ReapedJob] {
         try await write(serialized: false) { tx in
+            let now = try Self.clock(now, tx)
             let skipLocked = tx.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let expired = try tx.rows("""
                 SELECT id, attempts, max_attempts, lease_owner, lease_epoch, lease_expiry FROM job
                 WHERE state = 'leased' AND lease_expiry < ? ORDER BY id\(skipLocked)
-                """, [now.timeIntervalSince1970])
+                """, [now])
             let reaped = try expired.map { row in
                 let id: Int64 = row["id"], attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
                 let owner: String = row["lease_owner"], epoch: Int64 = row["lease_epoch"]
@@ -210,7 +213,7 @@ extension StateStore {
                     try tx.execute("""
                         UPDATE job SET state = 'failed', lease_owner = NULL, lease_expiry = NULL, error = ?, finished = ?
                         WHERE id = ? AND lease_epoch = ?
-                        """, [reason, now.timeIntervalSince1970, id, epoch])
+                        """, [reason, now, id, epoch])
                     return ReapedJob(job: JobID(rawValue: id), owner: owner, epoch: epoch, state: .failed, attempts: attempts)
                 }
                 try tx.execute("UPDATE job SET state = 'queued', lease_owner = NULL, lease_expiry = NULL WHERE id = ? AND lease_epoch = ?",
@@ -235,12 +238,12 @@ extension StateStore {
         return try await read { tx in try tx.rows("SELECT * FROM job WHERE \(clause) ORDER BY id", arguments).map(Self.job) }
     }
 
-    private func finish(_ held: JobLease, state: JobState, result: String?, error: String?, now: Date, doing: String) async throws -> Job {
+    private func finish(_ held: JobLease, state: JobState, result: String?, error: String?, now: Date?, doing: String) async throws -> Job {
         let row = try await write(serialized: false) { tx in
             try tx.row("""
                 UPDATE job SET state = ?, result = ?, error = ?, finished = ?, lease_expiry = NULL
                 WHERE id = ? AND lease_epoch = ? AND state = 'leased' RETURNING *
-                """, [state.rawValue, result, error, now.timeIntervalSince1970, held.job.rawValue, held.epoch])
+                """, [state.rawValue, result, error, try Self.clock(now, tx), held.job.rawValue, held.epoch])
         }
         guard let row else { throw try await leaseLost(held, doing: doing) }
         return try Self.job(row)
@@ -260,6 +263,19 @@ extension StateStore {
         }
         return SlipwayError.failed("\(held.job) refused \(doing) from worker '\(held.owner)' with lease epoch \(held.epoch): \(what)",
                                    cause: LeaseLost(lease: held, now: now))
+    }
+
+    /// The time leases are measured by, in seconds since 1970: `given`, or else the database
+    /// server's clock, so workers on machines whose clocks disagree still agree on when a
+    /// lease expires.
+    static func clock(_ given: Date?, _ tx: any StateTransaction) throws -> Double {
+        if let given { return given.timeIntervalSince1970 }
+        let sql = switch tx.dialect {
+        case .postgres: "SELECT EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
+        case .sqlite: "SELECT (julianday('now') - 2440587.5) * 86400.0"
+        }
+        guard let now: Double = try tx.value(sql) else { throw SlipwayError.failed("the state database did not tell its time") }
+        return now
     }
 
     static func checkedLabels(_ labels: [String], _ whose: String) throws -> [String] {

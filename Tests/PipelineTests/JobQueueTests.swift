@@ -154,6 +154,24 @@ struct JobQueueTests {
         #expect(try await store.completeJob(try #require(again.lease), result: "ok").state == .done)
     }
 
+    /// Without an explicit time, leases are measured by the database's clock: a 60 s lease
+    /// taken now expires about 60 s from now, is not reaped before, and is after.
+    @Test(arguments: StoreBackend.allCases)
+    func leasesAreMeasuredByTheDatabasesClock(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let run = try await Self.run(in: store)
+        let before = Date()
+        let job = try await store.enqueueJob(NewJob(kind: .build, run: run, stage: "build"))
+        #expect(abs(job.created.timeIntervalSince(before)) < 5)
+        let lease = try #require(try await store.claimJob(owner: "w1", lease: .seconds(60))?.lease)
+        #expect(abs(lease.expiry.timeIntervalSince(before) - 60) < 5, "\(lease.expiry) vs \(before)")
+        let renewed = try await store.renewLease(lease, lease: .seconds(120))
+        #expect(abs(renewed.expiry.timeIntervalSince(before) - 120) < 5 && renewed.epoch == lease.epoch)
+        #expect(try await store.reapExpiredLeases().isEmpty)
+        #expect(try await store.reapExpiredLeases(now: before.addingTimeInterval(130)).count == 1)
+        #expect(try await store.jobs(run: run).first?.state == .queued)
+    }
+
     /// A job goes only to a worker that has all its labels (more are fine); a worker without
     /// labels takes only unlabelled jobs; among fitting jobs the oldest goes first. Labels
     /// that are not words are refused.
