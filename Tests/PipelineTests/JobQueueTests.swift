@@ -136,6 +136,29 @@ struct JobQueueTests {
         #expect(try await store.jobs(state: .failed).map(\.id) == [job.id, other.id])
     }
 
+    /// Reapers running at once on several connections each take back a different expired
+    /// lease: every job is re-queued once, with its attempt counted once.
+    @Test(.tags(.medium), arguments: StoreBackend.allCases)
+    func concurrentReapersTakeBackEachExpiredLeaseOnce(_ backend: StoreBackend) async throws {
+        let made = try await backend.makeStore()
+        let run = try await Self.run(in: made.store)
+        for n in 1...12 { _ = try await made.store.enqueueJob(NewJob(kind: .build, run: run, stage: "build-\(n)")) }
+        while try await made.store.claimJob(owner: "gone", lease: .seconds(10), now: Self.t0) != nil {}
+        let reapers = [try await made.reopen(), try await made.reopen(), try await made.reopen()]
+        let reaped = try await withThrowingTaskGroup(of: [JobID].self) { group in
+            for reaper in reapers {
+                group.addTask {
+                    var mine: [JobID] = []
+                    for _ in 1...4 { mine += try await reaper.reapExpiredLeases(now: Self.t0.addingTimeInterval(11)).map(\.job) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(reaped.sorted() == (try await made.store.jobs(run: run)).map(\.id))
+        #expect(try await made.store.jobs(run: run).allSatisfy { $0.state == .queued && $0.attempts == 1 && $0.leaseEpoch == 1 })
+    }
+
     /// A worker shutting down hands its job back: queued again at once, the attempt not
     /// counted, the next claim gets it with a new epoch, and the old lease stays fenced.
     @Test(arguments: StoreBackend.allCases)
