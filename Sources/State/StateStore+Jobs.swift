@@ -112,6 +112,9 @@ extension StateStore {
         }
         let encoded = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
         return try await write(serialized: false) { tx in
+            guard try tx.row("SELECT 1 FROM run WHERE id = ?", [new.run.rawValue]) != nil else {
+                throw SlipwayError.notFound("cannot queue a \(new.kind.rawValue) job for run \(new.run): there is no such run")
+            }
             let now = try Self.clock(now, tx)
             guard let row = try tx.row("""
                 INSERT INTO job (kind, run, stage, labels, state, max_attempts, created) VALUES (?, ?, ?, ?, 'queued', ?, ?) RETURNING *
@@ -132,6 +135,7 @@ extension StateStore {
     public func claimJob(owner: String, labels: [String] = [], lease: Duration, now: Date? = nil) async throws -> Job? {
         let labels = try Self.checkedLabels(labels, "the worker's labels")
         guard !owner.isEmpty else { throw SlipwayError.badInput("a worker claiming a job needs a name") }
+        try Self.checkLease(lease)
         return try await write(serialized: false) { tx in
             let expiry = try Self.clock(now, tx) + lease.seconds
             let fits = labels.isEmpty
@@ -150,6 +154,7 @@ extension StateStore {
     /// Extends a lease to `now + lease` (a worker's heartbeat). Refused, with `LeaseLost` as
     /// the cause, once the job's epoch moved on or the job left its lease.
     public func renewLease(_ held: JobLease, lease: Duration, now: Date? = nil) async throws -> JobLease {
+        try Self.checkLease(lease)
         let renewed: Double? = try await write(serialized: false) { tx in
             let expiry = try Self.clock(now, tx) + lease.seconds
             let changed = try tx.execute("UPDATE job SET lease_expiry = ? WHERE id = ? AND lease_epoch = ? AND state = 'leased'",
@@ -276,6 +281,10 @@ extension StateStore {
         }
         guard let now: Double = try tx.value(sql) else { throw SlipwayError.failed("the state database did not tell its time") }
         return now
+    }
+
+    static func checkLease(_ lease: Duration) throws {
+        guard lease > .zero else { throw SlipwayError.badInput("a job's lease must last longer than 0 s, not \(lease.spoken)") }
     }
 
     static func checkedLabels(_ labels: [String], _ whose: String) throws -> [String] {

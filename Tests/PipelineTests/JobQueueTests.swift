@@ -231,6 +231,13 @@ struct JobQueueTests {
             try await store.enqueueJob(NewJob(kind: .build, run: run, stage: "x", maxAttempts: 0))
         }
         #expect(noAttempts?.kind == .badInput)
+        let noRun = await #expect(throws: SlipwayError.self) { try await store.enqueueJob(NewJob(kind: .deploy, run: RunID(rawValue: 999), stage: "x")) }
+        #expect(noRun?.kind == .notFound && noRun?.description.contains("deploy job for run 999: there is no such run") == true,
+                "\(noRun?.description ?? "")")
+        let noLease = await #expect(throws: SlipwayError.self) { try await store.claimJob(owner: "w", lease: .zero) }
+        #expect(noLease?.kind == .badInput && noLease?.description.contains("longer than 0 s") == true)
+        let noName = await #expect(throws: SlipwayError.self) { try await store.claimJob(owner: "", lease: .seconds(1)) }
+        #expect(noName?.kind == .badInput)
         #expect(try await store.jobs(run: run).count == 4)
     }
 
