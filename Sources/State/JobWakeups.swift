@@ -68,6 +68,7 @@ public actor JobWakeups {
     func listen(on backend: PostgresBackend) async throws {
         let ready = AsyncStream<Result<Void, any Error>>.makeStream()
         listener = Task { [weak self] in
+            defer { ready.continuation.finish() }
             var first = true
             while !Task.isCancelled {
                 do {
@@ -96,6 +97,7 @@ public actor JobWakeups {
             try outcome.get()
             return
         }
+        throw CancellationError()   // closed before it listened
     }
 }
 
