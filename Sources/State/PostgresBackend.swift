@@ -45,8 +45,8 @@ final class PostgresBackend: StateBackend {
         for connection in idle.withLock({ $0 }) { Self.close(connection) }
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
-        try await onThread { try self.transaction(readOnly: false, body) }
+    func write<T: Sendable>(serialized: Bool, _ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
+        try await onThread { try self.transaction(readOnly: false, serialized: serialized, body) }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
@@ -68,7 +68,7 @@ final class PostgresBackend: StateBackend {
 
     /// One transaction on a pooled connection. A pooled connection that fails its BEGIN (the
     /// server restarted since) is dropped and the transaction starts again on a new one.
-    private func transaction<T>(readOnly: Bool, _ body: (any StateTransaction) throws -> T) throws -> T {
+    private func transaction<T>(readOnly: Bool, serialized: Bool = true, _ body: (any StateTransaction) throws -> T) throws -> T {
         var pooled = idle.withLock { $0.popLast() }
         while true {
             let connection = try pooled ?? connect()
@@ -84,7 +84,7 @@ final class PostgresBackend: StateBackend {
                 throw error
             }
             do {
-                if !readOnly { try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
+                if !readOnly && serialized { try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
                 let result = try body(transaction)
                 try transaction.execute("COMMIT")
                 idle.withLock { $0.append(connection) }

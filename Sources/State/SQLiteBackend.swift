@@ -43,7 +43,7 @@ struct SQLiteBackend: StateBackend {
         }
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
+    func write<T: Sendable>(serialized: Bool, _ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
         try await database.write { try body(SQLiteTransaction(db: $0)) }
     }
 

@@ -193,6 +193,41 @@ enum StateSchema {
         Migration(identifier: "build-facts") { _ in
             ["ALTER TABLE stage ADD COLUMN build TEXT"]
         },
+        // The job queue: a run's build and deploy work as rows that workers lease
+        // (StateStore+Jobs), with the labels a worker must have to take one.
+        Migration(identifier: "job-queue") { dialect in
+            [
+                """
+                CREATE TABLE job (
+                    id {serial},
+                    kind TEXT NOT NULL,             -- build, deploy
+                    run {int} NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    stage TEXT NOT NULL,
+                    labels TEXT NOT NULL,           -- JSON array, sorted (job_label is what claims match)
+                    state TEXT NOT NULL,            -- queued, leased, done, failed
+                    attempts {int} NOT NULL DEFAULT 0,
+                    max_attempts {int} NOT NULL,
+                    lease_owner TEXT,
+                    lease_epoch {int} NOT NULL DEFAULT 0,
+                    lease_expiry {real},
+                    result TEXT,
+                    error TEXT,
+                    created {real} NOT NULL,
+                    finished {real}
+                )
+                """,
+                "CREATE INDEX job_queued ON job(id) WHERE state = 'queued'",
+                "CREATE INDEX job_leased ON job(lease_expiry) WHERE state = 'leased'",
+                "CREATE INDEX job_by_run ON job(run)",
+                """
+                CREATE TABLE job_label (
+                    job {int} NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                    label TEXT NOT NULL,
+                    PRIMARY KEY (job, label)
+                ){rowid}
+                """,
+            ].map { types($0, dialect) }
+        },
     ]
 
     /// The newest schema version this Slipway knows.
@@ -256,7 +291,7 @@ extension StateSchema {
     /// highest id (SQLite's AUTOINCREMENT keeps track by itself).
     static func afterCopy(_ dialect: SQLDialect, tables: [String]) -> [String] {
         guard dialect == .postgres else { return [] }
-        return ["run", "release", "approval", "audit", "push"].filter(tables.contains).map { table in
+        return ["run", "release", "approval", "audit", "push", "job"].filter(tables.contains).map { table in
             "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), COALESCE((SELECT MAX(id) FROM \(table)), 0) + 1, false)"
         }
     }

@@ -20,6 +20,8 @@ extension StateStore {
         ("approval", "approvals", ["id"]),
         ("audit", "audit entries", ["id"]),
         ("push", "pushes", ["id"]),
+        ("job", "jobs", ["id"]),
+        ("job_label", "job labels", ["job", "label"]),
     ]
 
     /// Copies everything this store holds into `destination`, which must be empty (a fresh

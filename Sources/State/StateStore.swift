@@ -47,9 +47,11 @@ public final class StateStore: Sendable {
     /// Which SQL dialect the store speaks.
     public var dialect: SQLDialect { backend.dialect }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
+    /// A write transaction; `serialized: false` for statements that lock only their own rows
+    /// (see `StateBackend.write`).
+    func write<T: Sendable>(serialized: Bool = true, _ body: @escaping @Sendable (any StateTransaction) throws -> T) async throws -> T {
         guard !isReadOnly else { throw SlipwayError.failed("state database \(path): opened read-only") }
-        do { return try await backend.write(body) } catch let error as SlipwayError { throw error } catch is CancellationError {
+        do { return try await backend.write(serialized: serialized, body) } catch let error as SlipwayError { throw error } catch is CancellationError {
             throw CancellationError()
         } catch {
             throw SlipwayError.wrapping(error, "state database \(path)")

@@ -165,12 +165,14 @@ struct StateStoreSurfaceTests {
                                                        artifact: try Digest(parsing: "sha256:" + String(repeating: "3", count: 64)),
                                                        commit: "abc", run: runs[0].id))
         try await source.recordPush(PushNotice(repository: "/srv/git/site", branch: "main", actor: "ada"))
+        let job = try await source.enqueueJob(NewJob(kind: .build, run: runs[0].id, stage: "build", labels: ["large", "amd64"]))
 
         let destination = try await to.makeStore().store
         let copied = try await source.copy(into: destination, pageSize: 2)
         #expect(copied == (try await source.counts()))
-        #expect(copied.map(\.kind) == ["pipelines", "runs", "stages", "log chunks", "log cuts", "releases", "approvals", "audit entries", "pushes"])
-        #expect(copied.map(\.count) == [1, 3, 6, 3, 1, 1, 1, 1, 1])
+        #expect(copied.map(\.kind) == ["pipelines", "runs", "stages", "log chunks", "log cuts", "releases", "approvals", "audit entries", "pushes", "jobs",
+                                      "job labels"])
+        #expect(copied.map(\.count) == [1, 3, 6, 3, 1, 1, 1, 1, 1, 1, 2])
         #expect(try await destination.runs(pipeline: nil, limit: 10, before: nil) == (try await source.runs(pipeline: nil, limit: 10, before: nil)))
         for run in runs {
             #expect(try await destination.logs(run: run.id, after: 0) == (try await source.logs(run: run.id, after: 0)))
@@ -179,6 +181,8 @@ struct StateStoreSurfaceTests {
         #expect(try await destination.auditTrail(run: runs[0].id).count == 1)
         #expect(try await destination.releases(pipeline: "site", targets: ["/srv/a"]).first?.releases.map(\.id) == ["r1"])
         #expect(try await destination.takePushes().count == 1)
+        #expect(try await destination.job(job.id) == job)
+        #expect(try await destination.enqueueJob(NewJob(kind: .deploy, run: runs[0].id, stage: "deploy")).id.rawValue == job.id.rawValue + 1)
         // The cut is copied: a later limited append is dropped.
         #expect(try await destination.appendLog(run: runs[0].id, [LogPiece(stage: "build", text: "more\n", limited: true)], limit: 20).cut)
         let next = try await destination.insertRun(Self.run("site", 4), owner: nil).record
