@@ -24,6 +24,8 @@ final class RunLog: Sendable {
         var batchBytes = 256 << 10
         var chunkBytes = 64 << 10
         var highWater = 8 << 20
+        /// How long a batch the database refuses is tried again before it is given up.
+        var retryFor: Duration = .seconds(120)
     }
 
     private struct State {
@@ -219,25 +221,44 @@ final class RunLog: Sendable {
         state.withLock { $0.takeWake() }?.resume()
     }
 
+    /// Stores a batch. A database that is away (restarted, cut off) is tried again, the pause
+    /// doubling up to 4 s, for `tuning.retryFor`; meanwhile the producers wait at the high
+    /// water mark, so the lines are late rather than lost.
     private func write(_ pieces: [LogPiece]) async {
-        do {
-            let appended = try await store.appendLog(run: run, pieces, limit: limit, fence: fence)
-            state.withLock { s in
-                s.droppedBytes += appended.droppedBytes
-                s.droppedLines += appended.droppedLines
-                if appended.cut { s.cut = true }
+        let deadline = ContinuousClock.now + tuning.retryFor
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                try await store(pieces)
+                return
+            } catch let error as SlipwayError where error.cause is LeaseLost {
+                // Fenced off: nothing more is queued or written.
+                let first = state.withLock { s in
+                    defer { (s.fencedOff, s.closed) = (true, true) }
+                    return !s.fencedOff
+                }
+                if first { fenced(error) }
+                return
+            } catch {
+                let bytes = pieces.reduce(0) { $0 + $1.text.utf8.count }
+                guard ContinuousClock.now + pause < deadline else {
+                    logger.error("cannot append \(bytes) bytes to the log of run \(run), given up after \(tuning.retryFor.spoken): \(error)")
+                    return
+                }
+                logger.warning("cannot append \(bytes) bytes to the log of run \(run), trying again in \(pause.spoken): \(error)")
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(4))
             }
-            for chunk in appended.chunks { hub.send(chunk) }
-        } catch let error as SlipwayError where error.cause is LeaseLost {
-            // Fenced off: nothing more is queued or written.
-            let first = state.withLock { s in
-                defer { (s.fencedOff, s.closed) = (true, true) }
-                return !s.fencedOff
-            }
-            if first { fenced(error) }
-        } catch {
-            let bytes = pieces.reduce(0) { $0 + $1.text.utf8.count }
-            logger.error("cannot append \(bytes) bytes to the log of run \(run): \(error)")
         }
+    }
+
+    private func store(_ pieces: [LogPiece]) async throws {
+        let appended = try await store.appendLog(run: run, pieces, limit: limit, fence: fence)
+        state.withLock { s in
+            s.droppedBytes += appended.droppedBytes
+            s.droppedLines += appended.droppedLines
+            if appended.cut { s.cut = true }
+        }
+        for chunk in appended.chunks { hub.send(chunk) }
     }
 }
