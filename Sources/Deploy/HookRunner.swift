@@ -27,21 +27,23 @@ public struct HookRunner: Sendable {
             events(DeployEvent(host: host, kind: .step, event: event, text: "running \(script.location)"
                                + (script.runas.map { " as \($0)" } ?? "")))
             // stdout and stderr are one pipe, so the script's lines keep their order.
+            var last = ""
             let ending = try Command(argv, environment: environment).runLines(timeout: TimeInterval(script.timeout), grace: outputGrace) { _, line in
+                if !line.isEmpty { last = line }
                 events(DeployEvent(host: host, kind: .hookOutput, event: event, text: line))
             }
             switch ending {
             case .exited(0):
                 continue
             case .exited(let code):
-                throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)")
+                throw SlipwayError.failed(hookFailure(event, script, status: code, said: last))
             case .timedOut:
                 throw SlipwayError.failed("\(event.rawValue): \(script.location) ran longer than its timeout of \(script.timeout) s; its process group was killed")
             case .outputHeldOpen(let code):
                 events(DeployEvent(host: host, kind: .warning, event: event,
                                    text: "\(script.location) exited but something it started still holds its output open; stopped reading after \(Int(outputGrace)) s "
                                    + "(redirect a daemon's output, e.g. `cmd >/var/log/app.log 2>&1 &`)"))
-                if code != 0 { throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)") }
+                if code != 0 { throw SlipwayError.failed(hookFailure(event, script, status: code, said: last)) }
             }
         }
     }
@@ -82,4 +84,10 @@ public struct HookRunner: Sendable {
         }
         return ["/usr/bin/setpriv", "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups", "--"]
     }
+}
+
+/// A hook that exited non-zero, with the last line it printed (usually why: a permission it
+/// lacks, a file it could not write), so the failure says it without the log.
+func hookFailure(_ event: LifecycleEvent, _ script: HookScript, status: Int32, said last: String?) -> String {
+    "\(event.rawValue): \(script.location) exited with status \(status)" + (last.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? "")
 }

@@ -1,0 +1,226 @@
+import Deploy
+import Foundation
+import SlipwayCore
+import SlipwayTestSupport
+import Testing
+
+/// The fleet through a whole pipeline (`slipway run`: commit, build, rolling deploy), and a
+/// host whose SSH user lacks a permission. In the `FleetTests` suite (serialized, heavy): one
+/// fleet per test process, so the tests take turns.
+extension FleetTests {
+    @Test func slipwayRunDeploysACommitOverTheFleetHostByHostAndTheStageRollsBack() throws {
+        let run = try FleetRun()
+        let tarball = try RecipeCache.tarball(recipe: Busybox.checkout + "/images/busybox", timeout: .seconds(1200))
+        let imported = run.slipway("image", "import", tarball, "--name", "busybox")
+        #expect(imported.status == 0, "\(imported.errors)")
+
+        let repo = try GitRepository(at: run.dir + "/repo")
+        try repo.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - cp content index.html
+            artifacts:
+              files:
+                - index.html
+                - appspec.yml
+                - hook.sh
+
+            """)
+        let events = ["BeforeBlockTraffic", "AfterBlockTraffic", "ApplicationStop", "BeforeInstall", "AfterInstall",
+                      "ApplicationStart", "ValidateService", "BeforeAllowTraffic", "AfterAllowTraffic"]
+        try repo.write("appspec.yml", appspec(events.map { ($0, "hook.sh") }))
+        // Logs `HOST EVENT VERSION` and says it in the deploy's output (and succeeds when the
+        // log is gone: a later test's deploy runs this release's BeforeBlockTraffic).
+        try repo.write("hook.sh", """
+            #!/bin/sh
+            h=${RELEASE_PATH%/releases/*}; h=${h%/*}; h=${h##*/}
+            v=$(head -n 1 index.html)
+            echo "hook on $h: $LIFECYCLE_EVENT of $v"
+            echo "$h $LIFECYCLE_EVENT $v" >> \(run.eventsFile)
+            exit 0
+
+            """)
+        try repo.write("slipway.yml", """
+            name: fleet-site
+            build:
+              image: busybox
+              timeout: 5m
+            stages:
+              - name: web
+                targets: [\(run.fleet.hosts.map(\.target).joined(separator: ", "))]
+                strategy: one-at-a-time
+                drain: \(run.drain)
+                undrain: \(run.undrain)
+
+            """)
+        try repo.write("content", run.body("v1"))
+        _ = try repo.commit("v1")
+
+        // Commit → build → rolling deploy over the four hosts.
+        let first = try pipelineRun(run, repo)
+        #expect(first.status == "succeeded")
+        for host in run.fleet.hosts { #expect(run.current(host) == first.release, "\(host.name)") }
+        try run.expectServing("v1")
+        #expect(run.fleet.drained().isEmpty)
+
+        // The run's log says which host did what: every host's steps under its name, and one
+        // host at a time from its drain to its undrain, in the stage's order.
+        let logs = run.slipway("logs", String(first.id))
+        #expect(logs.status == 0, "\(logs.errors)")
+        let lines = logs.output.split(separator: "\n").map(String.init)
+        let logins = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
+        var passages: [(drain: Int, undrain: Int)] = []
+        for (host, login) in zip(run.fleet.hosts, logins) {
+            for step in ["[\(login)] switching current to releases/\(first.release)", "[\(login)] BlockTraffic: running the drain command",
+                         "[\(login) ApplicationStart] running hook.sh", "[\(login) ApplicationStart] hook on \(host.name): ApplicationStart of v1",
+                         "[\(login)] AllowTraffic: running the undrain command", "[\(login) AfterAllowTraffic] hook on \(host.name): AfterAllowTraffic of v1"] {
+                #expect(lines.contains { $0.contains(step) }, "the log has no `\(step)`:\n\(logs.output)")
+            }
+            let drain = lines.firstIndex { $0.contains("[\(login)] BlockTraffic:") } ?? -1
+            let undrain = lines.lastIndex { $0.contains("[\(login) AfterAllowTraffic]") } ?? -1
+            passages.append((drain, undrain))
+        }
+        for (earlier, later) in zip(passages, passages.dropFirst()) {
+            #expect(earlier.undrain < later.drain, "one host at a time, in order: \(passages)")
+        }
+
+        // `releases` for the stage: every host on the new release.
+        let listing = run.slipway("releases", "--stage", "web", "--pipeline", "fleet-site", "--json")
+        #expect(listing.status == 0, "\(listing.errors)")
+        let hosts = try #require(try JSONSerialization.jsonObject(with: Data(listing.output.utf8)) as? [[String: Any]])
+        #expect(hosts.map { $0["target"] as? String } == run.fleet.hosts.map(\.target))
+        #expect(hosts.allSatisfy { $0["current"] as? String == first.release }, "\(hosts)")
+
+        // A second commit rolls out the same way.
+        try repo.write("content", run.body("v2"))
+        _ = try repo.commit("v2")
+        let second = try pipelineRun(run, repo)
+        #expect(second.status == "succeeded" && second.release != first.release)
+        try run.expectServing("v2")
+        let text = run.slipway("releases", "--stage", "web", "--pipeline", "fleet-site")
+        #expect(text.status == 0 && text.errors.contains("all 4 targets run \(second.release)"), "\(text.output)\(text.errors)")
+
+        // The stage's rollback takes every host back, each out of rotation while it switches.
+        run.clearLogs()
+        let back = run.slipway("rollback", "--stage", "web", "--pipeline", "fleet-site", "--json")
+        #expect(back.status == 0, "\(back.output)\(back.errors)")
+        let object = try JSONSerialization.jsonObject(with: Data(back.output.utf8)) as? [String: Any]
+        #expect(object?["release"] as? String == first.release)
+        for host in run.fleet.hosts { #expect(run.current(host) == first.release, "\(host.name)") }
+        let traffic = run.events().filter { $0.event == "BlockTraffic" || $0.event == "AllowTraffic" }
+        #expect(traffic.map(\.text) == run.fleet.hosts.flatMap { ["\($0.name) BlockTraffic", "\($0.name) AllowTraffic"] }, "\(traffic.map(\.text))")
+        #expect(run.maximumDrained() == 1)
+        #expect(run.fleet.drained().isEmpty)
+        try run.expectServing("v1")
+        let after = run.slipway("releases", "--stage", "web", "--pipeline", "fleet-site")
+        #expect(after.status == 0 && after.errors.contains("all 4 targets run \(first.release)"), "\(after.output)\(after.errors)")
+        // The registered pipeline's history has the rollback, by whom and to what.
+        let audit = run.slipway("audit", "--pipeline", "fleet-site")
+        #expect(audit.status == 0 && audit.output.contains("rollback") && audit.output.contains("stage web: \(second.release) → \(first.release)"),
+                "\(audit.output)\(audit.errors)")
+    }
+
+    /// `slipway run REPO --json`: the run's id, status and release.
+    private func pipelineRun(_ run: FleetRun, _ repo: GitRepository) throws -> (id: Int, status: String, release: String) {
+        let out = run.slipway("run", repo.path, "--json")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.output.utf8)) as? [String: Any], "\(out.output)\(out.errors)")
+        let record = try #require(summary["run"] as? [String: Any])
+        #expect(out.status == 0, "\(out.errors)")
+        return (record["id"] as? Int ?? 0, record["status"] as? String ?? "", record["release"] as? String ?? "")
+    }
+
+    /// h3's target belongs to root: its SSH user may read it but not write it. The deploy
+    /// stops at h3 before anything changes anywhere, naming the host, the directory, its owner
+    /// and mode, and what to do; h3 is left exactly as it was; once the owner is put right
+    /// the same deploy goes through.
+    @Test func aTargetTheSSHUserMayNotWriteStopsTheRolloutNamingTheHostThePathAndThePermission() throws {
+        let run = try FleetRun()
+        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
+        let first = try run.deploy(v1)
+        #expect(first.succeeded)
+        let h3 = run.fleet.hosts[2]
+        let account = getpwnam(Fleet.user)!.pointee
+        let snapshot = "cd \(h3.root) && ls -lAR --time-style=+%s . && cat .slipway/journal"
+        let before = try run.fleet.run(on: h3, snapshot)
+        #expect(chown(h3.root, 0, 0) == 0 && chmod(h3.root, 0o755) == 0)
+        defer { chown(h3.root, account.pw_uid, account.pw_gid) }
+        run.clearLogs()
+
+        let (status, result) = try run.deployReturningStatus(v2)
+        #expect(status == 1)
+        #expect(result.status == "failed")
+        let error = result.error ?? ""
+        #expect(error.hasPrefix("\(Fleet.user)@\(h3.address): permission denied: \(Fleet.user) may not write the directory \(h3.root) "
+                                + "(owner root:root, mode drwxr-xr-x)"), "\(error)")
+        #expect(error.contains("chown -R \(Fleet.user) \(h3.root)"), "\(error)")
+        #expect(result.hosts.allSatisfy { $0.status != .live && $0.current == first.release }, "\(result.hosts)")
+        // Nothing ran on any host (no hook, no drain) and nothing was written on h3.
+        #expect(run.events().isEmpty, "\(run.events().map(\.text))")
+        #expect(try run.fleet.run(on: h3, snapshot) == before)
+        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
+        #expect(run.fleet.drained().isEmpty)
+        try run.expectServing("v1")
+
+        // Put right, the same deploy converges.
+        chown(h3.root, account.pw_uid, account.pw_gid)
+        let again = try run.deploy(v2)
+        #expect(again.succeeded, "\(again)")
+        try run.expectServing("v2")
+    }
+
+    /// The new release's ApplicationStart writes a file that only root may write on h3: the
+    /// rollout stops at h3, whose error names the host, the path and the permission (the
+    /// hook's own words), and h3, h2 and h1 go back through the balancer; h4 is not touched,
+    /// and h3 keeps no trace of the half-done switch.
+    @Test func aHookLackingAPermissionOnOneHostStopsTheRolloutThereAndTheSwitchedHostsGoBack() throws {
+        let run = try FleetRun()
+        let account = getpwnam(Fleet.user)!.pointee
+        for host in run.fleet.hosts {
+            try makeDirectories(host.directory + "/state")
+            chown(host.directory + "/state", account.pw_uid, account.pw_gid)
+            unlink(host.directory + "/state/started")
+        }
+        let h3 = run.fleet.hosts[2]
+        #expect(chown(h3.directory + "/state", 0, 0) == 0 && chmod(h3.directory + "/state", 0o755) == 0)
+        let v1 = try run.pack("v1")
+        let v2 = try run.pack("v2", applicationStart: #"touch "${RELEASE_PATH%/app/releases/*}/state/started""#)
+        let first = try run.deploy(v1)
+        #expect(first.succeeded)
+        run.clearLogs()
+
+        let (status, result) = try run.deployReturningStatus(v2, "--batch", "one")
+        #expect(status == 1)
+        #expect(result.status == "rolled-back")
+        #expect(result.hosts.map(\.status) == [.reverted, .reverted, .reverted, .notSwitched])
+        #expect(result.hosts.allSatisfy { $0.current == first.release })
+        let error = result.error ?? ""
+        #expect(error == "\(Fleet.user)@\(h3.address): ApplicationStart: start.sh exited with status 1: "
+                + "touch: cannot touch '\(h3.directory)/state/started': Permission denied", "\(error)")
+        let names = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
+        #expect(result.aftermath == "rolled back to release \(first.release ?? "") on \(names[0]), \(names[1]), \(names[2]); not switched: \(names[3])",
+                "\(result.aftermath ?? "")")
+        // h1 and h2 started v2 before h3 failed; h3 went back first, then h2, then h1.
+        let starts = run.events().filter { $0.event == "ApplicationStart" }.map(\.text)
+        #expect(starts == ["h1 ApplicationStart v2", "h2 ApplicationStart v2", "h3 ApplicationStart v2",
+                           "h3 ApplicationStart v1", "h2 ApplicationStart v1", "h1 ApplicationStart v1"], "\(starts)")
+        // Nothing half-written on h3: no temporary link or staging directory, nothing in state/.
+        let leftovers = try run.fleet.run(on: h3, "cd \(h3.root) && ls -A . releases | grep -e '^\\.current' -e '^\\.[0-9]' || true")
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h3.directory + "/state").isEmpty)
+        #expect(run.fleet.drained().isEmpty)
+        try run.expectServing("v1")
+    }
+}
+
+extension FleetRun {
+    /// `slipway deploy` to the four hosts with the drain and undrain commands: its exit status
+    /// and its JSON result.
+    func deployReturningStatus(_ artifact: Digest, _ extra: String...) throws -> (Int32, DeployResult) {
+        let targets = fleet.hosts.flatMap { ["--target", $0.target] }
+        let run = slipway(["deploy", artifact.description, "--json", "--drain", drain, "--undrain", undrain] + targets + extra)
+        guard run.output.contains("{") else { throw TestFailure("slipway deploy exited \(run.status) with no result:\n\(run.errors)") }
+        return (run.status, try decode(run.output))
+    }
+}
