@@ -211,7 +211,7 @@ public struct RemoteHost: ReleaseHost {
                     throw SlipwayError.badInput("\(event.rawValue): script \(script.location) leads out of the bundle through a symlink; "
                                                 + "hooks run only files inside the bundle")
                 case 126: throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle")
-                case 125 where failure.lines.last?.hasPrefix("slipway-hook: runas ") == true:
+                case 125 where failure.lines.last?.hasPrefix("slipway-hook: runas:") == true:
                     let said = failure.lines.last!.dropFirst("slipway-hook: ".count)
                     throw SlipwayError.failed("\(event.rawValue): \(script.location): \(said)")
                 default: throw SlipwayError.failed(hookFailure(event, script, status: failure.status, said: failure.lines.last { !$0.isEmpty }))

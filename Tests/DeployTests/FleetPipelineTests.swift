@@ -212,6 +212,33 @@ extension FleetTests {
         #expect(run.fleet.drained().isEmpty)
         try run.expectServing("v1")
     }
+
+    /// A hook whose appspec `runas` is root, on hosts whose SSH user is not: refused at that
+    /// hook, on the first host, saying that it needs root and who the SSH user is (su without
+    /// a terminal could only fail), and the host goes back to the release it ran.
+    @Test func aRunasRootHookWithoutARootLoginSaysItNeedsRootAndTheHostGoesBack() throws {
+        let run = try FleetRun()
+        let v1 = try run.pack("v1")
+        let first = try run.deploy(v1)
+        #expect(first.succeeded)
+        let source = try run.directory.directory("src-runas")
+        try Data(run.body("v2").utf8).write(to: URL(fileURLWithPath: source + "/index.html"))
+        try Data("#!/bin/sh\nid -un\n".utf8).write(to: URL(fileURLWithPath: source + "/start.sh"))
+        chmod(source + "/start.sh", 0o755)
+        try Data("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n      runas: root\n".utf8)
+            .write(to: URL(fileURLWithPath: source + "/appspec.yml"))
+        let v2 = try run.store.pack(directory: source).digest
+
+        let (status, result) = try run.deployReturningStatus(v2, "--batch", "one")
+        #expect(status == 1)
+        let h1 = run.fleet.hosts[0]
+        #expect(result.error == "\(Fleet.user)@\(h1.address): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
+                + "(the SSH user here is \(Fleet.user), not root)", "\(result.error ?? "")")
+        #expect(result.hosts.map(\.status) == [.reverted, .notSwitched, .notSwitched, .notSwitched])
+        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
+        #expect(run.fleet.drained().isEmpty)
+        try run.expectServing("v1")
+    }
 }
 
 extension FleetRun {
