@@ -148,7 +148,7 @@ extension FleetTests {
         defer { chown(h3.root, account.pw_uid, account.pw_gid) }
         run.clearLogs()
 
-        let (status, result) = try run.deployReturningStatus(v2)
+        let (status, result) = try run.deploy(v2, [])
         #expect(status == 1)
         #expect(result.status == "failed")
         let error = result.error ?? ""
@@ -190,7 +190,7 @@ extension FleetTests {
         #expect(first.succeeded)
         run.clearLogs()
 
-        let (status, result) = try run.deployReturningStatus(v2, "--batch", "one")
+        let (status, result) = try run.deploy(v2, ["--batch", "one"])
         #expect(status == 1)
         #expect(result.status == "rolled-back")
         #expect(result.hosts.map(\.status) == [.reverted, .reverted, .reverted, .notSwitched])
@@ -229,7 +229,7 @@ extension FleetTests {
             .write(to: URL(fileURLWithPath: source + "/appspec.yml"))
         let v2 = try run.store.pack(directory: source).digest
 
-        let (status, result) = try run.deployReturningStatus(v2, "--batch", "one")
+        let (status, result) = try run.deploy(v2, ["--batch", "one"])
         #expect(status == 1)
         let h1 = run.fleet.hosts[0]
         #expect(result.error == "\(Fleet.user)@\(h1.address): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
@@ -238,16 +238,5 @@ extension FleetTests {
         for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
         #expect(run.fleet.drained().isEmpty)
         try run.expectServing("v1")
-    }
-}
-
-extension FleetRun {
-    /// `slipway deploy` to the four hosts with the drain and undrain commands: its exit status
-    /// and its JSON result.
-    func deployReturningStatus(_ artifact: Digest, _ extra: String...) throws -> (Int32, DeployResult) {
-        let targets = fleet.hosts.flatMap { ["--target", $0.target] }
-        let run = slipway(["deploy", artifact.description, "--json", "--drain", drain, "--undrain", undrain] + targets + extra)
-        guard run.output.contains("{") else { throw TestFailure("slipway deploy exited \(run.status) with no result:\n\(run.errors)") }
-        return (run.status, try decode(run.output))
     }
 }

@@ -390,10 +390,15 @@ struct FleetRun {
 
     /// `slipway deploy` to the four hosts with the drain and undrain commands.
     func deploy(_ artifact: Digest, _ extra: String..., env: [String: String] = [:]) throws -> DeployResult {
+        try deploy(artifact, extra, env: env).result
+    }
+
+    /// The same, with its exit status.
+    func deploy(_ artifact: Digest, _ extra: [String], env: [String: String] = [:]) throws -> (status: Int32, result: DeployResult) {
         let targets = fleet.hosts.flatMap { ["--target", $0.target] }
         let run = slipway(["deploy", artifact.description, "--json", "--drain", drain, "--undrain", undrain] + targets + extra, env: env)
         guard run.output.contains("{") else { throw TestFailure("slipway deploy exited \(run.status) with no result:\n\(run.errors)") }
-        return try decode(run.output)
+        return (run.status, try decode(run.output))
     }
 
     func decode(_ output: String) throws -> DeployResult {
