@@ -239,4 +239,71 @@ extension FleetTests {
         #expect(run.fleet.drained().isEmpty)
         try run.expectServing("v1")
     }
+
+    /// A stage rollback refuses hosts that would go back to different releases, naming each,
+    /// before anything changes; `--to` takes them all to one. A host that fails its rollback
+    /// (its health check) stops it there: the hosts before it stay on the older release, the
+    /// host stays out of rotation, the rest are untouched, and the run says so (exit 1).
+    @Test func aStageRollbackRefusesHostsThatDisagreeAndStopsAtAHostThatFails() throws {
+        let run = try FleetRun()
+        let v1 = try run.pack("v1"), v2 = try run.pack("v2"), v3 = try run.pack("v3")
+        let one = try run.deploy(v1), two = try run.deploy(v2)
+        #expect(one.succeeded && two.succeeded)
+        let h1 = run.fleet.hosts[0], h3 = run.fleet.hosts[2]
+        let three = run.slipway(["deploy", v3.description, "--target", h1.target, "--json"])
+        #expect(three.status == 0, "\(three.errors)")
+        let v3release = try run.decode(three.output).release ?? ""
+        run.clearLogs()
+
+        // h1 would go back to v2, the others to v1.
+        let names = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
+        let refused = run.slipway("rollback", "--stage", "web", "--file", run.pipelineFile)
+        #expect(refused.status == 2)
+        let expected = "the hosts would roll back to different releases (\(names[0]): \(two.release ?? ""), "
+            + names.dropFirst().map { "\($0): \(one.release ?? "")" }.joined(separator: ", ") + "); name one with --to"
+        #expect(refused.errors.contains(expected), "\(refused.errors)")
+        #expect(run.events().isEmpty)
+        #expect(run.current(h1) == v3release)
+        for host in run.fleet.hosts.dropFirst() { #expect(run.current(host) == two.release) }
+
+        let to = run.slipway("rollback", "--stage", "web", "--file", run.pipelineFile, "--to", one.release ?? "", "--json")
+        #expect(to.status == 0, "\(to.output)\(to.errors)")
+        for host in run.fleet.hosts { #expect(run.current(host) == one.release) }
+        try run.expectServing("v1")
+
+        // Again on v2 everywhere (h1's previous release is now v3: back to v1 by name); then
+        // h3's health check fails after its rollback switch.
+        let again = try run.deploy(v2)
+        #expect(again.succeeded)
+        FileManager.default.createFile(atPath: h3.directory + "/FAIL", contents: Data())
+        defer { unlink(h3.directory + "/FAIL") }
+        let healthFile = try run.directory.write("health.yml", """
+            stages:
+              - name: web
+                targets: [\(run.fleet.hosts.map(\.target).joined(separator: ", "))]
+                strategy: one-at-a-time
+                drain: \(run.drain)
+                undrain: \(run.undrain)
+                health: { command: 'test ! -e "$RELEASE_PATH/../../../FAIL" || { echo h3 is unhealthy; exit 1; }', timeout: 1s }
+
+            """)
+        let failed = run.slipway("rollback", "--stage", "web", "--file", healthFile, "--to", one.release ?? "", "--json")
+        #expect(failed.status == 1, "\(failed.output)\(failed.errors)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(failed.output.utf8)) as? [String: Any])
+        let hosts = try #require(result["hosts"] as? [[String: Any]])
+        #expect(hosts.map { $0["status"] as? String } == ["succeeded", "succeeded", "failed", "not-switched"], "\(hosts)")
+        let error = result["error"] as? String ?? ""
+        #expect(error.hasPrefix("\(names[2]): health check failed") && error.contains("h3 is unhealthy")
+                && error.hasSuffix("it stays out of the load balancer's rotation (drained)"), "\(error)")
+        #expect(run.current(run.fleet.hosts[0]) == one.release && run.current(run.fleet.hosts[1]) == one.release)
+        #expect(run.current(run.fleet.hosts[3]) == again.release)
+        #expect(run.fleet.drained() == ["h3"])
+        // Through the balancer: h1 and h2 on v1, h4 still on v2, nothing from h3.
+        var seen: [String: String] = [:]
+        for _ in 0..<12 {
+            let response = try #require(run.fleet.get(), "the balancer did not answer")
+            seen[response.servedBy ?? "?"] = String(decoding: response.body.prefix(2), as: UTF8.self)
+        }
+        #expect(seen == ["h1": "v1", "h2": "v1", "h4": "v2"], "\(seen)")
+    }
 }
