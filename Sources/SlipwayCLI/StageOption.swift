@@ -48,11 +48,19 @@ struct StageOption: ParsableArguments {
         return found
     }
 
+    /// The state's orchestrator, read-only; nil when there is no state yet (nothing was ever
+    /// registered), which opening would otherwise report as a missing database.
+    private func registry() async throws -> Orchestrator? {
+        let home = SlipwayHome.fromEnvironment()
+        guard try state.location() != nil || FileManager.default.fileExists(atPath: home.path + "/state.sqlite") else { return nil }
+        return try await state.orchestrator(home: home, readOnly: true)
+    }
+
     /// A registered pipeline's definition (not found: which pipelines are).
     private func registered(_ name: String) async throws -> PipelineSpec {
-        let orchestrator = try await state.orchestrator(readOnly: true)
-        guard try await orchestrator.pipelines().contains(where: { $0.name == name }) else {
-            let names = try await orchestrator.pipelines().map(\.name)
+        let orchestrator = try await registry()
+        guard let orchestrator, try await orchestrator.pipelines().contains(where: { $0.name == name }) else {
+            let names = try await orchestrator?.pipelines().map(\.name) ?? []
             throw SlipwayError.notFound("no pipeline '\(name)'" + (names.isEmpty ? "; none is registered (slipway pipeline add)"
                                                                            : "; registered: \(names.joined(separator: ", "))"))
         }
@@ -61,15 +69,11 @@ struct StageOption: ParsableArguments {
 
     /// The one registered pipeline with a stage named `name`.
     private func search(_ name: String) async throws -> (stage: PipelineSpec.DeployStage, pipeline: String?) {
-        let home = SlipwayHome.fromEnvironment()
-        guard try state.location() != nil || FileManager.default.fileExists(atPath: home.path + "/state.sqlite") else {
-            throw SlipwayError.notFound("no stage '\(name)': there is no ./slipway.yml here and no pipeline is registered (give --file, or slipway pipeline add)")
-        }
-        let orchestrator = try await state.orchestrator(home: home, readOnly: true)
         var found: [(stage: PipelineSpec.DeployStage, pipeline: String)] = []
-        let names = try await orchestrator.pipelines().map(\.name)
+        let orchestrator = try await registry()
+        let names = try await orchestrator?.pipelines().map(\.name) ?? []
         for pipeline in names {
-            if let stage = try await orchestrator.spec(pipeline).stages.first(where: { $0.name == name }) { found.append((stage, pipeline)) }
+            if let stage = try await orchestrator?.spec(pipeline).stages.first(where: { $0.name == name }) { found.append((stage, pipeline)) }
         }
         guard let first = found.first else {
             throw SlipwayError.notFound(names.isEmpty

@@ -93,6 +93,9 @@ import Testing
         let nothing = try slipway(["releases", "--stage", "web"])
         #expect(nothing.status == 2)
         #expect(nothing.stderr.contains("no stage 'web': there is no ./slipway.yml here and no pipeline is registered"), "\(nothing.stderr)")
+        let unregistered = try slipway(["rollback", "--stage", "web", "--pipeline", "blog"])
+        #expect(unregistered.status == 2 && unregistered.stderr.contains("no pipeline 'blog'; none is registered (slipway pipeline add)"),
+                "\(unregistered.stderr)")
 
         try registerTwoPipelines()
         for command in [["releases", "--stage", "production"], ["rollback", "--stage", "production"]] {
