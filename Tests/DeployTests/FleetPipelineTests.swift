@@ -305,5 +305,16 @@ extension FleetTests {
             seen[response.servedBy ?? "?"] = String(decoding: response.body.prefix(2), as: UTF8.self)
         }
         #expect(seen == ["h1": "v1", "h2": "v1", "h4": "v2"], "\(seen)")
+
+        // h3 healthy again, the same rollback converges: h3, already on v1, goes back into
+        // rotation, h4 switches, h1 and h2 stay as they are.
+        unlink(h3.directory + "/FAIL")
+        let converged = run.slipway("rollback", "--stage", "web", "--file", healthFile, "--to", one.release ?? "", "--json")
+        #expect(converged.status == 0, "\(converged.output)\(converged.errors)")
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(converged.output.utf8)) as? [String: Any])
+        #expect((after["hosts"] as? [[String: Any]])?.map { $0["status"] as? String } == ["unchanged", "unchanged", "unchanged", "succeeded"], "\(after)")
+        for host in run.fleet.hosts { #expect(run.current(host) == one.release) }
+        #expect(run.fleet.drained().isEmpty)
+        try run.expectServing("v1")
     }
 }
