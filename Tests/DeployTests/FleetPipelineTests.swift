@@ -48,13 +48,8 @@ extension FleetTests {
               image: busybox
               timeout: 5m
             stages:
-              - name: web
-                targets: [\(run.fleet.hosts.map(\.target).joined(separator: ", "))]
-                strategy: one-at-a-time
-                drain: \(run.drain)
-                undrain: \(run.undrain)
 
-            """)
+            """ + run.webStage())
         try repo.write("content", run.body("v1"))
         _ = try repo.commit("v1")
 
@@ -277,16 +272,8 @@ extension FleetTests {
         #expect(again.succeeded)
         FileManager.default.createFile(atPath: h3.directory + "/FAIL", contents: Data())
         defer { unlink(h3.directory + "/FAIL") }
-        let healthFile = try run.directory.write("health.yml", """
-            stages:
-              - name: web
-                targets: [\(run.fleet.hosts.map(\.target).joined(separator: ", "))]
-                strategy: one-at-a-time
-                drain: \(run.drain)
-                undrain: \(run.undrain)
-                health: { command: 'test ! -e "$RELEASE_PATH/../../../FAIL" || { echo h3 is unhealthy; exit 1; }', timeout: 1s }
-
-            """)
+        let healthFile = try run.directory.write("health.yml", "stages:\n" + run.webStage(
+            #"health: { command: 'test ! -e "$RELEASE_PATH/../../../FAIL" || { echo h3 is unhealthy; exit 1; }', timeout: 1s }"#))
         let failed = run.slipway("rollback", "--stage", "web", "--file", healthFile, "--to", one.release ?? "", "--json")
         #expect(failed.status == 1, "\(failed.output)\(failed.errors)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(failed.output.utf8)) as? [String: Any])
@@ -316,5 +303,14 @@ extension FleetTests {
         for host in run.fleet.hosts { #expect(run.current(host) == one.release) }
         #expect(run.fleet.drained().isEmpty)
         try run.expectServing("v1")
+    }
+}
+
+extension FleetRun {
+    /// slipway.yml's `web` stage over the four hosts, one at a time, with this run's drain and
+    /// undrain commands, and `extra` keys.
+    func webStage(_ extra: String...) -> String {
+        (["  - name: web", "    targets: [\(fleet.hosts.map(\.target).joined(separator: ", "))]", "    strategy: one-at-a-time",
+          "    drain: \(drain)", "    undrain: \(undrain)"] + extra.map { "    " + $0 }).joined(separator: "\n") + "\n"
     }
 }
