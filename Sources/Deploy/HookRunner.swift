@@ -74,15 +74,21 @@ public struct HookRunner: Sendable {
 
     /// `setpriv` arguments to run as `user`; nothing when it is already the current user.
     private func userSwitch(_ user: String?) throws -> [String] {
-        guard let user, !user.isEmpty else { return [] }
+        guard let user, !user.isEmpty, let entry = try Self.account(user) else { return [] }
+        return ["/usr/bin/setpriv", "--reuid=\(entry.pw_uid)", "--regid=\(entry.pw_gid)", "--init-groups", "--"]
+    }
+
+    /// The account a hook's `runas` names, or nil when it is this process's own; throws when
+    /// it does not exist or switching to it needs root this process does not have.
+    static func account(_ user: String) throws -> passwd? {
         guard let entry = getpwnam(user) else {
             throw SlipwayError.failed("runas: user '\(user)' does not exist on this host")
         }
-        if entry.pointee.pw_uid == geteuid() { return [] }
+        if entry.pointee.pw_uid == geteuid() { return nil }
         guard geteuid() == 0 else {
             throw SlipwayError.failed("runas: running a hook as '\(user)' needs root (this deploy runs as uid \(geteuid()))")
         }
-        return ["/usr/bin/setpriv", "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups", "--"]
+        return entry.pointee
     }
 }
 

@@ -233,11 +233,11 @@ public struct RemoteHost: ReleaseHost {
         [ -f "$real" ] || exit 126
         [ -x "$real" ] || chmod +x "$real"
         bundle=$root
+        if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
+        \(runAsCheck)
+        fi
         log=$(mktemp); cd "$bundle" || exit 126
         if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
-          # su without a terminal can only switch users for root: say so rather than fail in su.
-          id -u -- "$runas" >/dev/null 2>&1 || { echo "slipway-hook: runas: user '$runas' does not exist on this host"; exit 125; }
-          [ "$(id -u)" = 0 ] || { echo "slipway-hook: runas: running a hook as '$runas' needs root (the SSH user here is $(id -un), not root)"; exit 125; }
           setsid env "$@" su -s /bin/sh -c 'exec "$0"' "$runas" "$bundle/$script" </dev/null >"$log" 2>&1 &
         else
           setsid env "$@" "$bundle/$script" </dev/null >"$log" 2>&1 &
@@ -252,6 +252,22 @@ public struct RemoteHost: ReleaseHost {
         if [ -e "$log.timeout" ]; then rc=124; fi
         rm -f "$log" "$log.timeout"
         exit $rc
+        """
+
+    public func checkRunAs(_ user: String) throws {
+        do {
+            try session.run("runas=$1\n[ \"$runas\" != \"$(id -un)\" ] || exit 0\n" + Self.runAsCheck, [user])
+        } catch let failure as RemoteFailure {
+            guard failure.status == 125, let said = failure.lines.last, said.hasPrefix("slipway-hook: ") else { throw SlipwayError.failed(failure.message) }
+            throw SlipwayError.failed(String(said.dropFirst("slipway-hook: ".count)))
+        }
+    }
+
+    /// For `$runas`, another user than the SSH user: exit 125 saying why hooks cannot run as
+    /// it (su without a terminal can only switch users for root, so say so rather than fail in su).
+    static let runAsCheck = """
+          id -u -- "$runas" >/dev/null 2>&1 || { echo "slipway-hook: runas: user '$runas' does not exist on this host"; exit 125; }
+          [ "$(id -u)" = 0 ] || { echo "slipway-hook: runas: running a hook as '$runas' needs root (the SSH user here is $(id -un), not root)"; exit 125; }
         """
 
     public func switchTo(_ id: String) throws {

@@ -208,10 +208,11 @@ extension FleetTests {
         try run.expectServing("v1")
     }
 
-    /// A hook whose appspec `runas` is root, on hosts whose SSH user is not: refused at that
-    /// hook, on the first host, saying that it needs root and who the SSH user is (su without
-    /// a terminal could only fail), and the host goes back to the release it ran.
-    @Test func aRunasRootHookWithoutARootLoginSaysItNeedsRootAndTheHostGoesBack() throws {
+    /// A hook whose appspec `runas` is root, on hosts whose SSH user is not: refused on every
+    /// host while the release is prepared, before any hook runs or any host leaves rotation,
+    /// naming the hook, saying that it needs root and who the SSH user is (su without a
+    /// terminal could only fail after the switch).
+    @Test func aRunasRootHookWithoutARootLoginIsRefusedBeforeAnythingSwitches() throws {
         let run = try FleetRun()
         let v1 = try run.pack("v1")
         let first = try run.deploy(v1)
@@ -223,13 +224,19 @@ extension FleetTests {
         try Data("version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n      runas: root\n".utf8)
             .write(to: URL(fileURLWithPath: source + "/appspec.yml"))
         let v2 = try run.store.pack(directory: source).digest
+        run.clearLogs()
 
         let (status, result) = try run.deploy(v2, ["--batch", "one"])
         #expect(status == 1)
-        let h1 = run.fleet.hosts[0]
-        #expect(result.error == "\(Fleet.user)@\(h1.address): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
-                + "(the SSH user here is \(Fleet.user), not root)", "\(result.error ?? "")")
-        #expect(result.hosts.map(\.status) == [.reverted, .notSwitched, .notSwitched, .notSwitched])
+        #expect(result.status == "failed")
+        let names = Set(run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" })
+        let error = result.error ?? ""
+        let host = String(error.prefix { $0 != ":" })
+        #expect(names.contains(host) && error == "\(host): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
+                + "(the SSH user here is \(Fleet.user), not root)", "\(error)")
+        #expect(result.hosts.allSatisfy { $0.status == .failed || $0.status == .notSwitched }, "\(result.hosts)")
+        // No host left rotation, none ran a hook of the old release or switched.
+        #expect(run.events().isEmpty, "\(run.events().map(\.text))")
         for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
         #expect(run.fleet.drained().isEmpty)
         try run.expectServing("v1")
