@@ -100,6 +100,9 @@ final class PostgresBackend: StateBackend {
         }
     }
 
+    /// Milliseconds a transaction may sit idle before the server ends it and its session.
+    static let idleTransactionLimit = 10_000
+
     /// A new connection, signed in; blocks this (pool) thread until then.
     func connect() throws -> PostgresConnection {
         let id = connections.add(1, ordering: .relaxed).newValue
@@ -108,6 +111,10 @@ final class PostgresBackend: StateBackend {
                                                                  password: endpoint.password, database: endpoint.database,
                                                                  tls: try tls())
             configuration.options.connectTimeout = .seconds(10)
+            // Every transaction here lasts milliseconds: one left open longer belongs to a
+            // process that was paused or cut off mid-write, and the server ends it, so its locks
+            // do not stall every other writer (a frozen worker holding the log's write lock).
+            configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(Self.idleTransactionLimit)")]
             return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                                                   id: id, logger: logger).wait()
         } catch {
