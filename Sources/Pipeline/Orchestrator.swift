@@ -50,6 +50,10 @@ public final class Orchestrator: PipelineControl {
     /// The first adoption of an adopting service: runs started meanwhile wait for it, so the
     /// runs taken over hold their stages first.
     let firstAdoption = Mutex<Task<Void, Never>?>(nil)
+    /// Since when this process has reached the database without a break (its heartbeats), and
+    /// its first heartbeat (see `Orchestrator+Owners.swift`).
+    let reachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    let firstBeat = Mutex<Task<Void, Never>?>(nil)
     /// The bucket every built artifact is pushed to, and deploys fetch from when this
     /// machine's store lacks one (`--artifacts`, `SLIPWAY_ARTIFACTS`).
     let artifacts: ArtifactBucket?
@@ -88,6 +92,7 @@ public final class Orchestrator: PipelineControl {
     func serve(adopting: Bool = false) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask { await self.beatContinually() }
             group.addTask { await self.pruneRegularly() }
             if adopting { group.addTask { await self.adoptContinually() } }
             group.addTask {
@@ -100,6 +105,7 @@ public final class Orchestrator: PipelineControl {
             }
             launcher.finish()
         }
+        await retireOwner()
     }
 
     /// Registers (or updates) a pipeline from its definition.

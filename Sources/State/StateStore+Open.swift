@@ -59,7 +59,7 @@ extension StateStore {
 
 extension Duration {
     /// `250 ms`, `2 s`, `30 s`.
-    var spoken: String {
+    public var spoken: String {
         let (whole, attoseconds) = components
         if whole == 0 { return "\(attoseconds / 1_000_000_000_000_000) ms" }
         let tenths = attoseconds / 100_000_000_000_000_000
