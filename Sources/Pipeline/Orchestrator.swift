@@ -57,6 +57,9 @@ public final class Orchestrator: PipelineControl {
     /// The bucket every built artifact is pushed to, and deploys fetch from when this
     /// machine's store lacks one (`--artifacts`, `SLIPWAY_ARTIFACTS`).
     let artifacts: ArtifactBucket?
+    /// Build stages are queued as jobs for `slipway worker` processes instead of running here
+    /// (`slipway serve --workers`); their artifacts come back through `artifacts`.
+    let buildsOnWorkers: Bool
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
@@ -66,10 +69,11 @@ public final class Orchestrator: PipelineControl {
     }
 
     /// An orchestrator on a store opened elsewhere (a PostgreSQL database: `--database`).
-    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil,
+    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil, buildsOnWorkers: Bool = false,
                 logger: Logger = Logger(label: "slipway.pipeline")) {
         self.home = home
         self.artifacts = artifacts
+        self.buildsOnWorkers = buildsOnWorkers
         self.logger = logger
         self.store = store
         (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)
@@ -95,6 +99,7 @@ public final class Orchestrator: PipelineControl {
             group.addTask { await self.beatContinually() }
             group.addTask { await self.pruneRegularly() }
             if adopting { group.addTask { await self.adoptContinually() } }
+            if adopting && buildsOnWorkers { group.addTask { await self.reapLeasesContinually() } }
             group.addTask {
                 await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
                     await self.append(run, stage: "notify", text)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SlipwayAPI
+import SlipwayCore
 import State
 import Synchronization
 
@@ -34,6 +35,8 @@ final class RunLog: Sendable {
         /// A flush or close asked for the batch to go now.
         var urgent = false
         var closed = false
+        /// A batch was refused for the lease it was written under.
+        var fencedOff = false
         /// The log was cut at its limit: output is counted, not queued.
         var cut = false
         var droppedBytes: Int64 = 0
@@ -52,6 +55,10 @@ final class RunLog: Sendable {
     let run: RunID
     /// Bytes of output the stored log holds at most (nil: no limit).
     let limit: Int64?
+    /// A worker's lease on the job that writes this log: batches are stored only while it
+    /// holds; the first refused one calls `fenced`, and nothing more is written.
+    let fence: JobLease?
+    private let fenced: @Sendable (SlipwayError) -> Void
     private let store: StateStore
     private let hub: EventHub
     private let logger: Logger
@@ -59,9 +66,11 @@ final class RunLog: Sendable {
     private let state = Mutex(State())
 
     init(run: RunID, limit: Int64?, store: StateStore, hub: EventHub, logger: Logger = Logger(label: "slipway.pipeline"),
-         tuning: Tuning = Tuning()) {
+         tuning: Tuning = Tuning(), fence: JobLease? = nil, fenced: @escaping @Sendable (SlipwayError) -> Void = { _ in }) {
         self.run = run
         self.limit = limit
+        self.fence = fence
+        self.fenced = fenced
         self.store = store
         self.hub = hub
         self.logger = logger
@@ -212,13 +221,20 @@ final class RunLog: Sendable {
 
     private func write(_ pieces: [LogPiece]) async {
         do {
-            let appended = try await store.appendLog(run: run, pieces, limit: limit)
+            let appended = try await store.appendLog(run: run, pieces, limit: limit, fence: fence)
             state.withLock { s in
                 s.droppedBytes += appended.droppedBytes
                 s.droppedLines += appended.droppedLines
                 if appended.cut { s.cut = true }
             }
             for chunk in appended.chunks { hub.send(chunk) }
+        } catch let error as SlipwayError where error.cause is LeaseLost {
+            // Fenced off: nothing more is queued or written.
+            let first = state.withLock { s in
+                defer { (s.fencedOff, s.closed) = (true, true) }
+                return !s.fencedOff
+            }
+            if first { fenced(error) }
         } catch {
             let bytes = pieces.reduce(0) { $0 + $1.text.utf8.count }
             logger.error("cannot append \(bytes) bytes to the log of run \(run): \(error)")

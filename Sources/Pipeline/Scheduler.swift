@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 import State
 import Synchronization
 
@@ -15,8 +16,6 @@ public final class Scheduler: Sendable {
     let orchestrator: Orchestrator
     let poller: Poller
     public let election: SchedulerElection
-    /// How often expired job leases are reaped.
-    let reapInterval: Duration
     private let elected = Atomic<Bool>(false)
     private let onEvent: @Sendable (ElectionEvent) -> Void
     /// Ends the wait of runs started before the first election result (see `init`).
@@ -25,11 +24,9 @@ public final class Scheduler: Sendable {
     /// `onEvent` hears every election result (the role shown in metrics and at startup). Runs
     /// started before the first result, and while the runs found orphaned are taken over
     /// after winning, wait for that, so the runs taken over hold their stages first.
-    public init(orchestrator: Orchestrator, poller: Poller, reapInterval: Duration = .seconds(1),
-                onEvent: @escaping @Sendable (ElectionEvent) -> Void = { _ in }) {
+    public init(orchestrator: Orchestrator, poller: Poller, onEvent: @escaping @Sendable (ElectionEvent) -> Void = { _ in }) {
         self.orchestrator = orchestrator
         self.poller = poller
-        self.reapInterval = reapInterval
         self.onEvent = onEvent
         election = orchestrator.store.schedulerElection(name: "slipway serve \(ProcessIdentity.current)")
         let (waiting, decided) = AsyncStream.makeStream(of: Void.self)
@@ -87,33 +84,20 @@ public final class Scheduler: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.orchestrator.adoptContinually() }
             group.addTask { await self.poller.run() }
-            group.addTask { await self.reapContinually() }
+            group.addTask { await self.orchestrator.reapLeasesContinually() }
+            group.addTask { await self.forgetSilentInstances() }
         }
     }
 
-    /// Reaps expired job leases every `reapInterval` (and forgets long-silent instances every
-    /// hour), saying what it did.
-    private func reapContinually() async {
-        let store = orchestrator.store
-        var forgotten = ContinuousClock.now
+    /// Forgets, every hour, the heartbeat rows of instances silent for a day that own no run.
+    private func forgetSilentInstances() async {
         while !Task.isCancelled {
-            do {
-                for reaped in try await store.reapExpiredLeases() {
-                    let what = reaped.state == .failed ? "failed: no attempts left" : "queued again"
-                    orchestrator.logger.notice("""
-                        job \(reaped.job.rawValue): the lease of worker '\(reaped.owner)' expired on attempt \(reaped.attempts); \(what)
-                        """)
-                }
-                if ContinuousClock.now - forgotten > .seconds(3600) {
-                    forgotten = .now
-                    try await store.forgetInstances(silentFor: 86400)
-                }
-            } catch is CancellationError {
+            do { try await orchestrator.store.forgetInstances(silentFor: 86400) } catch is CancellationError {
                 return
             } catch {
-                orchestrator.logger.warning("cannot reap expired job leases: \(error)")
+                orchestrator.logger.warning("cannot forget the heartbeats of stopped instances: \(error)")
             }
-            try? await Task.sleep(for: reapInterval)
+            try? await Task.sleep(for: .seconds(3600))
         }
     }
 }

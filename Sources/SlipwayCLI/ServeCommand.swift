@@ -55,6 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
                                valueName: "s3-url"))
     var artifacts: String?
+    @Flag(help: """
+        Queue builds for `slipway worker` processes instead of building here; needs --artifacts (or \
+        $SLIPWAY_ARTIFACTS), where workers put what they build.
+        """)
+    var workers = false
     @OptionGroup var state: DatabaseOption
 
     func run() async throws {
@@ -68,7 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = try connectionLimits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let orchestrator = try await state.orchestrator(home: home, artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let bucket = try ArtifactCommand.configuredBucket(artifacts)
+        if workers && bucket == nil {
+            throw SlipwayError.badInput("--workers needs --artifacts s3://BUCKET[/PREFIX] (or $SLIPWAY_ARTIFACTS): workers put the artifacts they build there")
+        }
+        let orchestrator = try await state.orchestrator(home: home, artifacts: bucket, buildsOnWorkers: workers)
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
             try await orchestrator.register(project.spec)

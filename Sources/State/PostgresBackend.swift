@@ -96,7 +96,7 @@ final class PostgresBackend: StateBackend {
                         \((failure.error as? SlipwayError)?.ownText ?? "\(failure.error)"); trying again for up to \(reconnectPatience.spoken)
                         """)
                 }
-                Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: pause.seconds)
                 pause = min(pause * 2, .seconds(2))
             } catch let failure as Retryable {
                 throw failure.error
@@ -155,6 +155,9 @@ final class PostgresBackend: StateBackend {
         }
     }
 
+    /// Milliseconds a transaction may sit idle before the server ends it and its session.
+    static let idleTransactionLimit = 10_000
+
     /// A new connection, signed in; blocks this (pool) thread until then.
     func connect() throws -> PostgresConnection {
         do { return try connecting().wait() } catch {
@@ -176,6 +179,10 @@ final class PostgresBackend: StateBackend {
                                                              password: endpoint.password, database: endpoint.database,
                                                              tls: try tls())
         configuration.options.connectTimeout = .seconds(10)
+        // Every transaction here lasts milliseconds: one left open longer belongs to a
+        // process that was paused or cut off mid-write, and the server ends it, so its locks
+        // do not stall every other writer (a frozen worker holding the log's write lock).
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(Self.idleTransactionLimit)")]
         return PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                                           id: id, logger: logger)
     }
