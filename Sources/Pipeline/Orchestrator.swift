@@ -24,9 +24,9 @@ typealias ReleaseID = SlipwayAPI.ReleaseID
 /// (waiting for approval, queued, its interrupted build back to pending) with no owner.
 /// The pipelines' retention rules are applied when it starts, hourly, and when a run ends.
 ///
-/// `run(adopting: true)` (what `slipway serve` does) also takes over the runs in flight whose
-/// owner is gone, released or killed, at its start and from then on (see
-/// `Orchestrator+Adoption.swift`). Other processes never execute another's runs and leave
+/// `run(adopting: true)` also takes over the runs in flight whose owner is gone, released or
+/// killed, at its start and from then on (see `Orchestrator+Adoption.swift`); `slipway serve`
+/// leaves that to its `Scheduler`, which does it only while its instance is the elected one. Other processes never execute another's runs and leave
 /// them as they are.
 ///
 /// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing.
