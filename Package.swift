@@ -73,6 +73,9 @@ let package = Package(
         // A fully static executable (Swift runtime and glibc): no dynamic loader, no libstdc++
         // to load and relocate. The shared runtime cost ~4 ms per sandbox start, -static-stdlib
         // with a dynamic libc ~1.2 ms of CPU more than this.
+        // The job queue's benchmark (benchmarks/queue.sh): JobLoop in worker processes whose
+        // jobs do nothing. Not a product: built only for the benchmark.
+        .executableTarget(name: "QueueBench", dependencies: ["State", "SlipwayAPI", "SlipwayCore"], path: "benchmarks/QueueBench"),
         .executableTarget(name: "SandboxHelper", dependencies: ["SandboxRuntime"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["Yams"]),

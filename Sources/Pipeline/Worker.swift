@@ -13,21 +13,7 @@ import Synchronization
 /// lines and result are refused, and it stops the build. Cancelled (SIGTERM), it stops its
 /// builds and hands their jobs back, to be taken at once by another worker.
 public final class Worker: Sendable {
-    public struct Options: Sendable {
-        public var name: String
-        /// The machine, as `slipway workers` shows it.
-        public var host: String
-        public var labels: [String] = []
-        public var concurrency = 1
-        /// How long a job stays this worker's without a heartbeat.
-        public var lease: Duration = .seconds(30)
-        /// The slow poll behind the database's notifications (the only wake-up on SQLite).
-        public var poll: Duration = .seconds(2)
-
-        public init(name: String, host: String) {
-            (self.name, self.host) = (name, host)
-        }
-    }
+    public typealias Options = JobLoop.Options
 
     public let orchestrator: Orchestrator
     public let options: Options
@@ -38,60 +24,10 @@ public final class Worker: Sendable {
         (self.orchestrator, self.options, self.report) = (orchestrator, options, report)
     }
 
-    /// Registers, then takes jobs until cancelled; returns once every job it held is
-    /// finished or handed back.
+    /// Registers, then builds the jobs it takes until cancelled; returns once every job it
+    /// held is finished or handed back.
     public func run() async throws {
-        let store = orchestrator.store, options = options
-        guard options.concurrency >= 1 else { throw SlipwayError.badInput("--concurrency must be at least 1, not \(options.concurrency)") }
-        try await store.registerWorker(WorkerRecord(name: options.name, host: options.host, labels: options.labels,
-                                                    concurrency: options.concurrency, lease: options.lease.seconds))
-        let wakeups = try await store.jobWakeups()
-        let alive = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: options.lease / 3)
-                try? await store.workerHeartbeat(options.name)
-            }
-        }
-        let running = Counter()
-        let (freed, slotFreed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        var slots = freed.makeAsyncIterator()
-        await withTaskCancellationHandler {
-            await withDiscardingTaskGroup { group in
-                var failures = 0
-                while !Task.isCancelled {
-                    if running.value >= options.concurrency {
-                        _ = await slots.next()
-                        continue
-                    }
-                    do {
-                        guard let job = try await store.claimJob(owner: options.name, labels: options.labels, lease: options.lease) else {
-                            _ = await wakeups.next(within: options.poll)
-                            continue
-                        }
-                        failures = 0
-                        running.add(1)
-                        group.addTask {
-                            await self.perform(job)
-                            running.add(-1)
-                            slotFreed.yield()
-                        }
-                    } catch {
-                        // The database is away (restarted, cut off): try again, backing off to 5 s.
-                        failures += 1
-                        report("cannot take jobs from the state database \(store.path): \(error); trying again")
-                        try? await Task.sleep(for: .milliseconds(min(5000, 250 << min(failures, 5))))
-                    }
-                }
-            }
-        } onCancel: {
-            slotFreed.finish()
-            Task { await wakeups.close() }
-        }
-        alive.cancel()
-        await wakeups.close()
-        // This task is cancelled: the last word goes in a task of its own.
-        let name = options.name
-        try? await Task { try await store.workerStopped(name) }.value
+        try await JobLoop(store: orchestrator.store, options: options).run(report: report) { job in await self.perform(job) }
     }
 
     /// Builds one job under its lease and records how it ended, unless the lease was lost.
@@ -183,13 +119,6 @@ public final class Worker: Sendable {
             report("\(job.id): \(error)")
         }
     }
-}
-
-/// The jobs a worker is building now.
-private final class Counter: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func add(_ n: Int) { count.withLock { $0 += n } }
 }
 
 extension Orchestrator {
