@@ -244,6 +244,18 @@ enum StateSchema {
                 )
                 """, dialect)]
         },
+        // The processes that own runs, each with its heartbeat (the database's clock), so a
+        // service on another machine can tell a live owner from a dead one (StateStore+Instances).
+        Migration(identifier: "instances") { dialect in
+            [types("""
+                CREATE TABLE instance (
+                    identity TEXT PRIMARY KEY,      -- PID:STARTTIME@MACHINE, as run.owner holds it
+                    host TEXT NOT NULL,
+                    started {real} NOT NULL,
+                    beat {real} NOT NULL            -- the database's clock at its last heartbeat
+                )
+                """, dialect)]
+        },
     ]
 
     /// The newest schema version this Slipway knows.
