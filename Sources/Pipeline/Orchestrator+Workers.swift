@@ -68,7 +68,11 @@ extension Orchestrator {
                 }
                 throw StageStop.cancelled
             }
-            guard let now = try await store.job(job.id) else { throw StageStop.failed("\(job.id) was deleted while the build waited for it") }
+            let now: Job?
+            do { now = try await store.job(job.id) } catch where run.stop != nil {
+                continue   // stopped during the read (which the stop cancelled): handled above
+            }
+            guard let now else { throw StageStop.failed("\(job.id) was deleted while the build waited for it") }
             job = now
         }
     }
