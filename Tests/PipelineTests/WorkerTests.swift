@@ -19,8 +19,9 @@ final class WorkerFixture: Sendable {
     let moto: MotoServer
     var store: StateStore { pipeline.orchestrator.store }
 
-    init(buildspec: String) async throws {
-        let server = try PostgresServer.shared()
+    /// `server`: a PostgreSQL server of the test's own (one it restarts); default the shared one.
+    init(buildspec: String, server: PostgresServer? = nil) async throws {
+        let server = try server ?? PostgresServer.shared()
         url = server.url(try server.makeDatabase())
         moto = try MotoServer.shared()
         bucket = "s3://\(MotoServer.bucket)/workers-\(UUID().uuidString.prefix(8).lowercased())"
@@ -238,6 +239,26 @@ struct WorkerTests {
         #expect(jobs.first?.state == .failed && jobs.first?.error?.contains("cancelled by ada") == true, "\(jobs)")
         try await worker.says("fenced off", within: 30)
         #expect(worker.process.isRunning, "the worker goes on taking jobs")
+    }
+
+    /// PostgreSQL goes down for 3 s while a worker builds: the worker's heartbeat, log and
+    /// result, and the service's wait, all carry on once it is back; nothing is built twice.
+    @Test(.timeLimit(.minutes(3))) func aWorkerCarriesOnThroughARestartOfPostgres() async throws {
+        let server = try PostgresServer.dedicated()
+        let f = try await WorkerFixture(buildspec: Self.slowBuildspec(6), server: server)
+        try await f.pipeline.register()
+        let worker = try f.startWorker("steady", lease: "30s")
+        let id = try #require(try await f.pipeline.start())
+        try await f.logSays(id, "build-started")
+        try await Task.detached { try server.restart(downFor: .seconds(3)) }.value
+        let run = try await f.pipeline.finished(id)
+        let log = try await f.pipeline.log(id)
+        #expect(run.status == .succeeded, "\(log)")
+        #expect(Self.count("build-42-done", in: log) == 1 && Self.count("builds it (", in: log) == 1, "\(log)")
+        let jobs = try await f.jobs(id)
+        #expect(jobs.count == 1 && jobs[0].attempts == 1 && jobs[0].state == .done, "\(jobs)")
+        #expect(f.pipeline.served() == "one")
+        withExtendedLifetime(worker) {}
     }
 
     @Test func badWorkerSettingsAreRefused() throws {
