@@ -11,6 +11,16 @@ struct BuiltStage: Codable, Sendable, Equatable {
 }
 
 extension Orchestrator {
+    public func workers() async throws -> [WorkerSummary] {
+        let (workers, now) = try await store.workers()
+        return workers.map { worker in
+            WorkerSummary(name: worker.name, host: worker.host, labels: worker.labels, concurrency: worker.concurrency,
+                          state: worker.state(now: now), heartbeat: worker.heartbeat,
+                          secondsSinceHeartbeat: now.timeIntervalSince(worker.heartbeat),
+                          jobs: worker.jobs.map { .init(id: $0.id.rawValue, run: $0.run, stage: $0.stage, attempt: $0.attempts) })
+        }
+    }
+
     /// How often a build waiting for its worker looks at the job.
     static let jobPollInterval: Duration = .milliseconds(100)
     /// How often expired leases are looked for.

@@ -50,6 +50,7 @@ struct ReadRoutes {
         group.get("pipelines/:pipeline/releases") { _, context in
             try JSONResponse.make(try await control.releases(pipeline: try RequestInput.pipeline(context)))
         }
+        group.get("workers") { _, _ in try JSONResponse.make(try await control.workers()) }
         group.get("audit") { request, _ in
             let limit = try RequestInput.integer("limit", in: request, range: 1...1000) ?? 50
             let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)

@@ -18,6 +18,8 @@ public protocol PipelineControl: Sendable {
     /// The audit trail (of one pipeline, or all), newest first; `before` pages backwards by
     /// entry id.
     func audit(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry]
+    /// The `slipway worker` processes that ever took jobs (stopped ones for a day), by name.
+    func workers() async throws -> [WorkerSummary]
 
     /// Queues a run of the pipeline's branch head (or a given commit). Returns nil when that
     /// commit already has a run (the same commit is not built twice) unless `force`.

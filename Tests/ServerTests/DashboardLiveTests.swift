@@ -267,7 +267,13 @@ struct DashboardLiveTests {
             ("waiting-run", "/runs/\(waiting.id)", "#run-actions button.approve"),
             ("releases", "/releases", "button.rollback"),
             ("audit", "/audit", nil),
+            ("workers", "/workers", nil),
         ]
+        await pipeline.setWorkers([
+            WorkerSummary(name: "builder-amd64-large-1", host: "ci-runner-17.build.example.org", labels: ["amd64", "large", "gpu"],
+                          concurrency: 4, state: "working", heartbeat: Date(), secondsSinceHeartbeat: 1,
+                          jobs: [.init(id: 7, run: running.id, stage: "build", attempt: 1), .init(id: 9, run: failed.id, stage: "build", attempt: 2)]),
+        ])
         try await LiveService.with(control: pipeline) { live throws in
             let page = try await BrowserPage.open(try HeadlessChromium.shared(), url: "about:blank")
             defer { Task { await page.close() } }

@@ -151,4 +151,27 @@ import Testing
             #expect(try await live.get("/releases").status == 200)
         }
     }
+
+    @Test func workersPageShowsWhatEachTakesAndBuildsAndTheEmptyStateSaysHowToStartOne() async throws {
+        let pipeline = MemoryPipeline()
+        try await LiveService.with(control: pipeline) { live throws in
+            let empty = try await live.get("/workers").text
+            #expect(empty.contains("No workers.") && empty.contains("slipway serve --workers") && empty.contains("slipway worker --database"))
+            await pipeline.setWorkers([
+                WorkerSummary(name: "<i>builder-1</i>", host: "ci-1", labels: ["amd64", "large"], concurrency: 2, state: "working",
+                              heartbeat: Date(), secondsSinceHeartbeat: 1, jobs: [.init(id: 7, run: RunID(4), stage: "build", attempt: 2)]),
+                WorkerSummary(name: "builder-2", host: "ci-2", labels: [], concurrency: 1, state: "lost",
+                              heartbeat: Date(timeIntervalSinceNow: -300), secondsSinceHeartbeat: 300, jobs: []),
+            ])
+            let page = try await live.get("/workers").text
+            #expect(page.contains("<caption class=\"visually-hidden\">Workers: what each takes and what it builds now</caption>"))
+            #expect(page.contains("<td>&lt;i&gt;builder-1&lt;/i&gt;</td><td>ci-1</td><td>amd64, large</td><td>2</td><td class=\"status working\">working</td>"), "\(page)")
+            #expect(page.contains(#"<a href="/runs/4">#4</a> build (job 7, attempt 2)"#))
+            #expect(page.contains(#"<td class="status lost">lost</td>"#))
+            #expect(page.contains(#"<a href="/workers">Workers</a>"#) && page.contains(#"data-events="/api/events""#))
+            let api = try await live.get("/api/workers")
+            let listed = try Timestamp.decoder().decode([WorkerSummary].self, from: api.body)
+            #expect(listed.map(\.name) == ["<i>builder-1</i>", "builder-2"] && listed[0].jobs.first?.run == RunID(4))
+        }
+    }
 }

@@ -24,7 +24,7 @@ enum DashboardLayout {
             <script src="/assets/dashboard.js" defer></script></head>
             <body><a class="skip" href="#main">Skip to content</a>
             <header><a href="/" class="brand">Slipway</a><nav aria-label="Main"><a href="/">Pipelines</a><a href="/releases">Releases</a>\
-            <a href="/audit">Audit</a>\(account)</nav></header>
+            <a href="/workers">Workers</a><a href="/audit">Audit</a>\(account)</nav></header>
             <main id="main"\(stream)>\(body)</main><p id="notice" role="status" hidden></p></body></html>
             """
         return Response(status: status,

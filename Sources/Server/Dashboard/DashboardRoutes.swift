@@ -47,6 +47,10 @@ struct DashboardRoutes {
             return DashboardLayout.page(title: "Releases", signedIn: context.actor != nil, events: "/api/events",
                                         DashboardPages.releasesPage(pipelines: pipelines, releases: releases, deployers: deployers))
         }
+        read.get("workers") { _, context in
+            DashboardLayout.page(title: "Workers", signedIn: context.actor != nil, events: "/api/events",
+                                 DashboardPages.workers(try await control.workers()))
+        }
         read.get("audit") { request, context in
             let before = try RequestInput.integer("before", in: request, range: 1...Int64.max)
             let pipeline = request.uri.queryParameters.get("pipeline").map { String($0) }

@@ -125,6 +125,12 @@ actor MemoryPipeline: PipelineControl {
         auditEntries.append(entry)
     }
 
+    var workerList: [WorkerSummary] = []
+
+    func setWorkers(_ workers: [WorkerSummary]) { workerList = workers }
+
+    func workers() async throws -> [WorkerSummary] { workerList }
+
     func audit(pipeline: String?, limit: Int, before: Int64?) async throws -> [AuditEntry] {
         Array(auditEntries.reversed().filter { (pipeline == nil || $0.pipeline == pipeline) && (before == nil || ($0.id ?? 0) < before!) }
             .prefix(limit))
