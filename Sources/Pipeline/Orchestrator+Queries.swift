@@ -1,6 +1,7 @@
 import Foundation
 import SlipwayAPI
 import SlipwayCore
+import Deploy
 import State
 
 extension Orchestrator {
@@ -83,8 +84,27 @@ extension Orchestrator {
 
     /// From what the deploys and rollbacks of the pipeline recorded in the state database: no
     /// target is contacted.
+    /// The releases the pipeline's deploys recorded, per target; on a directory target, those
+    /// its own journal says were pruned (and are gone from its disk) are marked so.
     public func releases(pipeline: String) async throws -> [TargetReleases] {
-        try await store.releases(pipeline: pipeline, targets: try await spec(pipeline).targets)
+        var recorded = try await store.releases(pipeline: pipeline, targets: try await spec(pipeline).targets)
+        for index in recorded.indices {
+            guard case let .local(path)? = try? DeployTarget.parse(recorded[index].target) else { continue }
+            let gone = try await BlockingPool.git.run { try Self.prunedReleases(at: path) }
+            for r in recorded[index].releases.indices where gone.contains(recorded[index].releases[r].id.rawValue) {
+                recorded[index].releases[r].state = .pruned
+            }
+        }
+        return recorded
+    }
+
+    /// The releases a directory target's journal records as pruned that are no longer on its
+    /// disk (none when nothing was ever deployed there).
+    static func prunedReleases(at path: String) throws -> Set<String> {
+        guard FileManager.default.fileExists(atPath: path + "/.slipway/journal") else { return [] }
+        let host = LocalHost(root: path, events: { _ in })
+        let onDisk = Set(try host.releaseDirectories())
+        return Set(try host.records().filter { $0.event == .pruned && !onDisk.contains($0.release) }.map(\.release))
     }
 
     /// Every audit entry of a run, oldest first.

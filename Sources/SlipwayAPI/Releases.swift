@@ -22,9 +22,10 @@ public struct PipelineSummary: Codable, Sendable, Hashable {
 /// A release of a target as the pipeline's deploys and rollbacks recorded it. The same keys
 /// as a release in `slipway releases --json`, which reads the target's own journal.
 public struct ReleaseSummary: Codable, Sendable, Hashable {
-    /// `published`: deployed and switched to; `bad`: its own deploy failed. (The same words
-    /// as a target's own journal, where a manual rollback marks nothing bad.)
-    public enum State: String, Codable, Sendable { case published, bad }
+    /// `published`: deployed and switched to; `bad`: its own deploy failed; `pruned`: removed
+    /// from the target by its retention (`keep`), so nothing can roll back to it. (The same
+    /// words as a target's own journal, where a manual rollback marks nothing bad.)
+    public enum State: String, Codable, Sendable { case published, bad, pruned }
 
     public var id: ReleaseID
     public var artifact: Digest

@@ -8,6 +8,30 @@ import Testing
 
 @Suite(.tags(.large), .serialized)
 struct RunTests {
+    /// A release the target's retention removed is listed as pruned (so no page offers a
+    /// rollback to it), and a rollback to it is refused with the reason.
+    @Test func releasesPrunedFromTheTargetAreListedAsPruned() async throws {
+        let f = try PipelineFixture(content: "v1")
+        // Kept: the current release, the one a rollback goes to, and one more.
+        try await f.register { $0.stages[0].keep = 1 }
+        var runs: [RunRecord] = []
+        for n in 1...4 {
+            if n > 1 {
+                try f.write("content", "v\(n)")
+                _ = try f.commit("v\(n)")
+            }
+            runs.append(try await f.finished(try #require(try await f.start())))
+        }
+        #expect(runs.allSatisfy { $0.status == .succeeded })
+        let listed = try #require(try await f.orchestrator.releases(pipeline: "site").first)
+        #expect(listed.releases.map(\.id) == runs.reversed().compactMap(\.release))
+        #expect(listed.releases.map(\.state) == [.published, .published, .published, .pruned], "\(listed.releases)")
+        let error = await #expect(throws: SlipwayError.self) {
+            try await f.orchestrator.rollback(pipeline: "site", target: f.target, to: runs[0].release?.rawValue, by: "ops")
+        }
+        #expect(error != nil && f.served() == "v4", "\(String(describing: error))")
+    }
+
     @Test func commitIsBuiltDeployedAndRolledBack() async throws {
         let f = try PipelineFixture(content: "release one")
         try await f.register()

@@ -23,6 +23,9 @@ import Testing
                                             created: Date(timeIntervalSince1970: 1_800_000_000),
                                             switched: name == "r2" ? Date(timeIntervalSince1970: 1_800_000_600) : nil, current: name == "r3"), at: 0)
         }
+        // The oldest one the target's retention removed: listed, not offered.
+        summaries.append(ReleaseSummary(id: ReleaseID("r0"), artifact: digest, commit: nil, state: .pruned,
+                                        created: Date(timeIntervalSince1970: 1_799_000_000), switched: nil, current: false))
         await pipeline.setReleases(summaries)
         await pipeline.setReleases([summaries[0]], pipeline: "api")
         try await LiveService.with(control: pipeline) { live throws in
@@ -31,6 +34,8 @@ import Testing
                 #expect(page.contains(#"data-body="{&quot;target&quot;:&quot;\/srv\/web&quot;,&quot;to&quot;:&quot;r1&quot;}""#), "\(path)")
                 #expect(page.contains(#"data-body="{&quot;target&quot;:&quot;\/srv\/web&quot;,&quot;to&quot;:&quot;r2&quot;}""#), "\(path)")
                 #expect(!page.contains("&quot;to&quot;:&quot;r3&quot;"), "the current release has no button: \(path)")
+                #expect(!page.contains("&quot;to&quot;:&quot;r0&quot;"), "a pruned release has no button: \(path)")
+                if path != "/" { #expect(page.contains("pruned (retention)"), "\(path)") }
                 #expect(!page.contains(#"\/srv\/api"#), "a target with one release has nothing to roll back to: \(path)")
                 #expect(page.contains("Roll /srv/web back to release r1 (commit ababababab, deployed by cli · ada&lt;0&gt; in run #1)? It replaces the current release r3"),
                         "\(path)")

@@ -55,7 +55,9 @@ extension DashboardPages {
                                   confirm: confirmation(target: target.target, to: release, commit: commit, run: run, from: current),
                                   kind: "rollback")
             }
-            let state: HTML = release.current ? "<strong>current</strong>" : release.state == .bad ? "<span class=\"error\">bad</span>" : "kept"
+            let state: HTML = release.current ? "<strong>current</strong>"
+                : release.state == .bad ? "<span class=\"error\">bad</span>"
+                : release.state == .pruned ? "<span class=\"meta\">pruned (retention)</span>" : "kept"
             let who: HTML = run.map { L.trigger($0.trigger) } ?? "–"
             return """
                 <tr data-release="\(release.id)"\(release.current ? " class=\"current\"" as HTML : "")><td><code>\(release.id)</code></td>\
