@@ -9,7 +9,7 @@ import PackageDescription
 //   SlipwayAPI (run records and the control protocol: SlipwayCore)
 //   Artifacts (Archive)    Images (Archive, CLinux)    Secrets (SlipwayCore, Crypto)
 //   Webhooks (push payloads: Foundation only)
-//   State (SlipwayAPI, GRDB, PostgresNIO)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
+//   State (SlipwayAPI, Specs: worker labels, GRDB, PostgresNIO)    Server (SlipwayAPI, Webhooks, Hummingbird: knows the pipeline only through SlipwayAPI)
 //   Registry (Images, AsyncHTTPClient: pulls from OCI registries; Images itself knows no HTTP)
 //   Build (Specs, Sandbox, Images, Artifacts)   Deploy (Specs, Artifacts, CLinux)   Notifications (Specs, AsyncHTTPClient)
 //   StaticSite (Deploy, ObjectStorage: S3 static-site targets)
@@ -73,6 +73,9 @@ let package = Package(
         // A fully static executable (Swift runtime and glibc): no dynamic loader, no libstdc++
         // to load and relocate. The shared runtime cost ~4 ms per sandbox start, -static-stdlib
         // with a dynamic libc ~1.2 ms of CPU more than this.
+        // The job queue's benchmark (benchmarks/queue.sh): JobLoop in worker processes whose
+        // jobs do nothing. Not a product: built only for the benchmark.
+        .executableTarget(name: "QueueBench", dependencies: ["State", "SlipwayAPI", "SlipwayCore"], path: "benchmarks/QueueBench"),
         .executableTarget(name: "SandboxHelper", dependencies: ["SandboxRuntime"],
                           linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(name: "Specs", dependencies: ["Yams"]),
@@ -123,7 +126,7 @@ let package = Package(
         // Runs, stages, logs, releases and audit in SQLite (GRDB) or PostgreSQL (postgres-nio),
         // one set of statements for both.
         .target(name: "State", dependencies: [
-            "SlipwayCore", "SlipwayAPI", .product(name: "GRDB", package: "GRDB.swift"),
+            "SlipwayCore", "SlipwayAPI", "Specs", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

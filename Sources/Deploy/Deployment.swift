@@ -86,6 +86,7 @@ final class HostDeployment: @unchecked Sendable {
             events(DeployEvent(host: host.name, kind: .warning, text: "the artifact has no appspec.yml: installing it as it is, with no hooks"))
         }
         let plan = try InstallPlan(spec: spec, appRoot: options.appRoot ?? host.layout.root)
+        try checkRunAs()
         if let previous, let text = host.loadAppSpec(id: previous) {
             previousSpec = AppSpec.parse(contents: text, file: "releases/\(previous) appspec").spec
         }
@@ -95,6 +96,20 @@ final class HostDeployment: @unchecked Sendable {
         try host.append(JournalRecord(event: .prepared, release: id))
         prepared = true
         status = .notSwitched
+    }
+
+    /// Every `runas` of the release's hooks is checked on the host before any hook runs, so
+    /// one the host cannot honour fails while nothing is switched anywhere, naming the hook.
+    func checkRunAs() throws {
+        var checked: Set<String> = []
+        for event in LifecycleEvent.allCases {
+            for script in spec.scripts(for: event) {
+                guard let user = script.runas, !user.isEmpty, checked.insert(user).inserted else { continue }
+                do { try host.checkRunAs(user) } catch {
+                    throw SlipwayError.failed("\(event.rawValue): \(script.location): \(message(error))")
+                }
+            }
+        }
     }
 
     /// Takes over a release that a deploy which died left on this host, prepared or already

@@ -27,21 +27,23 @@ public struct HookRunner: Sendable {
             events(DeployEvent(host: host, kind: .step, event: event, text: "running \(script.location)"
                                + (script.runas.map { " as \($0)" } ?? "")))
             // stdout and stderr are one pipe, so the script's lines keep their order.
+            var last = ""
             let ending = try Command(argv, environment: environment).runLines(timeout: TimeInterval(script.timeout), grace: outputGrace) { _, line in
+                if !line.isEmpty { last = line }
                 events(DeployEvent(host: host, kind: .hookOutput, event: event, text: line))
             }
             switch ending {
             case .exited(0):
                 continue
             case .exited(let code):
-                throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)")
+                throw SlipwayError.failed(hookFailure(event, script, status: code, said: last))
             case .timedOut:
                 throw SlipwayError.failed("\(event.rawValue): \(script.location) ran longer than its timeout of \(script.timeout) s; its process group was killed")
             case .outputHeldOpen(let code):
                 events(DeployEvent(host: host, kind: .warning, event: event,
                                    text: "\(script.location) exited but something it started still holds its output open; stopped reading after \(Int(outputGrace)) s "
                                    + "(redirect a daemon's output, e.g. `cmd >/var/log/app.log 2>&1 &`)"))
-                if code != 0 { throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(code)") }
+                if code != 0 { throw SlipwayError.failed(hookFailure(event, script, status: code, said: last)) }
             }
         }
     }
@@ -72,14 +74,26 @@ public struct HookRunner: Sendable {
 
     /// `setpriv` arguments to run as `user`; nothing when it is already the current user.
     private func userSwitch(_ user: String?) throws -> [String] {
-        guard let user, !user.isEmpty else { return [] }
+        guard let user, !user.isEmpty, let entry = try Self.account(user) else { return [] }
+        return ["/usr/bin/setpriv", "--reuid=\(entry.pw_uid)", "--regid=\(entry.pw_gid)", "--init-groups", "--"]
+    }
+
+    /// The account a hook's `runas` names, or nil when it is this process's own; throws when
+    /// it does not exist or switching to it needs root this process does not have.
+    static func account(_ user: String) throws -> passwd? {
         guard let entry = getpwnam(user) else {
             throw SlipwayError.failed("runas: user '\(user)' does not exist on this host")
         }
-        if entry.pointee.pw_uid == geteuid() { return [] }
+        if entry.pointee.pw_uid == geteuid() { return nil }
         guard geteuid() == 0 else {
             throw SlipwayError.failed("runas: running a hook as '\(user)' needs root (this deploy runs as uid \(geteuid()))")
         }
-        return ["/usr/bin/setpriv", "--reuid=\(entry.pointee.pw_uid)", "--regid=\(entry.pointee.pw_gid)", "--init-groups", "--"]
+        return entry.pointee
     }
+}
+
+/// A hook that exited non-zero, with the last line it printed (usually why: a permission it
+/// lacks, a file it could not write), so the failure says it without the log.
+func hookFailure(_ event: LifecycleEvent, _ script: HookScript, status: Int32, said last: String?) -> String {
+    "\(event.rawValue): \(script.location) exited with status \(status)" + (last.flatMap { $0.isEmpty ? nil : ": " + $0 } ?? "")
 }

@@ -20,6 +20,8 @@ public struct LocalHost: ReleaseHost {
         for dir in [layout.releases, layout.shared, layout.state, layout.appspecs] { try makeDirectories(dir) }
     }
 
+    public func checkRunAs(_ user: String) throws { _ = try HookRunner.account(user) }
+
     public func lock(purpose: String, wait: TimeInterval) throws -> any HostLock {
         try DeployLock(path: layout.lock, purpose: purpose, wait: wait)
     }

@@ -43,6 +43,10 @@ public protocol ReleaseHost: Sendable {
     /// Where a release's hook scripts are (its bundle).
     func bundlePath(id: String) -> String
     func runHooks(_ event: LifecycleEvent, scripts: [HookScript], bundle: String, context: HookContext) throws
+    /// Throws unless hooks can run as `user` here (it exists, and it is the deploying user or
+    /// the deploying user is root): checked before any hook runs, so a hook that needs root
+    /// the host does not give fails before anything is switched.
+    func checkRunAs(_ user: String) throws
     /// The atomic switch of `current` to `releases/<id>`.
     func switchTo(_ id: String) throws
     /// Removes a release (and its bundle and appspec); never the one `current` names.

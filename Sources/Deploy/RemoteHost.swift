@@ -33,9 +33,45 @@ public struct RemoteHost: ReleaseHost {
     public func prepareLayout() throws {
         // cd happens first in every script, so create the root from its parent.
         let parent = (layout.root as NSString).deletingLastPathComponent
-        try SSHSession(destination: SSHDestination(user: destination.user, host: destination.host, port: destination.port, path: parent.isEmpty ? "/" : parent),
-                       timeouts: session.timeouts)
-            .run("mkdir -p \"$1/releases\" \"$1/shared\" \"$1/.slipway/appspec\"", [layout.root])
+        do {
+            try SSHSession(destination: SSHDestination(user: destination.user, host: destination.host, port: destination.port, path: parent.isEmpty ? "/" : parent),
+                           timeouts: session.timeouts)
+                .run(Self.layoutScript, [layout.root])
+        } catch let failure as RemoteFailure {
+            if failure.status == 77, let denied = failure.lines.first(where: { $0.hasPrefix("slipway-denied ") }) {
+                throw SlipwayError.failed(Self.permissionMessage(denied, root: layout.root))
+            }
+            throw SlipwayError.failed(failure.message)
+        }
+    }
+
+    /// Checks, before anything is written, that the SSH user may write every place a deploy
+    /// writes (the target, `releases/`, `shared/`, `.slipway/` and its files; for a place not
+    /// made yet, the nearest existing parent), then makes what is missing. A directory that
+    /// belongs to another user fails here, on every deploy's first step, instead of halfway
+    /// through a rollout with a release half written. Exit 77 with
+    /// `slipway-denied USER MODE OWNER:GROUP PATH`.
+    static let layoutScript = """
+        user=$(id -un)
+        denied() { echo "slipway-denied $user $(ls -ld "$1" | awk '{ print $1 " " $3 ":" $4 }') $1"; exit 77; }
+        for d in "$1" "$1/releases" "$1/shared" "$1/.slipway" "$1/.slipway/appspec"; do
+          e=$d
+          while [ ! -e "$e" ] && [ ! -L "$e" ]; do e=$(dirname "$e"); done
+          [ ! -d "$e" ] || { [ -w "$e" ] && [ -x "$e" ]; } || denied "$e"
+        done
+        for f in "$1/.slipway/journal" "$1/.slipway/lock"; do [ ! -e "$f" ] || [ -w "$f" ] || denied "$f"; done
+        mkdir -p "$1/releases" "$1/shared" "$1/.slipway/appspec"
+        """
+
+    /// What a `slipway-denied` line means, and the fix.
+    static func permissionMessage(_ line: String, root: String) -> String {
+        let parts = line.split(separator: " ", maxSplits: 4).map(String.init)
+        guard parts.count == 5 else { return "permission denied: " + line }
+        let (user, mode, owner, path) = (parts[1], parts[2], parts[3], parts[4])
+        let what = mode.hasPrefix("d") ? "directory" : "file"
+        return "permission denied: \(user) may not write the \(what) \(path) (owner \(owner), mode \(mode)), "
+            + "where a deploy writes its releases, journal and `current` link; nothing was written on this host. "
+            + "Give it to the deploy user (chown -R \(user) \(root)), or deploy as a user who may write it"
     }
 
     public func lock(purpose: String, wait: TimeInterval) throws -> any HostLock {
@@ -175,7 +211,10 @@ public struct RemoteHost: ReleaseHost {
                     throw SlipwayError.badInput("\(event.rawValue): script \(script.location) leads out of the bundle through a symlink; "
                                                 + "hooks run only files inside the bundle")
                 case 126: throw SlipwayError.failed("\(event.rawValue): script \(script.location) is missing from the bundle")
-                default: throw SlipwayError.failed("\(event.rawValue): \(script.location) exited with status \(failure.status)")
+                case 125 where failure.lines.last?.hasPrefix("slipway-hook: runas:") == true:
+                    let said = failure.lines.last!.dropFirst("slipway-hook: ".count)
+                    throw SlipwayError.failed("\(event.rawValue): \(script.location): \(said)")
+                default: throw SlipwayError.failed(hookFailure(event, script, status: failure.status, said: failure.lines.last { !$0.isEmpty }))
                 }
             }
         }
@@ -194,6 +233,9 @@ public struct RemoteHost: ReleaseHost {
         [ -f "$real" ] || exit 126
         [ -x "$real" ] || chmod +x "$real"
         bundle=$root
+        if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
+        \(runAsCheck)
+        fi
         log=$(mktemp); cd "$bundle" || exit 126
         if [ -n "$runas" ] && [ "$runas" != "$(id -un)" ]; then
           setsid env "$@" su -s /bin/sh -c 'exec "$0"' "$runas" "$bundle/$script" </dev/null >"$log" 2>&1 &
@@ -210,6 +252,22 @@ public struct RemoteHost: ReleaseHost {
         if [ -e "$log.timeout" ]; then rc=124; fi
         rm -f "$log" "$log.timeout"
         exit $rc
+        """
+
+    public func checkRunAs(_ user: String) throws {
+        do {
+            try session.run("runas=$1\n[ \"$runas\" != \"$(id -un)\" ] || exit 0\n" + Self.runAsCheck, [user])
+        } catch let failure as RemoteFailure {
+            guard failure.status == 125, let said = failure.lines.last, said.hasPrefix("slipway-hook: ") else { throw SlipwayError.failed(failure.message) }
+            throw SlipwayError.failed(String(said.dropFirst("slipway-hook: ".count)))
+        }
+    }
+
+    /// For `$runas`, another user than the SSH user: exit 125 saying why hooks cannot run as
+    /// it (su without a terminal can only switch users for root, so say so rather than fail in su).
+    static let runAsCheck = """
+          id -u -- "$runas" >/dev/null 2>&1 || { echo "slipway-hook: runas: user '$runas' does not exist on this host"; exit 125; }
+          [ "$(id -u)" = 0 ] || { echo "slipway-hook: runas: running a hook as '$runas' needs root (the SSH user here is $(id -un), not root)"; exit 125; }
         """
 
     public func switchTo(_ id: String) throws {

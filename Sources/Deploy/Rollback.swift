@@ -47,6 +47,21 @@ public struct Rollback: Sendable {
             target = candidate
         }
         guard target != current else {
+            // Already there, but perhaps left out of rotation by an earlier rollback or deploy
+            // that failed on this host: once healthy, it goes back into service (an undrain of
+            // a host in rotation changes nothing), so running the rollback again converges.
+            if options.traffic.undrain != nil {
+                do {
+                    if let health = options.health {
+                        try runHealthCheck(health, on: host, release: target, policy: options.healthPolicy, environment: options.environment)
+                    }
+                    events(DeployEvent(host: host.name, kind: .step, text: "already on releases/\(target): putting it (back) into service"))
+                    try run.allowTraffic(to: target, reverting: target)
+                } catch {
+                    return RollbackResult(host: host.name, current: target, previous: current, status: "failed",
+                                          error: "already on \(target), but not back in service: \(message(error))")
+                }
+            }
             return RollbackResult(host: host.name, current: target, previous: current, status: "unchanged", error: nil)
         }
         if let current {

@@ -5,8 +5,10 @@ import Specs
 import State
 
 /// Restarts lose nothing: a run in flight whose owner is gone (its process was killed, or
-/// released the run when it shut down) is taken over by the next `slipway serve` (at its
-/// start, and by a running one within `adoptInterval`) and carried on where it stopped:
+/// released the run when it shut down, or, on another machine, its heartbeat went silent:
+/// `Orchestrator+Owners.swift`) is taken over by the next `slipway serve` (at its start, and
+/// by a running one within `adoptInterval`; of several services on one database, by the
+/// scheduler) and carried on where it stopped:
 ///
 /// - queued, or waiting behind another run at a stage: it waits again, in the same order;
 /// - waiting for approval: it waits again, with the timeout still counted from the request;
@@ -23,15 +25,17 @@ extension Orchestrator {
     /// Takes over every run in flight whose owner is gone, oldest first.
     func adoptOrphans() async {
         let orphans: [(run: RunRecord, owner: String?)]
+        let owners: RunOwners
         do {
-            orphans = try await store.inFlightRuns().filter { entry in entry.owner.map { !ProcessIdentity.isAlive($0) } ?? true }
+            owners = try await runOwners()
+            orphans = try await store.inFlightRuns().filter { entry in entry.owner.map { !owners.isAlive($0) } ?? true }
                 .sorted { $0.run.id < $1.run.id }
         } catch {
             logger.error("cannot look for runs whose process stopped: \(error)")
             return
         }
         for (record, owner) in orphans {
-            do { try await adopt(record, from: owner) } catch {
+            do { try await adopt(record, from: owner, because: owners.gone(owner)) } catch {
                 logger.error("cannot resume run \(record.id): \(error)")
             }
         }
@@ -55,12 +59,12 @@ extension Orchestrator {
     /// Claims one run from its gone owner and carries it on; nil owner: it was released.
     /// Returns false when another process claimed it first.
     @discardableResult
-    func adopt(_ found: RunRecord, from owner: String?) async throws -> Bool {
-        guard active.withLock({ $0[found.id] == nil }),
-              try await store.claimRun(found.id, from: owner, owner: ProcessIdentity.current) else { return false }
+    func adopt(_ found: RunRecord, from owner: String?, because gone: String) async throws -> Bool {
+        guard active.withLock({ $0[found.id] == nil }) else { return false }
+        await announceOwner()
+        guard try await store.claimRun(found.id, from: owner, owner: ProcessIdentity.current) else { return false }
         // Re-read after the claim: what the owner wrote last is what counts.
         var record = try await self.record(found.id)
-        let gone = owner.map { "its process (\($0)) stopped" } ?? "the service running it stopped"
         let spec: PipelineSpec
         do { spec = try await self.spec(record.pipeline) } catch {
             try await undecided(record, "\(gone), and its pipeline cannot be read: \(error)")

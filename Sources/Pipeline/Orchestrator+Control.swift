@@ -46,9 +46,12 @@ extension Orchestrator {
             return
         }
         let owner = try await store.inFlightRuns().first(where: { $0.run.id == id })?.owner
-        if let owner, ProcessIdentity.isAlive(owner) {
+        if let owner, try await runOwners().isAlive(owner) {
             try await store.requestCancel(run: id)
-        } else if try await store.claimRun(id, from: owner, owner: ProcessIdentity.current) {
+            return
+        }
+        await announceOwner()
+        if try await store.claimRun(id, from: owner, owner: ProcessIdentity.current) {
             try await end(try await self.record(id), .cancelled, stage: .cancelled, note: "cancelled by \(actor)")
         } else {
             // A service took it over a moment ago: it acts on the request.
@@ -77,6 +80,7 @@ extension Orchestrator {
         var record = RunRecord(id: 0, pipeline: old.pipeline, status: .queued, trigger: Trigger(.retry, actor: actor),
                                commit: old.commit, created: Date(), stages: reuse.stages)
         record.artifact = reuse.artifact
+        await announceOwner()
         let (stored, version) = try await store.insertRun(record, owner: ProcessIdentity.current, retryOf: id)
         await audit(actor, .retry, pipeline: old.pipeline, run: stored.id, "of run \(id) from stage \(plan.stages[reuse.from].name)")
         try await launch(stored, version: version, spec: spec, plan: plan, from: reuse.from)

@@ -12,8 +12,9 @@ extension Orchestrator {
     public func remove(pipeline: String, purge: Bool, force: Bool, by actor: String,
                        wait: Duration = .seconds(60)) async throws -> PipelineRemoval {
         _ = try await spec(pipeline)
+        let owners = try await runOwners()
         let active = try await store.inFlightRuns()
-            .filter { $0.run.pipeline == pipeline && ($0.owner.map(ProcessIdentity.isAlive) ?? false) }.map(\.run)
+            .filter { $0.run.pipeline == pipeline && ($0.owner.map(owners.isAlive) ?? false) }.map(\.run)
         if !active.isEmpty {
             let list = active.map { "run \($0.id) \($0.status.rawValue)" }.joined(separator: ", ")
             guard force else {

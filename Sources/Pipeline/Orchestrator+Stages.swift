@@ -48,7 +48,23 @@ extension Orchestrator {
         return directory
     }
 
+    /// Builds here or, with `buildsOnWorkers`, through a worker; records the artifact.
     func build(_ run: ActiveRun) async throws -> Digest {
+        let built: BuiltStage
+        if buildsOnWorkers {
+            built = try await buildOnWorker(run)
+            if let facts = built.facts { await publish(run.update { $0.setBuildFacts(facts) }) }
+        } else {
+            built = try await buildHere(run) { facts in await self.publish(run.update { $0.setBuildFacts(facts) }) }
+        }
+        await publish(run.update { $0.artifact = built.artifact })
+        return built.artifact
+    }
+
+    /// Runs the build stage in this process (the service's, or a worker's for its job): the
+    /// artifact is in this machine's store, and in the team's bucket when there is one. The
+    /// facts go to `shown` as soon as they are known (a build check's verdict comes later).
+    func buildHere(_ run: ActiveRun, shown: @escaping @Sendable (BuildFacts) async -> Void) async throws -> BuiltStage {
         let checkout = try await checkout(run)
         let spec = run.spec
         // A registry reference the store lacks is pulled on first use (plain HTTP only for
@@ -105,6 +121,7 @@ extension Orchestrator {
             }
         }
         let artifact: BuiltArtifact
+        var knownFacts: BuildFacts?
         switch outcome {
         case let .single(result):
             if run.stop != nil || result.status == .stopped { throw StageStop.cancelled }
@@ -114,16 +131,17 @@ extension Orchestrator {
                 throw StageStop.failed("the build stored no artifact: add an 'artifacts' section to the buildspec")
             }
             var facts = BuildFacts(image: result.image ?? spec.build.image, imageDigest: result.imageDigest)
-            await publish(run.update { $0.setBuildFacts(facts) })
+            await shown(facts)
             if spec.build.check {
                 facts.check = try await check(result, of: built, commit: run.record.commit?.id ?? "HEAD", run)
-                await publish(run.update { $0.setBuildFacts(facts) })
+                await shown(facts)
                 if facts.check?.reproducible == false {
                     throw StageStop.failed("build.check: not reproducible: \(facts.check!.differenceCount) difference(s) from build \(facts.check!.secondBuild), "
                                            + "first \(facts.check!.differences.first ?? "?") (the log lists them)")
                 }
             }
             artifact = primary
+            knownFacts = facts
         case let .batch(batch):
             if run.stop != nil || batch.builds.contains(where: { $0.status == .stopped }) { throw StageStop.cancelled }
             for entry in batch.builds {
@@ -142,10 +160,8 @@ extension Orchestrator {
                 throw StageStop.failed(error.description)
             }
         }
-        let digest = artifact.digest
-        try await pushToBucket(digest, run)
-        await publish(run.update { $0.artifact = digest })
-        return digest
+        try await pushToBucket(artifact.digest, run)
+        return BuiltStage(artifact: artifact.digest, facts: knownFacts)
     }
 
     /// Copies a built artifact to the team's bucket, where other machines fetch it; a bucket

@@ -22,16 +22,18 @@ extension Orchestrator {
         let counted: Set<RunStatus> = [.queued, .running, .waitingApproval, .succeeded, .failed]
         let earlier = force ? [] : try await store.runs(pipeline: pipeline, commit: id)
         if let orphan = earlier.first(where: { !$0.status.isFinal }),
-           let owner = try await store.inFlightRuns().first(where: { $0.run.id == orphan.id }).map({ $0.owner }),
-           owner.map({ !ProcessIdentity.isAlive($0) }) ?? true,
-           try await adopt(orphan, from: owner) {
-            return orphan.id
+           let owner = try await store.inFlightRuns().first(where: { $0.run.id == orphan.id }).map({ $0.owner }) {
+            let owners = try await runOwners()
+            if owner.map({ !owners.isAlive($0) }) ?? true, try await adopt(orphan, from: owner, because: owners.gone(owner)) {
+                return orphan.id
+            }
         }
         if earlier.contains(where: { counted.contains($0.status) }) { return nil }
         let plan = RunPlan(spec)
         let record = RunRecord(id: 0, pipeline: pipeline, status: .queued, trigger: trigger,
                                commit: CommitInfo(id: id, author: "", time: Date(timeIntervalSince1970: 0), message: ""),
                                created: Date(), stages: plan.records)
+        await announceOwner()
         let (stored, version) = try await store.insertRun(record, owner: ProcessIdentity.current)
         await audit(trigger.actor, .trigger, pipeline: pipeline, run: stored.id, "\(trigger.kind.rawValue) \(id)\(force ? " (forced)" : "")")
         try await launch(stored, version: version, spec: spec, plan: plan, from: 0)

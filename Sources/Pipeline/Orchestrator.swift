@@ -24,9 +24,9 @@ typealias ReleaseID = SlipwayAPI.ReleaseID
 /// (waiting for approval, queued, its interrupted build back to pending) with no owner.
 /// The pipelines' retention rules are applied when it starts, hourly, and when a run ends.
 ///
-/// `run(adopting: true)` (what `slipway serve` does) also takes over the runs in flight whose
-/// owner is gone, released or killed, at its start and from then on (see
-/// `Orchestrator+Adoption.swift`). Other processes never execute another's runs and leave
+/// `run(adopting: true)` also takes over the runs in flight whose owner is gone, released or
+/// killed, at its start and from then on (see `Orchestrator+Adoption.swift`); `slipway serve`
+/// leaves that to its `Scheduler`, which does it only while its instance is the elected one. Other processes never execute another's runs and leave
 /// them as they are.
 ///
 /// Opened `readOnly` (for `slipway runs`, `logs`, `pipeline ls`), it writes nothing.
@@ -50,9 +50,16 @@ public final class Orchestrator: PipelineControl {
     /// The first adoption of an adopting service: runs started meanwhile wait for it, so the
     /// runs taken over hold their stages first.
     let firstAdoption = Mutex<Task<Void, Never>?>(nil)
+    /// Since when this process has reached the database without a break (its heartbeats), and
+    /// its first heartbeat (see `Orchestrator+Owners.swift`).
+    let reachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    let firstBeat = Mutex<Task<Void, Never>?>(nil)
     /// The bucket every built artifact is pushed to, and deploys fetch from when this
     /// machine's store lacks one (`--artifacts`, `SLIPWAY_ARTIFACTS`).
     let artifacts: ArtifactBucket?
+    /// Build stages are queued as jobs for `slipway worker` processes instead of running here
+    /// (`slipway serve --workers`); their artifacts come back through `artifacts`.
+    let buildsOnWorkers: Bool
     private let launches: AsyncStream<ActiveRun>
     private let launcher: AsyncStream<ActiveRun>.Continuation
 
@@ -62,10 +69,11 @@ public final class Orchestrator: PipelineControl {
     }
 
     /// An orchestrator on a store opened elsewhere (a PostgreSQL database: `--database`).
-    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil,
+    public init(home: SlipwayHome, store: StateStore, artifacts: ArtifactBucket? = nil, buildsOnWorkers: Bool = false,
                 logger: Logger = Logger(label: "slipway.pipeline")) {
         self.home = home
         self.artifacts = artifacts
+        self.buildsOnWorkers = buildsOnWorkers
         self.logger = logger
         self.store = store
         (launches, launcher) = AsyncStream.makeStream(of: ActiveRun.self)
@@ -88,8 +96,10 @@ public final class Orchestrator: PipelineControl {
     func serve(adopting: Bool = false) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.watchStore() }
+            group.addTask { await self.beatContinually() }
             group.addTask { await self.pruneRegularly() }
             if adopting { group.addTask { await self.adoptContinually() } }
+            if adopting && buildsOnWorkers { group.addTask { await self.reapLeasesContinually() } }
             group.addTask {
                 await self.notifications.deliver(secrets: SecretStore(home: self.home)) { run, text in
                     await self.append(run, stage: "notify", text)
@@ -100,6 +110,7 @@ public final class Orchestrator: PipelineControl {
             }
             launcher.finish()
         }
+        await retireOwner()
     }
 
     /// Registers (or updates) a pipeline from its definition.

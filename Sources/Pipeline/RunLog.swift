@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SlipwayAPI
+import SlipwayCore
 import State
 import Synchronization
 
@@ -23,6 +24,8 @@ final class RunLog: Sendable {
         var batchBytes = 256 << 10
         var chunkBytes = 64 << 10
         var highWater = 8 << 20
+        /// How long a batch the database refuses is tried again before it is given up.
+        var retryFor: Duration = .seconds(120)
     }
 
     private struct State {
@@ -34,6 +37,8 @@ final class RunLog: Sendable {
         /// A flush or close asked for the batch to go now.
         var urgent = false
         var closed = false
+        /// A batch was refused for the lease it was written under.
+        var fencedOff = false
         /// The log was cut at its limit: output is counted, not queued.
         var cut = false
         var droppedBytes: Int64 = 0
@@ -52,6 +57,10 @@ final class RunLog: Sendable {
     let run: RunID
     /// Bytes of output the stored log holds at most (nil: no limit).
     let limit: Int64?
+    /// A worker's lease on the job that writes this log: batches are stored only while it
+    /// holds; the first refused one calls `fenced`, and nothing more is written.
+    let fence: JobLease?
+    private let fenced: @Sendable (SlipwayError) -> Void
     private let store: StateStore
     private let hub: EventHub
     private let logger: Logger
@@ -59,9 +68,11 @@ final class RunLog: Sendable {
     private let state = Mutex(State())
 
     init(run: RunID, limit: Int64?, store: StateStore, hub: EventHub, logger: Logger = Logger(label: "slipway.pipeline"),
-         tuning: Tuning = Tuning()) {
+         tuning: Tuning = Tuning(), fence: JobLease? = nil, fenced: @escaping @Sendable (SlipwayError) -> Void = { _ in }) {
         self.run = run
         self.limit = limit
+        self.fence = fence
+        self.fenced = fenced
         self.store = store
         self.hub = hub
         self.logger = logger
@@ -210,18 +221,44 @@ final class RunLog: Sendable {
         state.withLock { $0.takeWake() }?.resume()
     }
 
+    /// Stores a batch. A database that is away (restarted, cut off) is tried again, the pause
+    /// doubling up to 4 s, for `tuning.retryFor`; meanwhile the producers wait at the high
+    /// water mark, so the lines are late rather than lost.
     private func write(_ pieces: [LogPiece]) async {
-        do {
-            let appended = try await store.appendLog(run: run, pieces, limit: limit)
-            state.withLock { s in
-                s.droppedBytes += appended.droppedBytes
-                s.droppedLines += appended.droppedLines
-                if appended.cut { s.cut = true }
+        let deadline = ContinuousClock.now + tuning.retryFor
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                try await store(pieces)
+                return
+            } catch let error as SlipwayError where error.cause is LeaseLost {
+                // Fenced off: nothing more is queued or written.
+                let first = state.withLock { s in
+                    defer { (s.fencedOff, s.closed) = (true, true) }
+                    return !s.fencedOff
+                }
+                if first { fenced(error) }
+                return
+            } catch {
+                let bytes = pieces.reduce(0) { $0 + $1.text.utf8.count }
+                guard ContinuousClock.now + pause < deadline else {
+                    logger.error("cannot append \(bytes) bytes to the log of run \(run), given up after \(tuning.retryFor.spoken): \(error)")
+                    return
+                }
+                logger.warning("cannot append \(bytes) bytes to the log of run \(run), trying again in \(pause.spoken): \(error)")
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(4))
             }
-            for chunk in appended.chunks { hub.send(chunk) }
-        } catch {
-            let bytes = pieces.reduce(0) { $0 + $1.text.utf8.count }
-            logger.error("cannot append \(bytes) bytes to the log of run \(run): \(error)")
         }
+    }
+
+    private func store(_ pieces: [LogPiece]) async throws {
+        let appended = try await store.appendLog(run: run, pieces, limit: limit, fence: fence)
+        state.withLock { s in
+            s.droppedBytes += appended.droppedBytes
+            s.droppedLines += appended.droppedLines
+            if appended.cut { s.cut = true }
+        }
+        for chunk in appended.chunks { hub.send(chunk) }
     }
 }

@@ -36,8 +36,16 @@ public final class ServiceMetrics: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether this instance schedules: 1, 0, or -1 while nobody said (no gauge shown).
+    private let scheduler = Atomic<Int>(-1)
 
     public init() {}
+
+    /// Sets the `slipway_scheduler` gauge: whether this instance is the one of the service's
+    /// instances that polls, fires schedules, reaps job leases and takes over orphaned runs.
+    public func setScheduler(_ isScheduler: Bool) {
+        scheduler.store(isScheduler ? 1 : 0, ordering: .relaxed)
+    }
 
     func countRequest(method: String, route: String, status: Int) {
         state.withLock { $0.requests[RequestKey(method: method, route: route, status: status), default: 0] += 1 }
@@ -88,6 +96,12 @@ public final class ServiceMetrics: Sendable {
             out += "slipway_stage_duration_seconds_bucket{kind=\(label(kind)),le=\"+Inf\"} \(histogram.count)\n"
             out += "slipway_stage_duration_seconds_sum{kind=\(label(kind))} \(number(histogram.sum))\n"
             out += "slipway_stage_duration_seconds_count{kind=\(label(kind))} \(histogram.count)\n"
+        }
+        let scheduler = scheduler.load(ordering: .relaxed)
+        if scheduler >= 0 {
+            out += "# HELP slipway_scheduler Whether this instance schedules (polls, fires schedules, reaps job leases, "
+                + "takes over orphaned runs): 1, or 0 while another instance does.\n"
+            out += "# TYPE slipway_scheduler gauge\nslipway_scheduler \(scheduler)\n"
         }
         out += "# HELP slipway_http_requests_total HTTP requests answered, by method, route and status.\n"
         out += "# TYPE slipway_http_requests_total counter\n"

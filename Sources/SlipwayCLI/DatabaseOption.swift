@@ -41,7 +41,7 @@ struct DatabaseOption: ParsableArguments {
 
     /// An orchestrator on the configured state.
     func orchestrator(home: SlipwayHome = .fromEnvironment(), readOnly: Bool = false,
-                      artifacts: ArtifactBucket? = nil) async throws -> Orchestrator {
-        Orchestrator(home: home, store: try await store(home: home, readOnly: readOnly), artifacts: artifacts)
+                      artifacts: ArtifactBucket? = nil, buildsOnWorkers: Bool = false) async throws -> Orchestrator {
+        Orchestrator(home: home, store: try await store(home: home, readOnly: readOnly), artifacts: artifacts, buildsOnWorkers: buildsOnWorkers)
     }
 }

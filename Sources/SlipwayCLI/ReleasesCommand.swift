@@ -23,7 +23,7 @@ struct ReleasesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let stage = try stageOption.load() { return try listFleet(stage.targets) }
+        if let found = try await stageOption.load() { return try listFleet(found.stage.targets) }
         guard targets.count == 1, let target = targets.first else { return try listFleet(targets) }
         let releases: [Release]
         if let site = try SiteTarget.parse(target) { releases = try await site.releases() } else { releases = try listed(target) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deploy
 import Foundation
+import Pipeline
 import SlipwayCore
 
 struct RollbackCommand: AsyncParsableCommand {
@@ -34,7 +35,8 @@ struct RollbackCommand: AsyncParsableCommand {
     func run() async throws {
         if targets.count == 1, let target = targets.first, target.hasPrefix("s3://") { return try await rollBackSite(target) }
         var options = DeployOptions()
-        let stage = try stageOption.load()
+        let found = try await stageOption.load()
+        let stage = found?.stage
         if let stage {
             try stage.apply(to: &options)
             options.environment = stage.environment
@@ -43,8 +45,19 @@ struct RollbackCommand: AsyncParsableCommand {
         if let health = healthUrl.map({ HealthCheck.http(url: $0) }) ?? healthCmd.map({ HealthCheck.command($0) }) { options.health = health }
         options.lockWait = wait
         try fleet.apply(to: &options)
-        if let stage { return try rollBackFleet(stage.targets, options: options) }
-        guard targets.count == 1, let target = targets.first else { return try rollBackFleet(targets, options: options) }
+        if let found {
+            let result = try rollBackFleet(found.stage.targets, options: options)
+            // A registered pipeline's stage: its audit trail and recorded releases say so.
+            if let pipeline = found.pipeline {
+                try await stageOption.state.orchestrator().recordStageRollback(pipeline: pipeline, stage: found.stage, result: result, by: CLIActor.current)
+            }
+            if result.error != nil { throw ExitCode(1) }
+            return
+        }
+        guard targets.count == 1, let target = targets.first else {
+            if try rollBackFleet(targets, options: options).error != nil { throw ExitCode(1) }
+            return
+        }
         let host = try ExistingTargetOption.host(target)
         let result = try Rollback(host: host, options: options, events: DeployCommand.printEvents).run(to: to)
         if json { try Terminal.json(result) } else { print(result.current) }
@@ -57,7 +70,8 @@ struct RollbackCommand: AsyncParsableCommand {
 
 
 extension RollbackCommand {
-    func rollBackFleet(_ targets: [String], options: DeployOptions) throws {
+    /// Rolls every target back and prints the result; the caller exits 1 when it has an error.
+    func rollBackFleet(_ targets: [String], options: DeployOptions) throws -> FleetRollbackResult {
         let hosts = try targets.map { try DeployTarget.parse($0).host(events: DeployCommand.printEvents) }
         let result = try FleetRollback(hosts: hosts, options: options, events: DeployCommand.printEvents).run(to: to)
         if json {
@@ -68,9 +82,7 @@ extension RollbackCommand {
             }
             if result.error == nil { print(result.release) }
         }
-        if let error = result.error {
-            if !json { Terminal.error(error) }
-            throw ExitCode(1)
-        }
+        if let error = result.error, !json { Terminal.error(error) }
+        return result
     }
 }

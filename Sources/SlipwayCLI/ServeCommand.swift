@@ -3,6 +3,8 @@ import Foundation
 import Pipeline
 import Server
 import SlipwayCore
+import State
+import Synchronization
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
             first start prints the API token once (only its hash is kept) and creates the webhook \
             secret in $SLIPWAY_HOME/serve/webhook-secret. Changes need the token \
             (Authorization: Bearer TOKEN); reads are open on a loopback address and need the token \
-            otherwise. One service per $SLIPWAY_HOME. SIGTERM or SIGINT shuts down gracefully. Runs \
+            otherwise. One service per $SLIPWAY_HOME. Several services may share one PostgreSQL database (--database, \
+            behind a load balancer): each serves the API, dashboard and webhooks, and one of them, \
+            elected with an advisory lock, schedules (polls, cron, job lease reaping, taking over \
+            runs); when it dies another takes over within seconds (see docs/restarts.md). SIGTERM \
+            or SIGINT shuts down gracefully. Runs \
             in flight survive a restart: this service takes over, where they were, the runs of \
             services and `slipway run` processes that stopped (see docs/restarts.md). With \
             --database postgres://… the state is kept in that PostgreSQL database (a server that does \
@@ -49,6 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
                                valueName: "s3-url"))
     var artifacts: String?
+    @Flag(help: """
+        Queue builds for `slipway worker` processes instead of building here; needs --artifacts (or \
+        $SLIPWAY_ARTIFACTS), where workers put what they build.
+        """)
+    var workers = false
     @OptionGroup var state: DatabaseOption
 
     func run() async throws {
@@ -62,7 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = try connectionLimits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let orchestrator = try await state.orchestrator(home: home, artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let bucket = try ArtifactCommand.configuredBucket(artifacts)
+        if workers && bucket == nil {
+            throw SlipwayError.badInput("--workers needs --artifacts s3://BUCKET[/PREFIX] (or $SLIPWAY_ARTIFACTS): workers put the artifacts they build there")
+        }
+        let orchestrator = try await state.orchestrator(home: home, artifacts: bucket, buildsOnWorkers: workers)
         for directory in pipeline {
             let project = try ProjectPipeline(directory: directory, target: nil)
             try await orchestrator.register(project.spec)
@@ -76,13 +91,24 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.note("webhook secret created in \(service.webhookSecret.file): give your git host the same secret")
         }
         let poller = Poller(orchestrator: orchestrator)
+        let metrics = service.metrics
+        let told = Atomic<Bool>(false)
+        let scheduler = Scheduler(orchestrator: orchestrator, poller: poller) { event in
+            switch event {
+            case .elected: metrics.setScheduler(true)
+            case .deposed, .standby: metrics.setScheduler(false)
+            case .unreachable: break
+            }
+            guard !told.exchange(true, ordering: .relaxed) else { return }
+            Terminal.note(Self.role(event, database: orchestrator.store.dialect == .postgres ? orchestrator.store.path : nil))
+        }
         let host = address.host.contains(":") ? "[\(address.host)]" : address.host
         let reads = service.readAccess == .open ? "reads open" : "reads need the token"
         let scheme = service.scheme
-        // Shutdown stops the poller, then the orchestrator: its runs are released, in their
-        // state, for the next start, which takes them over (as it takes over those of any
-        // process that stopped).
-        let group = try service.serviceGroup(services: [BackgroundLoop { await orchestrator.run(adopting: true) }, BackgroundLoop { await poller.run() }]) { port in
+        // Shutdown stops the scheduling, then the orchestrator: its runs are released, in their
+        // state, for the next start (or the scheduler of the other instances), which takes them
+        // over (as it takes over those of any process that stopped).
+        let group = try service.serviceGroup(services: [BackgroundLoop { await orchestrator.run() }, BackgroundLoop { await scheduler.run() }]) { port in
             Terminal.note("slipway serve: \(scheme)://\(host):\(port)/ (dashboard; API under /api, metrics at /metrics; \(reads))")
         }
         do {
@@ -92,6 +118,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw PortOwner.inUseError(address)
         }
         withExtendedLifetime(lock) {}
+    }
+
+    /// What `slipway serve` says at startup about the scheduler role.
+    static func role(_ event: ElectionEvent, database: String?) -> String {
+        switch event {
+        case .elected:
+            guard let database else { return "scheduler: this instance (polls, fires schedules, reaps job leases, takes over runs)" }
+            return "scheduler: this instance, elected on \(database) (polls, fires schedules, reaps job leases, takes over runs); "
+                + "other instances on the database stand by"
+        case let .standby(holder):
+            return "scheduler: standing by (\(holder.map { "'\($0)'" } ?? "another instance") schedules); this instance serves the API, "
+                + "dashboard and webhooks, and takes over scheduling within seconds if that one stops"
+        case let .unreachable(message, _), let .deposed(message):
+            return "scheduler: not yet (\(message)); this instance keeps trying and serves the API meanwhile"
+        }
     }
 
     /// The defaults under the descriptor limit, raised first to the hard limit as servers do.

@@ -66,7 +66,7 @@ public struct SlipwayCommand: AsyncParsableCommand {
             BuildCommand.self, DeployCommand.self, RollbackCommand.self, ReleasesCommand.self,
             RunCommand.self, RunsCommand.self, LogsCommand.self, ApproveCommand.self, CancelCommand.self, RetryCommand.self, HookCommand.self, PipelineCommand.self,
             AuditCommand.self,
-            ServeCommand.self, SecretCommand.self, StateCommand.self,
+            ServeCommand.self, WorkerCommand.self, WorkersCommand.self, SecretCommand.self, StateCommand.self,
         ])
 
     public init() {}

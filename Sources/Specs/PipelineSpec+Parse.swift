@@ -53,7 +53,7 @@ struct PipelineSpecParser {
 
     static let topLevelKeys = ["name", "source", "build", "stages", "schedule", "notify", "retention"]
     static let sourceKeys = ["repository", "branch", "poll"]
-    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from", "check"]
+    static let buildKeys = ["image", "buildspec", "environment", "secrets", "timeout", "memory", "limits", "seccomp", "network", "runtimes", "deploy-from", "check", "labels"]
     /// The runtimes CodeBuild's `runtime-versions` knows.
     static let runtimeNames: Set<String> = ["android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby"]
     static let stageKeys = ["name", "targets", "strategy", "minimum-healthy-hosts", "drain", "undrain", "health", "approval", "approval-timeout",
@@ -229,6 +229,12 @@ struct PipelineSpecParser {
             else { build.deployFrom = text }
         }
         if let entry = keys["check"] { build.check = helper.bool(entry.value, "build.check") }
+        if let entry = keys["labels"], let labels = reader.strings(entry.value, "build.labels") {
+            for (i, label) in labels.enumerated() where !PipelineSpec.Build.isLabel(label) {
+                reader.error("'\(label)' is not a worker label (letters, digits, '.', '_' and '-')", at: entry.value, "build.labels[\(i)]")
+            }
+            build.labels = Array(Set(labels.filter(PipelineSpec.Build.isLabel))).sorted()
+        }
         if let entry = keys["network"], let text = reader.string(entry.value, "build.network") {
             if let network = PipelineSpec.Network(rawValue: text) { build.network = network } else {
                 reader.error("unknown network '\(text)': use none (loopback only) or host", at: entry.value, "build.network")

@@ -47,13 +47,23 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         /// Build every commit twice (another checkout path, build id, start time and CPU count)
         /// and fail the stage unless the artifacts are the same (`build.check`).
         public var check = false
+        /// Labels a worker must all have to take this pipeline's builds (`build.labels`), when
+        /// builds go to `slipway worker` processes: `[amd64, large]`.
+        public var labels: [String] = []
 
         public init() {}
+
+        /// A worker label (`build.labels`, `slipway worker --labels`): letters, digits, `.`, `_`, `-`.
+        public static func isLabel(_ text: String) -> Bool {
+            !text.isEmpty && text.unicodeScalars.allSatisfy {
+                ".-_".unicodeScalars.contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+            }
+        }
 
         /// The key definitions stored before `limits` used for the memory limit.
         private enum StoredBeforeLimits: String, CodingKey { case memoryBytes }
 
-        /// Definitions stored before `network`, `secrets`, `limits`, `seccomp`, `deployFrom` or `check` existed still decode.
+        /// Definitions stored before `network`, `secrets`, `limits`, `seccomp`, `deployFrom`, `check` or `labels` existed still decode.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             image = try c.decode(String.self, forKey: .image)
@@ -70,6 +80,7 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
             runtimes = try c.decodeIfPresent([String: String].self, forKey: .runtimes) ?? [:]
             deployFrom = try c.decodeIfPresent(String.self, forKey: .deployFrom)
             check = try c.decodeIfPresent(Bool.self, forKey: .check) ?? false
+            labels = try c.decodeIfPresent([String].self, forKey: .labels) ?? []
         }
     }
 

@@ -36,9 +36,16 @@ final class PostgresBackend: StateBackend {
         logger.logLevel = .error   // postgres-nio's connection chatter is not the user's business
         return logger
     }()
+    /// Slipway's own word on the connection: a server lost, and back.
+    private let notices = Logger(label: "slipway.state")
+    /// Whether the server was lost and has not answered since (said once per outage).
+    private let outage = Atomic<Bool>(false)
+    /// How long a transaction waits for a server that cannot be reached.
+    let reconnectPatience: Duration
 
-    init(endpoint: PostgresEndpoint) {
+    init(endpoint: PostgresEndpoint, reconnectPatience: Duration = .seconds(60)) {
         self.endpoint = endpoint
+        self.reconnectPatience = reconnectPatience
     }
 
     deinit {
@@ -66,12 +73,56 @@ final class PostgresBackend: StateBackend {
         try await Self.threads.runIfActive(work)
     }
 
-    /// One transaction on a pooled connection. A pooled connection that fails its BEGIN (the
-    /// server restarted since) is dropped and the transaction starts again on a new one.
+    /// One transaction, tried again while the server cannot be reached (restarting, or the
+    /// network down) for up to `reconnectPatience`, with a doubling pause: a run in flight
+    /// keeps its state through a database restart instead of losing the writes made
+    /// meanwhile. Only a transaction that certainly did not commit is tried again (it failed
+    /// before its COMMIT was sent: the server rolled it back), so nothing is written twice.
     private func transaction<T>(readOnly: Bool, serialized: Bool = true, _ body: (any StateTransaction) throws -> T) throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now + reconnectPatience
+        var pause: Duration = .milliseconds(100)
+        while true {
+            do {
+                let result = try attempt(readOnly: readOnly, serialized: serialized, body)
+                if outage.exchange(false, ordering: .relaxed) {
+                    notices.notice("state database \(endpoint.host):\(endpoint.port) answers again")
+                }
+                return result
+            } catch let failure as Retryable where clock.now + pause < deadline {
+                if !outage.exchange(true, ordering: .relaxed) {
+                    notices.warning("""
+                        state database \(endpoint.host):\(endpoint.port) (user '\(endpoint.user)') cannot be reached: \
+                        \((failure.error as? SlipwayError)?.ownText ?? "\(failure.error)"); trying again for up to \(reconnectPatience.spoken)
+                        """)
+                }
+                Thread.sleep(forTimeInterval: pause.seconds)
+                pause = min(pause * 2, .seconds(2))
+            } catch let failure as Retryable {
+                throw failure.error
+            }
+        }
+    }
+
+    /// A failure worth another try: the server was not reachable, and the transaction did not commit.
+    private struct Retryable: Error {
+        let error: any Error
+    }
+
+    /// One try of a transaction on a pooled connection. A pooled connection that fails its
+    /// BEGIN (the server restarted since) is dropped and the transaction starts again on a new one.
+    private func attempt<T>(readOnly: Bool, serialized: Bool, _ body: (any StateTransaction) throws -> T) throws -> T {
         var pooled = idle.withLock { $0.popLast() }
         while true {
-            let connection = try pooled ?? connect()
+            if let closed = pooled, closed.isClosed {
+                Self.close(closed)
+                pooled = idle.withLock { $0.popLast() }
+                continue
+            }
+            let connection: PostgresConnection
+            do { connection = try pooled ?? connect() } catch {
+                throw PostgresFailure.isUnreachable(error) ? Retryable(error: error) : error
+            }
             let transaction = PostgresTransaction(connection: connection, logger: logger)
             do {
                 try transaction.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" : "BEGIN")
@@ -81,38 +132,59 @@ final class PostgresBackend: StateBackend {
                     pooled = idle.withLock { $0.popLast() }
                     continue
                 }
-                throw error
+                throw PostgresFailure.isUnreachable(error) ? Retryable(error: error) : error
             }
+            var committing = false
             do {
                 if !readOnly && serialized { try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
                 let result = try body(transaction)
+                committing = true
                 try transaction.execute("COMMIT")
                 idle.withLock { $0.append(connection) }
                 return result
             } catch {
-                if !connection.isClosed, (try? transaction.execute("ROLLBACK")) != nil {
+                let alive = !connection.isClosed && (try? transaction.execute("ROLLBACK")) != nil
+                if alive {
                     idle.withLock { $0.append(connection) }
                 } else {
                     Self.close(connection)
                 }
-                throw error
+                // A connection lost before COMMIT: the server rolled the transaction back.
+                throw !committing && !alive && PostgresFailure.isUnreachable(error) ? Retryable(error: error) : error
             }
         }
     }
 
+    /// Milliseconds a transaction may sit idle before the server ends it and its session.
+    static let idleTransactionLimit = 10_000
+
     /// A new connection, signed in; blocks this (pool) thread until then.
     func connect() throws -> PostgresConnection {
-        let id = connections.add(1, ordering: .relaxed).newValue
-        do {
-            var configuration = PostgresConnection.Configuration(host: endpoint.host, port: endpoint.port, username: endpoint.user,
-                                                                 password: endpoint.password, database: endpoint.database,
-                                                                 tls: try tls())
-            configuration.options.connectTimeout = .seconds(10)
-            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
-                                                  id: id, logger: logger).wait()
-        } catch {
+        do { return try connecting().wait() } catch {
             throw PostgresFailure.connecting(error, to: endpoint)
         }
+    }
+
+    /// A new connection, signed in, without holding a thread while it waits (a connection
+    /// kept open for a long time: the scheduler election's).
+    func connectAsync() async throws -> PostgresConnection {
+        do { return try await connecting().get() } catch {
+            throw PostgresFailure.connecting(error, to: endpoint)
+        }
+    }
+
+    private func connecting() throws -> EventLoopFuture<PostgresConnection> {
+        let id = connections.add(1, ordering: .relaxed).newValue
+        var configuration = PostgresConnection.Configuration(host: endpoint.host, port: endpoint.port, username: endpoint.user,
+                                                             password: endpoint.password, database: endpoint.database,
+                                                             tls: try tls())
+        configuration.options.connectTimeout = .seconds(10)
+        // Every transaction here lasts milliseconds: one left open longer belongs to a
+        // process that was paused or cut off mid-write, and the server ends it, so its locks
+        // do not stall every other writer (a frozen worker holding the log's write lock).
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(Self.idleTransactionLimit)")]
+        return PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                                          id: id, logger: logger)
     }
 
     /// The TLS the endpoint asks for, its context made once.
@@ -172,10 +244,31 @@ struct PostgresTransaction: StateTransaction {
             }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger).wait()
+            return try Self.answer(connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger),
+                                   on: connection).wait()
         } catch {
             throw PostgresFailure.statement(error, sql: sql)
         }
+    }
+
+    /// The statement's answer, or `ConnectionLost` once its connection is closed: postgres-nio
+    /// never answers a statement sent on a connection that closed just before (the server
+    /// restarted), and a transaction must not wait for it forever.
+    static func answer(_ answer: EventLoopFuture<PostgresQueryResult>, on connection: PostgresConnection) -> EventLoopFuture<PostgresQueryResult> {
+        let promise = answer.eventLoop.makePromise(of: PostgresQueryResult.self)
+        let settled = Mutex(false)
+        let first: @Sendable () -> Bool = { settled.withLock { done in defer { done = true }; return !done } }
+        let watch = answer.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { task in
+            guard connection.isClosed, first() else { return }
+            task.cancel()
+            promise.fail(PostgresFailure.ConnectionLost())
+        }
+        answer.whenComplete { result in
+            watch.cancel()
+            guard first() else { return }
+            promise.completeWith(result)
+        }
+        return promise.futureResult
     }
 
     static func value(_ cell: PostgresCell) -> SQLValue {
@@ -226,14 +319,19 @@ enum PostgresFailure {
         (error as? PSQLError)?.serverInfo?[.message]
     }
 
+    /// A statement's connection closed before it was answered.
+    struct ConnectionLost: Error {}
+
     /// Whether a failure to connect may pass (the server is starting, or not reachable yet).
     static func isUnreachable(_ error: any Error) -> Bool {
+        if error is ConnectionLost { return true }
         if let error = error as? SlipwayError { return (error.cause as? Cause)?.unreachable ?? false }
         if isTLSFailure(error) { return false }
         guard let error = error as? PSQLError else { return error is NIOConnectionError || error is ChannelError || error is IOError }
         if let state = error.serverInfo?[.sqlState] {
-            // 57P03: the database system is starting up or shutting down; 08…: connection exceptions.
-            return state == "57P03" || state.hasPrefix("08")
+            // 57P01-57P03: the server is shutting down (a restart), crashed, or starting up;
+            // 08…: connection exceptions.
+            return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08")
         }
         return error.code == .connectionError || error.code == .serverClosedConnection
     }
@@ -247,6 +345,7 @@ enum PostgresFailure {
     }
 
     static func reason(_ error: any Error) -> String {
+        if error is ConnectionLost { return "the connection was closed" }
         if let message = serverMessage(error) { return message }
         if let error = error as? PSQLError {
             if let underlying = error.underlying { return reason(underlying) }

@@ -228,6 +228,34 @@ enum StateSchema {
                 """,
             ].map { types($0, dialect) }
         },
+        // The `slipway worker` processes: what they take (labels, concurrency) and when each
+        // last said it was alive (StateStore+Workers).
+        Migration(identifier: "workers") { dialect in
+            [types("""
+                CREATE TABLE worker (
+                    name TEXT PRIMARY KEY,
+                    host TEXT NOT NULL,
+                    labels TEXT NOT NULL,           -- JSON array, sorted
+                    concurrency {int} NOT NULL,
+                    lease {real} NOT NULL,              -- seconds a job stays its own without a heartbeat
+                    started {real} NOT NULL,
+                    heartbeat {real} NOT NULL,
+                    stopped {real}
+                )
+                """, dialect)]
+        },
+        // The processes that own runs, each with its heartbeat (the database's clock), so a
+        // service on another machine can tell a live owner from a dead one (StateStore+Instances).
+        Migration(identifier: "instances") { dialect in
+            [types("""
+                CREATE TABLE instance (
+                    identity TEXT PRIMARY KEY,      -- PID:STARTTIME@MACHINE, as run.owner holds it
+                    host TEXT NOT NULL,
+                    started {real} NOT NULL,
+                    beat {real} NOT NULL            -- the database's clock at its last heartbeat
+                )
+                """, dialect)]
+        },
     ]
 
     /// The newest schema version this Slipway knows.

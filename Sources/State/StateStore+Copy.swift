@@ -22,6 +22,7 @@ extension StateStore {
         ("push", "pushes", ["id"]),
         ("job", "jobs", ["id"]),
         ("job_label", "job labels", ["job", "label"]),
+        ("worker", "workers", ["name"]),
     ]
 
     /// Copies everything this store holds into `destination`, which must be empty (a fresh

@@ -1,6 +1,7 @@
 import Foundation
 import SlipwayAPI
 import SlipwayCore
+import Specs
 
 /// A job's number in the queue.
 public struct JobID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
@@ -84,10 +85,12 @@ public struct JobLease: Sendable, Equatable, Codable {
 /// Why a worker's renewal or result was refused: its lease is no longer the job's (it
 /// expired and the job was re-queued, leased again, or finished). Found as the `cause` of the
 /// SlipwayError the store throws.
-public struct LeaseLost: Error, Sendable, Equatable {
+public struct LeaseLost: Error, Sendable, Equatable, CustomStringConvertible {
     public var lease: JobLease
     /// The job as it is now (nil: deleted with its run).
     public var now: Job?
+    /// Nothing of its own: the error it is the cause of says it all.
+    public var description: String { "" }
 }
 
 /// What reaping did to one job whose lease had expired.
@@ -205,7 +208,7 @@ extension StateStore {
             let now = try Self.clock(now, tx)
             let skipLocked = tx.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let expired = try tx.rows("""
-                SELECT id, attempts, max_attempts, lease_owner, lease_epoch, lease_expiry FROM job
+                SELECT id, run, stage, attempts, max_attempts, lease_owner, lease_epoch, lease_expiry FROM job
                 WHERE state = 'leased' AND lease_expiry < ? ORDER BY id\(skipLocked)
                 """, [now])
             let reaped = try expired.map { row in
@@ -223,6 +226,10 @@ extension StateStore {
                 }
                 try tx.execute("UPDATE job SET state = 'queued', lease_owner = NULL, lease_expiry = NULL WHERE id = ? AND lease_epoch = ?",
                                [id, epoch])
+                // The run's log says so, in the same transaction as the re-queue.
+                let note = "job \(id): the lease of worker '\(owner)' expired at \(Self.timestamp(expiry)) (it stopped renewing it: "
+                    + "killed, or cut off); queued again for attempt \(attempts + 1) of \(maxAttempts)\n"
+                _ = try Self.append(tx, run: RunID(row["run"] as Int64), [LogPiece(stage: row["stage"], text: note, limited: false)], limit: nil)
                 return ReapedJob(job: JobID(rawValue: id), owner: owner, epoch: epoch, state: .queued, attempts: attempts)
             }
             if reaped.contains(where: { $0.state == .queued }) { try Self.announceJobs(tx) }
@@ -254,9 +261,34 @@ extension StateStore {
         return try Self.job(row)
     }
 
+    /// Ends a queued or leased job as failed with `reason` (its run was cancelled): a worker
+    /// holding it is fenced off, and learns it at its next heartbeat or write. Nil when the
+    /// job had already finished.
+    @discardableResult
+    public func cancelJob(_ id: JobID, reason: String) async throws -> Job? {
+        try await write(serialized: false) { tx in
+            try tx.row("""
+                UPDATE job SET state = 'failed', error = ?, finished = ?, lease_expiry = NULL
+                WHERE id = ? AND state IN ('queued', 'leased') RETURNING *
+                """, [reason, try Self.clock(nil, tx), id.rawValue]).map(Self.job)
+        }
+    }
+
+    /// Throws `LeaseLost` unless `held` is still its job's lease; on PostgreSQL the job's row
+    /// stays share-locked to the end of `tx`, so no reaper takes the job back meanwhile.
+    static func requireLease(_ held: JobLease, _ tx: any StateTransaction, doing: String) throws {
+        let lock = tx.dialect == .postgres ? " FOR SHARE" : ""
+        guard try tx.row("SELECT 1 FROM job WHERE id = ? AND lease_epoch = ? AND state = 'leased'\(lock)",
+                         [held.job.rawValue, held.epoch]) == nil else { return }
+        throw leaseLost(held, now: try tx.row("SELECT * FROM job WHERE id = ?", [held.job.rawValue]).map(Self.job), doing: doing)
+    }
+
     /// The refusal of a lease that is no longer the job's, saying what became of the job.
     private func leaseLost(_ held: JobLease, doing: String) async throws -> SlipwayError {
-        let now = try await job(held.job)
+        Self.leaseLost(held, now: try await job(held.job), doing: doing)
+    }
+
+    static func leaseLost(_ held: JobLease, now: Job?, doing: String) -> SlipwayError {
         let what: String = switch (now?.state, now) {
         case (nil, _), (_, nil): "the job no longer exists (its run was deleted)"
         case let (.leased?, job?) where job.leaseEpoch != held.epoch:
@@ -288,8 +320,7 @@ extension StateStore {
     }
 
     static func checkedLabels(_ labels: [String], _ whose: String) throws -> [String] {
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        for label in labels where label.isEmpty || label.unicodeScalars.contains(where: { !allowed.contains($0) }) {
+        for label in labels where !PipelineSpec.Build.isLabel(label) {
             throw SlipwayError.badInput("\(whose): '\(label)' is not a label (use letters, digits, '.', '_' and '-')")
         }
         return Array(Set(labels)).sorted()
@@ -310,13 +341,5 @@ extension StateStore {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, fractions kept.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

@@ -50,8 +50,14 @@ extension StateStore {
     /// end. With a `limit` (bytes), limited output that would take the log past it is cut at
     /// the last whole line that fits, followed by a marker line; from then on, in this batch
     /// and every later one, limited pieces are dropped (and counted) and only the others kept.
-    public func appendLog(run: RunID, _ pieces: [LogPiece], limit: Int64?) async throws -> LogAppend {
-        try await write { tx in try Self.append(tx, run: run, pieces, limit: limit) }
+    /// With a `fence` (a worker's lease on the job that writes them), the batch is refused
+    /// (`LeaseLost`) once that lease is no longer the job's: a worker cut off cannot add lines
+    /// after another took the job over.
+    public func appendLog(run: RunID, _ pieces: [LogPiece], limit: Int64?, fence: JobLease? = nil) async throws -> LogAppend {
+        try await write { tx in
+            if let fence { try Self.requireLease(fence, tx, doing: "writing its log") }
+            return try Self.append(tx, run: run, pieces, limit: limit)
+        }
     }
 
     static let insertChunk = #"INSERT INTO log_chunk (run, "offset", stage, text, size) VALUES (?, ?, ?, ?, ?)"#

@@ -56,13 +56,3 @@ extension StateStore {
         return (applied, StateSchema.version)
     }
 }
-
-extension Duration {
-    /// `250 ms`, `2 s`, `30 s`.
-    var spoken: String {
-        let (whole, attoseconds) = components
-        if whole == 0 { return "\(attoseconds / 1_000_000_000_000_000) ms" }
-        let tenths = attoseconds / 100_000_000_000_000_000
-        return tenths == 0 ? "\(whole) s" : "\(whole).\(tenths) s"
-    }
-}

@@ -341,8 +341,9 @@ struct FleetRun {
 
     /// Packs a release: index.html, and a hook for every event that logs `HOST EVENT VERSION`
     /// (and succeeds when the log is gone: a later test's deploy runs this release's
-    /// BeforeBlockTraffic and ApplicationStop).
-    func pack(_ version: String, padding: Int = 0) throws -> Digest {
+    /// BeforeBlockTraffic and ApplicationStop). `applicationStart`: shell lines its
+    /// ApplicationStart runs after logging (as `start.sh`).
+    func pack(_ version: String, padding: Int = 0, applicationStart: String? = nil) throws -> Digest {
         let source = dir + "/src-" + version
         try makeDirectories(source)
         try Data(body(version).utf8).write(to: URL(fileURLWithPath: source + "/index.html"))
@@ -359,9 +360,14 @@ struct FleetRun {
 
             """.utf8).write(to: URL(fileURLWithPath: source + "/hook.sh"))
         chmod(source + "/hook.sh", 0o755)
+        if let applicationStart {
+            try Data("#!/bin/sh\n./hook.sh || exit\n\(applicationStart)\n".utf8).write(to: URL(fileURLWithPath: source + "/start.sh"))
+            chmod(source + "/start.sh", 0o755)
+        }
         let events = ["BeforeBlockTraffic", "AfterBlockTraffic", "ApplicationStop", "BeforeInstall", "AfterInstall",
                       "ApplicationStart", "ValidateService", "BeforeAllowTraffic", "AfterAllowTraffic"]
-        try Data(appspec(events.map { ($0, "hook.sh") }).utf8).write(to: URL(fileURLWithPath: source + "/appspec.yml"))
+        try Data(appspec(events.map { ($0, $0 == "ApplicationStart" && applicationStart != nil ? "start.sh" : "hook.sh") }).utf8)
+            .write(to: URL(fileURLWithPath: source + "/appspec.yml"))
         return try store.pack(directory: source).digest
     }
 
@@ -384,10 +390,15 @@ struct FleetRun {
 
     /// `slipway deploy` to the four hosts with the drain and undrain commands.
     func deploy(_ artifact: Digest, _ extra: String..., env: [String: String] = [:]) throws -> DeployResult {
+        try deploy(artifact, extra, env: env).result
+    }
+
+    /// The same, with its exit status.
+    func deploy(_ artifact: Digest, _ extra: [String], env: [String: String] = [:]) throws -> (status: Int32, result: DeployResult) {
         let targets = fleet.hosts.flatMap { ["--target", $0.target] }
         let run = slipway(["deploy", artifact.description, "--json", "--drain", drain, "--undrain", undrain] + targets + extra, env: env)
         guard run.output.contains("{") else { throw TestFailure("slipway deploy exited \(run.status) with no result:\n\(run.errors)") }
-        return try decode(run.output)
+        return (run.status, try decode(run.output))
     }
 
     func decode(_ output: String) throws -> DeployResult {

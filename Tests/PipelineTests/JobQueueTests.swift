@@ -280,4 +280,29 @@ struct JobQueueTests {
         start = clock.now
         #expect(await wakeups.next(within: .milliseconds(200)) == false)
     }
+
+    /// A worker's name is its own while it beats: a second worker with it is refused, naming
+    /// the first's host; once that one stopped (or went silent past its lease) the name is free.
+    @Test(arguments: StoreBackend.allCases)
+    func aRunningWorkersNameIsRefusedToAnother(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore().store
+        let worker = WorkerRecord(name: "builder", host: "ci-1", labels: ["large"], concurrency: 2, lease: 30)
+        try await store.registerWorker(worker)
+        var twin = worker
+        twin.host = "ci-2"
+        let error = await #expect(throws: SlipwayError.self) { try await store.registerWorker(twin) }
+        #expect(error?.kind == .badInput && error?.message.contains("a worker named 'builder' is already running on ci-1") == true, "\(String(describing: error))")
+        let run = try await Self.run(in: store)
+        let job = try await store.enqueueJob(NewJob(kind: .build, run: run, stage: "build", labels: ["large"]))
+        _ = try #require(try await store.claimJob(owner: "builder", labels: ["large"], lease: .seconds(30)))
+        let (listed, now) = try await store.workers()
+        #expect(listed.map(\.name) == ["builder"] && listed[0].jobs.map(\.id) == [job.id] && listed[0].state(now: now) == "working")
+        try await store.workerStopped("builder")
+        #expect(try await store.workers().workers[0].state(now: now) == "stopped")
+        try await store.registerWorker(twin)
+        #expect(try await store.workers().workers.map(\.host) == ["ci-2"])
+        var silent = WorkerRecord(name: "quiet", host: "ci-3", labels: [], concurrency: 1, lease: 30)
+        silent.heartbeat = now.addingTimeInterval(-60)
+        #expect(silent.state(now: now) == "lost")
+    }
 }

@@ -36,13 +36,19 @@ final class PipelineFixture: Sendable {
 
     static let appspec = "version: 0.0\nos: linux\n"
 
-    init(buildspec: String = PipelineFixture.buildspec, content: String = "one", artifacts: ArtifactBucket? = nil) throws {
+    /// With a `store` (a PostgreSQL database) the state is there instead of in the home;
+    /// `buildsOnWorkers` queues builds for `slipway worker` processes, and the service reaps
+    /// their expired leases.
+    init(buildspec: String = PipelineFixture.buildspec, content: String = "one", artifacts: ArtifactBucket? = nil,
+         store: StateStore? = nil, buildsOnWorkers: Bool = false) throws {
         directory = try TemporaryDirectory("slipway-pipeline")
         repo = try GitRepository(at: directory.path + "/repo")
         _ = try ImageStore(home: directory.home).busyboxForTests()
-        let orchestrator = try Orchestrator(home: directory.home, artifacts: artifacts)
+        let home = directory.home
+        let orchestrator = try store.map { Orchestrator(home: home, store: $0, artifacts: artifacts, buildsOnWorkers: buildsOnWorkers) }
+            ?? Orchestrator(home: home, artifacts: artifacts)
         self.orchestrator = orchestrator
-        service = Task { await orchestrator.run() }
+        service = Task { await orchestrator.run(adopting: buildsOnWorkers) }
         try write("buildspec.yml", buildspec)
         try write("appspec.yml", Self.appspec)
         try write("content", content)

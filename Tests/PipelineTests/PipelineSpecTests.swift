@@ -21,6 +21,7 @@ struct PipelineSpecTests {
               memory: 1G
               network: host
               check: yes
+              labels: [large, amd64, large]
             stages:
               - name: staging
                 targets: [/srv/staging]
@@ -44,7 +45,7 @@ struct PipelineSpecTests {
         #expect(s.source == .init(repository: "/p/../shop.git", branch: "main", pollInterval: 120))
         #expect(s.build.image == "debian:bookworm" && s.build.buildspec == "ci/buildspec.yml")
         #expect(s.build.environment == ["MODE": "production"] && s.build.timeout == 600 && s.build.limits.memory == .limit(1 << 30))
-        #expect(s.build.network == .host && s.build.check)
+        #expect(s.build.network == .host && s.build.check && s.build.labels == ["amd64", "large"])
         #expect(s.stages.map(\.name) == ["staging", "production"])
         #expect(s.stages[0].strategy == .all && s.stages[0].health?.url == "http://localhost:8080/health")
         #expect(s.stages[1].approval && s.stages[1].strategy == .half && s.stages[1].keep == 3 && s.stages[1].appRoot == "/srv/shop")
@@ -78,6 +79,7 @@ struct PipelineSpecTests {
               memory: lots
               network: wifi
               check: sometimes
+              labels: [large, "not ok"]
             stages:
               - name: live
                 strategy: sideways
@@ -94,11 +96,12 @@ struct PipelineSpecTests {
             "slipway.yml:6:11: error: 'lots' is not a memory size",
             "slipway.yml:7:12: error: unknown network 'wifi': use none (loopback only) or host",
             "slipway.yml:8:10: error: expected yes or no, found 'sometimes' (build.check)",
-            "slipway.yml:10:5: error: the stage has no targets (stages[0].targets)",
-            "slipway.yml:11:15: error: unknown strategy 'sideways'",
-            "slipway.yml:12:13: error: give a url or a command (stages[0].health)",
-            "slipway.yml:13:5: error: the stage has no 'name' (stages[1])",
-            "slipway.yml:13:14: error: target 'ftp://x/y' is neither a directory nor ssh://",
+            "slipway.yml:9:11: error: 'not ok' is not a worker label (letters, digits, '.', '_' and '-') (build.labels[1])",
+            "slipway.yml:11:5: error: the stage has no targets (stages[0].targets)",
+            "slipway.yml:12:15: error: unknown strategy 'sideways'",
+            "slipway.yml:13:13: error: give a url or a command (stages[0].health)",
+            "slipway.yml:14:5: error: the stage has no 'name' (stages[1])",
+            "slipway.yml:14:14: error: target 'ftp://x/y' is neither a directory nor ssh://",
         ] {
             #expect(lines.contains { $0.hasPrefix(expected) }, "\(expected) not in \(lines)")
         }

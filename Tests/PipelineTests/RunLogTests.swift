@@ -143,6 +143,35 @@ struct RunLogTests {
         #expect(text == expected)
         #expect(try await stored().isContiguous)
     }
+
+    /// The database goes away under the log (its connections ended, new ones refused) and
+    /// comes back: the lines written meanwhile are stored when it does, none lost.
+    @Test(.tags(.medium), .enabled(if: PostgresServer.available), .timeLimit(.minutes(2)))
+    func linesWrittenWhileTheDatabaseIsAwayAreStoredWhenItIsBack() async throws {
+        let made = try await StoreBackend.postgres.makeStore()
+        let server = try #require(made.server)
+        guard case let .postgres(endpoint) = made.location else { throw TestFailure("not a PostgreSQL store") }
+        let record = RunRecord(id: 0, pipeline: "site", status: .running, trigger: Trigger(.cli, actor: "ada"), commit: nil, created: Date(),
+                               stages: [StageRecord(name: "build", kind: .build, status: .running)])
+        let run = try await made.store.insertRun(record, owner: nil).record.id
+        let log = RunLog(run: run, limit: nil, store: made.store, hub: hub)
+        log.note("build", "before")
+        await log.flush()
+        let database = endpoint.database
+        func cut(_ allowed: Bool) throws {
+            _ = try server.psql("postgres", "ALTER DATABASE \(database) ALLOW_CONNECTIONS \(allowed)", as: "postgres")
+            if !allowed {
+                _ = try server.psql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'", as: "postgres")
+            }
+        }
+        try cut(false)
+        for i in 1...3 { log.note("build", "while away \(i)") }
+        try await Task.sleep(for: .seconds(3))
+        try cut(true)
+        await log.close()
+        let text = try await made.store.logs(run: run, after: 0).map(\.text).joined()
+        #expect(text == "before\nwhile away 1\nwhile away 2\nwhile away 3\n")
+    }
 }
 
 extension [LogChunk] {
@@ -150,4 +179,5 @@ extension [LogChunk] {
     var isContiguous: Bool {
         first?.offset == 0 && zip(self, dropFirst()).allSatisfy { $0.end == $1.offset }
     }
+
 }

@@ -166,13 +166,15 @@ struct StateStoreSurfaceTests {
                                                        commit: "abc", run: runs[0].id))
         try await source.recordPush(PushNotice(repository: "/srv/git/site", branch: "main", actor: "ada"))
         let job = try await source.enqueueJob(NewJob(kind: .build, run: runs[0].id, stage: "build", labels: ["large", "amd64"]))
+        try await source.registerWorker(WorkerRecord(name: "builder-1", host: "ci-1", labels: ["amd64"], concurrency: 2, lease: 30))
 
         let destination = try await to.makeStore().store
         let copied = try await source.copy(into: destination, pageSize: 2)
         #expect(copied == (try await source.counts()))
         #expect(copied.map(\.kind) == ["pipelines", "runs", "stages", "log chunks", "log cuts", "releases", "approvals", "audit entries", "pushes", "jobs",
-                                      "job labels"])
-        #expect(copied.map(\.count) == [1, 3, 6, 3, 1, 1, 1, 1, 1, 1, 2])
+                                      "job labels", "workers"])
+        #expect(copied.map(\.count) == [1, 3, 6, 3, 1, 1, 1, 1, 1, 1, 2, 1])
+        #expect(try await destination.workers().workers.map(\.name) == ["builder-1"])
         #expect(try await destination.runs(pipeline: nil, limit: 10, before: nil) == (try await source.runs(pipeline: nil, limit: 10, before: nil)))
         for run in runs {
             #expect(try await destination.logs(run: run.id, after: 0) == (try await source.logs(run: run.id, after: 0)))

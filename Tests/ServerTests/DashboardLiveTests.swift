@@ -27,18 +27,26 @@ struct DashboardLiveTests {
             try await page.waitFor("document.querySelector('#approvals[hidden]')", timeout: .seconds(60))
             try await Self.mark(page)
 
-            // A run started elsewhere (the CLI) shows up without a reload, within 2 s.
+            // A run started elsewhere (the CLI) shows up without a reload, within 2 s: pushed, it
+            // shows in milliseconds. The in-test service shares its threads with the rest of the
+            // suite, so one showing may be late: the best of three must be within 2 s (a page that
+            // showed runs only on reload would show none).
             try await page.evaluate("document.querySelector('section.pipeline button.run').focus()")
             let clock = ContinuousClock()
-            let started = clock.now
-            let run = await pipeline.addRun(trigger: Trigger(.cli, actor: "ada"))
-            // Pushed, it shows in milliseconds; the bound leaves room for a loaded test machine (a
-            // page that only showed it on reload would never show it).
-            try await page.waitFor("document.querySelector('#runs tr[data-run=\"\(run.id)\"]')", timeout: .seconds(15))
-            let shown = clock.now - started
-            #expect(shown < .seconds(15))
+            var shown: [Duration] = []
+            var runs: [RunID] = []
+            for _ in 0..<3 {
+                let started = clock.now
+                let run = await pipeline.addRun(trigger: Trigger(.cli, actor: "ada"))
+                runs.append(run.id)
+                try await page.waitFor("document.querySelector('#runs tr[data-run=\"\(run.id)\"]')", timeout: .seconds(15))
+                shown.append(clock.now - started)
+                if shown.last! < .seconds(2) { break }
+            }
+            #expect(shown.min()! < .seconds(2), "shown after \(shown)")
+            let latest = runs.last!
             // The pipeline's latest run too (a refresh that raced the change is followed by another).
-            try await page.waitFor("document.querySelector('section.pipeline .latest').textContent.includes('#\(run.id)')", timeout: .seconds(2))
+            try await page.waitFor("document.querySelector('section.pipeline .latest').textContent.includes('#\(latest)')", timeout: .seconds(10))
             #expect(try await page.evaluate("document.activeElement === document.querySelector('section.pipeline button.run')") as? Bool == true,
                     "the keyboard focus stays on the button whose part was swapped")
 

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A throwaway PostgreSQL 15 cluster (Debian's postgresql-15) on 127.0.0.1, made with initdb in
 /// a temporary directory and run as the unprivileged `postgres` user, started once per test
-/// process and killed with it. Tests sign in as `slipway` with a password (SCRAM, as a real
+/// process and killed with it (`dedicated()`: a cluster of a test's own, which it may restart). Tests sign in as `slipway` with a password (SCRAM, as a real
 /// installation would) and each gets a database of its own (`makeDatabase`), so they stay
 /// independent while sharing one server.
 public final class PostgresServer: Sendable {
@@ -22,18 +22,30 @@ public final class PostgresServer: Sendable {
     }
 
     private static let started = StartedOnce<PostgresServer>("postgres")
+    private static let dedicatedCount = Atomic<Int>(0)
+    /// The running postmaster, and how to start it again (`restart`).
+    private let server: Mutex<Process?>
+    private let command: [String]
 
     public static func shared() throws -> PostgresServer {
-        try started.get { try PostgresServer() }
+        try started.get { try PostgresServer(directory: try TemporaryDirectory.forThisProcess("slipway-postgres")) }
     }
 
-    private init() throws {
+    /// A cluster of its own, for a test that stops or restarts the server (the shared one must
+    /// stay up for every other test). It dies with the test process.
+    public static func dedicated() throws -> PostgresServer {
+        let n = dedicatedCount.add(1, ordering: .relaxed).newValue
+        return try PostgresServer(directory: try TemporaryDirectory.forThisProcess("slipway-postgres-own") + "/\(n)")
+    }
+
+    private init(directory: String) throws {
         guard Self.available, let account = getpwnam("postgres") else {
             throw TestFailure("PostgreSQL 15 is not installed (\(Self.binaries)/postgres, user postgres): run scripts/install-deps")
         }
         let (uid, gid) = (account.pointee.pw_uid, account.pointee.pw_gid)
         // A directory the postgres user can reach: forThisProcess's parents are world-searchable.
-        directory = try TemporaryDirectory.forThisProcess("slipway-postgres")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.directory = directory
         let data = directory + "/data", passwordFile = directory + "/password"
         chmod(directory, 0o755)
         _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((Self.password + "\n").utf8))
@@ -52,37 +64,72 @@ public final class PostgresServer: Sendable {
                                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
         chown(directory + "/server.key", uid, gid)
         chmod(directory + "/server.key", 0o600)
+        // TCP on loopback only (no Unix socket); durability off: a test cluster is thrown
+        // away, and fsyncs on a shared CI disk cost.
+        command = asPostgres + [
+            Self.binaries + "/postgres", "-D", data, "-c", "listen_addresses=127.0.0.1",
+            "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB",
+            "-c", "ssl=on", "-c", "ssl_cert_file=\(directory)/server.crt", "-c", "ssl_key_file=\(directory)/server.key",
+        ]
+        server = Mutex(nil)
         var failure = "PostgreSQL did not start; see \(directory)"
         for _ in 0..<3 {
             let probe = try Loopback.listener(backlog: nil)
             close(probe.fd)
-            let port = probe.port
-            let log = directory + "/postgres-\(port).log"
-            // TCP on loopback only (no Unix socket); durability off: a test cluster is thrown
-            // away, and fsyncs on a shared CI disk cost.
-            let process = try launchServer(asPostgres + [
-                Self.binaries + "/postgres", "-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1",
-                "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB",
-                "-c", "ssl=on", "-c", "ssl_cert_file=\(directory)/server.crt", "-c", "ssl_key_file=\(directory)/server.key",
-            ], log: log)
-            if awaitListening(process, port: port, seconds: 30) {
-                self.port = port
-                // Listening comes before accepting sign-ins ("the database system is starting up").
-                let deadline = Date().addingTimeInterval(30)
-                while true {
-                    do {
-                        try psql("postgres", "CREATE ROLE \(Self.user) LOGIN CREATEDB PASSWORD '\(Self.password)'", as: Self.superuser)
-                        return
-                    } catch let error as TestFailure where "\(error)".contains("starting up") && Date() < deadline {
-                        usleep(50_000)
-                    }
-                }
+            if let process = try Self.launch(command, port: probe.port, directory: directory, failure: &failure) {
+                port = probe.port
+                server.withLock { $0 = process }
+                try psql("postgres", "CREATE ROLE \(Self.user) LOGIN CREATEDB PASSWORD '\(Self.password)'", as: Self.superuser)
+                return
             }
-            kill(process.processIdentifier, SIGKILL)
-            failure = "PostgreSQL did not start on port \(port): " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
         }
         throw TestFailure(failure)
+    }
+
+    /// Starts the postmaster on `port` and waits until it accepts sign-ins; nil (with the
+    /// reason in `failure`) if it did not.
+    private static func launch(_ command: [String], port: Int, directory: String, failure: inout String) throws -> Process? {
+        let log = directory + "/postgres-\(port).log"
+        let process = try launchServer(command + ["-p", String(port)], log: log)
+        if awaitListening(process, port: port, seconds: 30) {
+            // Listening comes before accepting sign-ins ("the database system is starting up").
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let out = try? Program.run(binaries + "/pg_isready", ["-h", "127.0.0.1", "-p", String(port), "-t", "5"])
+                if out?.status == 0 { return process }
+                usleep(50_000)
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        failure = "PostgreSQL did not start on port \(port): " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return nil
+    }
+
+    /// Stops the server as an administrator's restart does (a fast shutdown: every session is
+    /// ended, open transactions roll back), keeps it down for `downFor`, and starts it again
+    /// on the same port. Only for a `dedicated()` server.
+    public func restart(downFor: Duration) throws {
+        try server.withLock { running in
+            if let running {
+                kill(running.processIdentifier, SIGINT)
+                // Down once it removed its pid file (Process.waitUntilExit does not return for a
+                // server started through launchServer's shell).
+                let pidFile = directory + "/data/postmaster.pid", deadline = Date().addingTimeInterval(60)
+                while FileManager.default.fileExists(atPath: pidFile) {
+                    guard Date() < deadline else { throw TestFailure("PostgreSQL did not shut down in 60 s; see \(directory)") }
+                    usleep(20_000)
+                }
+            }
+            running = nil
+            usleep(UInt32(downFor.components.seconds * 1_000_000 + downFor.components.attoseconds / 1_000_000_000_000))
+            var failure = ""
+            guard let process = try Self.launch(command, port: port, directory: directory, failure: &failure) else {
+                throw TestFailure(failure)
+            }
+            running = process
+        }
     }
 
     /// The server's self-signed TLS certificate (PEM), for `sslrootcert`.

@@ -13,10 +13,11 @@ struct ServeProcess {
     var stderr: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
     var isRunning: Bool { process.isRunning }
 
-    /// Starts `slipway serve ARGUMENTS` (default: a free loopback port) on `home`; `shell`
-    /// runs it through `/bin/sh -c` with that prefix (`ulimit -n 128 &&`). Waits until it
-    /// prints its address.
-    static func start(home: String, arguments: [String] = ["--listen", "127.0.0.1:0"], shell: String? = nil) async throws -> ServeProcess {
+    /// Starts `slipway serve ARGUMENTS` (default: a free loopback port) on `home`, with
+    /// `environment` added; `shell` runs it through `/bin/sh -c` with that prefix
+    /// (`ulimit -n 128 &&`). Waits until it prints its address.
+    static func start(home: String, arguments: [String] = ["--listen", "127.0.0.1:0"], shell: String? = nil,
+                      environment: [String: String] = [:]) async throws -> ServeProcess {
         let process = Process()
         if let shell {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -25,7 +26,7 @@ struct ServeProcess {
             process.executableURL = URL(fileURLWithPath: SlipwayCommand.binary)
             process.arguments = ["serve"] + arguments
         }
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLIPWAY_HOME": home]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["SLIPWAY_HOME": home]) { $1 }) { $1 }
         let log = home + "/serve-\(UUID().uuidString).log"
         try makeParent(log)
         FileManager.default.createFile(atPath: log, contents: nil)

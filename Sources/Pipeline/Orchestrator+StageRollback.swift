@@ -1,0 +1,25 @@
+import Deploy
+import Foundation
+import SlipwayAPI
+import Specs
+import State
+
+extension Orchestrator {
+    /// Records a rollback of a registered pipeline's stage run from the command line
+    /// (`slipway rollback --stage`): one audit entry saying from which release to which, and
+    /// on every target it moved, the release as the target's newest recorded one (as
+    /// `rollback(pipeline:target:)` does), so the pipeline's listings name it current.
+    public func recordStageRollback(pipeline: String, stage: PipelineSpec.DeployStage, result: FleetRollbackResult, by actor: String) async throws {
+        let left = Set(result.hosts.compactMap(\.previous).filter { $0 != result.release }).sorted()
+        await audit(actor, .rollback, pipeline: pipeline, run: nil,
+                    "stage \(stage.name): \(left.isEmpty ? "none" : left.joined(separator: ", ")) → \(result.release) (\(result.status))"
+                    + (result.error.map { ": " + $0 } ?? ""))
+        let release = ReleaseID(result.release)
+        let recorded = try await store.deployedReleases(pipeline: pipeline)
+        for (target, host) in zip(stage.targets, result.hosts) where host.current == result.release && host.status == "succeeded" {
+            guard let deployed = recorded.first(where: { $0.target == target && $0.release == release }) else { continue }
+            try await store.recordRelease(DeployedRelease(pipeline: pipeline, target: target, release: release, artifact: deployed.artifact,
+                                                          commit: deployed.commit, run: deployed.run))
+        }
+    }
+}
