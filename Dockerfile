@@ -22,7 +22,8 @@
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config libarchive-dev libzstd-dev zlib1g-dev libsqlite3-dev libxml2-dev libseccomp-dev \
+ && apt-get install -y --no-install-recommends pkg-config libarchive-dev libzstd-dev zlib1g-dev libsqlite3-dev libseccomp-dev \
+      liblzma-dev liblz4-dev libbz2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so a source change does not fetch them again (Package.resolved is used
@@ -32,10 +33,14 @@ RUN swift package resolve
 COPY Sources Sources
 # SwiftPM checks that every declared target's directory exists, test targets included.
 COPY Tests Tests
+COPY scripts/static-libs scripts/
 # -no-pie: a fixed load address leaves the dynamic loader no pointers to relocate, a third of
 # a CLI call's start (docs/benchmarks.md, "Start-up"). Only with the static Swift runtime:
 # against the shared one, the loader warns about protected symbols on every start.
-RUN swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic \
+# scripts/static-libs: libarchive, SQLite, zstd, zlib, libseccomp and libstdc++ linked
+# statically too, so slipway needs only glibc's shared libraries.
+RUN scripts/static-libs /tmp/static \
+ && swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic --pkg-config-path /tmp/static/pkgconfig \
  && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
 # The busybox image's binary is compiled here, where the compiler is, into the recipe's cache;
 # the runtime stage's `slipway image build` finds it there and compiles nothing.
@@ -45,11 +50,10 @@ COPY images images
 RUN SLIPWAY_CACHE=/out/recipe-cache images/busybox/build /tmp/busybox.tar
 
 FROM debian:bookworm-slim
-# libarchive, zstd, zlib, SQLite, libxml2 and libseccomp are linked by slipway; git snapshots sources;
-# openssh-client deploys to ssh:// targets; busybox-static is the container's own healthcheck.
+# slipway links every library but glibc's statically; git snapshots sources; openssh-client
+# deploys to ssh:// targets; busybox-static is the container's own healthcheck.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libarchive13 libzstd1 zlib1g libsqlite3-0 libxml2 libseccomp2 \
-      git openssh-client busybox-static ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends git openssh-client busybox-static ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 # slipway finds slipway-sandbox next to itself.
 COPY --from=build /out/slipway /out/slipway-sandbox /usr/local/bin/

@@ -1,12 +1,15 @@
 # Sourced by the benchmarks: sets SLIPWAY to a release binary unless the caller gave one.
-# Built as the Dockerfile builds it (Swift runtime and Foundation linked statically: a CLI
-# call starts without resolving the shared libraries' symbols), once, into .build-release,
-# with the sandbox helper beside it. Linked at a fixed address (-no-pie), as the Dockerfile
-# does: the dynamic loader then has none of the PIE's 158,000 pointers to relocate at start.
+# Built as the Dockerfile builds it (Swift runtime, Foundation and the C libraries but libc
+# linked statically, see scripts/static-libs: a CLI call starts without loading shared
+# libraries and resolving their symbols), once, into .build-release, with the sandbox helper
+# beside it. Linked at a fixed address (-no-pie), as the Dockerfile does: the dynamic loader
+# then has none of the PIE's 158,000 pointers to relocate at start.
 if [ -z "${SLIPWAY:-}" ]; then
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  "$repo/scripts/static-libs" "$repo/.build-release/static"
   for product in slipway slipway-sandbox; do
-    swift build --package-path "$repo" -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic --scratch-path "$repo/.build-release" --product $product >&2
+    swift build --package-path "$repo" -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic \
+      --pkg-config-path "$repo/.build-release/static/pkgconfig" --scratch-path "$repo/.build-release" --product $product >&2
   done
   SLIPWAY=$repo/.build-release/release/slipway
 fi

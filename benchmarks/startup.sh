@@ -56,16 +56,29 @@ done
 m() { printf '%s\n' "$@" | median; }
 v=$(m "${v_cpu[@]}") h=$(m "${h_cpu[@]}") g=$(m "${g_cpu[@]}")
 
-# Instructions: callgrind on copies without DWARF (valgrind 3.19 cannot read DWARF 5).
+# Instructions: callgrind on copies without DWARF (valgrind 3.19 cannot read DWARF 5), the
+# sandbox helper beside the copy of slipway (where slipway looks for it), the helper itself not
+# counted. The Slipway home is the one every run here shares: its compiled seccomp filter is
+# there after the first sandbox run, as on any machine after its first.
+counted=$work/counted
+mkdir -p "$counted" "$work/no-releases"
 instructions() {
-  cp "$1" "$work/counted" && strip --strip-debug "$work/counted"
+  cp "$1" "$counted/$(basename "$1")" && strip --strip-debug "$counted/$(basename "$1")"
+  local program=$counted/$(basename "$1")
   shift
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/counted" "$@" 2>&1 >/dev/null |
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$program" "$@" 2>&1 >/dev/null |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-vi=- hi=-
+vi=- hi=- si=- ri=-
 if command -v valgrind >/dev/null; then
   vi=$(instructions "$SLIPWAY" --version) hi=$(instructions "$work/hello")
+  # A rollback that fails at once (a target directory with no releases): the whole CLI start,
+  # argument parsing included, and the target's first look.
+  ri=$(instructions "$SLIPWAY" rollback --target "$work/no-releases")
+  if [ "$sandbox" = 1 ]; then
+    cp "$(dirname "$SLIPWAY")/slipway-sandbox" "$counted/slipway-sandbox"
+    si=$(instructions "$SLIPWAY" sandbox run --rootfs "$rootfs" -- /bin/true)
+  fi
 fi
 
 echo "| what | Slipway | peer | ratio | target |"
@@ -73,6 +86,10 @@ echo "|---|---|---|---|---|"
 echo "| \`slipway --version\`, CPU (median of $n) | $(ms "$v") | static Swift hello world with Foundation $(ms "$h") | **$(ratio "$v" "$h")** | ≤ 1.6 |"
 if [ "$vi" != - ]; then
   echo "| \`slipway --version\`, instructions | $vi | hello world $hi | $(ratio "$vi" "$hi") | |"
+  echo "| \`slipway rollback --target T\` (no releases: fails at once), instructions | $ri | | | |"
+fi
+if [ "$si" != - ]; then
+  echo "| \`slipway sandbox run -- /bin/true\`, instructions (slipway's process only) | $si | | | |"
 fi
 echo "| | | \`git --version\` $(ms "$g") | $(ratio "$v" "$g") | |"
 if [ "$sandbox" = 1 ]; then

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Totals of one report group (`reports.<name>`), from its JUnit XML files.
 public struct TestReport: Codable, Sendable, Equatable {
@@ -23,54 +20,53 @@ public struct TestReport: Codable, Sendable, Equatable {
         self.format = format
     }
 
-    /// Adds the test cases of one JUnit XML document.
+    /// Adds the test cases of one JUnit XML document: `<testcase>` elements and their
+    /// `<failure>`, `<error>` and `<skipped>` children, in `<testsuites>` or a bare
+    /// `<testsuite>`. A file that is not well-formed XML counts nothing and is listed as
+    /// unreadable.
     mutating func add(junitXML data: Data, file: String) {
-        let reader = JUnitReader()
-        let parser = XMLParser(data: data)
-        parser.delegate = reader
-        guard parser.parse() else {
+        var counts = JUnitCounts()
+        var scanner = XMLScanner(data)
+        do {
+            try scanner.scan { counts.add($0) }
+        } catch {
             unreadable.append(file)
             return
         }
         files.append(file)
-        total += reader.total
-        failed += reader.failed
-        errors += reader.errors
-        skipped += reader.skipped
-        passed += reader.total - reader.failed - reader.errors - reader.skipped
-        duration += reader.duration
+        total += counts.total
+        failed += counts.failed
+        errors += counts.errors
+        skipped += counts.skipped
+        passed += counts.total - counts.failed - counts.errors - counts.skipped
+        duration += counts.duration
     }
 }
 
-/// Counts `<testcase>` elements and their `<failure>`, `<error>` and `<skipped>` children;
-/// works for both `<testsuites>` and bare `<testsuite>` documents.
-private final class JUnitReader: NSObject, XMLParserDelegate {
+/// The test cases of one document; a case's outcome is its first failure, error or skip.
+private struct JUnitCounts {
     var total = 0, failed = 0, errors = 0, skipped = 0
     var duration: Double = 0
     private var inCase = false
     private var outcome: String?
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
-        switch element {
-        case "testcase":
+    mutating func add(_ event: XMLScanner.Event) {
+        switch event {
+        case .start("testcase", let attributes):
             inCase = true
             outcome = nil
             duration += Double(attributes["time"] ?? "") ?? 0
-        case "failure", "error", "skipped":
+        case .start(let element, _) where element == "failure" || element == "error" || element == "skipped":
             if inCase && outcome == nil { outcome = element }
-        default: break
-        }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        guard element == "testcase" else { return }
-        inCase = false
-        total += 1
-        switch outcome {
-        case "failure": failed += 1
-        case "error": errors += 1
-        case "skipped": skipped += 1
+        case .end("testcase"):
+            inCase = false
+            total += 1
+            switch outcome {
+            case "failure": failed += 1
+            case "error": errors += 1
+            case "skipped": skipped += 1
+            default: break
+            }
         default: break
         }
     }

@@ -43,12 +43,75 @@ public enum SeccompProfile {
     /// READ_IMPLIES_EXEC, other execution domains) is refused.
     public static let allowedPersonalities: [UInt32] = [0, 0x8, 0x20000, 0x20008, 0xffff_ffff]
 
-    /// The compiled filter (classic BPF), built on first use.
+    /// The compiled filter (classic BPF), built on first use: read from `<home>/seccomp` when
+    /// an earlier process compiled the same rules with the same libseccomp, else compiled and
+    /// left there. Compiling costs about 7.5 million instructions, a quarter of a whole
+    /// `slipway sandbox run` (docs/benchmarks.md, "Start-up"); reading the program, a few
+    /// thousand.
     public static func filter() throws -> [UInt8] {
         try compiled.get()
     }
 
-    private static let compiled: Result<[UInt8], SlipwayError> = Result { () throws(SlipwayError) in try compile() }
+    private static let compiled: Result<[UInt8], SlipwayError> = Result { () throws(SlipwayError) in
+        try cachedOrCompiled(in: SlipwayHome.fromEnvironment().path + "/seccomp")
+    }
+
+    /// The program cached in `directory`, or compiled and cached there. The file starts with
+    /// the text of everything the program is compiled from (`rules`) and is used only when
+    /// that text is this process's, this user owns it and nobody else may write it; a cache
+    /// that cannot be written is skipped, not an error.
+    static func cachedOrCompiled(in directory: String) throws(SlipwayError) -> [UInt8] {
+        let header = Array((rules + "\n").utf8)
+        let path = directory + "/filter-" + String(fnv1a(header), radix: 16) + ".bpf"
+        if let program = readCached(path, header: header) { return program }
+        let program = try compile()
+        writeCached(header + program, to: path, in: directory)
+        return program
+    }
+
+    /// What the compiled program depends on: the rules, the native architecture and
+    /// libseccomp's version.
+    static var rules: String {
+        let version = seccomp_version().map { "\($0.pointee.major).\($0.pointee.minor).\($0.pointee.micro)" } ?? "unknown"
+        return "slipway seccomp filter 1; arch \(seccomp_arch_native()); libseccomp \(version); deny \(denied.joined(separator: ",")); "
+            + "namespaces \(namespaceFlags.map { String($0) }.joined(separator: ",")); "
+            + "personalities \(allowedPersonalities.map { String($0) }.joined(separator: ","))"
+    }
+
+    /// 64-bit FNV-1a: a file name for the rules (the file's header is compared whole).
+    private static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
+    private static func readCached(_ path: String, header: [UInt8]) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Syscall.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0,
+              info.st_size > header.count, (Int(info.st_size) - header.count) % 8 == 0, info.st_size <= 1 << 20 else { return nil }
+        var content = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < content.count {
+            let n = content.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            filled += n
+        }
+        guard content.starts(with: header) else { return nil }
+        return Array(content[header.count...])
+    }
+
+    /// Written whole under a temporary name and renamed, so a reader sees all of it or none.
+    private static func writeCached(_ content: [UInt8], to path: String, in directory: String) {
+        guard (try? makeDirectories(directory, mode: 0o700)) != nil else { return }
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let written = content.withUnsafeBytes { (try? Syscall.writeAll(fd, $0, what: temporary)) != nil }
+        Syscall.close(fd)
+        if !written || rename(temporary, path) != 0 { unlink(temporary) }
+    }
 
     /// libseccomp's SCMP_ACT_ERRNO(code).
     static func errnoAction(_ code: Int32) -> UInt32 { 0x0005_0000 | (UInt32(code) & 0xffff) }

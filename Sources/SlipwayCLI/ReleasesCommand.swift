@@ -5,8 +5,8 @@ import SlipwayCore
 import StaticSite
 
 struct ReleasesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "releases",
+    static let configuration = CommandConfiguration.direct(
+        "releases", parent: "slipway",
         abstract: "List a target's releases, newest first, and which one is current.",
         discussion: """
             With several --target, or --stage: which release each host runs (JSON: per target, \

@@ -5,8 +5,8 @@ import Pipeline
 import SlipwayCore
 
 struct RollbackCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rollback",
+    static let configuration = CommandConfiguration.direct(
+        "rollback", parent: "slipway",
         abstract: "Switch a target back to the previous good release (or a named one).",
         discussion: """
             The release left behind stays as it was (published: `rollback --to` can return to it); \

@@ -10,7 +10,7 @@ struct SandboxCommand: ParsableCommand {
         subcommands: [Run.self, Bench.self])
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run",
+        static let configuration = CommandConfiguration.direct("run", parent: "slipway sandbox",
             abstract: "Run CMD in a sandbox over an image; the exit status is the command's.",
             discussion: """
                 The workspace appears at /workspace and is the working directory. Exit status: the \

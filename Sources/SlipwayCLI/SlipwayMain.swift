@@ -16,12 +16,17 @@ public enum SlipwayMain {
             _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
             exit(0)
         }
-        if let unknown = CommandSuggestion.check(arguments, root: SlipwayCommand.self) {
-            Terminal.error(unknown)
-            exit(2)
-        }
         do {
-            var command = try SlipwayCommand.parseAsRoot(arguments)
+            var command: ParsableCommand
+            if let direct = SlipwayCommand.directParse(arguments) {
+                command = direct
+            } else {
+                if let unknown = CommandSuggestion.check(arguments, root: SlipwayCommand.self) {
+                    Terminal.error(unknown)
+                    exit(2)
+                }
+                command = try SlipwayCommand.parseAsRoot(arguments)
+            }
             if var command = command as? AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -65,4 +70,35 @@ public struct SlipwayCommand: AsyncParsableCommand {
         ])
 
     public init() {}
+
+    /// The commands scripts and deploys call often, each a whole process that is mostly start-up:
+    /// parsed as roots of their own, without the tree of every command above them.
+    static var directCommands: [(path: [String], command: ParsableCommand.Type)] {
+        [(["sandbox", "run"], SandboxCommand.Run.self), (["rollback"], RollbackCommand.self), (["releases"], ReleasesCommand.self)]
+    }
+
+    /// `arguments` parsed as one of the `directCommands` alone, or nil for everything else:
+    /// help, a completion-script request, a bad option, a failed validation. Those are left to
+    /// the whole tree, so what they print is what it prints. Parsing the whole tree costs about
+    /// 20 million instructions more, nearly all Swift protocol-conformance scans: the parser
+    /// reflects its completion-script options first (a direct command skips that check, see
+    /// `direct(_:)`), then the path through the tree.
+    static func directParse(_ arguments: [String]) -> ParsableCommand? {
+        for (path, type) in directCommands where arguments.starts(with: path) {
+            guard let command = try? type.parseAsRoot(Array(arguments.dropFirst(path.count))),
+                  Swift.type(of: command) == type else { return nil }
+            return command
+        }
+        return nil
+    }
+}
+
+extension CommandConfiguration {
+    /// The configuration of one of `SlipwayCommand.directCommands`. `parent`, the command path
+    /// above it, tells the parser this command is parsed on its own only for speed: it then
+    /// skips the completion-script check, which only the whole tree answers. As a subcommand
+    /// in the tree, where only the root's is read, it changes nothing.
+    static func direct(_ name: String, parent: String, abstract: String, discussion: String) -> CommandConfiguration {
+        CommandConfiguration(commandName: name, _superCommandName: parent, abstract: abstract, discussion: discussion)
+    }
 }

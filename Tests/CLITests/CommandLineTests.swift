@@ -45,6 +45,23 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: typo))
     }
 
+    /// `sandbox run`, `rollback` and `releases` are parsed on their own when they parse; their
+    /// help, usage errors and validation errors are still the whole tree's.
+    @Test func theDirectlyParsedCommandsAnswerAsTheTreeDoes() throws {
+        let help = try cli.run(["rollback", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: slipway rollback "), "\(help)")
+        let unknown = try cli.run(["sandbox", "run", "--bogus", "--", "true"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("Error: Unknown option '--bogus'"), "\(unknown)")
+        #expect(unknown.stderr.contains("Usage: slipway sandbox run ") && unknown.stderr.contains("See 'slipway sandbox run --help'"), "\(unknown)")
+        let invalid = try cli.run(["releases"])
+        #expect(invalid.status == 2 && invalid.stderr.contains("Error: give --target (one or more) or --stage"), "\(invalid)")
+        #expect(invalid.stderr.contains("Usage: slipway releases "), "\(invalid)")
+        let version = try cli.run(["rollback", "--version"])
+        #expect(version.status == 0 && version.stdout.split(separator: ".").count == 3, "\(version)")
+        let noCommand = try cli.run(["sandbox", "run", "--rootfs", home.path])
+        #expect(noCommand.status == 2 && noCommand.stderr.contains("give the command after --"), "\(noCommand)")
+    }
+
     @Test func aSizePastWhatFitsIsBadUsageNotACrash() throws {
         let unpack = try cli.run(["artifact", "unpack", "sha256:00", home.path + "/out", "--max-size", "99999999999T"])
         #expect(unpack.status == 2, "\(unpack)")
