@@ -31,8 +31,10 @@ WORKDIR /src
 COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 COPY Sources Sources
-# SwiftPM checks that every declared target's directory exists, test targets included.
+# SwiftPM checks that every declared target's directory exists, test targets and the queue
+# benchmark included.
 COPY Tests Tests
+COPY benchmarks/QueueBench benchmarks/QueueBench
 COPY scripts/static-libs scripts/
 # -no-pie: a fixed load address leaves the dynamic loader no pointers to relocate, a third of
 # a CLI call's start (docs/benchmarks.md, "Start-up"). Only with the static Swift runtime:
