@@ -9,7 +9,7 @@
 #   WORK=/tmp/dir benchmarks/queue.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SLIPWAY=${SLIPWAY:-unused} source benchmarks/release.sh
+RELEASE_PRODUCTS=QueueBench source benchmarks/release.sh
 source benchmarks/lib.sh
 require_tools setpriv
 bin=/usr/lib/postgresql/15/bin
@@ -18,7 +18,6 @@ postgres_pid=
 on_exit() { [ -z "$postgres_pid" ] || kill -9 "$postgres_pid" 2>/dev/null || true; }
 use_work_directory queue
 
-swift build -c release --scratch-path .build-release --product QueueBench >&2
 chmod 755 "$work"
 mkdir -m 700 "$work/data" && chown postgres:postgres "$work/data"
 as_postgres=(setpriv --reuid=postgres --regid=postgres --init-groups --reset-env)
