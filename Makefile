@@ -15,13 +15,15 @@ demo: build
 
 # Every test: unit, CLI end to end, sandbox, deploy. First Package.swift is held to the imports:
 # a target that imports what it does not declare, or declares what it does not import, fails.
-# The suites tagged heavy (toolchain images and real projects on them, a fleet under rolling
-# deploys) run last, on their own: they keep both cores busy for minutes, which would starve
-# the suites that measure time.
+# The suites tagged cluster (several Slipway processes and servers at once) and heavy
+# (toolchain images and real projects on them, a fleet under rolling deploys) run after the
+# others, each kind on its own: they keep both cores busy, which would starve the suites that
+# measure time.
 test: deps
 	scripts/check-imports
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
-	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged heavy)"
+	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged heavy cluster)"
+	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged cluster)"
 	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged heavy)"
 
 # The quick loop: only the suites tagged small (no sandbox, no `slipway` binary, no end to end);

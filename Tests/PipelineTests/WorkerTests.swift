@@ -96,7 +96,7 @@ final class WorkerFixture: Sendable {
 /// Builds that `slipway worker` processes take from the queue: spread over several workers,
 /// each built once; a killed worker's job finished by another once its lease expires; a paused
 /// worker fenced off when it wakes; jobs handed back at SIGTERM; labels; cancellation.
-@Suite(.tags(.large), .enabled(if: PostgresServer.available && MotoServer.available))
+@Suite(.tags(.large, .cluster), .serialized, .enabled(if: PostgresServer.available && MotoServer.available))
 struct WorkerTests {
     /// A build that says it started, takes `seconds`, then prints a line its command does not
     /// contain (so the line is counted, not the command echoed in the log).

@@ -94,7 +94,7 @@ import Testing
             let (answered, openAfterOne, closedLater) = try await offPool { () -> (Bool, Bool, Bool) in
                 let connection = try RawConnection(port: port)
                 connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                let reply = connection.read(for: .seconds(5)) { $0.hasSuffix("ok\n") }
+                let reply = connection.read(for: .seconds(30)) { $0.hasSuffix("ok\n") }
                 let early = connection.read(for: .seconds(1))
                 let late = connection.read(for: .seconds(15))
                 return (reply.text.contains("200 OK"), !early.closed, late.closed)

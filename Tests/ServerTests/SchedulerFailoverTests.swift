@@ -8,7 +8,7 @@ import Testing
 /// and named as a machine of its own): every one answers the API, exactly one schedules, and
 /// when that one is killed another takes over within seconds; a run the killed one owned is
 /// taken over once its heartbeat has gone silent.
-@Suite(.tags(.large)) struct SchedulerFailoverTests {
+@Suite(.tags(.large, .cluster)) struct SchedulerFailoverTests {
     /// The bound on taking over scheduling after `kill -9` of the scheduler: its socket closes,
     /// the server drops its lock at once, and a standby tries the lock every second.
     static let takeoverBound: Duration = .seconds(5)
@@ -103,7 +103,7 @@ import Testing
     @Test(.timeLimit(.minutes(4)))
     func aRunOfAServiceKilledOnAnotherMachineIsTakenOverWhenItsHeartbeatStops() async throws {
         let server = try PostgresServer.shared()
-        let site = try await SharedSitePipeline(url: server.url(try server.makeDatabase()), homes: 2, buildSeconds: 6)
+        let site = try await SharedSitePipeline(url: server.url(try server.makeDatabase()), homes: 2, buildSeconds: 20)
         let a = try await site.serve(0)
         defer { a.kill9() }
         let token = try #require(a.token)

@@ -17,4 +17,8 @@ extension Tag {
     /// and client load): `make test` runs these last, on their own, so they do not starve
     /// the suites that measure time. Always also `large`.
     @Tag public static var heavy: Self
+    /// Several Slipway processes and servers of their own at once (workers building, services
+    /// sharing a database, a PostgreSQL restarted): `make test` runs these in a phase of their
+    /// own, so their processes do not starve the suites that measure time. Always also `large`.
+    @Tag public static var cluster: Self
 }
