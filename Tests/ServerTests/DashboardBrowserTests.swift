@@ -112,7 +112,9 @@ func testArtifact(_ name: String) -> String {
             try await page.evaluate("window.confirm = () => true")
             try await page.click(#"tr[data-secret="npm-token"] button"#)
             try await page.waitFor(#"document.readyState === 'complete' && !document.querySelector('tr[data-secret="npm-token"]')"#)
-            #expect(try SecretStore(home: f.home).names(.pipeline("web")).isEmpty)
+            try await waitUntil("the secret to be removed from the store", timeout: .seconds(20)) {
+                try SecretStore(home: f.home).names(.pipeline("web")).isEmpty
+            }
 
             // A page that is not there is a page, not JSON.
             try await page.navigate(live.base + "/no/such/page")
