@@ -17,6 +17,10 @@ public enum SlipwayMain {
             exit(0)
         }
         do {
+            if let hot = HotCommand.parse(arguments) {
+                try await hot.run()
+                exit(0)
+            }
             var command: ParsableCommand
             if let direct = SlipwayCommand.directParse(arguments) {
                 command = direct
