@@ -29,7 +29,7 @@ enum HotCommand: Equatable {
         return nil
     }
 
-    func run() async throws {
+    func run() throws {
         switch self {
         case .sandboxRun(let options): try options.run()
         case .rollback(let single): try single.run()
