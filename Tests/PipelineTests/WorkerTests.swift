@@ -263,8 +263,8 @@ struct WorkerTests {
 
     @Test func badWorkerSettingsAreRefused() throws {
         let moto = try MotoServer.shared()
-        let home = try TemporaryDirectory("slipway-worker-bad")
-        let slipway = SlipwayCommand(home: home.home.path, environment: moto.environment)
+        let scratch = try ScratchHome("slipway-worker-bad")
+        let slipway = scratch.slipway(environment: moto.environment)
         let noBucket = try slipway.run(["worker"], environment: ["SLIPWAY_ARTIFACTS": ""])
         #expect(noBucket.status == 2 && noBucket.stderr.contains("needs --artifacts"), "\(noBucket)")
         let label = try slipway.run(["worker", "--artifacts", "s3://b/p", "--labels", "ok,not ok"])
