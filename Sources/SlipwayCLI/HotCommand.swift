@@ -40,15 +40,16 @@ enum HotCommand: Equatable {
 /// The plain forms of a command line: `--name value`, `--name=value`, `--flag`, and with
 /// `takesCommand` a `--` and everything after it.
 struct PlainArguments {
-    private var values: [String: [String]] = [:]
-    private var flags: Set<String> = []
+    /// In the order given: a dictionary's first use costs more than this whole reading.
+    private var values: [(name: String, value: String)] = []
+    private var flags: [String] = []
     private(set) var command: [String] = []
 
     /// nil for anything else: an unknown name, a short option, an argument before `--`, an
     /// option without its value (or with one that starts with `-`, or `--name=`), a flag with
     /// `=`, a second use of an option that is not `repeatable` or of a flag.
-    init?(_ arguments: ArraySlice<String>, values names: Set<String>, repeatable: Set<String> = [],
-          flags flagNames: Set<String> = [], takesCommand: Bool = false) {
+    init?(_ arguments: ArraySlice<String>, values names: [String], repeatable: [String] = [],
+          flags flagNames: [String] = [], takesCommand: Bool = false) {
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             if argument == "--" {
@@ -60,10 +61,11 @@ struct PlainArguments {
             let body = argument.dropFirst(2)
             let name = String(body.prefix { $0 != "=" })
             if flagNames.contains(name), name.count == body.count {
-                guard flags.insert(name).inserted else { return nil }
+                guard !flags.contains(name) else { return nil }
+                flags.append(name)
                 continue
             }
-            guard names.contains(name), repeatable.contains(name) || values[name] == nil else { return nil }
+            guard names.contains(name), repeatable.contains(name) || value(name) == nil else { return nil }
             let value: String
             if name.count < body.count {
                 value = String(body.dropFirst(name.count + 1))
@@ -72,12 +74,12 @@ struct PlainArguments {
                 guard let next = rest.popFirst(), !next.hasPrefix("-") else { return nil }
                 value = next
             }
-            values[name, default: []].append(value)
+            values.append((name, value))
         }
     }
 
-    func value(_ name: String) -> String? { values[name]?.first }
-    func all(_ name: String) -> [String] { values[name] ?? [] }
+    func value(_ name: String) -> String? { values.first { $0.name == name }?.value }
+    func all(_ name: String) -> [String] { values.filter { $0.name == name }.map(\.value) }
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
     /// `name`'s value read by `convert`: .some(nil) when not given, nil when it does not read.

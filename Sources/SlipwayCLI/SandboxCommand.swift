@@ -183,7 +183,7 @@ extension SandboxSpec.Seccomp: ExpressibleByArgument {}
 /// `slipway sandbox run`'s options, from the parser (`SandboxCommand.Run`) or, in their plain
 /// forms, from `HotCommand`.
 struct SandboxRunOptions: Equatable {
-    static let optionNames: Set<String> = ["image", "rootfs", "workspace", "bind", "network", "memory", "pids", "cpus",
+    static let optionNames = ["image", "rootfs", "workspace", "bind", "network", "memory", "pids", "cpus",
                                            "tmp-size", "upper-size", "seccomp", "timeout", "env"]
 
     var image: String?

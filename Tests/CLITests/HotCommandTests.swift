@@ -66,7 +66,7 @@ import Testing
             return Set(names.matches(in: help, range: NSRange(help.startIndex..., in: help)).map { String(help[Range($0.range(at: 1), in: help)!]) })
         }
         let sandbox = options(SandboxCommand.Run.helpMessage(columns: 400))
-        #expect(sandbox.subtracting(["help"]) == SandboxRunOptions.optionNames)
+        #expect(sandbox.subtracting(["help"]) == Set(SandboxRunOptions.optionNames))
         let rollback = options(RollbackCommand.helpMessage(columns: 400))
         let readByHand: Set<String> = ["target", "to", "health-url", "health-cmd", "wait", "json"]
         let leftToTheParser: Set<String> = ["help", "stage", "pipeline", "file", "database", "batch", "minimum-healthy-hosts",
