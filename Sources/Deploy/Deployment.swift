@@ -183,15 +183,15 @@ final class HostDeployment: @unchecked Sendable {
     }
 
     /// Runs the drain command (none: nothing to do).
-    func drain(_ context: HookContext) throws {
+    func drain(_ context: @autoclosure () -> HookContext) throws {
         guard options.traffic.drain != nil else { return }
         drained = true
-        try options.traffic.run(.block, host: host, context: context, events: events)
+        try options.traffic.run(.block, host: host, context: context(), events: events)
     }
 
     /// Runs the undrain command (none: nothing to do).
-    func undrain(_ context: HookContext) throws {
-        try options.traffic.run(.allow, host: host, context: context, events: events)
+    func undrain(_ context: @autoclosure () -> HookContext) throws {
+        try options.traffic.run(.allow, host: host, context: context(), events: events)
         drained = false
     }
 

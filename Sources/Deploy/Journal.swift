@@ -55,16 +55,22 @@ public struct JournalRecord: Codable, Sendable, Equatable {
 
     /// The record a line's fields make, as its `Decodable` conformance would read them: nil
     /// where that would fail.
-    init?(fields: [String: String]) {
-        guard let timeText = fields["time"], let time = Timestamp.parse(timeText),
-              let event = fields["event"].flatMap(Event.init(rawValue:)), let release = fields["release"] else { return nil }
-        var artifact: Digest?
-        if let text = fields["artifact"] {
-            guard let digest = try? Digest(parsing: text) else { return nil }
-            artifact = digest
+    init?(fields: [(key: String, value: String)]) {
+        var time: Date?, event: Event?, release: String?, artifact: Digest?, commit: String?, previous: String?, note: String?
+        for (key, value) in fields {
+            switch key {
+            case "time": guard let parsed = Timestamp.parse(value) else { return nil }; time = parsed
+            case "event": guard let parsed = Event(rawValue: value) else { return nil }; event = parsed
+            case "release": release = value
+            case "artifact": guard let parsed = try? Digest(parsing: value) else { return nil }; artifact = parsed
+            case "commit": commit = value
+            case "previous": previous = value
+            case "note": note = value
+            default: continue  // as the decoder does, unknown keys are passed over
+            }
         }
-        self.init(event: event, release: release, artifact: artifact, commit: fields["commit"],
-                  previous: fields["previous"], note: fields["note"], time: time)
+        guard let time, let event, let release else { return nil }
+        self.init(event: event, release: release, artifact: artifact, commit: commit, previous: previous, note: note, time: time)
     }
 }
 

@@ -22,7 +22,7 @@ struct SSHSession: Sendable {
         }
         if let port = destination.port { options += ["-p", String(port)] }
         let rest = options + [destination.login, remote]
-        if let custom = ProcessInfo.processInfo.environment["SLIPWAY_SSH_COMMAND"], !custom.isEmpty {
+        if let custom = environmentVariable("SLIPWAY_SSH_COMMAND"), !custom.isEmpty {
             return ["/bin/sh", "-c", custom + " \"$@\"", "ssh"] + rest
         }
         return [Self.ssh] + rest
@@ -36,7 +36,7 @@ struct SSHSession: Sendable {
     }()
 
     static let ssh: String = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let path = environmentVariable("PATH") ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") where access("\(dir)/ssh", X_OK) == 0 { return "\(dir)/ssh" }
         return "/usr/bin/ssh"
     }()
@@ -96,7 +96,7 @@ public struct SSHTimeouts: Sendable, Equatable {
     /// The defaults, with the connect timeout from `SLIPWAY_SSH_CONNECT_TIMEOUT` (seconds) when set.
     public static func fromEnvironment() -> SSHTimeouts {
         var timeouts = SSHTimeouts()
-        if let text = ProcessInfo.processInfo.environment["SLIPWAY_SSH_CONNECT_TIMEOUT"], let seconds = Int(text), seconds > 0 {
+        if let text = environmentVariable("SLIPWAY_SSH_CONNECT_TIMEOUT"), let seconds = Int(text), seconds > 0 {
             timeouts.connect = seconds
             // A short connect timeout asks for quick answers: a silent connection is given up
             // after three missed keep-alives of the same length (at most 10 s each).

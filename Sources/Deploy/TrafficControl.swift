@@ -28,8 +28,10 @@ public struct TrafficControl: Sendable, Equatable {
 
     /// Runs the step's command for `host` (none configured: nothing to do). Its output goes to
     /// `events`; a non-zero exit or a timeout throws, naming the command and its last lines.
-    func run(_ step: Step, host: any ReleaseHost, context: HookContext, events: DeployEventSink) throws {
+    /// `context` is made only when there is a command: it hashes the target's name.
+    func run(_ step: Step, host: any ReleaseHost, context makeContext: @autoclosure () -> HookContext, events: DeployEventSink) throws {
         guard let command = step == .block ? drain : undrain else { return }
+        let context = makeContext()
         var environment = Command.baseEnvironment()
         environment.merge(context.variables) { $1 }
         environment.merge([

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// Names a process so that a reused pid is not mistaken for it, nor a process on another
 /// machine for one on this: `PID:STARTTIME@MACHINE`, the start time in clock ticks since boot
@@ -7,7 +8,7 @@ import Foundation
 /// before machines were named (`PID:STARTTIME`) are of this machine.
 enum ProcessIdentity {
     static let machine: String = {
-        if let named = ProcessInfo.processInfo.environment["SLIPWAY_MACHINE"], !named.isEmpty { return named }
+        if let named = environmentVariable("SLIPWAY_MACHINE"), !named.isEmpty { return named }
         let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines).prefix(8) ?? "unknown"
         return "\(hostName)/\(boot)"

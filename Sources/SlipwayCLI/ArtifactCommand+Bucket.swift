@@ -27,7 +27,7 @@ extension ArtifactCommand {
 
     /// The bucket of `option`, else of $SLIPWAY_ARTIFACTS, else none.
     static func configuredBucket(_ option: String?, field: String = "--artifacts") throws -> ArtifactBucket? {
-        guard let text = option ?? ProcessInfo.processInfo.environment[bucketVariable].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard let text = option ?? environmentVariable(bucketVariable).flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
         return ArtifactBucket(location: try S3Location(parsing: text, field: option == nil ? bucketVariable : field),
                               settings: try S3Settings.fromEnvironment())
     }

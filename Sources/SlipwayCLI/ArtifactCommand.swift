@@ -238,7 +238,7 @@ struct ByteCount: ExpressibleByArgument {
 
 /// SOURCE_DATE_EPOCH, the reproducible-builds convention for "the time of this source".
 func sourceDateEpoch() throws -> Int64 {
-    guard let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], !text.isEmpty else { return 0 }
+    guard let text = environmentVariable("SOURCE_DATE_EPOCH"), !text.isEmpty else { return 0 }
     guard let value = Int64(text), value >= 0 else {
         throw SlipwayError.badInput("SOURCE_DATE_EPOCH='\(text)' is not a number of seconds")
     }

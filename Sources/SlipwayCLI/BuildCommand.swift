@@ -59,7 +59,7 @@ struct BuildCommand: ParsableCommand {
         request.seccomp = limits.seccomp
         request.runtimeImages = RuntimeImages(runtimes)
         request.resolveImage = { reference in try Self.resolveImage(reference, home: home) }
-        request.initiator = "slipway-cli/" + (ProcessInfo.processInfo.environment["USER"] ?? "root")
+        request.initiator = "slipway-cli/" + (environmentVariable("USER") ?? "root")
         // Ctrl-C or TERM stops the build's sandbox; the build is recorded as STOPPED.
         let cancellation = BuildCancellation()
         request.cancellation = cancellation

@@ -4,13 +4,14 @@
 /// Anything else (another value type, a repeated key, bad JSON) gives nil, for the caller
 /// to leave to `JSONDecoder`, so what is read never differs from what it would read.
 public enum FlatJSONObject {
-    public static func strings(_ text: String) -> [String: String]? {
+    /// The members in their order, or nil.
+    public static func strings(_ text: String) -> [(key: String, value: String)]? {
         strings(Array(text.utf8)[...])
     }
 
     /// Concrete, not generic over collections: unspecialised across modules, a generic
     /// reader took 190 instructions a byte.
-    public static func strings(_ bytes: ArraySlice<UInt8>) -> [String: String]? {
+    public static func strings(_ bytes: ArraySlice<UInt8>) -> [(key: String, value: String)]? {
         var reader = Reader(bytes: bytes, at: bytes.startIndex)
         return reader.object()
     }
@@ -19,10 +20,12 @@ public enum FlatJSONObject {
         let bytes: ArraySlice<UInt8>
         var at: Int
 
-        mutating func object() -> [String: String]? {
+        /// Pairs, not a dictionary: hashing every key cost more than reading the line.
+        mutating func object() -> [(key: String, value: String)]? {
             skipSpace()
             guard take(UInt8(ascii: "{")) else { return nil }
-            var fields = [String: String](minimumCapacity: 8)
+            var fields: [(key: String, value: String)] = []
+            fields.reserveCapacity(8)
             skipSpace()
             if take(UInt8(ascii: "}")) { return end() ? fields : nil }
             repeat {
@@ -31,7 +34,8 @@ public enum FlatJSONObject {
                 skipSpace()
                 guard take(UInt8(ascii: ":")) else { return nil }
                 skipSpace()
-                guard let value = string(), fields.updateValue(value, forKey: key) == nil else { return nil }
+                guard let value = string(), !fields.contains(where: { $0.key == key }) else { return nil }
+                fields.append((key, value))
                 skipSpace()
             } while take(UInt8(ascii: ","))
             guard take(UInt8(ascii: "}")) else { return nil }
