@@ -1,6 +1,6 @@
 import Foundation
 import SlipwayCore
-import Sandbox
+@testable import Sandbox
 import SlipwayTestSupport
 import Specs
 import Testing
