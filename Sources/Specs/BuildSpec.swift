@@ -54,10 +54,10 @@ public struct SpecLocation: Sendable, Equatable, Codable {
     public var column: Int
     public var keyPath: String
 
-    public init(line: Int, column: Int, keyPath: String) {
-        self.line = line
-        self.column = column
-        self.keyPath = keyPath
+    /// The top of the file: where a finding about `keyPath` (or, empty, the whole file) is
+    /// reported when no node in the file holds it.
+    public static func start(_ keyPath: String = "") -> SpecLocation {
+        SpecLocation(line: 1, column: 1, keyPath: keyPath)
     }
 
     public func diagnostic(_ severity: Diagnostic.Severity, _ message: String, file: String) -> Diagnostic {
