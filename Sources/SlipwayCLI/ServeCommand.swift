@@ -52,9 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout: SandboxDuration?
     @Option(help: "Time a kept-alive connection may wait for its next request, e.g. 60s (the default).")
     var idleTimeout: SandboxDuration?
-    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
-                               valueName: "s3-url"))
-    var artifacts: String?
+    @OptionGroup var artifacts: ArtifactsOption
     @Flag(help: """
         Queue builds for `slipway worker` processes instead of building here; needs --artifacts (or \
         $SLIPWAY_ARTIFACTS), where workers put what they build.
@@ -73,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = try connectionLimits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let bucket = try ArtifactCommand.configuredBucket(artifacts)
+        let bucket = try artifacts.bucket()
         if workers && bucket == nil {
             throw SlipwayError.badInput("--workers needs --artifacts s3://BUCKET[/PREFIX] (or $SLIPWAY_ARTIFACTS): workers put the artifacts they build there")
         }
