@@ -2,7 +2,7 @@ import Foundation
 import SlipwayCore
 @testable import Sandbox
 import SlipwayTestSupport
-import Specs
+@testable import Specs
 import Testing
 @testable import Build
 
