@@ -51,14 +51,13 @@ struct BuildCachingTests {
     }
 
     @Test func cacheIsSavedThenRestoredByKeyAndByFallbackPrefix() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - if [ -f deps/stamp ]; then echo "restored $(cat deps/stamp)"; else echo fresh; fi
-                  - if [ -f /opt/tool/bin ]; then echo "tool restored"; fi
-                  - mkdir -p deps /opt/tool && echo "$CACHE_ID" > deps/stamp && echo t > /opt/tool/bin
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - if [ -f deps/stamp ]; then echo "restored $(cat deps/stamp)"; else echo fresh; fi
+                - if [ -f /opt/tool/bin ]; then echo "tool restored"; fi
+                - mkdir -p deps /opt/tool && echo "$CACHE_ID" > deps/stamp && echo t > /opt/tool/bin
+            """, after: """
             cache:
               key: deps-$CACHE_ID
               fallback-keys: [ deps- ]

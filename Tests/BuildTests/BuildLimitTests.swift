@@ -66,13 +66,11 @@ struct BuildLimitTests {
 
     @Test("a build that fills /tmp but carries on still fails, with the limit named; flags lift and lower limits")
     func limitReachedFailsEvenWhenTheCommandCarriesOn() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - dd if=/dev/zero of=/tmp/fill bs=1M count=64 || true
-                  - dd if=/dev/zero of=/root/fill bs=1M count=64 || true
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - dd if=/dev/zero of=/tmp/fill bs=1M count=64 || true
+                - dd if=/dev/zero of=/root/fill bs=1M count=64 || true
             """)
         let result = try f.build {
             $0.limits = BuildLimits(tmpSize: .limit(16 << 20), upperSize: .limit(24 << 20))
@@ -105,12 +103,11 @@ struct BuildLimitTests {
 
     @Test("outputs written into the workspace are owned by root on the host, as the artifact rules record them")
     func workspaceOwnership() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - mkdir -p out && echo built > out/result.txt && id -u > out/uid.txt
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - mkdir -p out && echo built > out/result.txt && id -u > out/uid.txt
+            """, after: """
             artifacts:
               files: [ 'out/*' ]
             """)

@@ -11,15 +11,14 @@ import Testing
 @Suite("Builds in the sandbox", .tags(.medium), .serialized)
 struct BuildRunnerTests {
     @Test func trivialBuildStoresItsArtifactWithProvenance() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              exported-variables: [ GREETING ]
-            phases:
-              build:
-                commands:
-                  - mkdir -p out && echo hello > out/hello.txt
-                  - GREETING=hi
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - mkdir -p out && echo hello > out/hello.txt
+                - GREETING=hi
+            """, env: """
+            exported-variables: [ GREETING ]
+            """, after: """
             artifacts:
               files: [ 'out/*' ]
               name: hello-$GREETING
@@ -42,13 +41,11 @@ struct BuildRunnerTests {
     }
 
     @Test func builtinVariablesAndReproducibleSettings() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - echo "src=$CODEBUILD_SRC_DIR pwd=$(pwd) n=$CODEBUILD_BUILD_NUMBER tz=$TZ lc=$LC_ALL host=$(hostname) umask=$(umask)"
-                  - echo "commit=$CODEBUILD_RESOLVED_SOURCE_VERSION epoch=$SOURCE_DATE_EPOCH id=$CODEBUILD_BUILD_ID"
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo "src=$CODEBUILD_SRC_DIR pwd=$(pwd) n=$CODEBUILD_BUILD_NUMBER tz=$TZ lc=$LC_ALL host=$(hostname) umask=$(umask)"
+                - echo "commit=$CODEBUILD_RESOLVED_SOURCE_VERSION epoch=$SOURCE_DATE_EPOCH id=$CODEBUILD_BUILD_ID"
             """, git: true)
         let result = try f.build()
         let log = f.log(result)
@@ -57,17 +54,16 @@ struct BuildRunnerTests {
     }
 
     @Test func filesOutsideTheSourceLiveFromInstallToPostBuildAndSecondaryArtifactsCollectThem() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              install:
-                commands:
-                  - mkdir -p /tmp/tools && echo tool > /tmp/tools/t.txt
-              build:
-                commands:
-                  - cat /tmp/tools/t.txt
-                  - mkdir -p /tmp/plugins/a && echo p1 > /tmp/plugins/a/one.zip && echo p2 > /tmp/plugins/two.zip
-                  - echo doc > README.md
+        let f = try BuildFixture(phases: """
+            install:
+              commands:
+                - mkdir -p /tmp/tools && echo tool > /tmp/tools/t.txt
+            build:
+              commands:
+                - cat /tmp/tools/t.txt
+                - mkdir -p /tmp/plugins/a && echo p1 > /tmp/plugins/a/one.zip && echo p2 > /tmp/plugins/two.zip
+                - echo doc > README.md
+            """, after: """
             artifacts:
               files: [ README.md ]
               secondary-artifacts:
@@ -85,18 +81,16 @@ struct BuildRunnerTests {
     }
 
     @Test func variablesAreLiteralAndOverridesWinInOrder() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              variables:
-                LITERAL: $PATH:/x
-                FROM_SPEC: spec
-                PROJECT: spec
-                OVERRIDE: spec
-            phases:
-              build:
-                commands:
-                  - echo "literal=$LITERAL spec=$FROM_SPEC project=$PROJECT override=$OVERRIDE"
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo "literal=$LITERAL spec=$FROM_SPEC project=$PROJECT override=$OVERRIDE"
+            """, env: """
+            variables:
+              LITERAL: $PATH:/x
+              FROM_SPEC: spec
+              PROJECT: spec
+              OVERRIDE: spec
             """)
         let result = try f.build {
             $0.projectEnvironment = ["PROJECT": "project", "OVERRIDE": "project"]
@@ -106,13 +100,11 @@ struct BuildRunnerTests {
     }
 
     @Test func secondarySourcesAppearAtTheirOwnDirectory() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - cat "$CODEBUILD_SRC_DIR_tools/tool.txt"
-                  - echo "dir=$CODEBUILD_SRC_DIR_tools"
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - cat "$CODEBUILD_SRC_DIR_tools/tool.txt"
+                - echo "dir=$CODEBUILD_SRC_DIR_tools"
             """)
         let tools = f.root + "/tools"
         try makeDirectories(tools)
@@ -158,12 +150,10 @@ struct BuildRunnerTests {
     }
 
     @Test func plainDirectoryIsCopiedWithoutSlipwaysOwnState() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - ls -a | tr '\\n' ' '
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - ls -a | tr '\\n' ' '
             """, files: ["a.txt": "a"])
         // SLIPWAY_HOME inside the source: it must not copy itself into its own workspace.
         let result = try BuildRunner(home: SlipwayHome(path: f.source + "/.slipway")).run(try f.request()) { _ in }
@@ -172,11 +162,10 @@ struct BuildRunnerTests {
     }
 
     @Test func artifactMatchingNothingFailsTheBuild() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands: [ "true" ]
+        let f = try BuildFixture(phases: """
+            build:
+              commands: [ "true" ]
+            """, after: """
             artifacts:
               files: [ 'dist/**/*' ]
             """)
@@ -186,12 +175,11 @@ struct BuildRunnerTests {
     }
 
     @Test func artifactPathsResolveAgainstTheSourceDirectoryNotTheLastDirectory() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - mkdir -p deep/inside && cd deep/inside && echo x > ../../top.txt
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - mkdir -p deep/inside && cd deep/inside && echo x > ../../top.txt
+            """, after: """
             artifacts:
               files: [ top.txt ]
             """)
@@ -200,19 +188,17 @@ struct BuildRunnerTests {
     }
 
     @Test func secretsAreMaskedInTheStoredLog() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              parameter-store:
-                TOKEN: /ci/token
-              secrets-manager:
-                KEY: ci/key:pem
-            phases:
-              build:
-                commands:
-                  - echo "token=$TOKEN"
-                  - printf '%s' "$TOKEN" | base64
-                  - printf '%s\\n' "$KEY"
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo "token=$TOKEN"
+                - printf '%s' "$TOKEN" | base64
+                - printf '%s\\n' "$KEY"
+            """, env: """
+            parameter-store:
+              TOKEN: /ci/token
+            secrets-manager:
+              KEY: ci/key:pem
             """)
         let token = "hunter2-very-secret"
         let key = "-----BEGIN-----\nline-one-secret\nline-two-secret\n-----END-----"
@@ -229,18 +215,16 @@ struct BuildRunnerTests {
     }
 
     @Test func missingSecretOrRuntimeIsRefusedBeforeRunning() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              parameter-store:
-                TOKEN: /ci/token
-            phases:
-              install:
-                runtime-versions:
-                  python: 3.12
-                  nodejs: 18
-              build:
-                commands: [ "true" ]
+        let f = try BuildFixture(phases: """
+            install:
+              runtime-versions:
+                python: 3.12
+                nodejs: 18
+            build:
+              commands: [ "true" ]
+            """, env: """
+            parameter-store:
+              TOKEN: /ci/token
             """)
         do {
             _ = try f.build()
@@ -265,14 +249,12 @@ struct BuildRunnerTests {
     /// A build has its own network namespace (loopback only) unless host networking is asked
     /// for; the choice is part of the result key.
     @Test func networkIsTheBuildsOwnUnlessHostIsAsked() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              exported-variables: [ NETNS ]
-            phases:
-              build:
-                commands:
-                  - NETNS=$(readlink /proc/self/ns/net)
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - NETNS=$(readlink /proc/self/ns/net)
+            """, env: """
+            exported-variables: [ NETNS ]
             """)
         let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
         let isolated = try f.build()
@@ -285,12 +267,10 @@ struct BuildRunnerTests {
     }
 
     @Test func buildThatRunsTooLongTimesOut() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - echo start; sleep 30
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo start; sleep 30
             """)
         let started = Date()
         let result = try f.build { $0.timeout = 1 }
@@ -300,12 +280,10 @@ struct BuildRunnerTests {
     }
 
     @Test func cancelledBuildEndsStopped() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - sleep 30
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - sleep 30
             """)
         let cancellation = BuildCancellation()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { cancellation.cancel() }
@@ -316,12 +294,11 @@ struct BuildRunnerTests {
     }
 
     @Test func reportsAreSummarised() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - mkdir -p reports && cp junit.xml reports/
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - mkdir -p reports && cp junit.xml reports/
+            """, after: """
             reports:
               unit:
                 files: [ '**/*' ]
@@ -348,11 +325,9 @@ struct BuildRunnerTests {
     }
 
     @Test func cleanCheckoutBuildsHeadAndDirtyBuildsTheWorkingTree() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands: [ cat file.txt ]
+        let f = try BuildFixture(phases: """
+            build:
+              commands: [ cat file.txt ]
             """, files: ["file.txt": "committed"], git: true)
         try f.write("file.txt", "edited")
         try f.write("untracked.txt", "new")

@@ -45,6 +45,11 @@ struct BuildFixture {
         if git { try commit(message: "initial", date: "2024-01-02T03:04:05Z") }
     }
 
+    /// The buildspec from its `phases` (the body of `phases:`), `env` and `after` (see `BuildspecText.make`).
+    init(phases: String, env: String? = nil, after: String? = nil, files: [String: String] = [:], git: Bool = false) throws {
+        try self.init(buildspec: BuildspecText.make(phases: phases, env: env, after: after), files: files, git: git)
+    }
+
     func write(_ path: String, _ text: String) throws {
         try directory.write("project/" + path, text)
     }

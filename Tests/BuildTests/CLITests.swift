@@ -36,14 +36,13 @@ struct CommandLineTests {
 
     @Test(.enabled(if: SlipwayCommand.isBuilt))
     func buildJSONCarriesStatusPhasesArtifactsAndCache() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            env:
-              exported-variables: [ V ]
-            phases:
-              build:
-                commands:
-                  - echo built > out.txt; V=7
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo built > out.txt; V=7
+            """, env: """
+            exported-variables: [ V ]
+            """, after: """
             artifacts:
               files: [ out.txt ]
             """, git: true)

@@ -17,6 +17,12 @@ struct HostDriver {
         func status(_ phase: BuildPhase.Name) -> BuildStatus? { phases.first { $0.phase == phase }?.status }
     }
 
+    /// `phases` (the body of the `phases:` mapping, written from column 0) in a buildspec of
+    /// `version`, with `env` (the body of its `env:` mapping) if given.
+    static func run(phases: String, env: String? = nil, version: String = "0.2", environment: [(String, String)] = []) throws -> Run {
+        try run(BuildspecText.make(phases: phases, env: env, version: version), environment: environment)
+    }
+
     static func run(_ yaml: String, environment: [(String, String)] = [], files: [String: String] = [:]) throws -> Run {
         let (spec, diagnostics) = BuildSpec.parse(contents: yaml, file: "buildspec.yml")
         guard let spec else { throw TestFailure("buildspec rejected: \(diagnostics)") }

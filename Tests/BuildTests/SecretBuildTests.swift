@@ -15,14 +15,13 @@ struct SecretBuildTests {
     }
 
     @Test func mappedSecretsAreSetMaskedAndKeptOutOfTheResultKey() throws {
-        let f = try BuildFixture(buildspec: """
-            version: 0.2
-            phases:
-              build:
-                commands:
-                  - echo "token=$NPM_TOKEN"
-                  - mkdir -p out && echo built > out/a.txt
-                  - '[ -n "$NPM_TOKEN" ]'
+        let f = try BuildFixture(phases: """
+            build:
+              commands:
+                - echo "token=$NPM_TOKEN"
+                - mkdir -p out && echo built > out/a.txt
+                - '[ -n "$NPM_TOKEN" ]'
+            """, after: """
             artifacts:
               files: [ 'out/*' ]
             """)

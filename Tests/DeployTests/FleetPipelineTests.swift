@@ -131,10 +131,7 @@ extension FleetTests {
     /// and mode, and what to do; h3 is left exactly as it was; once the owner is put right
     /// the same deploy goes through.
     @Test func aTargetTheSSHUserMayNotWriteStopsTheRolloutNamingTheHostThePathAndThePermission() throws {
-        let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (run, first, v2) = try FleetRun.withV1Live()
         let h3 = run.fleet.hosts[2]
         let account = getpwnam(Fleet.user)!.pointee
         let snapshot = "cd \(h3.root) && ls -lAR --time-style=+%s . && cat .slipway/journal"
@@ -154,9 +151,8 @@ extension FleetTests {
         // Nothing ran on any host (no hook, no drain) and nothing was written on h3.
         #expect(run.events().isEmpty, "\(run.events().map(\.text))")
         #expect(try run.fleet.run(on: h3, snapshot) == before)
-        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
         #expect(run.fleet.drained().isEmpty)
-        try run.expectServing("v1")
+        try run.expectStill(on: first, serving: "v1")
 
         // Put right, the same deploy converges.
         chown(h3.root, account.pw_uid, account.pw_gid)
@@ -179,23 +175,16 @@ extension FleetTests {
         }
         let h3 = run.fleet.hosts[2]
         #expect(chown(h3.directory + "/state", 0, 0) == 0 && chmod(h3.directory + "/state", 0o755) == 0)
-        let v1 = try run.pack("v1")
+        let (_, first) = try run.deployEverywhere("v1")
         let v2 = try run.pack("v2", applicationStart: #"touch "${RELEASE_PATH%/app/releases/*}/state/started""#)
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
         run.clearLogs()
 
         let (status, result) = try run.deploy(v2, ["--batch", "one"])
         #expect(status == 1)
-        #expect(result.status == "rolled-back")
-        #expect(result.hosts.map(\.status) == [.reverted, .reverted, .reverted, .notSwitched])
-        #expect(result.hosts.allSatisfy { $0.current == first.release })
+        run.expectRolledBackAtH3(result, to: first)
         let error = result.error ?? ""
         #expect(error == "\(Fleet.user)@\(h3.address): ApplicationStart: start.sh exited with status 1: "
                 + "touch: cannot touch '\(h3.directory)/state/started': Permission denied", "\(error)")
-        let names = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
-        #expect(result.aftermath == "rolled back to release \(first.release ?? "") on \(names[0]), \(names[1]), \(names[2]); not switched: \(names[3])",
-                "\(result.aftermath ?? "")")
         // h1 and h2 started v2 before h3 failed; h3 went back first, then h2, then h1.
         let starts = run.events().filter { $0.event == "ApplicationStart" }.map(\.text)
         #expect(starts == ["h1 ApplicationStart v2", "h2 ApplicationStart v2", "h3 ApplicationStart v2",
@@ -214,9 +203,7 @@ extension FleetTests {
     /// terminal could only fail after the switch).
     @Test func aRunasRootHookWithoutARootLoginIsRefusedBeforeAnythingSwitches() throws {
         let run = try FleetRun()
-        let v1 = try run.pack("v1")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (_, first) = try run.deployEverywhere("v1")
         let source = try run.directory.directory("src-runas")
         try Data(run.body("v2").utf8).write(to: URL(fileURLWithPath: source + "/index.html"))
         try Data("#!/bin/sh\nid -un\n".utf8).write(to: URL(fileURLWithPath: source + "/start.sh"))
@@ -229,17 +216,15 @@ extension FleetTests {
         let (status, result) = try run.deploy(v2, ["--batch", "one"])
         #expect(status == 1)
         #expect(result.status == "failed")
-        let names = Set(run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" })
         let error = result.error ?? ""
         let host = String(error.prefix { $0 != ":" })
-        #expect(names.contains(host) && error == "\(host): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
+        #expect(run.logins.contains(host) && error == "\(host): ApplicationStart: start.sh: runas: running a hook as 'root' needs root "
                 + "(the SSH user here is \(Fleet.user), not root)", "\(error)")
         #expect(result.hosts.allSatisfy { $0.status == .failed || $0.status == .notSwitched }, "\(result.hosts)")
         // No host left rotation, none ran a hook of the old release or switched.
         #expect(run.events().isEmpty, "\(run.events().map(\.text))")
-        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
         #expect(run.fleet.drained().isEmpty)
-        try run.expectServing("v1")
+        try run.expectStill(on: first, serving: "v1")
     }
 
     /// A stage rollback refuses hosts that would go back to different releases, naming each,
@@ -248,9 +233,9 @@ extension FleetTests {
     /// host stays out of rotation, the rest are untouched, and the run says so (exit 1).
     @Test func aStageRollbackRefusesHostsThatDisagreeAndStopsAtAHostThatFails() throws {
         let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2"), v3 = try run.pack("v3")
-        let one = try run.deploy(v1), two = try run.deploy(v2)
-        #expect(one.succeeded && two.succeeded)
+        let (_, one) = try run.deployEverywhere("v1")
+        let (v2, two) = try run.deployEverywhere("v2")
+        let v3 = try run.pack("v3")
         let h1 = run.fleet.hosts[0], h3 = run.fleet.hosts[2]
         let three = run.slipway(["deploy", v3.description, "--target", h1.target, "--json"])
         #expect(three.status == 0, "\(three.errors)")
@@ -258,7 +243,7 @@ extension FleetTests {
         run.clearLogs()
 
         // h1 would go back to v2, the others to v1.
-        let names = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
+        let names = run.logins
         let refused = run.slipway("rollback", "--stage", "web", "--file", run.pipelineFile)
         #expect(refused.status == 2)
         let expected = "the hosts would roll back to different releases (\(names[0]): \(two.release ?? ""), "
@@ -270,8 +255,7 @@ extension FleetTests {
 
         let to = run.slipway("rollback", "--stage", "web", "--file", run.pipelineFile, "--to", one.release ?? "", "--json")
         #expect(to.status == 0, "\(to.output)\(to.errors)")
-        for host in run.fleet.hosts { #expect(run.current(host) == one.release) }
-        try run.expectServing("v1")
+        try run.expectStill(on: one, serving: "v1")
 
         // Again on v2 everywhere (h1's previous release is now v3: back to v1 by name); then
         // h3's health check fails after its rollback switch.

@@ -42,8 +42,8 @@ import Testing
 
     @Test func aRollingDeployRunsTheTrafficStepsInCodeDeployOrderOneBatchAtATime() throws {
         let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        #expect(try run.deploy(v1).succeeded)
+        let (v1, _) = try run.deployEverywhere("v1")
+        let v2 = try run.pack("v2")
         try run.expectServing("v1")
         run.clearLogs()
 
@@ -81,10 +81,7 @@ import Testing
     }
 
     @Test func aHostThatFailsStopsTheRolloutAndTheSwitchedHostsGoBackThroughTheBalancer() throws {
-        let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (run, first, v2) = try FleetRun.withV1Live()
         run.clearLogs()
         let h3 = run.fleet.hosts[2]
         FileManager.default.createFile(atPath: h3.directory + "/FAIL", contents: Data())
@@ -92,16 +89,11 @@ import Testing
 
         let result = try run.deploy(v2, "--health-cmd", #"test ! -e "$RELEASE_PATH/../../../FAIL" || { echo h3 is unhealthy; exit 1; }"#,
                                     "--health-timeout", "1")
-        #expect(result.status == "rolled-back")
-        #expect(result.hosts.map(\.status) == [.reverted, .reverted, .reverted, .notSwitched])
-        #expect(result.hosts.allSatisfy { $0.current == first.release })
-        // Which host, why, and what was reverted.
+        run.expectRolledBackAtH3(result, to: first)
+        // Which host and why.
         let error = result.error ?? ""
         #expect(error.hasPrefix("\(Fleet.user)@\(h3.address): health check failed"), "\(error)")
         #expect(error.contains("h3 is unhealthy"), "\(error)")
-        let names = run.fleet.hosts.map { "\(Fleet.user)@\($0.address)" }
-        #expect(result.aftermath == "rolled back to release \(first.release ?? "") on \(names[0]), \(names[1]), \(names[2]); not switched: \(names[3])",
-                "\(result.aftermath ?? "")")
 
         // h3 went back first (it was out of rotation already), then h2 and h1, each drained
         // again, its v2 block hooks and stop, then v1 started and back in service.
@@ -117,10 +109,7 @@ import Testing
     }
 
     @Test func anUnreachableHostStopsTheRolloutInBoundedTimeAndARerunConverges() throws {
-        let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (run, first, v2) = try FleetRun.withV1Live()
         let h3 = run.fleet.hosts[2]
         // The drain command cuts h3 off the network right after taking it out of rotation.
         try Data("\(h3.name) \(h3.link)\n".utf8).write(to: URL(fileURLWithPath: run.cutFile))
@@ -156,10 +145,7 @@ import Testing
     }
 
     @Test func aChangedHostKeyIsRefusedNamingTheHostBeforeAnythingChanges() throws {
-        let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (run, first, v2) = try FleetRun.withV1Live()
         // known_hosts with another key for h2, as after a reinstall or an impostor.
         let h2 = run.fleet.hosts[1]
         let known = run.dir + "/known_hosts"
@@ -179,15 +165,11 @@ import Testing
         #expect(result.error?.hasPrefix("\(Fleet.user)@\(h2.address): ssh to \(Fleet.user)@\(h2.address) failed: Host key verification failed") == true,
                 "\(result.error ?? "")")
         #expect(result.hosts.allSatisfy { $0.status != .live })
-        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
-        try run.expectServing("v1")
+        try run.expectStill(on: first, serving: "v1")
     }
 
     @Test func aBalancerReloadThatFailsStopsTheRolloutBeforeAnySwitch() throws {
-        let run = try FleetRun()
-        let v1 = try run.pack("v1"), v2 = try run.pack("v2")
-        let first = try run.deploy(v1)
-        #expect(first.succeeded)
+        let (run, first, v2) = try FleetRun.withV1Live()
         let upstream = try String(contentsOfFile: run.fleet.upstreamFile, encoding: .utf8)
         try Data((upstream + "this is not nginx;\n").utf8).write(to: URL(fileURLWithPath: run.fleet.upstreamFile))
         defer {
@@ -200,9 +182,8 @@ import Testing
         #expect(error.hasPrefix("\(Fleet.user)@\(run.fleet.hosts[0].address): BlockTraffic: the drain command"), "\(error)")
         #expect(error.contains("unknown directive \"this\""), "\(error)")
         #expect(result.hosts.map(\.status) == [.failed, .notSwitched, .notSwitched, .notSwitched])
-        for host in run.fleet.hosts { #expect(run.current(host) == first.release) }
         // The balancer kept its last good configuration: every host still serves v1.
-        try run.expectServing("v1")
+        try run.expectStill(on: first, serving: "v1")
     }
 
     @Test func aFullDiskOnOneHostFailsItsPreparationAndNothingSwitches() throws {
@@ -371,6 +352,24 @@ struct FleetRun {
         return try store.pack(directory: source).digest
     }
 
+    /// A fresh run with v1 live on every host and v2 packed: where a test of a rollout starts.
+    static func withV1Live() throws -> (run: FleetRun, first: DeployResult, v2: Digest) {
+        let run = try FleetRun()
+        let (_, first) = try run.deployEverywhere("v1")
+        return (run, first, try run.pack("v2"))
+    }
+
+    /// Packs `version` and deploys it to the four hosts, expecting it to succeed.
+    func deployEverywhere(_ version: String) throws -> (artifact: Digest, result: DeployResult) {
+        let artifact = try pack(version)
+        let result = try deploy(artifact)
+        #expect(result.succeeded, "deploying \(version): \(result)")
+        return (artifact, result)
+    }
+
+    /// `user@address` of each host, as deploy results name them.
+    var logins: [String] { fleet.hosts.map { "\(Fleet.user)@\($0.address)" } }
+
     var environment: [String: String] {
         ["SLIPWAY_HOME": home, "SLIPWAY_SSH_COMMAND": fleet.sshCommand, "SLIPWAY_SSH_CONNECT_TIMEOUT": "3"]
     }
@@ -430,6 +429,21 @@ struct FleetRun {
     func maximumDrained() -> Int {
         ((try? String(contentsOfFile: fleet.trafficLog, encoding: .utf8)) ?? "").split(separator: "\n")
             .filter { $0.hasPrefix("drain ") }.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.max() ?? 0
+    }
+
+    /// A rollout that stopped at h3: h3, h2 and h1 went back to `live`'s release, h4 was never switched.
+    func expectRolledBackAtH3(_ result: DeployResult, to live: DeployResult) {
+        #expect(result.status == "rolled-back")
+        #expect(result.hosts.map(\.status) == [.reverted, .reverted, .reverted, .notSwitched])
+        #expect(result.hosts.allSatisfy { $0.current == live.release })
+        #expect(result.aftermath == "rolled back to release \(live.release ?? "") on \(logins[0]), \(logins[1]), \(logins[2]); not switched: \(logins[3])",
+                "\(result.aftermath ?? "")")
+    }
+
+    /// Every host is still on `live`'s release and serves `version` through the balancer.
+    func expectStill(on live: DeployResult, serving version: String) throws {
+        for host in fleet.hosts { #expect(current(host) == live.release, "\(host.name)") }
+        try expectServing(version)
     }
 
     /// Every host in `hosts` serves `version` through the balancer, and no other host answers.

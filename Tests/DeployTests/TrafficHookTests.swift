@@ -37,39 +37,40 @@ import Testing
                             "v2 ApplicationStart", "v2 ValidateService", "v2 BeforeAllowTraffic", "v2 AfterAllowTraffic"])
     }
 
-    @Test func aFailedValidationBringsTheOldReleaseBackIntoService() throws {
-        let f = try Fixture()
-        #expect(try release(f, "v1").succeeded)
-        f.log.clear()
-        let failed = try release(f, "v2", failing: "ValidateService")
-        #expect(!failed.succeeded)
-        #expect(f.read("current/index.html") == "v1")
-        #expect(f.lines == ["v2 BeforeInstall", "v2 AfterInstall",
-                            "v1 BeforeBlockTraffic", "v1 AfterBlockTraffic", "v1 ApplicationStop",
-                            "v2 ApplicationStart", "v2 ValidateService",
-                            "v1 ApplicationStart", "v1 ValidateService", "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"])
+    /// A deploy of v2 over a live v1 where one hook fails: v1's (`live`) or v2's (`new`).
+    struct FailedHook: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var live: String? = nil
+        var new: String? = nil
+        /// The hooks' lines of the v2 deploy.
+        var lines: [String]
     }
 
-    @Test func aFailedAllowTrafficHookRevertsToo() throws {
-        let f = try Fixture()
-        #expect(try release(f, "v1").succeeded)
-        f.log.clear()
-        let failed = try release(f, "v2", failing: "AfterAllowTraffic")
-        #expect(!failed.succeeded)
-        #expect(f.read("current/index.html") == "v1")
-        #expect(f.lines.suffix(4) == ["v1 ApplicationStart", "v1 ValidateService", "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"])
-    }
-
-    @Test func aFailedBlockHookLeavesTheOldReleaseLiveAndBackInService() throws {
-        let f = try Fixture()
-        #expect(try release(f, "v1", failing: "AfterBlockTraffic").succeeded)
-        f.log.clear()
-        let failed = try release(f, "v2")
-        #expect(!failed.succeeded)
-        #expect(f.read("current/index.html") == "v1")
+    static let failedHooks = [
+        FailedHook(testDescription: "a failed validation brings the old release back into service", new: "ValidateService",
+                   lines: ["v2 BeforeInstall", "v2 AfterInstall", "v1 BeforeBlockTraffic", "v1 AfterBlockTraffic", "v1 ApplicationStop",
+                           "v2 ApplicationStart", "v2 ValidateService",
+                           "v1 ApplicationStart", "v1 ValidateService", "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"]),
+        FailedHook(testDescription: "a failed allow-traffic hook reverts too", new: "AfterAllowTraffic",
+                   lines: ["v2 BeforeInstall", "v2 AfterInstall", "v1 BeforeBlockTraffic", "v1 AfterBlockTraffic", "v1 ApplicationStop",
+                           "v2 ApplicationStart", "v2 ValidateService", "v2 BeforeAllowTraffic", "v2 AfterAllowTraffic",
+                           "v1 ApplicationStart", "v1 ValidateService", "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"]),
         // Never stopped, never switched: only its traffic is allowed again.
-        #expect(f.lines == ["v2 BeforeInstall", "v2 AfterInstall", "v1 BeforeBlockTraffic", "v1 AfterBlockTraffic",
-                            "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"])
+        FailedHook(testDescription: "a failed block hook leaves the old release live and back in service", live: "AfterBlockTraffic",
+                   lines: ["v2 BeforeInstall", "v2 AfterInstall", "v1 BeforeBlockTraffic", "v1 AfterBlockTraffic",
+                           "v1 BeforeAllowTraffic", "v1 AfterAllowTraffic"]),
+    ]
+
+    /// The deploy fails, v1 stays (or is again) current, and the hooks run in `lines`' order.
+    @Test(arguments: failedHooks)
+    func aFailedHookLeavesTheOldReleaseInService(_ failure: FailedHook) throws {
+        let f = try Fixture()
+        #expect(try release(f, "v1", failing: failure.live).succeeded)
+        f.log.clear()
+        let failed = try release(f, "v2", failing: failure.new)
+        #expect(!failed.succeeded)
+        #expect(f.read("current/index.html") == "v1")
+        #expect(f.lines == failure.lines)
     }
 
     @Test func rollbackTakesTheCurrentReleaseOutOfServiceFirst() throws {

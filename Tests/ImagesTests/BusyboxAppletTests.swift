@@ -12,19 +12,17 @@ import Testing
 struct BusyboxAppletTests {
     /// A store holding the busybox image, and the CLI pointed at it.
     struct Fixture {
-        let scratch: TemporaryDirectory
-        let slipway: SlipwayCommand
+        let scratch: ScratchHome
         let image: ImageRecord
 
         init() throws {
-            scratch = try TemporaryDirectory("slipway-applets")
-            image = try ImageStore(home: scratch.home).busyboxForTests()
-            slipway = SlipwayCommand(home: scratch.home.path)
+            scratch = try ScratchHome("slipway-applets")
+            image = try scratch.store.busyboxForTests()
         }
 
         /// `sh -c script` in a sandbox on the image; the output, failing the test on a bad exit.
         func sandbox(_ script: String, network: String = "none", sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let run = try slipway.run(["sandbox", "run", "--image", "busybox", "--network", network, "--timeout", "30s",
+            let run = try scratch.slipway().run(["sandbox", "run", "--image", "busybox", "--network", network, "--timeout", "30s",
                                        "--", "/bin/sh", "-c", script], timeout: .seconds(60))
             #expect(run.status == 0, "\(script): \(run)", sourceLocation: sourceLocation)
             return run.stdout
@@ -69,7 +67,7 @@ struct BusyboxAppletTests {
         let fixture = try Fixture()
         // nc accepts and never replies (its stdin stays open, so it never closes the
         // connection either); wget -T 1 must time out.
-        let run = try fixture.slipway.run(["sandbox", "run", "--image", "busybox", "--timeout", "30s", "--", "/bin/sh", "-c", """
+        let run = try fixture.scratch.slipway().run(["sandbox", "run", "--image", "busybox", "--timeout", "30s", "--", "/bin/sh", "-c", """
             sleep 20 | nc -l -p 8099 >/dev/null & sleep 0.3
             wget -T 1 -O /dev/null http://127.0.0.1:8099/; echo "exit $?"
             """], timeout: .seconds(60))

@@ -12,9 +12,8 @@ struct HostileImageTests {
         let scratch = try TemporaryDirectory("slipway-images")
         let outside = "/tmp/slipway-outside-\(UInt64.random(in: 0...UInt64.max))"
         defer { removeTree(outside) }
-        let base = try scratch.directory("base"), top = try scratch.directory("top")
-        try makeTree(base, [("evil", .symlink(outside)), ("abs", .symlink("/")), ("up", .symlink("../../.."))])
-        try makeTree(top, [("evil/pwned", .file("owned")), ("abs/tmp/via-root", .file("r")), ("up/etc/via-dotdot", .file("d"))])
+        let base = try scratch.makeTree("base", [("evil", .symlink(outside)), ("abs", .symlink("/")), ("up", .symlink("../../.."))])
+        let top = try scratch.makeTree("top", [("evil/pwned", .file("owned")), ("abs/tmp/via-root", .file("r")), ("up/etc/via-dotdot", .file("d"))])
         let layers = [
             try FixtureLayer.pack(base, to: scratch.path + "/base.tar"),
             try FixtureLayer.gnuTar(top, paths: ["evil/pwned", "abs/tmp/via-root", "up/etc/via-dotdot"], to: scratch.path + "/top.tar"),

@@ -9,8 +9,7 @@ import Testing
 struct ImageStoreTests {
     /// A one-file rootfs tarball whose content (and so digest) depends on `text`.
     func tarball(_ scratch: TemporaryDirectory, _ text: String) throws -> FixtureLayer {
-        let tree = try scratch.directory("tree-\(text)")
-        try makeTree(tree, [("etc/id", .file(text))])
+        let tree = try scratch.makeTree("tree-\(text)", [("etc/id", .file(text))])
         return try FixtureLayer.pack(tree, to: "\(scratch.path)/\(text).tar")
     }
 
@@ -66,8 +65,7 @@ struct ImageStoreTests {
     @Test("ownership: kept as root (files and directories); the caller's otherwise")
     func ownership() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let tree = try scratch.directory("tree")
-        try makeTree(tree, [("home/user/.profile", .file("p"))])
+        let tree = try scratch.makeTree("tree", [("home/user/.profile", .file("p"))])
         let layer = try FixtureLayer.gnuTar(tree, paths: ["home", "home/user", "home/user/.profile"], to: scratch.path + "/owned.tar", owner: 1234)
         let record = try ImageStore(home: scratch.home).importImage(path: layer.file, reference: "owned")
         let expected = geteuid() == 0 ? 1234 : Int(geteuid())
@@ -81,9 +79,8 @@ struct ImageStoreTests {
     /// away, setuid and setgid included.
     @Test func modesAreKeptExactly() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let tree = try scratch.directory("tree")
         let modes: [String: mode_t] = ["open": 0o666, "readonly": 0o444, "private": 0o600, "setuid": 0o4755, "setgid": 0o2711, "none": 0]
-        try makeTree(tree, modes.keys.map { ("bin/\($0)", .file($0)) })
+        let tree = try scratch.makeTree("tree", modes.keys.map { ("bin/\($0)", .file($0)) })
         for (name, mode) in modes { chmod(tree + "/bin/" + name, mode) }
         let layer = try FixtureLayer.gnuTar(tree, paths: ["bin"] + modes.keys.sorted().map { "bin/" + $0 }, to: scratch.path + "/modes.tar", owner: 0)
         let record = try ImageStore(home: scratch.home).importImage(path: layer.file, reference: "modes")
@@ -98,10 +95,9 @@ struct ImageStoreTests {
     @Test(.enabled(if: geteuid() == 0, "chown needs root"))
     func ownershipUnderASetgidDirectory() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let lowerTree = try scratch.directory("lower"), upperTree = try scratch.directory("upper")
-        try makeTree(lowerTree, [("shared/old", .file("o"))])
+        let lowerTree = try scratch.makeTree("lower", [("shared/old", .file("o"))])
         chmod(lowerTree + "/shared", 0o2775)
-        try makeTree(upperTree, [("shared/new", .file("n"))])
+        let upperTree = try scratch.makeTree("upper", [("shared/new", .file("n"))])
         let lower = try FixtureLayer.gnuTar(lowerTree, paths: ["shared", "shared/old"], to: scratch.path + "/lower.tar", owner: 1234)
         let upper = try FixtureLayer.gnuTar(upperTree, paths: ["shared/new"], to: scratch.path + "/upper.tar", owner: 0)
         try ImageFixture.ociLayout([lower, upper], at: scratch.path + "/layout")

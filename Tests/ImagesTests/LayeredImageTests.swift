@@ -8,17 +8,16 @@ import Testing
 /// Three layers exercising whiteouts and an opaque directory, and the exact tree they make.
 enum WhiteoutImage {
     static func layers(in scratch: TemporaryDirectory, compression: Compression) throws -> [FixtureLayer] {
-        let base = try scratch.directory("l1"), change = try scratch.directory("l2"), top = try scratch.directory("l3")
-        try makeTree(base, [
+        let base = try scratch.makeTree("l1", [
             ("etc/keep", .file("k")), ("etc/gone", .file("g")),
             ("opt/old1", .file("1")), ("opt/sub/old2", .file("2")),
             ("usr/bin/tool", .file("v1")), ("var/cache/junk", .file("j")), ("added", .file("a")),
         ])
-        try makeTree(change, [
+        let change = try scratch.makeTree("l2", [
             ("etc/.wh.gone", .file("")), ("opt/.wh..wh..opq", .file("")), ("opt/new", .file("n")),
             ("usr/bin/tool", .file("v2")), ("var/.wh.cache", .file("")),
         ])
-        try makeTree(top, [(".wh.added", .file("")), ("newdir/x", .file("x")), ("etc/.wh.never-existed", .file(""))])
+        let top = try scratch.makeTree("l3", [(".wh.added", .file("")), ("newdir/x", .file("x")), ("etc/.wh.never-existed", .file(""))])
         let ext = compression.fileExtension
         return try [
             FixtureLayer.pack(base, to: scratch.path + "/l1." + ext, compression: compression),
@@ -111,8 +110,7 @@ struct LayeredImageTests {
     @Test("plain rootfs tarballs: tar, tar.gz and tar.zst of one tree are one image")
     func rootfsTarballs() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let tree = try scratch.directory("tree")
-        try makeTree(tree, [("bin/sh", .file("#!")), ("lib", .symlink("usr/lib")), ("usr/lib/libc.so", .file("c"))])
+        let tree = try scratch.makeTree("tree", [("bin/sh", .file("#!")), ("lib", .symlink("usr/lib")), ("usr/lib/libc.so", .file("c"))])
         let store = ImageStore(home: scratch.home)
         var digests: Set<String> = []
         for compression in [Compression.none, .gzip, .zstd] {
@@ -131,10 +129,9 @@ struct LayeredImageTests {
     @Test("merged /usr: files under lib/ and bin/ land in usr/ through the lower layer's links")
     func mergedUsr() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let base = try scratch.directory("base"), top = try scratch.directory("top")
-        try makeTree(base, [("lib", .symlink("usr/lib")), ("bin", .symlink("usr/bin")), ("usr/lib", .dir), ("usr/bin", .dir),
+        let base = try scratch.makeTree("base", [("lib", .symlink("usr/lib")), ("bin", .symlink("usr/bin")), ("usr/lib", .dir), ("usr/bin", .dir),
                             ("lib64", .symlink("/usr/lib64")), ("usr/lib64", .dir)])
-        try makeTree(top, [("lib/x86_64-linux-gnu/libc.so.6", .file("libc")), ("bin/sh", .file("sh")),
+        let top = try scratch.makeTree("top", [("lib/x86_64-linux-gnu/libc.so.6", .file("libc")), ("bin/sh", .file("sh")),
                            ("lib64/ld-linux-x86-64.so.2", .file("ld"))])
         let layers = [
             try FixtureLayer.pack(base, to: scratch.path + "/base.tar"),
@@ -154,8 +151,7 @@ struct LayeredImageTests {
     @Test("a tarball listing a file twice (GNU tar then writes a hardlink to itself) imports")
     func repeatedEntry() throws {
         let scratch = try TemporaryDirectory("slipway-images")
-        let tree = try scratch.directory("tree")
-        try makeTree(tree, [("etc/motd", .file("hi"))])
+        let tree = try scratch.makeTree("tree", [("etc/motd", .file("hi"))])
         try Program.output("/bin/tar", ["--format=posix", "-cf", scratch.path + "/twice.tar", "-C", tree, "etc", "etc/motd"])
         let record = try ImageStore(home: scratch.home).importImage(path: scratch.path + "/twice.tar", reference: "twice")
         #expect(try snapshot(record.rootfs) == ["etc": "dir", "etc/motd": "file:hi"])

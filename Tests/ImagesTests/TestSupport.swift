@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwayTestSupport
 
 /// One thing to create in a fixture tree.
 enum Node {
@@ -8,18 +9,23 @@ enum Node {
     case symlink(String)
 }
 
-/// Creates `entries` under `root` (parents as needed), in order.
-func makeTree(_ root: String, _ entries: [(String, Node)]) throws {
-    let fm = FileManager.default
-    try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
-    for (path, node) in entries {
-        let full = root + "/" + path
-        try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        switch node {
-        case .file(let text): try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-        case .dir: try fm.createDirectory(atPath: full, withIntermediateDirectories: true)
-        case .symlink(let target): try fm.createSymbolicLink(atPath: full, withDestinationPath: target)
+extension TemporaryDirectory {
+    /// `relative` under the directory, made with `entries` in it (parents as needed), in
+    /// order; its path.
+    @discardableResult
+    func makeTree(_ relative: String, _ entries: [(String, Node)]) throws -> String {
+        let root = try directory(relative)
+        let fm = FileManager.default
+        for (path, node) in entries {
+            let full = root + "/" + path
+            try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            switch node {
+            case .file(let text): try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+            case .dir: try fm.createDirectory(atPath: full, withIntermediateDirectories: true)
+            case .symlink(let target): try fm.createSymbolicLink(atPath: full, withDestinationPath: target)
+            }
         }
+        return root
     }
 }
 

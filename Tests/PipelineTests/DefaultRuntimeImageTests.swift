@@ -25,28 +25,16 @@ struct DefaultRuntimeImageTests {
         return f
     }
 
-    static func buildspec(_ runtimes: String) -> String {
-        """
-        version: 0.2
-        phases:
-          install:
-            runtime-versions:
-        \(runtimes)
-          build:
-            commands:
-              - mkdir -p site
-              - (cat /etc/image-name 2>/dev/null || echo busybox) > site/index.html
-              - echo "on $CODEBUILD_BUILD_IMAGE"
-        artifacts:
-          files:
-            - site/**/*
-            - appspec.yml
-        """
+    /// Asks for `runtimes` (`name: version` each, the first on line 5); the site says which image built it.
+    static func buildspec(_ runtimes: String...) -> String {
+        BuildspecText.runtimes(runtimes, build: ["mkdir -p site", "(cat /etc/image-name 2>/dev/null || echo busybox) > site/index.html",
+                                                 #"echo "on $CODEBUILD_BUILD_IMAGE""#],
+                               after: "artifacts:\n  files:\n    - site/**/*\n    - appspec.yml\n")
     }
 
     @Test("slipway build without --image runs python 3.11 on the python image; --image or build.runtimes still win")
     func buildPicksThePythonImage() throws {
-        let f = try Self.fixture(Self.buildspec("      python: 3.11"))
+        let f = try Self.fixture(Self.buildspec("python: 3.11"))
         let picked = try f.slipway.run(["build", f.repository, "--json"])
         #expect(picked.succeeded, "\(picked)")
         #expect(picked.stderr.contains("on python:latest"), "\(picked)")
@@ -64,17 +52,17 @@ struct DefaultRuntimeImageTests {
 
     @Test("a version the image lacks, a runtime whose image is not built, and two runtimes on two images are refused before anything runs")
     func refusals() throws {
-        let f = try Self.fixture(Self.buildspec("      python: 3.12"))
+        let f = try Self.fixture(Self.buildspec("python: 3.12"))
         let version = try f.slipway.run(["build", f.repository])
         #expect(version.status == 2, "\(version)")
         #expect(version.stderr.contains("buildspec.yml:5:") && version.stderr.contains("does not provide python 3.12 (it offers python 3.11.2)"), "\(version)")
 
-        try f.write("buildspec.yml", Self.buildspec("      nodejs: 18"))
+        try f.write("buildspec.yml", Self.buildspec("nodejs: 18"))
         _ = try f.commit("node")
         let unbuilt = try f.slipway.run(["build", f.repository])
         #expect(!unbuilt.succeeded && unbuilt.stderr.contains("the default 'node' image provides, and it is not built; build it with: slipway image build images/node"), "\(unbuilt)")
 
-        try f.write("buildspec.yml", Self.buildspec("      python: 3.11\n      nodejs: 18"))
+        try f.write("buildspec.yml", Self.buildspec("python: 3.11", "nodejs: 18"))
         _ = try f.commit("both")
         let both = try f.slipway.run(["build", f.repository])
         #expect(both.status == 2, "\(both)")
@@ -84,7 +72,7 @@ struct DefaultRuntimeImageTests {
 
     @Test("a pipeline without build.image builds on the image runtime-versions picks; with build.image it does not")
     func pipelinePicksThePythonImage() async throws {
-        let f = try Self.fixture(Self.buildspec("      python: 3.11"))
+        let f = try Self.fixture(Self.buildspec("python: 3.11"))
         try await f.register()
         let run = try #require(try await f.start())
         let record = try await f.finished(run)

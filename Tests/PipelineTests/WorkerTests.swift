@@ -82,6 +82,34 @@ final class WorkerFixture: Sendable {
         throw TestFailure("worker \(worker.name) did not start: \(worker.output)")
     }
 
+    /// Registers the pipeline, starts worker `name` and a run, and waits until the run's build
+    /// has started (on that worker: the only one).
+    func runStarted(on name: String, lease: String = "2s") async throws -> (worker: Process, run: RunID) {
+        try await pipeline.register()
+        let worker = try startWorker(name, lease: lease)
+        let id = try #require(try await pipeline.start())
+        try await logSays(id, "build-started")
+        return (worker, id)
+    }
+
+    /// A run whose build started on worker `lost`, which then gets `signal` (SIGKILL, SIGSTOP):
+    /// worker `taker` starts and the run succeeds. Both workers, the run, and its log.
+    func finishedByAnother(after signal: Int32, from lost: String, to taker: String) async throws
+        -> (lost: Process, taker: Process, run: RunID, log: String) {
+        let (first, id) = try await runStarted(on: lost)
+        first.signal(signal)
+        let second = try startWorker(taker)
+        return (first, second, id, try await logOfSucceeded(id))
+    }
+
+    /// Waits for `run` to finish, expects it to have succeeded; its log.
+    func logOfSucceeded(_ run: RunID) async throws -> String {
+        let record = try await pipeline.finished(run)
+        let log = try await pipeline.log(run)
+        #expect(record.status == .succeeded, "\(log)")
+        return log
+    }
+
     /// The build jobs of `run`.
     func jobs(_ run: RunID) async throws -> [Job] { try await store.jobs(run: run) }
 
@@ -139,15 +167,7 @@ struct WorkerTests {
 
     @Test(.timeLimit(.minutes(3))) func aKilledWorkersJobIsFinishedByAnotherOnceItsLeaseExpires() async throws {
         let f = try await WorkerFixture(buildspec: Self.slowBuildspec(3))
-        try await f.pipeline.register()
-        let first = try f.startWorker("first")
-        let id = try #require(try await f.pipeline.start())
-        try await f.logSays(id, "build-started")
-        first.signal(SIGKILL)
-        let second = try f.startWorker("second")
-        let run = try await f.pipeline.finished(id)
-        let log = try await f.pipeline.log(id)
-        #expect(run.status == .succeeded, "\(log)")
+        let (_, second, id, log) = try await f.finishedByAnother(after: SIGKILL, from: "first", to: "second")
         #expect(log.contains("job 1: the lease of worker 'first' expired at ") && log.contains("queued again for attempt 2 of 3"), "\(log)")
         #expect(log.contains("worker 'second' on ") && log.contains("attempt 2 of 3"), "\(log)")
         #expect(Self.count("build-42-done", in: log) == 1, "the killed attempt never finished: \(log)")
@@ -162,14 +182,7 @@ struct WorkerTests {
     /// another worker finished its job: its late log lines and result are refused.
     @Test(.timeLimit(.minutes(3))) func aPausedWorkerIsFencedOffWhenItWakes() async throws {
         let f = try await WorkerFixture(buildspec: Self.slowBuildspec(3))
-        try await f.pipeline.register()
-        let paused = try f.startWorker("paused")
-        let id = try #require(try await f.pipeline.start())
-        try await f.logSays(id, "build-started")
-        paused.signal(SIGSTOP)
-        let other = try f.startWorker("other")
-        let run = try await f.pipeline.finished(id)
-        #expect(run.status == .succeeded)
+        let (paused, other, id, _) = try await f.finishedByAnother(after: SIGSTOP, from: "paused", to: "other")
         paused.signal(SIGCONT)
         try await paused.says("fenced off")
         #expect(paused.output.contains("refused writing its log from worker 'paused' with lease epoch 1: the job is already done")
@@ -184,10 +197,7 @@ struct WorkerTests {
 
     @Test(.timeLimit(.minutes(3))) func sigtermHandsTheJobBackWithoutSpendingAnAttempt() async throws {
         let f = try await WorkerFixture(buildspec: Self.slowBuildspec(3))
-        try await f.pipeline.register()
-        let leaving = try f.startWorker("leaving", lease: "30s")
-        let id = try #require(try await f.pipeline.start())
-        try await f.logSays(id, "build-started")
+        let (leaving, id) = try await f.runStarted(on: "leaving", lease: "30s")
         leaving.signal(SIGTERM)
         try await leaving.says("handed back")
         try await leaving.says("stopped", within: 30)
@@ -196,9 +206,7 @@ struct WorkerTests {
         let queued = try await f.jobs(id)
         #expect(queued.count == 1 && queued[0].state == .queued && queued[0].attempts == 0, "\(queued)")
         let staying = try f.startWorker("staying")
-        let run = try await f.pipeline.finished(id)
-        let log = try await f.pipeline.log(id)
-        #expect(run.status == .succeeded, "\(log)")
+        let log = try await f.logOfSucceeded(id)
         #expect(log.contains("worker 'staying' on ") && log.contains("attempt 1 of 3"), "\(log)")
         #expect(log.contains("worker 'leaving' is stopping: it hands the job back"), "\(log)")
         let listed = try f.pipeline.slipway.run(["workers", "--json", "--database", f.url])
@@ -228,10 +236,7 @@ struct WorkerTests {
 
     @Test(.timeLimit(.minutes(3))) func cancellingTheRunStopsTheWorkersBuild() async throws {
         let f = try await WorkerFixture(buildspec: Self.slowBuildspec(300))
-        try await f.pipeline.register()
-        let worker = try f.startWorker("busy", lease: "3s")
-        let id = try #require(try await f.pipeline.start())
-        try await f.logSays(id, "build-started")
+        let (worker, id) = try await f.runStarted(on: "busy", lease: "3s")
         try await f.pipeline.orchestrator.cancel(run: id, by: "ada")
         let run = try await f.pipeline.finished(id)
         #expect(run.status == .cancelled)
@@ -246,14 +251,9 @@ struct WorkerTests {
     @Test(.timeLimit(.minutes(3))) func aWorkerCarriesOnThroughARestartOfPostgres() async throws {
         let server = try PostgresServer.dedicated()
         let f = try await WorkerFixture(buildspec: Self.slowBuildspec(6), server: server)
-        try await f.pipeline.register()
-        let worker = try f.startWorker("steady", lease: "30s")
-        let id = try #require(try await f.pipeline.start())
-        try await f.logSays(id, "build-started")
+        let (worker, id) = try await f.runStarted(on: "steady", lease: "30s")
         try await Task.detached { try server.restart(downFor: .seconds(3)) }.value
-        let run = try await f.pipeline.finished(id)
-        let log = try await f.pipeline.log(id)
-        #expect(run.status == .succeeded, "\(log)")
+        let log = try await f.logOfSucceeded(id)
         #expect(Self.count("build-42-done", in: log) == 1 && Self.count("builds it (", in: log) == 1, "\(log)")
         let jobs = try await f.jobs(id)
         #expect(jobs.count == 1 && jobs[0].attempts == 1 && jobs[0].state == .done, "\(jobs)")
@@ -263,8 +263,8 @@ struct WorkerTests {
 
     @Test func badWorkerSettingsAreRefused() throws {
         let moto = try MotoServer.shared()
-        let home = try TemporaryDirectory("slipway-worker-bad")
-        let slipway = SlipwayCommand(home: home.home.path, environment: moto.environment)
+        let scratch = try ScratchHome("slipway-worker-bad")
+        let slipway = scratch.slipway(environment: moto.environment)
         let noBucket = try slipway.run(["worker"], environment: ["SLIPWAY_ARTIFACTS": ""])
         #expect(noBucket.status == 2 && noBucket.stderr.contains("needs --artifacts"), "\(noBucket)")
         let label = try slipway.run(["worker", "--artifacts", "s3://b/p", "--labels", "ok,not ok"])

@@ -9,12 +9,12 @@ import Testing
 /// clear error and leaves the store as it was (no image, no tag, no layer, no staging debris).
 @Suite("Pulling from a hostile registry", .tags(.medium), .serialized)
 struct HostilePullTests {
-    let scratch: TemporaryDirectory
+    let scratch: ScratchHome
     let registry: HostileRegistry
     let good: String
 
     init() throws {
-        scratch = try TemporaryDirectory("slipway-hostile")
+        scratch = try ScratchHome("slipway-hostile")
         let image = try TestImage(layout: scratch.path + "/layout")
         let layers = [
             try TestImage.layer([("bin/tool", "tool"), ("etc/motd", "hi")], scratch: scratch.path),
@@ -50,21 +50,19 @@ struct HostilePullTests {
         return "sha256:" + (try SHA256Stream.hex(ofFile: String(file.dropLast(3))))
     }
 
-    var store: ImageStore { ImageStore(home: scratch.home) }
-
     func pull(_ reference: String, environment: [String: String] = [:]) async throws -> PullResult {
         var options = RegistryOptions(home: scratch.home, environment: environment)
         options.insecure = [registry.address]
         options.retryDelay = .milliseconds(10)
-        return try await ImagePuller(store: store, options: options).pull(reference)
+        return try await ImagePuller(store: scratch.store, options: options).pull(reference)
     }
 
     /// Pulls, expects an error, and checks that the store is untouched.
     func refused(_ fault: String, tag: String = "latest", environment: [String: String] = [:]) async throws -> SlipwayError {
         let error = await #expect(throws: SlipwayError.self) { try await pull("\(registry.address)/\(fault)/app:\(tag)", environment: environment) }
         let found = try #require(error)
-        #expect(try store.list().isEmpty, "no image or tag after: \(found)")
-        #expect(store.storedLayers().isEmpty, "no layer kept after: \(found)")
+        #expect(try scratch.store.list().isEmpty, "no image or tag after: \(found)")
+        #expect(scratch.store.storedLayers().isEmpty, "no layer kept after: \(found)")
         let debris = (try? FileManager.default.contentsOfDirectory(atPath: scratch.home.images + "/tmp")) ?? []
         #expect(debris.isEmpty, "staging left behind: \(debris)")
         return found
@@ -103,8 +101,8 @@ struct HostilePullTests {
     func interruptedKeepsLayers() async throws {
         let error = await #expect(throws: SlipwayError.self) { try await pull("\(registry.address)/halfbroken/app:latest") }
         #expect(error?.description.contains("layer 2 of 2") == true)
-        #expect(try store.list().isEmpty)
-        #expect(store.storedLayers().count == 1)
+        #expect(try scratch.store.list().isEmpty)
+        #expect(scratch.store.storedLayers().count == 1)
         let result = try await pull("\(registry.address)/good/app:latest")
         #expect(result.downloadedLayers == 1 && result.presentLayers == 1)
         #expect(result.image.digest.description == good)

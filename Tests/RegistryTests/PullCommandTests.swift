@@ -8,14 +8,13 @@ import Testing
 @Suite("slipway image pull and builds on pulled images", .tags(.large),
        .enabled(if: RegistryServers.available && SlipwayCommand.isBuilt), .serialized)
 struct PullCommandTests {
-    let scratch: TemporaryDirectory
+    let scratch: ScratchHome
     let registries: RegistryServers
-    let slipway: SlipwayCommand
+    var slipway: SlipwayCommand { scratch.slipway() }
 
     init() throws {
-        scratch = try TemporaryDirectory("slipway-pull-cli")
+        scratch = try ScratchHome("slipway-pull-cli")
         registries = try RegistryServers.shared()
-        slipway = SlipwayCommand(home: scratch.home.path, environment: ["HOME": scratch.path])
     }
 
     func json(_ text: String) -> [String: Any] {
@@ -63,7 +62,7 @@ struct PullCommandTests {
     @Test("login reads the password from stdin, checks it and is used by later pulls")
     func login() throws {
         try registries.push(layout: try toolImage("login").layout, to: "\(registries.tls)/team/login:1")
-        let env = ["SLIPWAY_HOME": scratch.home.path, "HOME": scratch.path]
+        let env = scratch.environment
         let wrong = try Program.run("/bin/sh", ["-c", "printf wrong | '\(SlipwayCommand.binary)' image login \(registries.tls) --username \(RegistryServers.user) --ca \(registries.caFile)"], environment: env)
         #expect(wrong.status == 1 && wrong.stderr.contains("refused the credentials"), "\(wrong)")
         let empty = try slipway.run(["image", "login", registries.tls, "--username", "x"])
@@ -95,7 +94,7 @@ struct PullCommandTests {
         let reference = "\(registries.plain)/team/node:20"
         let built = try slipway.run(["build", project, "--image", reference, "--json"], environment: env)
         #expect(built.succeeded, "\(built)")
-        let pulled = try ImageStore(home: scratch.home).resolve(reference)
+        let pulled = try scratch.store.resolve(reference)
         #expect(json(built.stdout)["imageDigest"] as? String == pulled.digest.description, "\(built.stdout)")
         #expect(built.stderr.contains("Slipway installs no runtimes: nodejs 20 must come with the image"), "a positioned warning, not an error")
         #expect(built.stderr.contains("buildspec.yml:5:"))

@@ -10,7 +10,7 @@ import Testing
     @Test(.timeLimit(.minutes(4)))
     func aRunInFlightSurvivesARestartOfPostgres() async throws {
         let server = try PostgresServer.dedicated()
-        let site = try await SharedSitePipeline(url: server.url(try server.makeDatabase()), homes: 1, buildSeconds: 6)
+        let site = try await SharedSitePipeline(on: server, homes: 1, buildSeconds: 6)
         let serve = try await site.serve(0)
         defer { serve.kill9() }
         do { try await Self.restartMidRun(server, site, serve) } catch {
@@ -20,11 +20,7 @@ import Testing
 
     static func restartMidRun(_ server: PostgresServer, _ site: SharedSitePipeline, _ serve: ServeProcess) async throws {
         let token = try #require(serve.token)
-
-        let id = try await serve.startRun(of: SharedSitePipeline.name, token: token)
-        try await waitUntil("the build to run", timeout: .seconds(60)) {
-            (try? await serve.get("/api/runs/\(id)/logs/text").body.contains("building")) == true
-        }
+        let id = try await site.startBuildingRun(on: serve, token: token)
         // Down for 3 s in the middle of the build, then up again on the same port.
         try await Task.detached { try server.restart(downFor: .seconds(3)) }.value
 

@@ -8,8 +8,6 @@ import Testing
 /// paths replaced) by Debian's nginx in front of the service: the API, changes, the
 /// dashboard's cookie, live logs and large webhooks all work through it.
 @Suite(.tags(.large)) struct NginxProxyTests {
-    static let nginx = "/usr/sbin/nginx"
-
     /// The documented server block with this test's ports and certificate.
     static func documentedServerBlock(proxyPort: Int, upstreamPort: Int, certs: TestCertificates) throws -> String {
         let doc = try String(contentsOfFile: Busybox.checkout + "/docs/reverse-proxy.md", encoding: .utf8)
@@ -29,7 +27,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func apiLogsAndDashboardThroughNginx() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.nginx), "nginx is missing: run scripts/install-deps")
+        try #require(FileManager.default.isExecutableFile(atPath: Nginx.binary), "nginx is missing: run scripts/install-deps")
         let certs = try TestCertificates()
         let pipeline = MemoryPipeline(repository: "/srv/git/web.git")
         await pipeline.addRun(status: .running)
@@ -38,22 +36,10 @@ import Testing
         let dir = certs.directory.path + "/nginx"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let server = try Self.documentedServerBlock(proxyPort: proxyPort, upstreamPort: live.port, certs: certs)
-        let temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map { "\($0)_temp_path \(dir)/\($0);" }.joined(separator: " ")
-        try """
-            daemon off;
-            master_process off;
-            pid \(dir)/nginx.pid;
-            error_log \(dir)/error.log warn;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                \(temp)
-            \(server)
-            }
-            """.write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
+        let conf = try Nginx.writeConfiguration(directory: dir, main: ["master_process off;"], http: server)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.nginx)
-        process.arguments = ["-c", dir + "/nginx.conf", "-p", dir]
+        process.executableURL = URL(fileURLWithPath: Nginx.binary)
+        process.arguments = ["-c", conf, "-p", dir]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

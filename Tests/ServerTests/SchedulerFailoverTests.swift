@@ -27,8 +27,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(4)))
     func twoServicesElectOneSchedulerThatPollsReapsAndIsReplacedWhenKilled() async throws {
-        let server = try PostgresServer.shared()
-        let site = try await SharedSitePipeline(url: server.url(try server.makeDatabase()), homes: 2, pollInterval: 1)
+        let site = try await SharedSitePipeline(on: try PostgresServer.shared(), homes: 2, pollInterval: 1)
         let a = try await site.serve(0)
         defer { a.kill9() }
         let b = try await site.serve(1)
@@ -102,18 +101,14 @@ import Testing
     /// means nothing here), and never before.
     @Test(.timeLimit(.minutes(4)))
     func aRunOfAServiceKilledOnAnotherMachineIsTakenOverWhenItsHeartbeatStops() async throws {
-        let server = try PostgresServer.shared()
-        let site = try await SharedSitePipeline(url: server.url(try server.makeDatabase()), homes: 2, buildSeconds: 20)
+        let site = try await SharedSitePipeline(on: try PostgresServer.shared(), homes: 2, buildSeconds: 20)
         let a = try await site.serve(0)
         defer { a.kill9() }
         let token = try #require(a.token)
         let b = try await site.serve(1)
         defer { b.kill9() }
 
-        let id = try await a.startRun(of: SharedSitePipeline.name, token: token)
-        try await waitUntil("the build to run on the first service", timeout: .seconds(60)) {
-            (try? await a.get("/api/runs/\(id)/logs/text").body.contains("building")) == true
-        }
+        let id = try await site.startBuildingRun(on: a, token: token)
         let owner = try await site.store.inFlightRuns().first { $0.run.id.rawValue == Int64(id) }?.owner
         #expect(owner?.hasSuffix("@machine-0") == true, "\(owner ?? "-")")
         // Alive, its run is left alone, however long.

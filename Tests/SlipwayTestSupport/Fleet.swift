@@ -44,7 +44,7 @@ public final class Fleet: Sendable {
 
     /// Whether this machine can make a fleet (root and the tools).
     public static var available: Bool {
-        geteuid() == 0 && ["/usr/sbin/ip", "/usr/sbin/nginx", "/usr/sbin/sshd", "/usr/bin/ssh"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+        geteuid() == 0 && ["/usr/sbin/ip", Nginx.binary, "/usr/sbin/sshd", "/usr/bin/ssh"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     private static let once = StartedOnce<Fleet>("the fleet (network namespaces, sshd, nginx)")
@@ -147,7 +147,7 @@ public final class Fleet: Sendable {
                                           log: host.directory + "/sshd.log")
             sshd[host.name] = server.processIdentifier
             servers.append((server, host.address, 22))
-            servers.append((try launchServer(["/usr/sbin/ip", "netns", "exec", host.namespace, "/usr/sbin/nginx", "-c", host.directory + "/nginx.conf"],
+            servers.append((try launchServer(["/usr/sbin/ip", "netns", "exec", host.namespace, Nginx.binary, "-c", host.directory + "/nginx.conf"],
                                              log: host.directory + "/nginx.out"), host.address, 80))
         }
 
@@ -166,7 +166,7 @@ public final class Fleet: Sendable {
                 }
             }
             """)
-        servers.append((try launchServer(["/usr/sbin/ip", "netns", "exec", "\(prefix)-lb", "/usr/sbin/nginx", "-c", directory + "/lb/nginx.conf"],
+        servers.append((try launchServer(["/usr/sbin/ip", "netns", "exec", "\(prefix)-lb", Nginx.binary, "-c", directory + "/lb/nginx.conf"],
                                          log: directory + "/lb/nginx.out"), balancerAddress, 80))
 
         let traffic = directory + "/traffic"
@@ -246,29 +246,11 @@ public final class Fleet: Sendable {
         return Response(status: response.status, servedBy: response.headers["x-served-by"], body: response.body)
     }
 
-    /// An nginx configuration under `directory` (pid, logs and temp files there too).
+    /// An nginx configuration under `directory` with a master process (the traffic script
+    /// reloads it) and one worker, as root, its connections kept alive for 30 s.
     private static func nginx(directory: String, http: String) throws {
-        let conf = """
-            daemon off;
-            master_process on;
-            worker_processes 1;
-            user root;
-            pid \(directory)/nginx.pid;
-            error_log \(directory)/error.log warn;
-            events { worker_connections 512; }
-            http {
-                access_log off;
-                client_body_temp_path \(directory)/tmp-body;
-                proxy_temp_path \(directory)/tmp-proxy;
-                fastcgi_temp_path \(directory)/tmp-fastcgi;
-                uwsgi_temp_path \(directory)/tmp-uwsgi;
-                scgi_temp_path \(directory)/tmp-scgi;
-                keepalive_timeout 30s;
-            \(http)
-            }
-
-            """
-        try Data(conf.utf8).write(to: URL(fileURLWithPath: directory + "/nginx.conf"))
+        try Nginx.writeConfiguration(directory: directory, main: ["master_process on;", "worker_processes 1;", "user root;"],
+                                     http: "keepalive_timeout 30s;\n" + http)
     }
 
     /// drain|undrain HOST|all: edits the upstream under a lock (batches drain in parallel),

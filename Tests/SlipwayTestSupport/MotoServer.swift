@@ -5,21 +5,15 @@ import Foundation
 /// (which make an IAM user with an S3 policy and an access key, and the bucket `bucket`)
 /// every request must carry a valid SigV4 signature by that key, as on AWS.
 public final class MotoServer: Sendable {
-    public let endpoint: String
-    public let accessKey: String
-    public let secretKey: String
+    /// The environment the AWS tools (and Slipway) read: this server's endpoint, the access
+    /// key made for the tests, and the region.
+    public let environment: [String: String]
     public static let bucket = "slipway-tests"
     public static let region = "us-east-1"
 
     /// Whether moto's server mode can be imported (scripts/install-deps installs it).
     public static var available: Bool {
         (try? Program.run("/usr/bin/env", ["python3", "-c", "import moto.server, boto3"]))?.status == 0
-    }
-
-    /// The environment the AWS tools (and Slipway) read: this server's endpoint, key and region.
-    public var environment: [String: String] {
-        ["AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secretKey,
-         "AWS_REGION": Self.region, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
     }
 
     private static let started = StartedOnce<MotoServer>("moto")
@@ -59,9 +53,8 @@ public final class MotoServer: Sendable {
                 kill(process.processIdentifier, SIGKILL)
                 continue
             }
-            self.endpoint = endpoint
-            accessKey = words[0]
-            secretKey = words[1]
+            environment = ["AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": words[0], "AWS_SECRET_ACCESS_KEY": words[1],
+                           "AWS_REGION": Self.region, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
             return
         }
         throw TestFailure(failure ?? "moto's S3 server did not start; see \(directory)")

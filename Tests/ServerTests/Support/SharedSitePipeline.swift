@@ -19,9 +19,10 @@ struct SharedSitePipeline {
     let store: StateStore
     let target: String
 
-    /// `buildSeconds`: a build that sleeps that long (to be interrupted); `pollInterval`:
-    /// the branch is polled.
-    init(url: String, homes: Int, buildSeconds: Int? = nil, pollInterval: Double? = nil) async throws {
+    /// On a database of its own on `server`. `buildSeconds`: a build that says `building` and
+    /// sleeps that long (to be interrupted); `pollInterval`: the branch is polled.
+    init(on server: PostgresServer, homes: Int, buildSeconds: Int? = nil, pollInterval: Double? = nil) async throws {
+        let url = server.url(try server.makeDatabase())
         directory = try TemporaryDirectory("slipway-shared-db")
         target = directory.path + "/target"
         try FileManager.default.copyItem(atPath: Busybox.checkout + "/examples/hello-site", toPath: directory.path + "/hello-site")
@@ -48,6 +49,15 @@ struct SharedSitePipeline {
     func serve(_ n: Int) async throws -> ServeProcess {
         try await ServeProcess.start(home: directory.path + "/home-\(n)", arguments: ["--listen", "127.0.0.1:0", "--database", url],
                                      environment: ["SLIPWAY_MACHINE": "machine-\(n)"])
+    }
+
+    /// Starts a run through `serve`'s API and waits until its build says `building`; the run's id.
+    func startBuildingRun(on serve: ServeProcess, token: String) async throws -> Int {
+        let id = try await serve.startRun(of: Self.name, token: token)
+        try await waitUntil("the build to run on \(serve.address)", timeout: .seconds(60)) {
+            (try? await serve.get("/api/runs/\(id)/logs/text").body.contains("building")) == true
+        }
+        return id
     }
 
     /// Commits a change to the page; returns the new commit id.
