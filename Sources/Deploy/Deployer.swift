@@ -36,7 +36,10 @@ public struct Deployer: Sendable {
         // 1. Lock every host; one shared release id from the highest sequence.
         var sequence = 1
         for run in runs {
-            do { sequence = max(sequence, try run.begin()) } catch {
+            do {
+                try run.begin()
+                sequence = max(sequence, ReleaseHistory(records: try run.host.records()).nextSequence)
+            } catch {
                 run.failure = message(error)
                 return result(runs, error: "\(run.host.name): \(message(error))")
             }

@@ -41,8 +41,8 @@ final class HostDeployment: @unchecked Sendable {
 
     func step(_ text: String) { events(DeployEvent(host: host.name, kind: .step, text: text)) }
 
-    /// Takes the lock and cleans what a crashed deploy left; returns the next sequence number.
-    func begin() throws -> Int {
+    /// Takes the lock and cleans what a crashed deploy left.
+    func begin() throws {
         try host.prepareLayout()
         let lock = try host.lock(purpose: "deploy", wait: options.lockWait)
         self.lock = lock
@@ -52,7 +52,6 @@ final class HostDeployment: @unchecked Sendable {
         }
         try host.sweep()
         previous = try host.current()
-        return ReleaseHistory(records: try host.records()).nextSequence
     }
 
     var context: HookContext {

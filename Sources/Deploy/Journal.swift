@@ -43,9 +43,28 @@ public struct JournalRecord: Codable, Sendable, Equatable {
     }
 
     /// Parses journal text; a torn last line (a crash mid-append) and foreign lines are skipped.
+    /// Lines as `line()` writes them are read by `FlatJSONObject`; others by `JSONDecoder`.
     public static func parse(_ text: String) -> [JournalRecord] {
-        let decoder = Timestamp.decoder()
-        return text.split(separator: "\n").compactMap { try? decoder.decode(JournalRecord.self, from: Data($0.utf8)) }
+        var decoder: JSONDecoder?
+        return Array(text.utf8).split(separator: UInt8(ascii: "\n")).compactMap { line in
+            if let fields = FlatJSONObject.strings(line) { return JournalRecord(fields: fields) }
+            if decoder == nil { decoder = Timestamp.decoder() }
+            return try? decoder?.decode(JournalRecord.self, from: Data(line))
+        }
+    }
+
+    /// The record a line's fields make, as its `Decodable` conformance would read them: nil
+    /// where that would fail.
+    init?(fields: [String: String]) {
+        guard let timeText = fields["time"], let time = Timestamp.parse(timeText),
+              let event = fields["event"].flatMap(Event.init(rawValue:)), let release = fields["release"] else { return nil }
+        var artifact: Digest?
+        if let text = fields["artifact"] {
+            guard let digest = try? Digest(parsing: text) else { return nil }
+            artifact = digest
+        }
+        self.init(event: event, release: release, artifact: artifact, commit: fields["commit"],
+                  previous: fields["previous"], note: fields["note"], time: time)
     }
 }
 

@@ -23,7 +23,7 @@ public struct Rollback: Sendable {
 
     public func run(to requested: String? = nil) throws -> RollbackResult {
         let run = HostDeployment(host: host, options: options, events: events)
-        _ = try run.begin()
+        try run.begin()
         defer { run.lock?.release() }
         let current = try host.current()
         let history = ReleaseHistory(records: try host.records(), current: current)

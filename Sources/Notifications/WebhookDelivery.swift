@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SlipwayCore
 import Specs
 
 /// One notification as bytes on the wire: the body, its headers, and where it goes.
@@ -32,7 +33,7 @@ public struct WebhookDelivery: Sendable, Equatable {
                        ("X-Slipway-Delivery", id)]
             if let signingKey {
                 let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(signingKey.utf8)))
-                headers.append(("X-Slipway-Signature-256", "sha256=" + mac.map { String(format: "%02x", $0) }.joined()))
+                headers.append(("X-Slipway-Signature-256", "sha256=" + Hex.encode(mac)))
             }
         case .slack:
             let text = notice.summary + (notice.url.map { " <\($0)|open>" } ?? "")

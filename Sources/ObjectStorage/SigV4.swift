@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SlipwayCore
 
 /// AWS Signature Version 4 (the `AWS4-HMAC-SHA256` header form), as S3-compatible stores
 /// check it: a canonical request, the string to sign over its hash, and an HMAC chain that
@@ -107,6 +108,6 @@ public struct SigV4: Sendable {
     }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        Hex.encode(bytes)
     }
 }

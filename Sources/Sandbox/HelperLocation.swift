@@ -7,8 +7,8 @@ import Synchronization
 enum HelperLocation {
     static let name = "slipway-sandbox"
 
-    /// The last path found for each value of `$SLIPWAY_SANDBOX_HELPER`: resolving copies the
-    /// whole environment and reads /proc/self/exe, which every sandbox start would repeat.
+    /// The last path found for each value of `$SLIPWAY_SANDBOX_HELPER`: resolving reads
+    /// /proc/self/exe, which every sandbox start would repeat.
     private static let found = Mutex<(setting: String?, path: String)?>(nil)
 
     /// The helper for this process's environment; checked once, then reused while the helper
@@ -18,13 +18,14 @@ enum HelperLocation {
         if let cached = found.withLock({ $0 }), cached.setting == setting, access(cached.path, X_OK) == 0 {
             return cached.path
         }
-        let path = try resolve(environment: ProcessInfo.processInfo.environment)
+        let path = try resolve(setting: setting)
         found.withLock { $0 = (setting, path) }
         return path
     }
 
-    static func resolve(environment: [String: String]) throws -> String {
-        if let path = environment["SLIPWAY_SANDBOX_HELPER"], !path.isEmpty {
+    /// `setting`: `$SLIPWAY_SANDBOX_HELPER`.
+    static func resolve(setting: String?) throws -> String {
+        if let path = setting, !path.isEmpty {
             guard access(path, X_OK) == 0 else {
                 throw SlipwayError.notFound("sandbox helper \(path) (from SLIPWAY_SANDBOX_HELPER) is not an executable file")
             }

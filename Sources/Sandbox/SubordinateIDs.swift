@@ -88,7 +88,11 @@ public enum SubordinateIDs {
     static func entries(in text: String, file: String) throws -> [Entry] {
         var entries: [Entry] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // Spaces and tabs, trimmed without Foundation's CharacterSet (1.5 million
+            // instructions per `sandbox run`).
+            var trimmed = line
+            while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
+            while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
             guard fields.count == 3, !fields[0].isEmpty, let start = UInt32(fields[1]), let count = UInt32(fields[2]), count > 0 else {

@@ -125,7 +125,7 @@ public struct SecretStore: Sendable {
 
     func file(_ name: String, _ scope: Scope) -> String { directory(scope) + "/" + Self.hex(name) }
 
-    static func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ text: String) -> String { Hex.encode(text.utf8) }
 
     static func name(fromFile file: String) -> String? {
         let chars = Array(file.utf8)

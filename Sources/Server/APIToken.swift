@@ -40,6 +40,6 @@ public struct APIToken: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        RandomSecret.hexString(SHA256.hash(data: Data(token.utf8)))
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

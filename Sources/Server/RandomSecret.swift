@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// Secrets the service makes for itself (the API token, the webhook key).
 enum RandomSecret {
@@ -6,10 +7,6 @@ enum RandomSecret {
     /// Linux), as lowercase hex.
     static func hex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return hexString((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-    }
-
-    static func hexString(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        return Hex.encode((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }

@@ -33,6 +33,7 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let single { return try single.run() }
         if targets.count == 1, let target = targets.first, target.hasPrefix("s3://") { return try await rollBackSite(target) }
         var options = DeployOptions()
         let found = try await stageOption.load()
@@ -58,16 +59,20 @@ struct RollbackCommand: AsyncParsableCommand {
             if try rollBackFleet(targets, options: options).error != nil { throw ExitCode(1) }
             return
         }
+        try Self.rollBack(target, to: to, options: options, json: json)
+    }
+
+    /// One directory or SSH target rolled back; prints the release it is on.
+    static func rollBack(_ target: String, to: String?, options: DeployOptions, json: Bool) throws {
         let host = try ExistingTargetOption.host(target)
         let result = try Rollback(host: host, options: options, events: DeployCommand.printEvents).run(to: to)
-        if json { try Terminal.json(result) } else { print(result.current) }
+        if json { try Terminal.json(result) } else { Terminal.line(result.current) }
         if let error = result.error {
             if !json { Terminal.error(error) }
             throw ExitCode(1)
         }
     }
 }
-
 
 extension RollbackCommand {
     /// Rolls every target back and prints the result; the caller exits 1 when it has an error.
@@ -84,5 +89,44 @@ extension RollbackCommand {
         }
         if let error = result.error, !json { Terminal.error(error) }
         return result
+    }
+}
+
+extension RollbackCommand {
+    /// A rollback of one directory or SSH target without a stage or fleet options: the call a
+    /// deploy script makes, which `HotCommand` also reads.
+    struct Single: Equatable {
+        var target: String
+        var to: String?
+        var health: HealthCheck?
+        var wait: Double = 0
+        var json = false
+
+        func run() throws {
+            var options = DeployOptions()
+            if let health { options.health = health }
+            options.lockWait = wait
+            try RollbackCommand.rollBack(target, to: to, options: options, json: json)
+        }
+    }
+
+    /// This call as a `Single`, or nil when it names a stage, several targets, a bucket or a
+    /// fleet option.
+    var single: Single? {
+        guard targets.count == 1, let target = targets.first, !target.hasPrefix("s3://"), stageOption.stage == nil,
+              fleet.batch == nil, fleet.minimumHealthyHosts == nil, fleet.drain == nil, fleet.undrain == nil else { return nil }
+        return Single(target: target, to: to, health: healthUrl.map { .http(url: $0) } ?? healthCmd.map { .command($0) },
+                      wait: wait, json: json)
+    }
+}
+
+extension RollbackCommand.Single {
+    init?(_ plain: PlainArguments) {
+        guard let target = plain.value("target"), !target.hasPrefix("s3://"),
+              plain.value("health-url") == nil || plain.value("health-cmd") == nil,
+              let wait = plain.value("wait", { Double($0) }) else { return nil }
+        self.init(target: target, to: plain.value("to"),
+                  health: plain.value("health-url").map { .http(url: $0) } ?? plain.value("health-cmd").map { .command($0) },
+                  wait: wait ?? 0, json: plain.flag("json"))
     }
 }

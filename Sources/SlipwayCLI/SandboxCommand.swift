@@ -34,49 +34,16 @@ struct SandboxCommand: ParsableCommand {
         @Option(help: "Environment variable K=V (repeatable); nothing else is inherited.") var env: [String] = []
         @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
+        /// What was given, for `SandboxRunOptions` to run.
+        var options: SandboxRunOptions {
+            SandboxRunOptions(image: image, rootfs: rootfs, workspace: workspace, bind: bind, network: network,
+                              memory: memory?.bytes, pids: pids, cpus: cpus, tmpSize: tmpSize?.bytes,
+                              upperSize: upperSize?.bytes, seccomp: seccomp, timeout: timeout?.seconds, env: env,
+                              command: command)
+        }
+
         func run() throws {
-            let spec = try makeSpec()
-            let result = try Sandbox.run(spec) { line in
-                let handle = line.stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
-                handle.write(Data((line.text + "\n").utf8))
-            }
-            for limit in result.unenforcedLimits { Terminal.note("slipway sandbox: warning: \(limit)") }
-            if let message = result.message { Terminal.note("slipway sandbox: \(message)") }
-            throw ExitCode(result.status)
-        }
-
-        func makeSpec() throws -> SandboxSpec {
-            let arguments = command.first == "--" ? Array(command.dropFirst()) : command
-            guard !arguments.isEmpty else { throw ValidationError("give the command after --") }
-            var spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: arguments)
-            spec.workspace = workspace.map(SlipwayHome.absolute)
-            spec.binds = try bind.map(Self.parseBind)
-            spec.network = network
-            spec.memoryBytes = memory?.bytes
-            spec.pids = pids
-            spec.cpus = cpus
-            spec.tmpSizeBytes = tmpSize?.bytes
-            spec.upperSizeBytes = upperSize?.bytes
-            spec.seccomp = seccomp
-            spec.timeout = timeout?.seconds
-            spec.environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
-            for pair in env {
-                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    throw ValidationError("--env wants K=V, got '\(pair)'")
-                }
-                spec.environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-            }
-            return spec
-        }
-
-        static func parseBind(_ text: String) throws -> SandboxSpec.Bind {
-            var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            var readOnly = false
-            if parts.count == 3, parts[2] == "ro" || parts[2] == "rw" { readOnly = parts.removeLast() == "ro" }
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("/") else {
-                throw ValidationError("--bind wants SRC:DST[:ro] with an absolute DST, got '\(text)'")
-            }
-            return SandboxSpec.Bind(source: SlipwayHome.absolute(parts[0]), destination: parts[1], readOnly: readOnly)
+            try options.run()
         }
     }
 
@@ -212,3 +179,95 @@ struct SandboxDuration: ExpressibleByArgument {
     }
 }
 extension SandboxSpec.Seccomp: ExpressibleByArgument {}
+
+/// `slipway sandbox run`'s options, from the parser (`SandboxCommand.Run`) or, in their plain
+/// forms, from `HotCommand`.
+struct SandboxRunOptions: Equatable {
+    static let optionNames = ["image", "rootfs", "workspace", "bind", "network", "memory", "pids", "cpus",
+                                           "tmp-size", "upper-size", "seccomp", "timeout", "env"]
+
+    var image: String?
+    var rootfs: String?
+    var workspace: String?
+    var bind: [String] = []
+    var network: SandboxSpec.Network = .none
+    var memory: Int64?
+    var pids: Int?
+    var cpus: Double?
+    var tmpSize: Int64?
+    var upperSize: Int64?
+    var seccomp: SandboxSpec.Seccomp = .default
+    var timeout: Double?
+    var env: [String] = []
+    var command: [String] = []
+
+    var arguments: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    /// The checks that need nothing but the options: a command, K=V pairs, well-formed binds.
+    func validate() throws {
+        guard !arguments.isEmpty else { throw ValidationError("give the command after --") }
+        for pair in env {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--env wants K=V, got '\(pair)'")
+            }
+        }
+        for text in bind { _ = try Self.parseBind(text) }
+    }
+
+    func run() throws {
+        let spec = try makeSpec()
+        let result = try Sandbox.run(spec) { line in
+            (line.stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError).write(Data((line.text + "\n").utf8))
+        }
+        for limit in result.unenforcedLimits { Terminal.note("slipway sandbox: warning: \(limit)") }
+        if let message = result.message { Terminal.note("slipway sandbox: \(message)") }
+        throw ExitCode(result.status)
+    }
+
+    func makeSpec() throws -> SandboxSpec {
+        try validate()
+        var spec = SandboxSpec(rootfs: try resolveRootfs(image: image, rootfs: rootfs), command: arguments)
+        spec.workspace = workspace.map(SlipwayHome.absolute)
+        spec.binds = try bind.map(Self.parseBind)
+        spec.network = network
+        spec.memoryBytes = memory
+        spec.pids = pids
+        spec.cpus = cpus
+        spec.tmpSizeBytes = tmpSize
+        spec.upperSizeBytes = upperSize
+        spec.seccomp = seccomp
+        spec.timeout = timeout
+        spec.environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"]
+        for pair in env {
+            let equals = pair.firstIndex(of: "=")!
+            spec.environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return spec
+    }
+
+    static func parseBind(_ text: String) throws -> SandboxSpec.Bind {
+        var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var readOnly = false
+        if parts.count == 3, parts[2] == "ro" || parts[2] == "rw" { readOnly = parts.removeLast() == "ro" }
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("/") else {
+            throw ValidationError("--bind wants SRC:DST[:ro] with an absolute DST, got '\(text)'")
+        }
+        return SandboxSpec.Bind(source: SlipwayHome.absolute(parts[0]), destination: parts[1], readOnly: readOnly)
+    }
+}
+
+extension SandboxRunOptions {
+    /// Read as the parser reads each option's type; nil where one does not read.
+    init?(_ plain: PlainArguments) {
+        guard let network = plain.value("network", SandboxSpec.Network.init(rawValue:)),
+              let seccomp = plain.value("seccomp", SandboxSpec.Seccomp.init(rawValue:)),
+              let memory = plain.value("memory", { ByteCount(argument: $0)?.bytes }), let pids = plain.value("pids", { Int($0) }),
+              let cpus = plain.value("cpus", { Double($0) }), let tmpSize = plain.value("tmp-size", { ByteCount(argument: $0)?.bytes }),
+              let upperSize = plain.value("upper-size", { ByteCount(argument: $0)?.bytes }),
+              let timeout = plain.value("timeout", { SandboxDuration(argument: $0)?.seconds }) else { return nil }
+        self.init(image: plain.value("image"), rootfs: plain.value("rootfs"), workspace: plain.value("workspace"),
+                  bind: plain.all("bind"), network: network ?? .none, memory: memory, pids: pids, cpus: cpus,
+                  tmpSize: tmpSize, upperSize: upperSize, seccomp: seccomp ?? .default, timeout: timeout,
+                  env: plain.all("env"), command: plain.command)
+    }
+}

@@ -4,7 +4,10 @@ import SlipwayCore
 
 /// Runs the CLI with Slipway's exit statuses: 0 success, 1 the job failed, 2 bad usage or input.
 public enum SlipwayMain {
-    public static func run(_ arguments: [String]? = nil) async -> Never {
+    /// Answers `--version` and the `HotCommand`s and exits; returns for everything else. Called
+    /// before the first `await`, on the main thread, so those calls never start the
+    /// concurrency runtime's threads.
+    public static func runWithoutConcurrency(_ arguments: [String]? = nil) {
         let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
         // Answered before the argument parser's first use, which costs about 12 million
         // instructions (three times the rest of this process) in Swift protocol-conformance
@@ -16,6 +19,18 @@ public enum SlipwayMain {
             _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
             exit(0)
         }
+        guard let hot = HotCommand.parse(arguments) else { return }
+        do {
+            try hot.run()
+            exit(0)
+        } catch {
+            fail(error)
+        }
+    }
+
+    public static func run(_ arguments: [String]? = nil) async -> Never {
+        let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+        runWithoutConcurrency(arguments)
         do {
             var command: ParsableCommand
             if let direct = SlipwayCommand.directParse(arguments) {
@@ -33,21 +48,26 @@ public enum SlipwayMain {
                 try command.run()
             }
             exit(0)
-        } catch let error as SlipwayError {
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Reports `error` and exits with its status.
+    static func fail(_ error: any Error) -> Never {
+        if let error = error as? SlipwayError {
             Terminal.error(error.description)
             exit(error.exitCode)
-        } catch let code as ExitCode {
-            exit(code.rawValue)
-        } catch {
-            let code = SlipwayCommand.exitCode(for: error)
-            let message = SlipwayCommand.fullMessage(for: error)
-            if code == .success {
-                print(message)
-                exit(0)
-            }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            exit(code == .validationFailure ? 2 : code.rawValue)
         }
+        if let code = error as? ExitCode { exit(code.rawValue) }
+        let code = SlipwayCommand.exitCode(for: error)
+        let message = SlipwayCommand.fullMessage(for: error)
+        if code == .success {
+            print(message)
+            exit(0)
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(code == .validationFailure ? 2 : code.rawValue)
     }
 }
 

@@ -22,7 +22,7 @@ public struct SHA256Stream {
 
     /// The hex digest; the stream should not be used afterwards.
     public func finalizeHex() -> String {
-        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        Hex.encode(hasher.finalize())
     }
 
     /// SHA-256 of a whole byte string, as hex.

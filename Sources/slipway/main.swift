@@ -1,3 +1,4 @@
 import SlipwayCLI
 
+SlipwayMain.runWithoutConcurrency()
 await SlipwayMain.run()
