@@ -66,17 +66,10 @@ extension ArtifactStore {
             try copyFile(source) { try Syscall.writeAll(STDOUT_FILENO, $0, what: "write stdout") }
             return
         }
-        let staging = destination + ".partial-\(Extraction.randomSuffix())"
-        let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.create(staging) }
-        defer { Syscall.close(fd) }
-        do {
-            try copyFile(source) { try Syscall.writeAll(fd, $0, what: "write \(staging)") }
-            guard rename(staging, destination) == 0 else { throw SlipwayError.rename(staging, to: destination) }
-        } catch {
-            unlink(staging)
-            throw error
-        }
+        var staging = try StagingFile(destination + ".partial-\(Extraction.randomSuffix())")
+        defer { staging.close() }
+        try copyFile(source) { try Syscall.writeAll(staging.fd, $0, what: "write \(staging.path)") }
+        try staging.place(at: destination)
     }
 
     private func checkBlob(_ record: ArtifactRecord, rawDigest: Digest, path: String) throws {

@@ -84,17 +84,10 @@ public struct ArtifactStore: Sendable {
                         makeRecord: ((digest: Digest, size: Int64), BlobInfo, Int, Int) -> ArtifactRecord) throws -> ArtifactRecord {
         try makeDirectories(tmpDir)
         removeAbandonedStaging()
-        let staging = stagingPath()
-        let fd = open(staging, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.create(staging) }
-        var published = false
-        defer {
-            Syscall.close(fd)
-            if !published { unlink(staging) }
-        }
-        let sink = FileSink(fd: fd, path: staging)
+        var staging = try StagingFile(stagingPath())
+        defer { staging.close() }
+        let sink = FileSink(fd: staging.fd, path: staging.path)
         let produced = try write(sink)
-        try Syscall.fsync(fd, what: "fsync \(staging)")
         let blob = BlobInfo(digest: sink.digest.finalize(), size: sink.bytesWritten,
                             compression: compression ?? .none)
         if let existing = try? record(produced.digest) {
@@ -102,8 +95,7 @@ public struct ArtifactStore: Sendable {
         }
         let final = blobPath(produced.digest)
         try makeDirectories((final as NSString).deletingLastPathComponent)
-        guard rename(staging, final) == 0 else { throw SlipwayError.rename(staging, to: final) }
-        published = true
+        try staging.place(at: final)
         let new = makeRecord((produced.digest, produced.size), blob, produced.files, produced.entries)
         try writeRecord(new)
         try Syscall.fsyncDirectory((final as NSString).deletingLastPathComponent)

@@ -65,9 +65,7 @@ public struct BuildRequest: Sendable {
 
     /// A request whose image is missing (`error` says why) unless `runtimeImages` picks one.
     public init(source: String, missingImage error: SlipwayError, buildspec: String? = nil) {
-        self.init(source: source, image: ImageRecord(reference: "", digest: Digest.of(Data()), rootfs: "/nonexistent",
-                                                     created: Date(), size: 0, format: "missing", layers: []),
-                  buildspec: buildspec)
+        self.init(source: source, image: .missing(), buildspec: buildspec)
         imageError = error
     }
 

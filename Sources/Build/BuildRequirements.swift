@@ -51,7 +51,7 @@ public struct BuildRequirements {
         let shell = spec.env.shell.path
         var st = stat()
         if stat(image.rootfs + shell, &st) != 0 && lstat(image.rootfs + shell, &st) != 0 {
-            let location = spec.env.shellLocation ?? SpecLocation(line: 1, column: 1, keyPath: "env.shell")
+            let location = spec.env.shellLocation ?? .start("env.shell")
             diagnostics.append(location.diagnostic(.error, "image \(image.reference) has no \(shell), which runs every command; build with an image that has it" + (spec.env.shell == .bash ? " or use env.shell: sh" : ""), file: file))
         }
         let users = ImageUsers(rootfs: image.rootfs)

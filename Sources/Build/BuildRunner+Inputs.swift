@@ -37,9 +37,3 @@ extension BuildRunner {
         return inputs
     }
 }
-
-/// A sink that drops the bytes: hashing a tree without storing it.
-final class DiscardSink: ByteSink {
-    func write(_ bytes: UnsafeRawBufferPointer) throws {}
-    func finish() throws {}
-}

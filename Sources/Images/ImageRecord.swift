@@ -30,19 +30,6 @@ public struct ImageRecord: Codable, Sendable {
     /// The layers' uncompressed digests (the config's `diff_ids`), bottom first, for a pulled
     /// image: the names of its unpacked layers under `images/layers`.
     public var diffIDs: [Digest]?
-
-    public init(reference: String, digest: Digest, rootfs: String, created: Date, size: Int64, format: String,
-                layers: [Digest], environment: [String]? = nil, parent: Digest? = nil) {
-        self.reference = reference
-        self.digest = digest
-        self.rootfs = rootfs
-        self.created = created
-        self.size = size
-        self.format = format
-        self.layers = layers
-        self.environment = environment
-        self.parent = parent
-    }
 }
 
 /// The registry reference an image was pulled by and what it resolved to then.

@@ -82,21 +82,15 @@ extension S3Client {
                          progress: (@Sendable (Int64) -> Void)? = nil) async throws {
         let response = try await send("GET", key: key)
         guard response.status.code == 200 else { throw await failure(response, "GET", key: key) }
-        let temporary = path + ".part-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SlipwayError.create(temporary) }
-        var kept = false
-        defer {
-            Syscall.close(fd)
-            if !kept { unlink(temporary) }
-        }
+        var staging = try StagingFile(path + ".part-\(getpid())", replacing: true)
+        defer { staging.close() }
         var hasher = SHA256Stream()
         var received: Int64 = 0
         do {
             for try await buffer in response.body {
                 try buffer.withUnsafeReadableBytes { bytes in
                     hasher.update(bytes)
-                    try Syscall.writeAll(fd, bytes, what: temporary)
+                    try Syscall.writeAll(staging.fd, bytes, what: staging.path)
                 }
                 received += Int64(buffer.readableBytes)
                 progress?(received)
@@ -113,9 +107,7 @@ extension S3Client {
         if let digest, actual != digest {
             throw SlipwayError.corrupt("\(what(key)) at S3 endpoint \(endpointName) is corrupt: its SHA-256 is \(actual), not \(digest); refused")
         }
-        try Syscall.fsync(fd, what: "fsync \(temporary)")
-        guard rename(temporary, path) == 0 else { throw SlipwayError.rename(temporary, to: path) }
-        kept = true
+        try staging.place(at: path)
     }
 
     static func read(_ fd: Int32, offset: Int64, count: Int, path: String) throws -> Data {

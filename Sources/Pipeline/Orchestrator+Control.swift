@@ -105,10 +105,8 @@ extension Orchestrator {
         if let error = result.error { throw SlipwayError.failed("rollback of \(target): \(error)") }
         let current = ReleaseID(result.current)
         // The switch back is recorded as the target's newest, so listings name it current.
-        if result.previous != result.current,
-           let deployed = try await store.deployedReleases(pipeline: pipeline).first(where: { $0.target == target && $0.release == current }) {
-            try await store.recordRelease(DeployedRelease(pipeline: pipeline, target: target, release: current, artifact: deployed.artifact,
-                                                          commit: deployed.commit, run: deployed.run))
+        if result.previous != result.current {
+            try await store.recordSwitchBack(pipeline: pipeline, target: target, to: current)
         }
         return RollbackSummary(target: target, from: result.previous.map { ReleaseID($0) }, to: current)
     }

@@ -71,10 +71,8 @@ extension Orchestrator {
         }
         await audit(actor, .rollback, pipeline: pipeline, run: nil, "\(text): \(result.previous ?? "none") → \(result.release) (\(result.status))")
         let current = ReleaseID(result.release)
-        if result.previous != result.release,
-           let deployed = try await self.store.deployedReleases(pipeline: pipeline).first(where: { $0.target == text && $0.release == current }) {
-            try await self.store.recordRelease(DeployedRelease(pipeline: pipeline, target: text, release: current, artifact: deployed.artifact,
-                                                               commit: deployed.commit, run: deployed.run))
+        if result.previous != result.release {
+            try await store.recordSwitchBack(pipeline: pipeline, target: text, to: current)
         }
         return RollbackSummary(target: text, from: result.previous.map { ReleaseID($0) }, to: current)
     }

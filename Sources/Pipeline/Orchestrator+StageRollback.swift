@@ -15,11 +15,8 @@ extension Orchestrator {
                     "stage \(stage.name): \(left.isEmpty ? "none" : left.joined(separator: ", ")) → \(result.release) (\(result.status))"
                     + (result.error.map { ": " + $0 } ?? ""))
         let release = ReleaseID(result.release)
-        let recorded = try await store.deployedReleases(pipeline: pipeline)
         for (target, host) in zip(stage.targets, result.hosts) where host.current == result.release && host.status == "succeeded" {
-            guard let deployed = recorded.first(where: { $0.target == target && $0.release == release }) else { continue }
-            try await store.recordRelease(DeployedRelease(pipeline: pipeline, target: target, release: release, artifact: deployed.artifact,
-                                                          commit: deployed.commit, run: deployed.run))
+            try await store.recordSwitchBack(pipeline: pipeline, target: target, to: release)
         }
     }
 }

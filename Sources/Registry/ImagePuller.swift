@@ -41,14 +41,7 @@ public struct ImagePuller: Sendable {
     public func pull(_ text: String, events: @escaping @Sendable (PullEvent) -> Void = { _ in }) async throws -> PullResult {
         let reference = try RegistryReference(parsing: text)
         let client = try RegistryClient(reference: reference, options: options)
-        do {
-            let result = try await pull(reference, client: client, events: events)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        return try await withCleanup { try await pull(reference, client: client, events: events) } cleanup: { await client.shutdown() }
     }
 
     /// Checks `username` and `password` against `registry` (`host[:port]`, `docker.io`) and
@@ -63,13 +56,7 @@ public struct ImagePuller: Sendable {
         options.credentials.environment = [RegistryCredentials.variable(for: host): "\(username):\(password)"]
         let probe = try RegistryReference(parsing: host == RegistryReference.dockerHub ? "library/hello-world" : host + "/login")
         let client = try RegistryClient(reference: probe, options: options)
-        do {
-            try await client.ping()
-            await client.shutdown()
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        try await withCleanup { try await client.ping() } cleanup: { await client.shutdown() }
         try options.credentials.save(host, username: username, password: password)
     }
 

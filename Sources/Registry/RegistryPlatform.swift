@@ -6,22 +6,6 @@ public struct RegistryPlatform: Sendable, Equatable, CustomStringConvertible {
     public var architecture: String
     public var variant: String?
 
-    public init(os: String, architecture: String, variant: String? = nil) {
-        self.os = os
-        self.architecture = architecture
-        self.variant = variant
-    }
-
-    public init(parsing text: String) throws {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
-            throw SlipwayError.badInput("--platform '\(text)': expected OS/ARCH[/VARIANT], for example linux/amd64 or linux/arm64/v8")
-        }
-        os = parts[0]
-        architecture = parts[1]
-        variant = parts.count == 3 ? parts[2] : nil
-    }
-
     /// This machine's: Linux on the host's architecture.
     public static var host: RegistryPlatform {
         #if arch(x86_64)
@@ -41,5 +25,15 @@ public struct RegistryPlatform: Sendable, Equatable, CustomStringConvertible {
         guard os == self.os, architecture == self.architecture else { return false }
         guard let wanted = self.variant else { return true }
         return (variant ?? (architecture == "arm64" ? "v8" : nil)) == wanted
+    }
+}
+
+extension RegistryPlatform {
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+            throw SlipwayError.badInput("--platform '\(text)': expected OS/ARCH[/VARIANT], for example linux/amd64 or linux/arm64/v8")
+        }
+        self.init(os: parts[0], architecture: parts[1], variant: parts.count == 3 ? parts[2] : nil)
     }
 }

@@ -68,19 +68,11 @@ public struct SandboxResult: Codable, Sendable {
     public var reason: Reason
     public var duration: Double
     /// Limits that were requested but could not be enforced, said plainly.
-    public var unenforcedLimits: [String]
+    public var unenforcedLimits: [String] = []
     /// Why the sandbox ended when it was not the command's own doing, e.g.
     /// "killed: the memory limit of 64 MiB was exceeded", "timed out after 30s ..." or
     /// "the process limit of 4096 was reached (pids): ...".
     public var message: String?
-
-    public init(status: Int32, reason: Reason, duration: Double, unenforcedLimits: [String] = [], message: String? = nil) {
-        self.status = status
-        self.reason = reason
-        self.duration = duration
-        self.unenforcedLimits = unenforcedLimits
-        self.message = message
-    }
 }
 
 /// A line the sandboxed command wrote.

@@ -105,12 +105,10 @@ public enum SeccompProfile {
     /// Written whole under a temporary name and renamed, so a reader sees all of it or none.
     private static func writeCached(_ content: [UInt8], to path: String, in directory: String) {
         guard (try? makeDirectories(directory, mode: 0o700)) != nil else { return }
-        let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        let written = content.withUnsafeBytes { (try? Syscall.writeAll(fd, $0, what: temporary)) != nil }
-        Syscall.close(fd)
-        if !written || rename(temporary, path) != 0 { unlink(temporary) }
+        guard var staging = try? StagingFile(path + ".\(getpid()).tmp", mode: 0o600) else { return }
+        defer { staging.close() }
+        guard content.withUnsafeBytes({ (try? Syscall.writeAll(staging.fd, $0, what: staging.path)) != nil }) else { return }
+        try? staging.place(at: path)
     }
 
     /// libseccomp's SCMP_ACT_ERRNO(code).

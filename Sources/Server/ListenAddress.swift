@@ -6,11 +6,6 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
     public static func parse(_ text: String) throws -> ListenAddress {
         let host: Substring, port: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {

@@ -11,14 +11,12 @@ struct RetryCommand: AsyncParsableCommand {
 
     @Argument(help: "The run id.") var run: RunID
     @Flag(help: "Print the new run's summary as JSON.") var json = false
-    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
-                               valueName: "s3-url"))
-    var artifacts: String?
+    @OptionGroup var artifacts: ArtifactsOption
 
     @OptionGroup var state: DatabaseOption
 
     func run() async throws {
-        let orchestrator = try await state.orchestrator(artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let orchestrator = try await state.orchestrator(artifacts: try artifacts.bucket())
         let earlier = run
         let work = Task { () -> RunRecord in
             try await orchestrator.serving {

@@ -21,16 +21,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Deploy to this directory or ssh://[user@]host[:port]/path.") var target: String?
     @Flag(help: "Run even when this commit already has a run.") var force = false
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
-    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
-                               valueName: "s3-url"))
-    var artifacts: String?
+    @OptionGroup var artifacts: ArtifactsOption
 
     @OptionGroup var state: DatabaseOption
 
     func run() async throws {
         let project = try ProjectPipeline(directory: directory, target: target)
         for warning in project.warnings { Terminal.note(warning.description) }
-        let orchestrator = try await state.orchestrator(artifacts: try ArtifactCommand.configuredBucket(artifacts))
+        let orchestrator = try await state.orchestrator(artifacts: try artifacts.bucket())
         try await orchestrator.register(project.spec)
         // This process owns the run: the orchestrator's service runs until the run has ended.
         // Ctrl-C (SIGINT) cancels the run. SIGTERM or SIGHUP (a shutdown, a closed terminal)

@@ -43,18 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsCert: String?
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert (unencrypted; keep it mode 0600).", valueName: "file"))
     var tlsKey: String?
-    @Option(help: """
-        Open connections kept at most (default: 4096, or fewer when `ulimit -n` leaves less room); \
-        past it the longest-idle connection is closed to admit a new one.
-        """)
-    var maxConnections: Int?
-    @Option(help: "Time a client has to send a complete request head, e.g. 10s (the default).")
-    var headerTimeout: SandboxDuration?
-    @Option(help: "Time a kept-alive connection may wait for its next request, e.g. 60s (the default).")
-    var idleTimeout: SandboxDuration?
-    @Option(help: ArgumentHelp("Push built artifacts to s3://BUCKET[/PREFIX], and fetch from it what this store lacks (default: $SLIPWAY_ARTIFACTS).",
-                               valueName: "s3-url"))
-    var artifacts: String?
+    @OptionGroup var connections: ConnectionLimitOptions
+    @OptionGroup var artifacts: ArtifactsOption
     @Flag(help: """
         Queue builds for `slipway worker` processes instead of building here; needs --artifacts (or \
         $SLIPWAY_ARTIFACTS), where workers put what they build.
@@ -70,10 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let address = try ListenAddress.parse(listen)
         let tls = try TLSFiles.configuration(certificate: tlsCert, key: tlsKey)
-        let limits = try connectionLimits()
+        let limits = try connections.limits()
         let lock = try ServeLock(home: home)
         try address.checkAvailable()
-        let bucket = try ArtifactCommand.configuredBucket(artifacts)
+        let bucket = try artifacts.bucket()
         if workers && bucket == nil {
             throw SlipwayError.badInput("--workers needs --artifacts s3://BUCKET[/PREFIX] (or $SLIPWAY_ARTIFACTS): workers put the artifacts they build there")
         }
@@ -133,26 +123,6 @@ struct ServeCommand: AsyncParsableCommand {
         case let .unreachable(message, _), let .deposed(message):
             return "scheduler: not yet (\(message)); this instance keeps trying and serves the API meanwhile"
         }
-    }
-
-    /// The defaults under the descriptor limit, raised first to the hard limit as servers do.
-    private func connectionLimits() throws -> ConnectionLimits {
-        let descriptors = ConnectionLimits.raiseDescriptorLimit()
-        var limits = ConnectionLimits.defaults(descriptorLimit: descriptors)
-        if let maxConnections {
-            guard maxConnections > 0 else { throw SlipwayError.badInput("--max-connections must be a positive number") }
-            limits.maxConnections = maxConnections
-            let room = descriptors - ConnectionLimits.reserve(descriptors)
-            if maxConnections > room {
-                Terminal.note("""
-                    warning: --max-connections \(maxConnections) is more than the \(room) connections the descriptor limit \
-                    (ulimit -n: \(descriptors)) leaves room for; accept() may run out of descriptors
-                    """)
-            }
-        }
-        if let headerTimeout { limits.headerTimeout = .milliseconds(Int64(headerTimeout.seconds * 1000)) }
-        if let idleTimeout { limits.idleTimeout = .milliseconds(Int64(idleTimeout.seconds * 1000)) }
-        return limits
     }
 }
 

@@ -58,9 +58,8 @@ struct ValidateCommand: ParsableCommand {
         case .pipeline:
             return PipelineSpec.parse(contents: contents, file: file).diagnostics
         case nil:
-            return [Diagnostic(file: file, line: 1, column: 1, severity: .error,
-                               message: "cannot tell what kind of spec this is (no phases, hooks or stages); give --kind buildspec, appspec or pipeline",
-                               keyPath: "")]
+            return [SpecLocation.start().diagnostic(.error, "cannot tell what kind of spec this is (no phases, hooks or stages); give --kind buildspec, appspec or pipeline",
+                                                    file: file)]
         }
     }
 }

@@ -37,11 +37,6 @@ public struct FileMapping: Sendable, Equatable, Codable {
     public var source: String
     public var destination: String
 
-    public init(source: String, destination: String) {
-        self.source = source
-        self.destination = destination
-    }
-
     /// True for `/` (or empty): the whole bundle.
     public var isWholeBundle: Bool {
         source.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty

@@ -7,29 +7,16 @@ import Foundation
 /// those findings still name file, line and key path.
 public struct BuildSpec: Sendable, Equatable {
     /// `0.2`, or `0.1` (a fresh shell per command: no state carried between commands).
-    public var version: String
+    public var version = "0.2"
     /// The user every phase runs as unless the phase says otherwise.
     public var runAs: Located<String>?
-    public var env: BuildEnvironment
+    public var env = BuildEnvironment()
     /// The phases present, always in the order install, pre_build, build, post_build.
-    public var phases: [BuildPhase]
+    public var phases: [BuildPhase] = []
     public var artifacts: ArtifactSpec?
-    public var reports: [ReportGroupSpec]
+    public var reports: [ReportGroupSpec] = []
     public var cache: CacheSpec?
     public var batch: BatchSpec?
-
-    public init(version: String = "0.2", runAs: Located<String>? = nil, env: BuildEnvironment = BuildEnvironment(),
-                phases: [BuildPhase] = [], artifacts: ArtifactSpec? = nil, reports: [ReportGroupSpec] = [],
-                cache: CacheSpec? = nil, batch: BatchSpec? = nil) {
-        self.version = version
-        self.runAs = runAs
-        self.env = env
-        self.phases = phases
-        self.artifacts = artifacts
-        self.reports = reports
-        self.cache = cache
-        self.batch = batch
-    }
 
     /// Version 0.1 runs each command in a new shell; 0.2 carries state.
     public var carriesShellState: Bool { version != "0.1" }
@@ -54,10 +41,10 @@ public struct SpecLocation: Sendable, Equatable, Codable {
     public var column: Int
     public var keyPath: String
 
-    public init(line: Int, column: Int, keyPath: String) {
-        self.line = line
-        self.column = column
-        self.keyPath = keyPath
+    /// The top of the file: where a finding about `keyPath` (or, empty, the whole file) is
+    /// reported when no node in the file holds it.
+    public static func start(_ keyPath: String = "") -> SpecLocation {
+        SpecLocation(line: 1, column: 1, keyPath: keyPath)
     }
 
     public func diagnostic(_ severity: Diagnostic.Severity, _ message: String, file: String) -> Diagnostic {

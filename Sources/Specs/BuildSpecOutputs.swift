@@ -17,7 +17,7 @@ public struct ArtifactSpec: Sendable, Equatable {
     public init(files: [String] = [], name: String? = nil, baseDirectory: String? = nil, discardPaths: Bool = false,
                 excludePaths: [String] = [], enableSymlinks: Bool = false,
                 secondary: [(id: String, artifact: ArtifactSpec)] = [],
-                location: SpecLocation = SpecLocation(line: 1, column: 1, keyPath: "artifacts")) {
+                location: SpecLocation = .start("artifacts")) {
         self.files = files
         self.name = name
         self.baseDirectory = baseDirectory

@@ -12,15 +12,6 @@ public struct Diagnostic: Codable, Sendable, Equatable, CustomStringConvertible 
     /// Dotted key path, e.g. `phases.build.commands[2]`.
     public var keyPath: String
 
-    public init(file: String, line: Int, column: Int, severity: Severity, message: String, keyPath: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.severity = severity
-        self.message = message
-        self.keyPath = keyPath
-    }
-
     public var description: String {
         "\(file):\(line):\(column): \(severity.rawValue): \(message)" + (keyPath.isEmpty ? "" : " (\(keyPath))")
     }

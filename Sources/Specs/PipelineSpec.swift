@@ -101,11 +101,6 @@ public struct PipelineSpec: Codable, Sendable, Equatable {
         public var url: String?
         public var command: String?
         public var timeout: Double = 30
-
-        public init(url: String? = nil, command: String? = nil) {
-            self.url = url
-            self.command = command
-        }
     }
 
     public struct DeployStage: Codable, Sendable, Equatable {

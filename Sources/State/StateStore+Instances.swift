@@ -10,13 +10,6 @@ public struct InstanceBeat: Sendable, Equatable {
     /// Seconds since its last heartbeat, by the database's clock (so machines whose clocks
     /// disagree agree on it).
     public var silentFor: Double
-
-    public init(identity: String, host: String, started: Date, silentFor: Double) {
-        self.identity = identity
-        self.host = host
-        self.started = started
-        self.silentFor = silentFor
-    }
 }
 
 /// Heartbeats: every process that owns runs on a shared (PostgreSQL) database writes its row

@@ -34,6 +34,19 @@ extension StateStore {
         }
     }
 
+    /// Records that a target switched back to `release`, recorded there before (a rollback):
+    /// its newest entry again, now, so the newest row names what is current. Nothing when the
+    /// target never recorded that release.
+    public func recordSwitchBack(pipeline: String, target: String, to release: ReleaseID) async throws {
+        try await write { tx in
+            _ = try tx.execute("""
+                INSERT INTO release (pipeline, target, release, artifact, commit_id, run, time)
+                SELECT pipeline, target, release, artifact, commit_id, run, ? FROM release
+                WHERE pipeline = ? AND target = ? AND release = ? ORDER BY id DESC LIMIT 1
+                """, [Date().timeIntervalSince1970, pipeline, target, release.rawValue])
+        }
+    }
+
     /// A pipeline's recorded switches, newest first.
     public func deployedReleases(pipeline: String) async throws -> [DeployedRelease] {
         try await read { tx in

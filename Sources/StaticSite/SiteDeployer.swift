@@ -75,14 +75,7 @@ public struct SiteDeployer: Sendable {
             }
         }
         let lock = try await SiteLock.acquire(target, purpose: "deploy of \(artifact.digest.short)", wait: options.lockWait)
-        do {
-            let result = try await deploy(artifact, bundle: bundle, lock: lock)
-            await lock.release()
-            return result
-        } catch {
-            await lock.release()
-            throw error
-        }
+        return try await withCleanup { try await deploy(artifact, bundle: bundle, lock: lock) } cleanup: { await lock.release() }
     }
 
     private func deploy(_ artifact: ArtifactRecord, bundle: SiteBundle, lock: SiteLock) async throws -> SiteResult {

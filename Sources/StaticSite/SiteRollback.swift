@@ -26,14 +26,7 @@ public struct SiteRollback: Sendable {
 
     public func run(to requested: String? = nil) async throws -> SiteResult {
         let lock = try await SiteLock.acquire(target, purpose: "rollback", wait: options.lockWait)
-        do {
-            let result = try await rollBack(to: requested, lock: lock)
-            await lock.release()
-            return result
-        } catch {
-            await lock.release()
-            throw error
-        }
+        return try await withCleanup { try await rollBack(to: requested, lock: lock) } cleanup: { await lock.release() }
     }
 
     private func rollBack(to requested: String?, lock: SiteLock) async throws -> SiteResult {

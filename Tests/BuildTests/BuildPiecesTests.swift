@@ -1,8 +1,8 @@
 import Foundation
 import SlipwayCore
-import Sandbox
+@testable import Sandbox
 import SlipwayTestSupport
-import Specs
+@testable import Specs
 import Testing
 @testable import Build
 

@@ -1,6 +1,6 @@
 import Foundation
 import Build
-import Images
+@testable import Images
 import SlipwayCore
 import SlipwayTestSupport
 import Specs

@@ -1,6 +1,6 @@
 import Foundation
 import SlipwayTestSupport
-import Specs
+@testable import Specs
 import Testing
 
 /// Every real appspec in the compatibility corpus parses to a precise outcome.

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Pipeline
-import State
+@testable import State
 import Testing
 
 /// Who is alive among the owners of runs: this machine's by pid and start time (also in the

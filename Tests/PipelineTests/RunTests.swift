@@ -3,6 +3,7 @@ import Pipeline
 import SlipwayAPI
 import SlipwayCore
 import SlipwayTestSupport
+@testable import Specs
 import State
 import Testing
 

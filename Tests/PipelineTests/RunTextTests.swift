@@ -3,7 +3,7 @@ import Pipeline
 import SlipwayAPI
 import SlipwayCore
 import SlipwayTestSupport
-import Specs
+@testable import Specs
 import Testing
 
 /// What runs say about themselves: each thing once, and the truth about what is served.

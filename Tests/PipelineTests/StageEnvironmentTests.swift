@@ -1,6 +1,6 @@
 import Foundation
 import SlipwayTestSupport
-import Specs
+@testable import Specs
 import Testing
 
 /// Each deploy stage's `environment` reaches its hooks and health command: the same artifact learns whether it

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
-import Server
+@testable import Server
 import ServiceLifecycle
 import SlipwayAPI
 import SlipwayCore
