@@ -39,8 +39,8 @@ COPY scripts/static-libs scripts/
 # -no-pie: a fixed load address leaves the dynamic loader no pointers to relocate, a third of
 # a CLI call's start (docs/benchmarks.md, "Start-up"). Only with the static Swift runtime:
 # against the shared one, the loader warns about protected symbols on every start.
-# scripts/static-libs: libarchive, SQLite, zstd, zlib, libseccomp and libstdc++ linked
-# statically too, so slipway needs only glibc's shared libraries.
+# scripts/static-libs: libarchive, SQLite, zlib, libseccomp and libstdc++ linked statically
+# too, so slipway needs only glibc's shared libraries and libzstd (threaded only as shared).
 RUN scripts/static-libs /tmp/static \
  && swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic --pkg-config-path /tmp/static/pkgconfig \
  && mkdir /out && cp "$(swift build -c release --show-bin-path)/slipway" "$(swift build -c release --show-bin-path)/slipway-sandbox" /out/
@@ -52,10 +52,10 @@ COPY images images
 RUN SLIPWAY_CACHE=/out/recipe-cache images/busybox/build /tmp/busybox.tar
 
 FROM debian:bookworm-slim
-# slipway links every library but glibc's statically; git snapshots sources; openssh-client
+# slipway links every library but glibc's and libzstd's statically; git snapshots sources; openssh-client
 # deploys to ssh:// targets; busybox-static is the container's own healthcheck.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client busybox-static ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends libzstd1 git openssh-client busybox-static ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 # slipway finds slipway-sandbox next to itself.
 COPY --from=build /out/slipway /out/slipway-sandbox /usr/local/bin/

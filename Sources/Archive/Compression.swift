@@ -91,13 +91,17 @@ public final class ZstdCompressor: Compressor {
 
     public init(level: Int, into sink: ByteSink) throws {
         guard let cctx = ZSTD_createCCtx() else { throw SlipwayError.system(call: "ZSTD_createCCtx", errno: ENOMEM) }
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+        // A libzstd built without threads would compress on one core and write other bytes
+        // than every other build of Slipway: refused rather than silently different.
+        guard ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2)) == 0 else {
+            ZSTD_freeCCtx(cctx)
+            throw SlipwayError.failed("zstd: this libzstd (\(String(cString: ZSTD_versionString()))) was built without multithreading: link a threaded one")
+        }
         self.cctx = cctx
         self.sink = sink
         self.out = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
-        // Fails harmlessly (single-threaded) when libzstd was built without threads.
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2)
     }
 
     deinit {
