@@ -97,11 +97,15 @@ struct RestartTests {
     @Test(.timeLimit(.minutes(3)))
     func anApprovalThatExpiredWhileNoServiceRanFailsTheRunOnRestart() async throws {
         let f = try PipelineFixture()
-        var (serve, waiting) = try await Self.waitingForApproval(f, timeout: 4)
+        // Long enough for a loaded machine to see the run waiting before it expires: the
+        // service must be gone before then, or it expires the approval itself.
+        let approvalTimeout = 15.0
+        var (serve, waiting) = try await Self.waitingForApproval(f, timeout: approvalTimeout)
         defer { serve.kill() }
         let id = waiting.id
         try serve.stop(SIGKILL)
-        let expires = try #require(waiting.stages[2].started).addingTimeInterval(4)
+        let expires = try #require(waiting.stages[2].started).addingTimeInterval(approvalTimeout)
+        #expect(expires.timeIntervalSinceNow > 0, "the service was stopped before the approval expired")
         try await Task.sleep(for: .seconds(max(0, expires.timeIntervalSinceNow) + 0.5))
         let late = try f.slipway.run(["approve", "\(id)"])
         #expect(late.status == 2 && late.stderr.contains("expired"), "\(late.stderr)")
