@@ -8,17 +8,20 @@ final class RawConnection: Sendable {
     let fd: Int32
 
     init(port: Int, host: String = "127.0.0.1") throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // `self.fd` is set only once connected: a throw after it is set runs deinit, which
+        // would close the number a second time (by then another thread may have been given it).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SlipwayError.system("socket") }
         var address = Loopback.address(port: port, host: host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            let error = SlipwayError.system("connect 127.0.0.1:\(port)")
+            let error = SlipwayError.system("connect \(host):\(port)")
             close(fd)
             throw error
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }
