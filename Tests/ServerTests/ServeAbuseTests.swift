@@ -73,7 +73,7 @@ import Testing
             // processes, as a flood from several machines would be.
             let flood = HalfOpenFlood(port: port)
             defer { flood.close() }
-            let batch = max(1_000, min(8_000, ConnectionLimits.currentDescriptorLimit() - 2_000))
+            let batch = HalfOpenFlood.batchSize(descriptorLimit: ConnectionLimits.currentDescriptorLimit())
             while flood.connected < wanted {
                 // Opened a few hundred at a time, each lot connected before the next.
                 let lot = min(batch, wanted - flood.connected)
@@ -164,11 +164,20 @@ final class HalfOpenFlood {
     private(set) var sockets: [Int32] = []
     /// Connections established so far, including those handed over.
     private(set) var connected = 0
-    private var holders: [pid_t] = []
+    private(set) var holders: [pid_t] = []
     /// How many of `sockets` `waitConnected` has seen.
     private var waited = 0
 
     init(port: Int) { self.port = port }
+
+    /// How many connections to hold in this process before handing them over: an eighth of
+    /// the descriptor limit at most. This process is shared with every suite running beside
+    /// this one; out of descriptors, their error paths run, and Foundation's `Process.run`
+    /// then closes descriptor 0, which it does not own (its socketpair fails unchecked), and
+    /// whatever took that number next (an in-process service's accepted socket) goes with it.
+    static func batchSize(descriptorLimit: Int) -> Int {
+        max(64, min(2_000, descriptorLimit / 8))
+    }
 
     /// Starts `count` connections; `inheritable` ones (no close-on-exec) can be handed over.
     func open(_ count: Int, inheritable: Bool = false) {
@@ -215,7 +224,9 @@ final class HalfOpenFlood {
     /// Starts a process (`sleep`) that inherits the sockets held here and keeps them open,
     /// then closes this process's copies. The sockets, opened without close-on-exec, pass to
     /// it; every other descriptor is closed in it, so no pipe of a test running beside this
-    /// one lives on in the holder (its reader would wait for the holder's end).
+    /// one lives on in the holder (its reader would wait for the holder's end). Every number
+    /// below the highest socket is closed, open or not (closing a free one in the child is
+    /// harmless), so a pipe another thread makes while this runs is closed there too.
     func handOver() throws {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("600"), nil]
@@ -225,10 +236,14 @@ final class HalfOpenFlood {
         defer { posix_spawn_file_actions_destroy(&actions) }
         let flood = Set(sockets)
         let highest = sockets.max() ?? 2
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(name), fd > 2, fd < highest, !flood.contains(fd) { posix_spawn_file_actions_addclose(&actions, fd) }
+        for fd in Int32(3)..<max(3, highest) where !flood.contains(fd) {
+            guard posix_spawn_file_actions_addclose(&actions, fd) == 0 else { throw TestFailure("posix_spawn_file_actions_addclose \(fd)") }
         }
         _ = cl_spawn_close_from(&actions, highest + 1, 0)
+        // Not the test's stdout and stderr either: `swift test` waits for every holder of those.
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let result = posix_spawn(&pid, "/bin/sleep", &actions, nil, argv, environ)
         guard result == 0 else { throw TestFailure("posix_spawn /bin/sleep: errno \(result)") }
         holders.append(pid)
