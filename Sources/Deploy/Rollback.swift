@@ -23,8 +23,9 @@ public struct Rollback: Sendable {
 
     public func run(to requested: String? = nil) throws -> RollbackResult {
         let run = HostDeployment(host: host, options: options, events: events)
-        try run.begin()
+        // Before `begin`: it may fail after taking the lock (sweeping, reading `current`).
         defer { run.lock?.release() }
+        try run.begin()
         let current = try host.current()
         let history = ReleaseHistory(records: try host.records(), current: current)
         let onDisk = Set(try host.releaseDirectories())

@@ -35,6 +35,22 @@ import Testing
         #expect(f.log.withLock { $0.contains { $0.kind == .warning && $0.text.contains("was marked bad") } })
     }
 
+    /// A rollback that fails once it holds the target's lock (here `current` is a directory,
+    /// not a link) lets the lock and its descriptor go: the next deploy is not told that
+    /// another deploy holds the target.
+    @Test func aRollbackThatFailsAfterLockingLetsTheLockGo() throws {
+        let f = try Fixture()
+        #expect(f.deploy(try f.artifact(["index.html": "v1"])).succeeded)
+        let link = f.target + "/current"
+        unlink(link)
+        #expect(mkdir(link, 0o755) == 0)
+        #expect(throws: SlipwayError.self) { try Rollback(host: f.host, events: f.events).run() }
+        rmdir(link)
+        let next = f.deploy(try f.artifact(["index.html": "v2"]))
+        #expect(next.succeeded, "\(next)")
+        #expect(f.read("current/index.html") == "v2")
+    }
+
     @Test func rollbacksWalkBackAndAnyKeptReleaseCanComeBack() throws {
         let f = try Fixture()
         let ids = try (1...3).map { i in try #require(f.deploy(try f.artifact(["index.html": "v\(i)"])).release) }
