@@ -18,13 +18,23 @@ struct HelperProcess {
     /// with the spec on fd 3, the report pipe on fd 4 and stdout/stderr on pipes. Every fd the
     /// service creates is close-on-exec, so only these five reach the helper.
     static func spawn(_ command: [String], spec: [UInt8]) throws -> HelperProcess {
+        // Every descriptor made here is closed when this returns, but for the service's ends
+        // of a helper that started: out of descriptors (EMFILE at the third pipe, say), those
+        // made before must not stay open.
+        var made: [Int32] = []
+        defer { for fd in made { Syscall.close(fd) } }
+        func pipe(_ what: String) throws -> (read: Int32, write: Int32) {
+            let ends = try Self.pipe(what)
+            made += [ends.read, ends.write]
+            return ends
+        }
         let specPipe = try pipe("spec")
         let reportPipe = try pipe("report")
         let outPipe = try pipe("stdout")
         let errPipe = try pipe("stderr")
         let null = try Syscall.retrying("open /dev/null") { open("/dev/null", O_RDONLY | O_CLOEXEC) }
+        made.append(null)
         let childEnds = [null, outPipe.write, errPipe.write, specPipe.read, reportPipe.write]
-        defer { for fd in childEnds { Syscall.close(fd) } }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -48,10 +58,8 @@ struct HelperProcess {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            for fd in [specPipe.write, reportPipe.read, outPipe.read, errPipe.read] { Syscall.close(fd) }
-            throw SlipwayError.system("spawn sandbox helper \(command[0])", errno: result)
-        }
+        guard result == 0 else { throw SlipwayError.system("spawn sandbox helper \(command[0])", errno: result) }
+        made = childEnds  // the helper has its copies; the service keeps its own ends
         let helper = HelperProcess(pid: pid, pidfd: cl_pidfd_open(pid), stdout: outPipe.read, stderr: errPipe.read,
                                    report: reportPipe.read, lifeline: specPipe.write)
         do {
@@ -68,10 +76,14 @@ struct HelperProcess {
         var fds: [Int32] = [-1, -1]
         guard cl_pipe_cloexec(&fds) == 0 else { throw SlipwayError.system("pipe (\(what))") }
         let read = fcntl(fds[0], F_DUPFD_CLOEXEC, 10)
-        let write = fcntl(fds[1], F_DUPFD_CLOEXEC, 10)
+        let write = read < 0 ? -1 : fcntl(fds[1], F_DUPFD_CLOEXEC, 10)
+        let code = errno
         Syscall.close(fds[0])
         Syscall.close(fds[1])
-        guard read >= 0, write >= 0 else { throw SlipwayError.system("fcntl(F_DUPFD_CLOEXEC) (\(what))") }
+        guard read >= 0, write >= 0 else {
+            if read >= 0 { Syscall.close(read) }
+            throw SlipwayError.system("fcntl(F_DUPFD_CLOEXEC) (\(what))", errno: code)
+        }
         return (read, write)
     }
 }
