@@ -17,12 +17,14 @@ demo: build
 # a target that imports what it does not declare, or declares what it does not import, fails.
 # The suites tagged cluster (several Slipway processes and servers at once) and heavy
 # (toolchain images and real projects on them, a fleet under rolling deploys) run after the
-# others, each kind on its own: they keep both cores busy, which would starve the suites that
-# measure time.
+# others, each kind on its own: they keep both cores busy. The suites tagged timed (they hold
+# Slipway to how soon something happens) run alone too, one test at a time, so no other
+# suite's load decides them.
 test: deps
 	scripts/check-imports
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check=error
-	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged heavy cluster)"
+	$(SWIFT) test --skip-build --skip "$$(scripts/suites-tagged heavy cluster timed)"
+	$(SWIFT) test --skip-build --no-parallel --filter "$$(scripts/suites-tagged timed)"
 	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged cluster)"
 	$(SWIFT) test --skip-build --filter "$$(scripts/suites-tagged heavy)"
 

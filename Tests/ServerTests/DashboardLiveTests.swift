@@ -9,7 +9,7 @@ import Testing
 /// The dashboard in a real browser (one Chromium for the whole test run) over an in-memory
 /// pipeline the test drives: live updates, the log viewer on a 400,000-line log, and every
 /// view at a desktop and a phone width.
-@Suite(.tags(.large), .serialized,
+@Suite(.tags(.large, .timed), .serialized,
        .enabled(if: HeadlessChromium.binary != nil, "Debian's chromium is not installed (scripts/install-deps installs it)"))
 struct DashboardLiveTests {
     static let resolved = CommitInfo(id: String(repeating: "c0ffee", count: 6) + "beef", author: "Grace Hopper", time: Date(),

@@ -7,7 +7,7 @@ import Testing
 
 /// `slipway serve` as a process under abuse: one service per SLIPWAY_HOME, a taken port said
 /// plainly, a flood of half-open connections, and accept() out of file descriptors.
-@Suite(.tags(.large), .serialized) struct ServeAbuseTests {
+@Suite(.tags(.large, .timed), .serialized) struct ServeAbuseTests {
     @Test(.timeLimit(.minutes(4)))
     func aSecondServiceOnTheSameHomeRefuses() async throws {
         let home = try TemporaryDirectory("slipway-serve-lock")

@@ -21,4 +21,8 @@ extension Tag {
     /// sharing a database, a PostgreSQL restarted): `make test` runs these in a phase of their
     /// own, so their processes do not starve the suites that measure time. Always also `large`.
     @Tag public static var cluster: Self
+    /// Holds Slipway to how soon something happens (a page updated within 2 s, /healthz answered
+    /// under a flood, a deploy killed after its first page): `make test` runs these after the
+    /// others, one test at a time, so that no other suite's load decides them. Always also `large`.
+    @Tag public static var timed: Self
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// `slipway deploy`, `releases` and `rollback` with `--target s3://…`, end to end with the
 /// real binary against moto, a deploy killed with SIGKILL halfway through its pages among them.
-@Suite(.tags(.large), .enabled(if: MotoServer.available && SlipwayCommand.isBuilt)) struct SiteCommandTests {
+@Suite(.tags(.large, .timed), .enabled(if: MotoServer.available && SlipwayCommand.isBuilt)) struct SiteCommandTests {
     func slipway(_ site: SiteFixture) -> SlipwayCommand {
         SlipwayCommand(home: site.directory.path + "/cli-home", environment: site.moto.environment)
     }
