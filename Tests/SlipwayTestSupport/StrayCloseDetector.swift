@@ -15,8 +15,17 @@ public final class StrayCloseDetector: Sendable {
     private let strays = Atomic<Int>(0)
     private let finished = DispatchSemaphore(value: 0)
 
+    /// Runs `body` while the detector watches; how many of its descriptors someone else
+    /// closed meanwhile. The watching thread ends however `body` does.
+    public static func count(during body: () throws -> Void) throws -> Int {
+        let detector = try StrayCloseDetector()
+        defer { _ = detector.stop() }
+        try body()
+        return detector.stop()
+    }
+
     /// Starts watching; `stop()` ends it.
-    public init() throws {
+    private init() throws {
         let path = NSTemporaryDirectory() + "slipway-stray-close-\(getpid())-\(UUID().uuidString)"
         let master = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard master >= 0 else { throw TestFailure("create \(path): \(String(cString: strerror(errno)))") }
@@ -41,7 +50,7 @@ public final class StrayCloseDetector: Sendable {
     }
 
     /// Stops the thread; how many of its descriptors someone else closed.
-    public func stop() -> Int {
+    private func stop() -> Int {
         if !stopped.exchange(true, ordering: .relaxed) { finished.wait() }
         return strays.load(ordering: .relaxed)
     }
