@@ -28,9 +28,15 @@ import Testing
         try flood.handOver()
         #expect(flood.sockets.isEmpty, "this process's copies are closed")
         let holder = try #require(flood.holders.first)
-        let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(holder)/fd").compactMap { Int32($0) }.sorted()
-        let targets = names.map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holder)/fd/\($0)")) ?? "?" }
-        let held = Dictionary(uniqueKeysWithValues: zip(names, targets))
+        // sleep may hold a file for a moment while it starts (its locale): read until it settles.
+        var held: [Int32: String] = [:]
+        for _ in 0..<100 {
+            let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(holder)/fd").compactMap { Int32($0) }
+            let targets = names.map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holder)/fd/\($0)")) ?? "?" }
+            held = Dictionary(uniqueKeysWithValues: zip(names, targets))
+            if held.count == 53 { break }
+            usleep(20_000)
+        }
         #expect(held.count == 53, "\(held)")
         #expect((0...2).allSatisfy { held[$0] == "/dev/null" }, "standard streams: \(held.filter { $0.key <= 2 })")
         #expect(held.filter { $0.key > 2 }.values.allSatisfy { $0.hasPrefix("socket:") }, "\(held)")
