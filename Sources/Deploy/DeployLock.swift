@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import Synchronization
 
 /// The deploy lock of a target on this machine: `flock(2)` on `.slipway/lock`, whose text names
 /// the owner (pid, start, what it does).
@@ -11,6 +12,7 @@ import SlipwayCore
 public final class DeployLock: HostLock {
     public let path: String
     private let fd: Int32
+    private let released = Atomic(false)
     /// The text a previous holder left when it died holding the lock, if any.
     public let staleOwner: String?
 
@@ -42,8 +44,10 @@ public final class DeployLock: HostLock {
         self.fd = fd
     }
 
-    /// Clears the owner text and releases the lock.
+    /// Clears the owner text and releases the lock; once: a second call must not close the
+    /// number again (by then it may be another thread's descriptor).
     public func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = ftruncate(fd, 0)
         // Unlock explicitly: a child being spawned on another thread holds a copy of this
         // descriptor until its exec, and closing ours alone would keep the lock until then.

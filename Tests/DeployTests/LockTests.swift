@@ -48,4 +48,18 @@ import Testing
         #expect(result.succeeded, "\(result)")
         #expect(f.history.records.contains { $0.event == .lockTakenOver && $0.note?.contains("pid 999999") == true })
     }
+
+    /// Releasing twice (a defer after an explicit release) closes the lock's descriptor once:
+    /// by the second call its number may be another thread's.
+    @Test func aLockReleasedTwiceClosesItsDescriptorOnce() throws {
+        let directory = try TemporaryDirectory("slipway-lock-twice")
+        let strays = try StrayCloseDetector.count {
+            for _ in 0..<2_000 {
+                let lock = try DeployLock(path: directory.path + "/lock", purpose: "test")
+                lock.release()
+                lock.release()
+            }
+        }
+        #expect(strays == 0, "\(strays) descriptors closed by a second release")
+    }
 }
