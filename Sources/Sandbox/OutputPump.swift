@@ -36,5 +36,7 @@ struct OutputPump {
                 }
             }
         }
+        // Only a failed poll (ENOMEM) leaves the loop with pipes open: they are this pump's.
+        for pipe in descriptors where pipe.fd >= 0 { Syscall.close(pipe.fd) }
     }
 }
