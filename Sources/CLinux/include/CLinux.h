@@ -15,7 +15,8 @@
 #define CL_RESOLVE_IN_ROOT       0x10
 
 /// openat2(2): open `path` relative to `dirfd` with kernel-enforced resolution rules.
-/// Returns the fd, or -1 with errno set (ENOSYS on kernels before 5.6).
+/// Returns the fd, or -1 with errno set (ENOSYS on kernels before 5.6). A lookup that a
+/// rename or mount raced (EAGAIN) is repeated.
 int cl_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 
 // ---- Sandbox: namespaces, mounts, capabilities, process control ----
